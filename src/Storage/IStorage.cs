@@ -1,0 +1,125 @@
+namespace Storage;
+
+/// <summary>
+/// The storage interface of k8s.io/apiserver (pkg/storage/interfaces.go), reduced to what a
+/// byte-oriented store needs. Values are opaque bytes (the object's JSON as stored, without a
+/// resourceVersion); the registry above decodes them and stamps metadata.resourceVersion from
+/// <see cref="StoredObject.ModRevision"/>. Implemented by the etcd3 store and, later, decorated by
+/// the watch cache.
+/// </summary>
+public interface IStorage
+{
+    /// <summary>Creates <paramref name="key"/> with one Txn(create_revision == 0 -> Put).</summary>
+    /// <exception cref="StorageException">KeyExists when the key is already present.</exception>
+    Task<StoredObject> CreateAsync(string key, ReadOnlyMemory<byte> value, CancellationToken cancellationToken = default);
+
+    /// <summary>Reads one key. Returns null when absent. <paramref name="options"/>.Revision 0 means latest.</summary>
+    Task<StoredObject?> GetAsync(string key, ReadOptions options = default, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Lists every key under <paramref name="keyPrefix"/> (which must end with '/') at one revision.
+    /// With a limit, returns at most that many items and <see cref="ListResult.More"/>; the next page
+    /// is read at the same revision starting after <see cref="ListResult.Items"/>' last key.
+    /// </summary>
+    /// <exception cref="StorageException">Compacted when the requested revision is compacted;
+    /// TooLargeResourceVersion when it is in the future.</exception>
+    Task<ListResult> GetListAsync(string keyPrefix, ListOptions options, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Read-modify-write with optimistic concurrency: reads the current value, calls
+    /// <paramref name="tryUpdate"/>, and writes the result with Txn(mod_revision == read revision).
+    /// On a lost race it re-reads and calls <paramref name="tryUpdate"/> again with the fresh value.
+    /// <paramref name="tryUpdate"/> receives null when the key does not exist (it may create it, or
+    /// throw); it may throw to abort (the exception propagates unchanged). When it returns bytes equal
+    /// to the current value nothing is written and the current object is returned.
+    /// The callback is asynchronous because admission runs inside it (webhooks, namespace lookups),
+    /// exactly as kube-apiserver runs admission inside GuaranteedUpdate.
+    /// </summary>
+    Task<StoredObject> GuaranteedUpdateAsync(
+        string key,
+        Func<StoredObject?, CancellationToken, ValueTask<ReadOnlyMemory<byte>>> tryUpdate,
+        CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Deletes <paramref name="key"/> with Txn(mod_revision == read revision -> DeleteRange).
+    /// <paramref name="validateDeletion"/> sees the current object before each attempt (preconditions;
+    /// it throws to refuse; asynchronous because validating admission runs there). Returns the deleted
+    /// object whose ModRevision is the deletion revision.
+    /// </summary>
+    /// <exception cref="StorageException">KeyNotFound when absent.</exception>
+    Task<StoredObject> DeleteAsync(
+        string key,
+        Func<StoredObject, CancellationToken, ValueTask>? validateDeletion = null,
+        CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Streams changes under <paramref name="keyPrefix"/> (or of exactly that key when it does not end
+    /// in '/') strictly after <paramref name="afterRevision"/>, in revision order; 0 means from the
+    /// current revision on (k8s's resourceVersion "0" for the etcd3 watcher). The enumeration ends
+    /// when <paramref name="cancellationToken"/> fires. A compacted start revision throws
+    /// StorageException(Compacted) from the enumerator.
+    /// </summary>
+    IAsyncEnumerable<StorageWatchEvent> WatchAsync(string keyPrefix, long afterRevision, CancellationToken cancellationToken = default);
+
+    /// <summary>etcd's current revision (a linearizable read of the header).</summary>
+    Task<long> GetCurrentRevisionAsync(CancellationToken cancellationToken = default);
+}
+
+/// <summary>One key as stored. For a deleted object, ModRevision is the revision of the deletion.</summary>
+public sealed record StoredObject(string Key, ReadOnlyMemory<byte> Value, long ModRevision, long CreateRevision);
+
+public readonly record struct ReadOptions(long Revision = 0);
+
+/// <param name="Revision">0 = latest; otherwise read exactly at this revision.</param>
+/// <param name="Limit">0 = no limit.</param>
+/// <param name="StartAfterKey">full key; items start strictly after it (continue tokens).</param>
+public readonly record struct ListOptions(long Revision = 0, long Limit = 0, string? StartAfterKey = null);
+
+/// <param name="Revision">the revision the list was read at.</param>
+/// <param name="RemainingItemCount">items under the prefix after the returned ones (0 when !More).</param>
+public sealed record ListResult(IReadOnlyList<StoredObject> Items, long Revision, bool More, long RemainingItemCount);
+
+public enum WatchEventType
+{
+    Added,
+    Modified,
+    Deleted,
+}
+
+/// <summary>
+/// One change. For Deleted, <see cref="Object"/> carries the last stored value (etcd's prev_kv) with
+/// ModRevision set to the deletion revision. <see cref="Previous"/> is the value before the change when known.
+/// </summary>
+public sealed record StorageWatchEvent(WatchEventType Type, StoredObject Object, StoredObject? Previous);
+
+public enum StorageErrorCode
+{
+    KeyNotFound,
+    KeyExists,
+    /// <summary>A precondition (resourceVersion or uid) did not hold.</summary>
+    Conflict,
+    /// <summary>The requested revision has been compacted away (HTTP 410).</summary>
+    Compacted,
+    /// <summary>The requested revision is newer than etcd's current one (HTTP 504).</summary>
+    TooLargeResourceVersion,
+    /// <summary>etcd refused the value as too large.</summary>
+    RequestTooLarge,
+    /// <summary>No etcd endpoint answered within the deadline.</summary>
+    Unavailable,
+    /// <summary>Anything else etcd answered with an error.</summary>
+    Internal,
+}
+
+public sealed class StorageException(StorageErrorCode code, string key, string message, Exception? inner = null)
+    : Exception(message, inner)
+{
+    public StorageErrorCode Code { get; } = code;
+
+    public string Key { get; } = key;
+
+    /// <summary>For Compacted: etcd's compact revision when known.</summary>
+    public long CompactRevision { get; init; }
+
+    /// <summary>For TooLargeResourceVersion: etcd's current revision when known.</summary>
+    public long CurrentRevision { get; init; }
+}
