@@ -1,0 +1,136 @@
+using ApiMachinery.Errors;
+using ApiMachinery.Selectors;
+using ApiMachinery.Validation;
+using ApiServer.Registry;
+using Microsoft.AspNetCore.Http;
+
+namespace ApiServer.Endpoints.Handlers;
+
+/// <summary>Parses and validates the query parameters of kube-apiserver's verbs (ListOptions, CreateOptions, DeleteOptions...).</summary>
+internal static class QueryOptions
+{
+    private static readonly string[] FieldValidationValues = ["Ignore", "Warn", "Strict"];
+
+    public static ListQuery ParseList(IQueryCollection query, GenericStore store)
+    {
+        LabelSelector? labels = null;
+        FieldSelector? fields = null;
+        var labelText = query["labelSelector"].ToString();
+        if (labelText.Length > 0)
+        {
+            try
+            {
+                labels = LabelSelector.Parse(labelText);
+            }
+            catch (FormatException e)
+            {
+                throw StatusException.NewBadRequest($"unable to parse requirement: {e.Message}");
+            }
+        }
+
+        var fieldText = query["fieldSelector"].ToString();
+        if (fieldText.Length > 0)
+        {
+            try
+            {
+                fields = FieldSelector.Parse(fieldText);
+            }
+            catch (FormatException e)
+            {
+                throw StatusException.NewBadRequest($"invalid field selector: {e.Message}");
+            }
+
+            foreach (var requirement in fields.Requirements)
+            {
+                if (!store.Strategy.SupportedFields.Contains(requirement.Field))
+                {
+                    throw StatusException.NewBadRequest($"field label not supported: {requirement.Field}");
+                }
+            }
+        }
+
+        long limit = 0;
+        var limitText = query["limit"].ToString();
+        if (limitText.Length > 0 && (!long.TryParse(limitText, out limit) || limit < 0))
+        {
+            throw StatusException.NewBadRequest($"invalid limit \"{limitText}\"");
+        }
+
+        var resourceVersion = query["resourceVersion"].ToString();
+        var match = query["resourceVersionMatch"].ToString();
+        if (match.Length > 0)
+        {
+            var errors = new List<FieldError>();
+            var path = FieldPath.New("resourceVersionMatch");
+            if (match is not ("Exact" or "NotOlderThan"))
+            {
+                errors.Add(FieldError.NotSupported(path, match, ["Exact", "NotOlderThan"]));
+            }
+            else if (resourceVersion.Length == 0)
+            {
+                errors.Add(FieldError.Forbidden(path, "resourceVersionMatch is forbidden unless resourceVersion is provided"));
+            }
+            else if (match == "Exact" && resourceVersion == "0")
+            {
+                errors.Add(FieldError.Forbidden(path, "resourceVersionMatch \"exact\" is forbidden for resourceVersion \"0\""));
+            }
+
+            if (errors.Count > 0)
+            {
+                throw StatusException.NewInvalid("meta.k8s.io", "ListOptions", "", errors);
+            }
+        }
+
+        if (resourceVersion.Length > 0 && resourceVersion != "0")
+        {
+            GenericStore.ParseResourceVersion(resourceVersion);
+        }
+
+        // resourceVersion=0 serves from the cache and ignores limit, as kube-apiserver does.
+        if (resourceVersion == "0" && match.Length == 0)
+        {
+            limit = 0;
+        }
+
+        var continueToken = query["continue"].ToString();
+        return new ListQuery(labels, fields, limit, continueToken.Length > 0 ? continueToken : null,
+            resourceVersion.Length > 0 ? resourceVersion : null, match.Length > 0 ? match : null);
+    }
+
+    /// <summary>dryRun: only "All" is valid (422 otherwise, naming the options kind).</summary>
+    public static bool ParseDryRun(IQueryCollection query, string optionsKind)
+    {
+        var values = query["dryRun"];
+        if (values.Count == 0)
+        {
+            return false;
+        }
+
+        foreach (var value in values)
+        {
+            if (value != "All")
+            {
+                throw StatusException.NewInvalid("meta.k8s.io", optionsKind, "",
+                    [FieldError.NotSupported(FieldPath.New("dryRun"), value ?? "", ["All"])]);
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>fieldValidation is checked now and acted on once schemas arrive (pruning needs them).</summary>
+    public static void ValidateFieldValidation(IQueryCollection query, string optionsKind)
+    {
+        var value = query["fieldValidation"].ToString();
+        if (value.Length > 0 && !FieldValidationValues.Contains(value))
+        {
+            throw StatusException.NewInvalid("meta.k8s.io", optionsKind, "",
+                [FieldError.NotSupported(FieldPath.New("fieldValidation"), value, FieldValidationValues)]);
+        }
+    }
+
+    public static long? ParseGracePeriod(string? text) =>
+        string.IsNullOrEmpty(text) ? null
+        : long.TryParse(text, out var value) ? value
+        : throw StatusException.NewBadRequest($"invalid gracePeriodSeconds \"{text}\"");
+}

@@ -1,0 +1,312 @@
+using System.Text.Json.Nodes;
+using ApiMachinery.Errors;
+using ApiServer.Options;
+using ApiServer.Printing;
+using ApiServer.Registry;
+using Microsoft.AspNetCore.Http;
+
+namespace ApiServer.Endpoints.Handlers;
+
+/// <summary>
+/// The REST verbs of every resource (k8s.io/apiserver pkg/endpoints/handlers): decode, call the
+/// registry, encode. Nothing here touches storage or knows a kind.
+/// </summary>
+internal sealed class ResourceHandler(RegistryCatalog registry, WatchHandler watchHandler, PatchHandler patchHandler, ApiServerOptions options, TimeProvider time)
+{
+    public async Task HandleAsync(HttpContext context, RequestInfo info, CancellationToken cancellationToken)
+    {
+        if (!registry.Table.ServesGroupVersion(info.ApiGroup, info.ApiVersion))
+        {
+            throw StatusException.NewGenericNotFound();
+        }
+
+        var store = registry.Find(info.ApiGroup, info.ApiVersion, info.Resource) ?? throw StatusException.NewGenericNotFound();
+        var resource = store.Resource;
+        if (!resource.Namespaced && info.Namespace.Length > 0)
+        {
+            throw StatusException.NewGenericNotFound();
+        }
+
+        // Namespaced paths need a namespace unless they list across all of them.
+        if (resource.Namespaced && info.Namespace.Length == 0 && info.Name.Length > 0)
+        {
+            throw StatusException.NewGenericNotFound();
+        }
+
+        if (info.Parts.Count > 3)
+        {
+            throw StatusException.NewGenericNotFound();
+        }
+
+        if (info.Subresource.Length > 0)
+        {
+            await HandleSubresourceAsync(context, info, store, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        if (!resource.Supports(info.Verb))
+        {
+            throw StatusException.NewMethodNotSupported(resource.Group, resource.Plural, info.Verb);
+        }
+
+        switch (info.Verb)
+        {
+            case "get":
+                await GetAsync(context, info, store, cancellationToken).ConfigureAwait(false);
+                break;
+            case "list":
+                await ListAsync(context, info, store, cancellationToken).ConfigureAwait(false);
+                break;
+            case "watch":
+                await watchHandler.HandleAsync(context, info, store, cancellationToken).ConfigureAwait(false);
+                break;
+            case "create":
+                await CreateAsync(context, info, store, cancellationToken).ConfigureAwait(false);
+                break;
+            case "update":
+                await UpdateAsync(context, info, store, "", cancellationToken).ConfigureAwait(false);
+                break;
+            case "patch":
+                await patchHandler.HandleAsync(context, info, store, "", cancellationToken).ConfigureAwait(false);
+                break;
+            case "delete":
+                await DeleteAsync(context, info, store, cancellationToken).ConfigureAwait(false);
+                break;
+            case "deletecollection":
+                await DeleteCollectionAsync(context, info, store, cancellationToken).ConfigureAwait(false);
+                break;
+            default:
+                throw StatusException.NewMethodNotSupported(resource.Group, resource.Plural, info.Verb);
+        }
+    }
+
+    private async Task HandleSubresourceAsync(HttpContext context, RequestInfo info, GenericStore store, CancellationToken cancellationToken)
+    {
+        var resource = store.Resource;
+        var subresource = resource.FindSubresource(info.Subresource) ?? throw StatusException.NewGenericNotFound();
+        if (!subresource.Verbs.Contains(info.Verb))
+        {
+            throw StatusException.NewMethodNotSupported(resource.Group, $"{resource.Plural}/{subresource.Name}", info.Verb);
+        }
+
+        switch (info.Verb)
+        {
+            case "get":
+                await MediaTypes.WriteAsync(context, 200, await store.GetAsync(info.Namespace, info.Name, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+                break;
+            case "update":
+                await UpdateAsync(context, info, store, subresource.Name, cancellationToken).ConfigureAwait(false);
+                break;
+            case "patch":
+                await patchHandler.HandleAsync(context, info, store, subresource.Name, cancellationToken).ConfigureAwait(false);
+                break;
+            default:
+                throw StatusException.NewMethodNotSupported(resource.Group, $"{resource.Plural}/{subresource.Name}", info.Verb);
+        }
+    }
+
+    private async Task GetAsync(HttpContext context, RequestInfo info, GenericStore store, CancellationToken cancellationToken)
+    {
+        var table = TableRequest(context);
+        var format = MediaTypes.ResponseFormat(context.Request);
+        var obj = await store.GetAsync(info.Namespace, info.Name, cancellationToken).ConfigureAwait(false);
+        if (table is { } t)
+        {
+            var metadata = new JsonObject { ["resourceVersion"] = ObjectMeta.ResourceVersion(obj) };
+            await WriteTableAsync(context, t, TableConvertor.ToTable(store.Resource, [obj], metadata, t.IncludeObject, time.GetUtcNow())).ConfigureAwait(false);
+            return;
+        }
+
+        await MediaTypes.WriteAsync(context, 200, obj, format).ConfigureAwait(false);
+    }
+
+    private async Task ListAsync(HttpContext context, RequestInfo info, GenericStore store, CancellationToken cancellationToken)
+    {
+        var table = TableRequest(context);
+        var format = MediaTypes.ResponseFormat(context.Request);
+        var query = QueryOptions.ParseList(context.Request.Query, store);
+        var list = await store.ListAsync(info.Namespace, query, cancellationToken).ConfigureAwait(false);
+        var body = ListBody(store.Resource, list);
+        if (table is { } t)
+        {
+            await WriteTableAsync(context, t, TableConvertor.ToTable(store.Resource, list.Items, (JsonObject)body["metadata"]!.DeepClone(), t.IncludeObject, time.GetUtcNow())).ConfigureAwait(false);
+            return;
+        }
+
+        await MediaTypes.WriteAsync(context, 200, body, format).ConfigureAwait(false);
+    }
+
+    private readonly record struct TableOptions(string Version, string IncludeObject);
+
+    /// <summary>A Table answer was asked for: its version and includeObject (None, Metadata (default), Object).</summary>
+    private static TableOptions? TableRequest(HttpContext context)
+    {
+        var version = MediaTypes.TableVersion(context.Request);
+        if (version is null)
+        {
+            return null;
+        }
+
+        var include = context.Request.Query["includeObject"].ToString();
+        if (include.Length == 0)
+        {
+            include = "Metadata";
+        }
+        else if (include is not ("None" or "Metadata" or "Object"))
+        {
+            throw StatusException.NewBadRequest($"includeObject: Unsupported value: \"{include}\": supported values: \"None\", \"Metadata\", \"Object\"");
+        }
+
+        return new TableOptions(version, include);
+    }
+
+    private static async Task WriteTableAsync(HttpContext context, TableOptions options, JsonObject table)
+    {
+        table["apiVersion"] = $"meta.k8s.io/{options.Version}";
+        // The Content-Type names the transformation, as kube-apiserver's does.
+        await MediaTypes.WriteAsync(context, 200, table, WireFormat.Json, $"application/json;as=Table;v={options.Version};g=meta.k8s.io").ConfigureAwait(false);
+    }
+
+    private async Task CreateAsync(HttpContext context, RequestInfo info, GenericStore store, CancellationToken cancellationToken)
+    {
+        var format = MediaTypes.ResponseFormat(context.Request);
+        var dryRun = QueryOptions.ParseDryRun(context.Request.Query, "CreateOptions");
+        QueryOptions.ValidateFieldValidation(context.Request.Query, "CreateOptions");
+        var body = await ReadObjectAsync(context, store.Resource, cancellationToken).ConfigureAwait(false);
+        var created = await store.CreateAsync(Scope(context, dryRun), info.Namespace, body, cancellationToken).ConfigureAwait(false);
+        await MediaTypes.WriteAsync(context, 201, created, format).ConfigureAwait(false);
+    }
+
+    private async Task UpdateAsync(HttpContext context, RequestInfo info, GenericStore store, string subresource, CancellationToken cancellationToken)
+    {
+        var format = MediaTypes.ResponseFormat(context.Request);
+        var dryRun = QueryOptions.ParseDryRun(context.Request.Query, "UpdateOptions");
+        QueryOptions.ValidateFieldValidation(context.Request.Query, "UpdateOptions");
+        var body = await ReadObjectAsync(context, store.Resource, cancellationToken).ConfigureAwait(false);
+        var (updated, created) = await store.UpdateAsync(Scope(context, dryRun), info.Namespace, info.Name, subresource, body, cancellationToken).ConfigureAwait(false);
+        await MediaTypes.WriteAsync(context, created ? 201 : 200, updated, format).ConfigureAwait(false);
+    }
+
+    private async Task DeleteAsync(HttpContext context, RequestInfo info, GenericStore store, CancellationToken cancellationToken)
+    {
+        var format = MediaTypes.ResponseFormat(context.Request);
+        var (options, dryRun) = await ReadDeleteOptionsAsync(context, cancellationToken).ConfigureAwait(false);
+        var (obj, deleted) = await store.DeleteAsync(Scope(context, dryRun), info.Namespace, info.Name, options, cancellationToken).ConfigureAwait(false);
+        JsonNode body = deleted && !store.Strategy.ReturnDeletedObject
+            ? ApiStatus.Success(ObjectMeta.Name(obj), store.Resource.Group, store.Resource.Plural, ObjectMeta.Uid(obj)).ToJsonObject()
+            : obj;
+        await MediaTypes.WriteAsync(context, 200, body, format).ConfigureAwait(false);
+    }
+
+    private async Task DeleteCollectionAsync(HttpContext context, RequestInfo info, GenericStore store, CancellationToken cancellationToken)
+    {
+        var format = MediaTypes.ResponseFormat(context.Request);
+        var query = QueryOptions.ParseList(context.Request.Query, store);
+        var (options, dryRun) = await ReadDeleteOptionsAsync(context, cancellationToken).ConfigureAwait(false);
+        var list = await store.DeleteCollectionAsync(Scope(context, dryRun), info.Namespace, query, options, cancellationToken).ConfigureAwait(false);
+        await MediaTypes.WriteAsync(context, 200, ListBody(store.Resource, list), format).ConfigureAwait(false);
+    }
+
+    /// <summary>DeleteOptions come from the body (kubectl) or the query string (curl); the body wins.</summary>
+    private async Task<(DeleteOptions Options, bool DryRun)> ReadDeleteOptionsAsync(HttpContext context, CancellationToken cancellationToken)
+    {
+        var query = context.Request.Query;
+        var dryRun = QueryOptions.ParseDryRun(query, "DeleteOptions");
+        var options = new DeleteOptions(
+            GracePeriodSeconds: QueryOptions.ParseGracePeriod(query["gracePeriodSeconds"]),
+            PropagationPolicy: query["propagationPolicy"].ToString() is { Length: > 0 } p ? p : null);
+
+        var bytes = await MediaTypes.ReadBodyAsync(context.Request, MaxBodyBytes, cancellationToken).ConfigureAwait(false);
+        if (bytes.Length == 0)
+        {
+            return (options, dryRun);
+        }
+
+        var body = MediaTypes.Parse(bytes, MediaTypes.RequestFormat(context.Request.ContentType ?? MediaTypes.Json));
+        var preconditions = body["preconditions"] as JsonObject;
+        options = options with
+        {
+            GracePeriodSeconds = body["gracePeriodSeconds"] is JsonValue g && g.TryGetValue<long>(out var grace) ? grace : options.GracePeriodSeconds,
+            PropagationPolicy = ObjectMeta.GetString(body, "propagationPolicy") is { Length: > 0 } policy ? policy : options.PropagationPolicy,
+            PreconditionUid = ObjectMeta.GetString(preconditions, "uid") is { Length: > 0 } uid ? uid : null,
+            PreconditionResourceVersion = ObjectMeta.GetString(preconditions, "resourceVersion") is { Length: > 0 } rv ? rv : null,
+        };
+        if (body["dryRun"] is JsonArray dryRunValues && dryRunValues.Count > 0)
+        {
+            dryRun = dryRunValues.All(v => v?.ToString() == "All")
+                ? true
+                : throw StatusException.NewBadRequest("dryRun: Unsupported value: only \"All\" is supported");
+        }
+
+        return (options, dryRun);
+    }
+
+    private long MaxBodyBytes => options.SecureServing.MaxRequestBodyBytes;
+
+    /// <summary>Reads the body and checks it is an object of this resource's kind, filling kind and apiVersion when absent.</summary>
+    internal async Task<JsonObject> ReadObjectAsync(HttpContext context, ResourceDefinition resource, CancellationToken cancellationToken)
+    {
+        var body = await MediaTypes.ReadObjectAsync(context.Request, options.SecureServing.MaxRequestBodyBytes, cancellationToken).ConfigureAwait(false);
+        CheckKind(body, resource);
+        return body;
+    }
+
+    internal static void CheckKind(JsonObject body, ResourceDefinition resource)
+    {
+        var apiVersion = ObjectMeta.GetString(body, "apiVersion");
+        var kind = ObjectMeta.GetString(body, "kind");
+        if (apiVersion.Length > 0 && apiVersion != resource.ApiVersion)
+        {
+            throw StatusException.NewBadRequest($"the API version in the data ({apiVersion}) does not match the expected API version ({resource.ApiVersion})");
+        }
+
+        if (kind.Length > 0 && kind != resource.Kind)
+        {
+            throw StatusException.NewBadRequest($"the kind in the data ({kind}) does not match the expected kind ({resource.Kind})");
+        }
+
+        // kind and apiVersion lead, as kube-apiserver writes them.
+        var rest = body.ToList();
+        body.Clear();
+        body["kind"] = resource.Kind;
+        body["apiVersion"] = resource.ApiVersion;
+        foreach (var (key, value) in rest)
+        {
+            if (key is not ("kind" or "apiVersion"))
+            {
+                body[key] = value;
+            }
+        }
+    }
+
+    internal static JsonObject ListBody(ResourceDefinition resource, ObjectList list)
+    {
+        var metadata = new JsonObject { ["resourceVersion"] = list.ResourceVersion.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        if (list.Continue is not null)
+        {
+            metadata["continue"] = list.Continue;
+        }
+
+        if (list.RemainingItemCount is { } remaining)
+        {
+            metadata["remainingItemCount"] = remaining;
+        }
+
+        var items = new JsonArray();
+        foreach (var item in list.Items)
+        {
+            items.Add(item);
+        }
+
+        return new JsonObject
+        {
+            ["kind"] = resource.ListKind,
+            ["apiVersion"] = resource.ApiVersion,
+            ["metadata"] = metadata,
+            ["items"] = items,
+        };
+    }
+
+    private static RequestScope Scope(HttpContext context, bool dryRun) =>
+        new(ApiRequestFeature.Get(context).User ?? throw StatusException.NewUnauthorized("Unauthorized"), dryRun);
+}

@@ -1,0 +1,116 @@
+using System.Text.Json;
+using ApiMachinery.Errors;
+using ApiServer.Registry;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Hosting;
+using Storage;
+
+namespace ApiServer.Endpoints.Handlers;
+
+/// <summary>
+/// Streams watch events as newline-delimited JSON (<c>{"type":...,"object":...}</c>), flushed per
+/// event, until timeoutSeconds (default a random 30 to 60 minutes), the client leaving, or shutdown.
+/// A resourceVersion that can no longer be served ends the stream with an ERROR event carrying a
+/// 410 Expired Status, which is how informers learn to relist.
+/// </summary>
+internal sealed class WatchHandler(IHostApplicationLifetime lifetime)
+{
+    private static readonly byte[] Newline = "\n"u8.ToArray();
+
+    public async Task HandleAsync(HttpContext context, RequestInfo info, GenericStore store, CancellationToken cancellationToken)
+    {
+        var query = QueryOptions.ParseList(context.Request.Query, store);
+        var timeout = ParseTimeout(context.Request.Query["timeoutSeconds"].ToString());
+        if (MediaTypes.ResponseFormat(context.Request) != WireFormat.Json)
+        {
+            throw StatusException.NewNotAcceptable([MediaTypes.Json, MediaTypes.Protobuf]);
+        }
+
+        // kubectl delete and wait select one object by name: watch only its key.
+        var name = info.Name;
+        if (name.Length == 0 && (!store.Resource.Namespaced || info.Namespace.Length > 0)
+            && query.FieldSelector?.ExactName is { } selectedName)
+        {
+            name = selectedName;
+        }
+
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
+        linked.CancelAfter(timeout);
+        var token = linked.Token;
+
+        var response = context.Response;
+        response.StatusCode = 200;
+        response.ContentType = MediaTypes.Json;
+        response.Headers.CacheControl = "no-cache, private";
+        await response.StartAsync(token).ConfigureAwait(false);
+        // Kestrel holds the headers until the first flush; clients (informers) treat the headers as
+        // "the watch is established", so they go out now rather than with the first event.
+        await response.BodyWriter.FlushAsync(token).ConfigureAwait(false);
+
+        try
+        {
+            await foreach (var change in store.WatchAsync(info.Namespace, name, query, token).ConfigureAwait(false))
+            {
+                await WriteEventAsync(response, change.TypeName, change.Object, token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            // Timeout, shutdown or a departed client: the stream simply ends.
+        }
+        catch (StatusException e)
+        {
+            await WriteErrorAsync(response, e, token).ConfigureAwait(false);
+        }
+        catch (StorageException e) when (e.Code == StorageErrorCode.Compacted)
+        {
+            await WriteErrorAsync(response, StatusException.NewResourceExpired(
+                $"too old resource version: {query.ResourceVersion} ({e.CompactRevision})"), token).ConfigureAwait(false);
+        }
+        catch (StorageException e)
+        {
+            await WriteErrorAsync(response, StorageErrors.Interpret(e, store.Resource, name), token).ConfigureAwait(false);
+        }
+    }
+
+    private TimeSpan ParseTimeout(string text)
+    {
+        if (text.Length > 0)
+        {
+            return long.TryParse(text, out var seconds) && seconds >= 0
+                ? TimeSpan.FromSeconds(seconds == 0 ? int.MaxValue / 1000 : seconds)
+                : throw StatusException.NewBadRequest($"invalid timeoutSeconds \"{text}\"");
+        }
+
+        // kube-apiserver spreads watch ends over 30 to 60 minutes so clients do not relist together.
+        return TimeSpan.FromMinutes(30) + TimeSpan.FromSeconds(Random.Shared.Next(0, 1800));
+    }
+
+    private static async Task WriteEventAsync(HttpResponse response, string type, System.Text.Json.Nodes.JsonNode obj, CancellationToken cancellationToken)
+    {
+        var writer = new Utf8JsonWriter(response.BodyWriter, ObjectCodec.WriterOptions);
+        await using (writer.ConfigureAwait(false))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("type", type);
+            writer.WritePropertyName("object");
+            obj.WriteTo(writer, ObjectCodec.JsonOptions);
+            writer.WriteEndObject();
+            await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await response.BodyWriter.WriteAsync(Newline, cancellationToken).ConfigureAwait(false);
+        await response.BodyWriter.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task WriteErrorAsync(HttpResponse response, StatusException error, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await WriteEventAsync(response, "ERROR", error.Status.ToJsonObject(), cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+}

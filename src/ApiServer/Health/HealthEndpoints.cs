@@ -1,0 +1,154 @@
+using System.Text;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Storage;
+
+namespace ApiServer.Health;
+
+/// <summary>One named check of /healthz, /livez or /readyz.</summary>
+internal sealed record HealthCheck(string Name, Func<CancellationToken, Task> Check);
+
+/// <summary>
+/// /healthz, /livez and /readyz as kube-apiserver serves them: "ok" or, with ?verbose, one
+/// "[+]name ok" line per check; a failing check answers 500 with "[-]name failed: reason withheld";
+/// ?exclude=name skips a check; /readyz/name runs one. /readyz fails once shutdown has begun so
+/// load balancers drain us before the listener closes.
+/// </summary>
+internal sealed partial class HealthEndpoints
+{
+    private static readonly TimeSpan CheckTimeout = TimeSpan.FromSeconds(2);
+
+    private readonly IReadOnlyList<HealthCheck> _livez;
+    private readonly IReadOnlyList<HealthCheck> _readyz;
+    private readonly IReadOnlyList<HealthCheck> _healthz;
+    private readonly ILogger<HealthEndpoints> _logger;
+
+    public HealthEndpoints(IStorage storage, IHostApplicationLifetime lifetime, StartupState startup, ILogger<HealthEndpoints> logger)
+    {
+        _logger = logger;
+        var ping = new HealthCheck("ping", _ => Task.CompletedTask);
+        var log = new HealthCheck("log", _ => Task.CompletedTask);
+        var etcd = new HealthCheck("etcd", async ct => await storage.GetCurrentRevisionAsync(ct).ConfigureAwait(false));
+        var bootstrap = new HealthCheck("poststarthook/bootstrap-namespaces", _ =>
+            startup.NamespacesBootstrapped ? Task.CompletedTask : throw new InvalidOperationException("not finished"));
+        var shutdown = new HealthCheck("shutdown", _ =>
+            lifetime.ApplicationStopping.IsCancellationRequested ? throw new InvalidOperationException("process is shutting down") : Task.CompletedTask);
+
+        _livez = [ping, log, etcd, bootstrap];
+        _healthz = [ping, log, etcd, bootstrap];
+        _readyz = [ping, log, etcd, new HealthCheck("etcd-readiness", etcd.Check), bootstrap, shutdown];
+    }
+
+    public async Task<bool> TryHandleAsync(HttpContext context, string path)
+    {
+        var segments = path.Trim('/').Split('/');
+        var checks = segments[0] switch
+        {
+            "healthz" => _healthz,
+            "livez" => _livez,
+            "readyz" => _readyz,
+            _ => null,
+        };
+        if (checks is null)
+        {
+            return false;
+        }
+
+        var endpoint = segments[0];
+        if (segments.Length > 1)
+        {
+            // /readyz/etcd runs that check alone.
+            var name = string.Join('/', segments.Skip(1));
+            var single = checks.FirstOrDefault(c => c.Name == name);
+            if (single is null)
+            {
+                return false;
+            }
+
+            var (ok, _) = await RunAsync(single, context.RequestAborted).ConfigureAwait(false);
+            await WriteAsync(context, ok ? 200 : 500, ok ? "ok" : $"internal server error: {single.Name} check failed").ConfigureAwait(false);
+            return true;
+        }
+
+        var excluded = context.Request.Query["exclude"].SelectMany(v => (v ?? "").Split(',')).ToHashSet(StringComparer.Ordinal);
+        var verbose = context.Request.Query.ContainsKey("verbose");
+        var report = new StringBuilder();
+        var failed = new List<string>();
+        foreach (var check in checks)
+        {
+            if (excluded.Contains(check.Name))
+            {
+                report.Append("[+]").Append(check.Name).Append(" excluded: ok\n");
+                continue;
+            }
+
+            var (ok, error) = await RunAsync(check, context.RequestAborted).ConfigureAwait(false);
+            if (ok)
+            {
+                report.Append("[+]").Append(check.Name).Append(" ok\n");
+            }
+            else
+            {
+                failed.Add(check.Name);
+                report.Append("[-]").Append(check.Name).Append(" failed: reason withheld\n");
+                LogCheckFailed(_logger, endpoint, check.Name, error);
+            }
+        }
+
+        if (failed.Count > 0)
+        {
+            report.Append(endpoint).Append(" check failed\n");
+            await WriteAsync(context, 500, report.ToString()).ConfigureAwait(false);
+        }
+        else if (verbose)
+        {
+            report.Append(endpoint).Append(" check passed\n");
+            await WriteAsync(context, 200, report.ToString()).ConfigureAwait(false);
+        }
+        else
+        {
+            await WriteAsync(context, 200, "ok").ConfigureAwait(false);
+        }
+
+        return true;
+    }
+
+    private static async Task<(bool Ok, string? Error)> RunAsync(HealthCheck check, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(CheckTimeout);
+        try
+        {
+            await check.Check(timeout.Token).ConfigureAwait(false);
+            return (true, null);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return (false, e.Message);
+        }
+    }
+
+    private static async Task WriteAsync(HttpContext context, int status, string body)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        context.Response.Headers.XContentTypeOptions = "nosniff";
+        await context.Response.WriteAsync(body, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    [LoggerMessage(EventId = LogEvents.HealthCheckFailed, Level = LogLevel.Warning, Message = "{Endpoint} check {Check} failed: {Error}")]
+    private static partial void LogCheckFailed(ILogger logger, string endpoint, string check, string? error);
+}
+
+/// <summary>Start-up progress the health checks report (post-start hooks in kube-apiserver).</summary>
+internal sealed class StartupState
+{
+    private volatile bool _namespacesBootstrapped;
+
+    public bool NamespacesBootstrapped
+    {
+        get => _namespacesBootstrapped;
+        set => _namespacesBootstrapped = value;
+    }
+}

@@ -1,0 +1,17 @@
+namespace ApiServer;
+
+/// <summary>Every log event id of the server, in one place so they stay unique.</summary>
+internal static class LogEvents
+{
+    public const int IgnoredFlag = 1;
+    public const int Listening = 2;
+    public const int RequestFailed = 10;
+    public const int AuthenticationFailed = 11;
+    public const int HealthCheckFailed = 20;
+    public const int BootstrapRetry = 30;
+    public const int BootstrapDone = 31;
+    public const int NamespaceFinalizeFailed = 40;
+    public const int NamespaceFinalized = 41;
+    public const int NamespaceWatchRestart = 42;
+    public const int ShuttingDown = 50;
+}

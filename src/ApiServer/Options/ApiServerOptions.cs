@@ -1,0 +1,175 @@
+using System.Globalization;
+using System.Net;
+
+namespace ApiServer.Options;
+
+/// <summary>
+/// The server's configuration, named after kube-apiserver's flags so a manifest written for
+/// kube-apiserver starts us. Parsed by <see cref="CommandLine"/>; validated once at start.
+/// </summary>
+internal sealed class ApiServerOptions
+{
+    public EtcdOptions Etcd { get; } = new();
+
+    public SecureServingOptions SecureServing { get; } = new();
+
+    public AuthenticationOptions Authentication { get; } = new();
+
+    public string AdvertiseAddress { get; set; } = "";
+
+    /// <summary>Flags kube-apiserver has that we accept but do not act on yet (logged at start).</summary>
+    public List<string> IgnoredFlags { get; } = [];
+
+    /// <summary>Checks what can be checked before anything starts; returns every problem at once.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if (Etcd.Servers.Count == 0)
+        {
+            errors.Add("--etcd-servers must be specified");
+        }
+
+        foreach (var server in Etcd.Servers)
+        {
+            if (!Uri.TryCreate(server, UriKind.Absolute, out var uri) || (uri.Scheme != "http" && uri.Scheme != "https"))
+            {
+                errors.Add($"--etcd-servers: \"{server}\" is not an http:// or https:// URL");
+            }
+        }
+
+        if (!Etcd.Prefix.StartsWith('/'))
+        {
+            errors.Add("--etcd-prefix must start with '/'");
+        }
+
+        if ((Etcd.CertFile is null) != (Etcd.KeyFile is null))
+        {
+            errors.Add("--etcd-certfile and --etcd-keyfile must be given together");
+        }
+
+        if (SecureServing.TlsCertFile is null || SecureServing.TlsPrivateKeyFile is null)
+        {
+            errors.Add("--tls-cert-file and --tls-private-key-file must be specified (self-signed serving certificates are not generated)");
+        }
+
+        if (SecureServing.SecurePort is < 1 or > 65535)
+        {
+            errors.Add($"--secure-port {SecureServing.SecurePort} must be between 1 and 65535 inclusive");
+        }
+
+        foreach (var file in new[] { Etcd.CaFile, Etcd.CertFile, Etcd.KeyFile, SecureServing.TlsCertFile, SecureServing.TlsPrivateKeyFile, Authentication.ClientCaFile })
+        {
+            if (file is not null && !File.Exists(file))
+            {
+                errors.Add($"file \"{file}\" does not exist");
+            }
+        }
+
+        return errors;
+    }
+}
+
+internal sealed class EtcdOptions
+{
+    public List<string> Servers { get; } = [];
+
+    public string Prefix { get; set; } = "/registry";
+
+    public string? CaFile { get; set; }
+
+    public string? CertFile { get; set; }
+
+    public string? KeyFile { get; set; }
+
+    /// <summary>--etcd-compaction-interval; zero disables compaction.</summary>
+    public TimeSpan CompactionInterval { get; set; } = TimeSpan.FromMinutes(5);
+}
+
+internal sealed class SecureServingOptions
+{
+    public IPAddress BindAddress { get; set; } = IPAddress.Any;
+
+    public int SecurePort { get; set; } = 6443;
+
+    public string? TlsCertFile { get; set; }
+
+    public string? TlsPrivateKeyFile { get; set; }
+
+    /// <summary>--shutdown-delay-duration: how long /readyz reports failure before the listener closes.</summary>
+    public TimeSpan ShutdownDelay { get; set; } = TimeSpan.Zero;
+
+    /// <summary>--max-request-body-bytes (kube-apiserver: 3 MiB).</summary>
+    public long MaxRequestBodyBytes { get; set; } = 3 * 1024 * 1024;
+}
+
+internal sealed class AuthenticationOptions
+{
+    public string? ClientCaFile { get; set; }
+
+    /// <summary>
+    /// --anonymous-auth. Anonymous requests are admitted only to the public-info endpoints
+    /// (/healthz, /livez, /readyz, /version), as kube-apiserver's anonymous-auth conditions allow;
+    /// everything else without credentials answers 401.
+    /// </summary>
+    public bool AnonymousAuth { get; set; } = true;
+}
+
+/// <summary>Go-style duration parsing ("5m", "1h30m", "10s", "0"), as pflag's DurationVar accepts.</summary>
+internal static class GoDuration
+{
+    public static bool TryParse(string text, out TimeSpan value)
+    {
+        value = TimeSpan.Zero;
+        if (text == "0")
+        {
+            return true;
+        }
+
+        var total = 0.0;
+        var i = 0;
+        if (text.Length == 0)
+        {
+            return false;
+        }
+
+        while (i < text.Length)
+        {
+            var start = i;
+            while (i < text.Length && (char.IsAsciiDigit(text[i]) || text[i] == '.'))
+            {
+                i++;
+            }
+
+            if (start == i || !double.TryParse(text.AsSpan(start, i - start), NumberStyles.Float, CultureInfo.InvariantCulture, out var number))
+            {
+                return false;
+            }
+
+            var unitStart = i;
+            while (i < text.Length && !char.IsAsciiDigit(text[i]))
+            {
+                i++;
+            }
+
+            double? unitMs = text[unitStart..i] switch
+            {
+                "ns" => 1e-6,
+                "us" or "µs" => 1e-3,
+                "ms" => 1,
+                "s" => 1000,
+                "m" => 60_000,
+                "h" => 3_600_000,
+                _ => null,
+            };
+            if (unitMs is null)
+            {
+                return false;
+            }
+
+            total += number * unitMs.Value;
+        }
+
+        value = TimeSpan.FromMilliseconds(total);
+        return true;
+    }
+}

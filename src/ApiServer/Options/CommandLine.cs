@@ -1,0 +1,140 @@
+using System.Globalization;
+using System.Net;
+
+namespace ApiServer.Options;
+
+/// <summary>
+/// Parses kube-apiserver's command line the way pflag does: <c>--name=value</c>, <c>--name value</c>,
+/// and <c>--name</c> alone for booleans. Flags we implement fill <see cref="ApiServerOptions"/>; other
+/// kube-apiserver flags are accepted and recorded so a kubeadm manifest starts us; anything else is an
+/// error, as it is for kube-apiserver.
+/// </summary>
+internal static class CommandLine
+{
+    private delegate void Apply(ApiServerOptions options, string value);
+
+    private sealed record Supported(FlagKind Kind, Apply Apply);
+
+    private static readonly Dictionary<string, Supported> SupportedFlags = new(StringComparer.Ordinal)
+    {
+        ["etcd-servers"] = new(FlagKind.Value, (o, v) => o.Etcd.Servers.AddRange(SplitList(v))),
+        ["etcd-prefix"] = new(FlagKind.Value, (o, v) => o.Etcd.Prefix = v.TrimEnd('/') is "" ? "/" : v.TrimEnd('/')),
+        ["etcd-cafile"] = new(FlagKind.Value, (o, v) => o.Etcd.CaFile = NullIfEmpty(v)),
+        ["etcd-certfile"] = new(FlagKind.Value, (o, v) => o.Etcd.CertFile = NullIfEmpty(v)),
+        ["etcd-keyfile"] = new(FlagKind.Value, (o, v) => o.Etcd.KeyFile = NullIfEmpty(v)),
+        ["etcd-compaction-interval"] = new(FlagKind.Value, (o, v) => o.Etcd.CompactionInterval = ParseDuration("etcd-compaction-interval", v)),
+        ["secure-port"] = new(FlagKind.Value, (o, v) => o.SecureServing.SecurePort = ParseInt("secure-port", v)),
+        ["bind-address"] = new(FlagKind.Value, (o, v) => o.SecureServing.BindAddress = ParseIp("bind-address", v)),
+        ["advertise-address"] = new(FlagKind.Value, (o, v) => o.AdvertiseAddress = ParseIp("advertise-address", v).ToString()),
+        ["tls-cert-file"] = new(FlagKind.Value, (o, v) => o.SecureServing.TlsCertFile = NullIfEmpty(v)),
+        ["tls-private-key-file"] = new(FlagKind.Value, (o, v) => o.SecureServing.TlsPrivateKeyFile = NullIfEmpty(v)),
+        ["shutdown-delay-duration"] = new(FlagKind.Value, (o, v) => o.SecureServing.ShutdownDelay = ParseDuration("shutdown-delay-duration", v)),
+        ["max-request-body-bytes"] = new(FlagKind.Value, (o, v) => o.SecureServing.MaxRequestBodyBytes = ParseInt("max-request-body-bytes", v)),
+        ["client-ca-file"] = new(FlagKind.Value, (o, v) => o.Authentication.ClientCaFile = NullIfEmpty(v)),
+        ["anonymous-auth"] = new(FlagKind.Bool, (o, v) => o.Authentication.AnonymousAuth = ParseBool("anonymous-auth", v)),
+    };
+
+    /// <exception cref="CommandLineException">an unknown flag, a missing value or a malformed value.</exception>
+    public static ApiServerOptions Parse(IReadOnlyList<string> args)
+    {
+        var options = new ApiServerOptions();
+        for (var i = 0; i < args.Count; i++)
+        {
+            var arg = args[i];
+            if (!arg.StartsWith('-') || arg == "-" || arg == "--")
+            {
+                throw new CommandLineException($"unexpected argument \"{arg}\": kube-apiserver takes only flags");
+            }
+
+            var body = arg.TrimStart('-');
+            string name;
+            string? value = null;
+            var eq = body.IndexOf('=');
+            if (eq >= 0)
+            {
+                name = body[..eq];
+                value = body[(eq + 1)..];
+            }
+            else
+            {
+                name = body;
+            }
+
+            var kind = KindOf(name) ?? throw new CommandLineException(
+                $"unknown flag: --{name} (it is not a kube-apiserver flag; see --help of kube-apiserver for the list)");
+
+            if (value is null)
+            {
+                if (kind == FlagKind.Bool)
+                {
+                    value = "true";
+                }
+                else if (i + 1 < args.Count)
+                {
+                    value = args[++i];
+                }
+                else
+                {
+                    throw new CommandLineException($"flag needs an argument: --{name}");
+                }
+            }
+
+            if (SupportedFlags.TryGetValue(name, out var supported))
+            {
+                supported.Apply(options, value);
+            }
+            else
+            {
+                options.IgnoredFlags.Add(name);
+            }
+        }
+
+        return options;
+    }
+
+    private static FlagKind? KindOf(string name)
+    {
+        if (SupportedFlags.TryGetValue(name, out var supported))
+        {
+            return supported.Kind;
+        }
+
+        // klog's verbosity is also spelled -v=N by kubeadm manifests and humans alike.
+        if (name == "v")
+        {
+            return FlagKind.Value;
+        }
+
+        return KubeApiServerFlags.All.TryGetValue(name, out var kind) ? kind : null;
+    }
+
+    private static IEnumerable<string> SplitList(string value) =>
+        value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
+
+    private static int ParseInt(string flag, string value) =>
+        int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n)
+            ? n
+            : throw new CommandLineException($"invalid argument \"{value}\" for \"--{flag}\" flag: parse error");
+
+    private static IPAddress ParseIp(string flag, string value) =>
+        IPAddress.TryParse(value, out var ip)
+            ? ip
+            : throw new CommandLineException($"invalid argument \"{value}\" for \"--{flag}\" flag: failed to parse IP: \"{value}\"");
+
+    private static TimeSpan ParseDuration(string flag, string value) =>
+        GoDuration.TryParse(value, out var d)
+            ? d
+            : throw new CommandLineException($"invalid argument \"{value}\" for \"--{flag}\" flag: time: invalid duration \"{value}\"");
+
+    /// <summary>strconv.ParseBool: 1, t, T, TRUE, true, True, 0, f, F, FALSE, false, False.</summary>
+    internal static bool ParseBool(string flag, string value) => value switch
+    {
+        "1" or "t" or "T" or "TRUE" or "true" or "True" => true,
+        "0" or "f" or "F" or "FALSE" or "false" or "False" => false,
+        _ => throw new CommandLineException($"invalid argument \"{value}\" for \"--{flag}\" flag: strconv.ParseBool: parsing \"{value}\": invalid syntax"),
+    };
+}
+
+internal sealed class CommandLineException(string message) : Exception(message);

@@ -1,0 +1,671 @@
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using Admission;
+using ApiMachinery.Errors;
+using ApiMachinery.Validation;
+using ApiServer.Registry.Strategies;
+using Storage;
+
+namespace ApiServer.Registry;
+
+/// <summary>
+/// The generic registry store of one resource (k8s.io/apiserver pkg/registry/generic/registry/store.go):
+/// object metadata, the kind's strategy, admission and storage, in kube-apiserver's order. Handlers
+/// call this; this is the only layer that calls storage.
+/// </summary>
+internal sealed class GenericStore(
+    ResourceDefinition resource,
+    ResourceStrategy strategy,
+    IStorage storage,
+    StorageKeys keys,
+    AdmissionChain admission,
+    TimeProvider time)
+{
+    /// <summary>kube-apiserver retries a generated name this many times before answering AlreadyExists.</summary>
+    private const int GenerateNameAttempts = 8;
+
+    private const string RandomAlphabet = "bcdfghjklmnpqrstvwxz2456789";
+
+    public ResourceDefinition Resource { get; } = resource;
+
+    public ResourceStrategy Strategy { get; } = strategy;
+
+    // ---------------------------------------------------------------- create
+
+    public async Task<JsonObject> CreateAsync(RequestScope scope, string ns, JsonObject obj, CancellationToken cancellationToken)
+    {
+        var metadata = ObjectMeta.Metadata(obj);
+        SetRequestNamespace(obj, ns);
+        if (ObjectMeta.ResourceVersion(obj).Length > 0)
+        {
+            throw StatusException.NewBadRequest("resourceVersion should not be set on objects to be created");
+        }
+
+        await admission.AdmitAsync(Attributes(AdmissionOperation.Create, scope, obj, null), cancellationToken).ConfigureAwait(false);
+
+        // BeforeCreate: what clients may not set, the kind's initial state, the system fields.
+        metadata = ObjectMeta.Metadata(obj);
+        metadata.Remove("deletionTimestamp");
+        metadata.Remove("deletionGracePeriodSeconds");
+        Strategy.PrepareForCreate(obj);
+        metadata["uid"] = Guid.NewGuid().ToString();
+        metadata["creationTimestamp"] = ObjectMeta.FormatTime(time.GetUtcNow());
+        if (Strategy.TracksGeneration)
+        {
+            metadata["generation"] = 1;
+        }
+        else
+        {
+            metadata.Remove("generation");
+        }
+
+        var generateName = ObjectMeta.GetString(metadata, "generateName");
+        var generated = ObjectMeta.Name(obj).Length == 0 && generateName.Length > 0;
+        if (generated)
+        {
+            metadata["name"] = generateName + RandomSuffix();
+        }
+
+        ThrowIfInvalid(obj, ValidateMeta(obj).Concat(Strategy.Validate(obj)));
+        await admission.ValidateAsync(Attributes(AdmissionOperation.Create, scope, obj, null), cancellationToken).ConfigureAwait(false);
+
+        for (var attempt = 1; ; attempt++)
+        {
+            var name = ObjectMeta.Name(obj);
+            var key = keys.ObjectKey(Resource, ns, name);
+            try
+            {
+                if (scope.DryRun)
+                {
+                    if (await storage.GetAsync(key, default, cancellationToken).ConfigureAwait(false) is not null)
+                    {
+                        throw new StorageException(StorageErrorCode.KeyExists, key, "key exists");
+                    }
+
+                    return obj;
+                }
+
+                var stored = await storage.CreateAsync(key, ObjectCodec.Encode(obj), cancellationToken).ConfigureAwait(false);
+                ObjectCodec.SetResourceVersion(obj, stored.ModRevision);
+                return obj;
+            }
+            catch (StorageException e) when (e.Code == StorageErrorCode.KeyExists && generated && attempt < GenerateNameAttempts)
+            {
+                metadata["name"] = generateName + RandomSuffix();
+            }
+            catch (StorageException e)
+            {
+                throw StorageErrors.Interpret(e, Resource, name);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- get / list
+
+    public async Task<JsonObject> GetAsync(string ns, string name, CancellationToken cancellationToken)
+    {
+        var stored = await Run(name, () => storage.GetAsync(keys.ObjectKey(Resource, ns, name), default, cancellationToken)).ConfigureAwait(false);
+        return stored is null ? throw NotFound(name) : ObjectCodec.Decode(stored);
+    }
+
+    public async Task<ObjectList> ListAsync(string ns, ListQuery query, CancellationToken cancellationToken)
+    {
+        var prefix = keys.ListPrefix(Resource, ns);
+        long revision = 0;
+        string? startAfter = null;
+        if (!string.IsNullOrEmpty(query.Continue))
+        {
+            if (!string.IsNullOrEmpty(query.ResourceVersion) && query.ResourceVersion != "0")
+            {
+                throw StatusException.NewBadRequest("specifying resource version is not allowed when using continue");
+            }
+
+            var (tokenRevision, suffix) = ContinueToken.Decode(query.Continue);
+            revision = tokenRevision;
+            startAfter = keys.FromSuffix(Resource, suffix);
+        }
+        else if (query.ResourceVersionMatch == "Exact")
+        {
+            revision = ParseResourceVersion(query.ResourceVersion);
+        }
+
+        var items = new List<JsonObject>();
+        string? lastKey = null;
+        var more = false;
+        long remaining = 0;
+        var pageSize = query.Limit;
+        try
+        {
+            while (true)
+            {
+                var page = await storage.GetListAsync(prefix, new ListOptions(revision, pageSize, startAfter), cancellationToken).ConfigureAwait(false);
+                revision = page.Revision;
+                foreach (var stored in page.Items)
+                {
+                    if (query.Limit > 0 && items.Count == query.Limit)
+                    {
+                        more = true;
+                        break;
+                    }
+
+                    lastKey = stored.Key;
+                    var obj = ObjectCodec.Decode(stored);
+                    if (Matches(obj, query))
+                    {
+                        items.Add(obj);
+                    }
+                }
+
+                remaining = page.RemainingItemCount;
+                if (more || !page.More)
+                {
+                    more |= page.More;
+                    break;
+                }
+
+                if (query.Limit > 0 && items.Count == query.Limit)
+                {
+                    more = true;
+                    break;
+                }
+
+                startAfter = page.Items[^1].Key;
+            }
+        }
+        catch (StorageException e) when (e.Code == StorageErrorCode.Compacted && !string.IsNullOrEmpty(query.Continue))
+        {
+            throw StatusException.NewResourceExpired(
+                "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.");
+        }
+        catch (StorageException e)
+        {
+            throw StorageErrors.Interpret(e, Resource, "");
+        }
+
+        if (query.ResourceVersionMatch != "Exact" && string.IsNullOrEmpty(query.Continue)
+            && long.TryParse(query.ResourceVersion, out var notOlderThan) && notOlderThan > revision)
+        {
+            throw StatusException.NewTooLargeResourceVersion(notOlderThan, revision, 1);
+        }
+
+        string? token = null;
+        long? remainingCount = null;
+        if (more && lastKey is not null)
+        {
+            token = ContinueToken.Encode(revision, keys.KeySuffix(Resource, lastKey));
+            if (!query.HasSelectors && remaining > 0)
+            {
+                remainingCount = remaining;
+            }
+        }
+
+        return new ObjectList(items, revision, token, remainingCount);
+    }
+
+    // ---------------------------------------------------------------- update
+
+    /// <returns>the stored object and whether the update created it.</returns>
+    public async Task<(JsonObject Object, bool Created)> UpdateAsync(
+        RequestScope scope, string ns, string name, string subresource, JsonObject update, CancellationToken cancellationToken)
+    {
+        CheckIdentity(update, ns, name);
+        var key = keys.ObjectKey(Resource, ns, name);
+
+        async ValueTask<JsonObject> Transform(StoredObject? current, CancellationToken ct)
+        {
+            if (current is null)
+            {
+                throw NotFound(name);
+            }
+
+            var old = ObjectCodec.Decode(current);
+            var obj = (JsonObject)update.DeepClone();
+            var requestedVersion = ObjectMeta.ResourceVersion(obj);
+            if (requestedVersion.Length > 0 && requestedVersion != ObjectMeta.ResourceVersion(old))
+            {
+                throw Conflict(name);
+            }
+
+            if (requestedVersion.Length == 0)
+            {
+                if (!Strategy.AllowUnconditionalUpdate)
+                {
+                    throw StatusException.NewInvalid(Resource.Group, Resource.Kind, name,
+                        [FieldError.Invalid(FieldPath.New("metadata").Child("resourceVersion"), "", "must be specified for an update")]);
+                }
+
+                // An unconditional update is an update of whatever is stored now (kube's store.Update).
+                ObjectMeta.Metadata(obj)["resourceVersion"] = ObjectMeta.ResourceVersion(old);
+            }
+
+            obj = subresource switch
+            {
+                "status" => Strategy.PrepareForStatusUpdate(obj, old),
+                "finalize" => NamespaceStrategy.PrepareForFinalize(obj, old),
+                _ => obj,
+            };
+
+            await admission.AdmitAsync(Attributes(AdmissionOperation.Update, scope, obj, old, subresource), ct).ConfigureAwait(false);
+            BeforeUpdate(obj, old, mainResource: subresource.Length == 0);
+            ThrowIfInvalid(obj, ValidateMeta(obj).Concat(ValidateMetaUpdate(obj, old)).Concat(Strategy.ValidateUpdate(obj, old)));
+            await admission.ValidateAsync(Attributes(AdmissionOperation.Update, scope, obj, old, subresource), ct).ConfigureAwait(false);
+            return obj;
+        }
+
+        try
+        {
+            // Kinds that allow create-on-update (events, endpoints) go through the create path
+            // when the object is absent, so they get create semantics; a racing create falls
+            // back to a normal update.
+            if (Strategy.AllowCreateOnUpdate && subresource.Length == 0
+                && await storage.GetAsync(key, default, cancellationToken).ConfigureAwait(false) is null)
+            {
+                try
+                {
+                    var fresh = (JsonObject)update.DeepClone();
+                    ObjectMeta.Metadata(fresh).Remove("resourceVersion");
+                    return (await CreateAsync(scope, ns, fresh, cancellationToken).ConfigureAwait(false), true);
+                }
+                catch (StatusException e) when (e.Reason == "AlreadyExists")
+                {
+                }
+            }
+
+            if (scope.DryRun)
+            {
+                var current = await storage.GetAsync(key, default, cancellationToken).ConfigureAwait(false);
+                return (await Transform(current, cancellationToken).ConfigureAwait(false), false);
+            }
+
+            var stored = await storage.GuaranteedUpdateAsync(
+                key,
+                async (current, ct) => ObjectCodec.Encode(await Transform(current, ct).ConfigureAwait(false)),
+                cancellationToken).ConfigureAwait(false);
+
+            var updated = ObjectCodec.Decode(stored);
+            if (ObjectMeta.DeletionTimestamp(updated).Length > 0 && !Strategy.HasPendingFinalizers(updated))
+            {
+                // The last finalizer is gone: the object's deletion completes now (ShouldDeleteDuringUpdate).
+                return (await DeleteFinalizedAsync(key, updated, cancellationToken).ConfigureAwait(false), false);
+            }
+
+            return (updated, false);
+        }
+        catch (StorageException e)
+        {
+            throw StorageErrors.Interpret(e, Resource, name);
+        }
+    }
+
+    // ---------------------------------------------------------------- delete
+
+    /// <returns>the object as it now stands (or as it was deleted) and whether it is gone from storage.</returns>
+    public async Task<(JsonObject Object, bool Deleted)> DeleteAsync(
+        RequestScope scope, string ns, string name, DeleteOptions options, CancellationToken cancellationToken)
+    {
+        var key = keys.ObjectKey(Resource, ns, name);
+        try
+        {
+            var current = await storage.GetAsync(key, default, cancellationToken).ConfigureAwait(false) ?? throw NotFound(name);
+            var obj = ObjectCodec.Decode(current);
+            CheckPreconditions(obj, options, name);
+            await admission.ValidateAsync(Attributes(AdmissionOperation.Delete, scope, null, obj), cancellationToken).ConfigureAwait(false);
+
+            var grace = Strategy.GracefulDeletePeriod(obj, options.GracePeriodSeconds);
+            if (Strategy.HasPendingFinalizers(obj) || grace is not null)
+            {
+                return (await MarkForDeletionAsync(scope, key, name, options, grace, cancellationToken).ConfigureAwait(false), false);
+            }
+
+            if (scope.DryRun)
+            {
+                return (obj, true);
+            }
+
+            var deleted = await storage.DeleteAsync(key, (latest, _) =>
+            {
+                CheckPreconditions(ObjectCodec.Decode(latest), options, name);
+                return ValueTask.CompletedTask;
+            }, cancellationToken).ConfigureAwait(false);
+            return (ObjectCodec.Decode(deleted), true);
+        }
+        catch (StorageException e)
+        {
+            throw StorageErrors.Interpret(e, Resource, name);
+        }
+    }
+
+    /// <summary>Deletes every object the query selects; answers the list of what was deleted.</summary>
+    public async Task<ObjectList> DeleteCollectionAsync(RequestScope scope, string ns, ListQuery query, DeleteOptions options, CancellationToken cancellationToken)
+    {
+        var list = await ListAsync(ns, query with { Limit = 0, Continue = null }, cancellationToken).ConfigureAwait(false);
+        var deleted = new List<JsonObject>();
+        foreach (var item in list.Items)
+        {
+            try
+            {
+                var (obj, _) = await DeleteAsync(scope, ObjectMeta.Namespace(item), ObjectMeta.Name(item), options, cancellationToken).ConfigureAwait(false);
+                deleted.Add(obj);
+            }
+            catch (StatusException e) when (e.Code == 404)
+            {
+                // Deleted by someone else meanwhile: the collection delete still succeeds.
+            }
+        }
+
+        return new ObjectList(deleted, list.ResourceVersion, null, null);
+    }
+
+    /// <summary>Sets deletionTimestamp (finalizers pending or graceful deletion) and leaves the rest to their owners.</summary>
+    private async Task<JsonObject> MarkForDeletionAsync(
+        RequestScope scope, string key, string name, DeleteOptions options, long? grace, CancellationToken cancellationToken)
+    {
+        JsonObject Mark(JsonObject obj)
+        {
+            CheckPreconditions(obj, options, name);
+            var metadata = ObjectMeta.Metadata(obj);
+            var now = time.GetUtcNow();
+            var period = grace ?? 0;
+            var existingPeriod = metadata["deletionGracePeriodSeconds"] is JsonValue v && v.TryGetValue<long>(out var p) ? p : (long?)null;
+            // A deletion already under way can only be shortened (kube's BeforeDelete).
+            if (existingPeriod is null || period < existingPeriod)
+            {
+                metadata["deletionTimestamp"] = ObjectMeta.FormatTime(now.AddSeconds(period));
+                metadata["deletionGracePeriodSeconds"] = period;
+            }
+
+            Strategy.PrepareForFinalizingDelete(obj);
+            return obj;
+        }
+
+        if (scope.DryRun)
+        {
+            var current = await storage.GetAsync(key, default, cancellationToken).ConfigureAwait(false) ?? throw NotFound(name);
+            return Mark(ObjectCodec.Decode(current));
+        }
+
+        var stored = await storage.GuaranteedUpdateAsync(key, (current, _) =>
+        {
+            if (current is null)
+            {
+                throw NotFound(name);
+            }
+
+            return ValueTask.FromResult<ReadOnlyMemory<byte>>(ObjectCodec.Encode(Mark(ObjectCodec.Decode(current))));
+        }, cancellationToken).ConfigureAwait(false);
+        return ObjectCodec.Decode(stored);
+    }
+
+    private async Task<JsonObject> DeleteFinalizedAsync(string key, JsonObject obj, CancellationToken cancellationToken)
+    {
+        var expected = ObjectMeta.ResourceVersion(obj);
+        try
+        {
+            var deleted = await storage.DeleteAsync(key, (latest, _) =>
+            {
+                // Someone changed it since (e.g. added a finalizer): leave it to them.
+                if (latest.ModRevision.ToString(System.Globalization.CultureInfo.InvariantCulture) != expected)
+                {
+                    throw Conflict(ObjectMeta.Name(obj));
+                }
+
+                return ValueTask.CompletedTask;
+            }, cancellationToken).ConfigureAwait(false);
+            return ObjectCodec.Decode(deleted);
+        }
+        catch (StatusException e) when (e.Code == 409)
+        {
+            return obj;
+        }
+        catch (StorageException e) when (e.Code == StorageErrorCode.KeyNotFound)
+        {
+            return obj;
+        }
+    }
+
+    // ---------------------------------------------------------------- watch
+
+    /// <summary>
+    /// Events of the objects the query selects. Without a resourceVersion (or "0") the current
+    /// objects come first as ADDED, then changes after that list; with one, changes after it.
+    /// </summary>
+    public async IAsyncEnumerable<ObjectEvent> WatchAsync(
+        string ns, string name, ListQuery query, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var prefix = name.Length > 0 ? keys.ObjectKey(Resource, ns, name) : keys.ListPrefix(Resource, ns);
+        long after;
+        if (string.IsNullOrEmpty(query.ResourceVersion) || query.ResourceVersion == "0")
+        {
+            var list = await ListAsync(ns, query with { Limit = 0, Continue = null, ResourceVersion = null, ResourceVersionMatch = null }, cancellationToken).ConfigureAwait(false);
+            foreach (var item in list.Items)
+            {
+                if (name.Length == 0 || ObjectMeta.Name(item) == name)
+                {
+                    yield return new ObjectEvent(WatchEventKind.Added, item);
+                }
+            }
+
+            after = list.ResourceVersion;
+        }
+        else
+        {
+            after = ParseResourceVersion(query.ResourceVersion);
+        }
+
+        await foreach (var change in storage.WatchAsync(prefix, after, cancellationToken).ConfigureAwait(false))
+        {
+            var current = ObjectCodec.Decode(change.Object);
+            var previous = change.Previous is null ? null : ObjectCodec.Decode(change.Previous);
+            var matchesNow = Matches(current, query);
+            var matchedBefore = previous is not null && Matches(previous, query);
+            switch (change.Type)
+            {
+                case WatchEventType.Added when matchesNow:
+                    yield return new ObjectEvent(WatchEventKind.Added, current);
+                    break;
+                case WatchEventType.Modified when matchesNow && matchedBefore:
+                    yield return new ObjectEvent(WatchEventKind.Modified, current);
+                    break;
+                case WatchEventType.Modified when matchesNow:
+                    yield return new ObjectEvent(WatchEventKind.Added, current);
+                    break;
+                case WatchEventType.Modified when matchedBefore:
+                    // It left the selection: watchers see it go, with the new revision.
+                    ObjectCodec.SetResourceVersion(previous!, change.Object.ModRevision);
+                    yield return new ObjectEvent(WatchEventKind.Deleted, previous!);
+                    break;
+                case WatchEventType.Deleted when matchesNow:
+                    yield return new ObjectEvent(WatchEventKind.Deleted, current);
+                    break;
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    public bool Matches(JsonObject obj, ListQuery query)
+    {
+        if (query.LabelSelector is { IsEmpty: false } labels && !labels.Matches(ObjectMeta.Labels(obj)))
+        {
+            return false;
+        }
+
+        if (query.FieldSelector is { IsEmpty: false } fields && !fields.Matches(field => Strategy.FieldValue(obj, field)))
+        {
+            return false;
+        }
+
+        return true;
+    }
+
+    private void SetRequestNamespace(JsonObject obj, string ns)
+    {
+        var metadata = ObjectMeta.Metadata(obj);
+        if (!Resource.Namespaced)
+        {
+            metadata.Remove("namespace");
+            return;
+        }
+
+        var objectNamespace = ObjectMeta.Namespace(obj);
+        if (objectNamespace.Length == 0)
+        {
+            metadata["namespace"] = ns;
+        }
+        else if (objectNamespace != ns)
+        {
+            throw StatusException.NewBadRequest("the namespace of the provided object does not match the namespace sent on the request");
+        }
+    }
+
+    private void CheckIdentity(JsonObject obj, string ns, string name)
+    {
+        var objectName = ObjectMeta.Name(obj);
+        if (objectName.Length > 0 && objectName != name)
+        {
+            throw StatusException.NewBadRequest($"the name of the object ({objectName}) does not match the name on the URL ({name})");
+        }
+
+        if (objectName.Length == 0)
+        {
+            ObjectMeta.Metadata(obj)["name"] = name;
+        }
+
+        SetRequestNamespace(obj, ns);
+    }
+
+    /// <summary>kube's rest.BeforeUpdate: what an update can never change, and generation.</summary>
+    private void BeforeUpdate(JsonObject obj, JsonObject old, bool mainResource)
+    {
+        var metadata = ObjectMeta.Metadata(obj);
+        var oldMetadata = ObjectMeta.Metadata(old);
+        if (mainResource)
+        {
+            Strategy.PrepareForUpdate(obj, old);
+        }
+
+        if (ObjectMeta.Uid(obj).Length == 0)
+        {
+            metadata["uid"] = ObjectMeta.Uid(old);
+        }
+
+        foreach (var field in new[] { "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds" })
+        {
+            if (oldMetadata[field] is { } value)
+            {
+                metadata[field] = value.DeepClone();
+            }
+            else
+            {
+                metadata.Remove(field);
+            }
+        }
+
+        if (Strategy.TracksGeneration)
+        {
+            var generation = oldMetadata["generation"] is JsonValue g && g.TryGetValue<long>(out var n) ? n : 1;
+            if (mainResource && SpecChanged(obj, old))
+            {
+                generation++;
+            }
+
+            metadata["generation"] = generation;
+        }
+        else
+        {
+            metadata.Remove("generation");
+        }
+    }
+
+    /// <summary>Everything but metadata and status is the spec, for generation's purposes.</summary>
+    private static bool SpecChanged(JsonObject obj, JsonObject old)
+    {
+        var ignored = new HashSet<string> { "metadata", "status", "kind", "apiVersion" };
+        var keysNow = obj.Select(p => p.Key).Where(k => !ignored.Contains(k)).ToHashSet();
+        var keysBefore = old.Select(p => p.Key).Where(k => !ignored.Contains(k)).ToHashSet();
+        return !keysNow.SetEquals(keysBefore) || keysNow.Any(k => !JsonNode.DeepEquals(obj[k], old[k]));
+    }
+
+    private IEnumerable<FieldError> ValidateMeta(JsonObject obj)
+    {
+        var metadata = ObjectMeta.Metadata(obj);
+        return ObjectMetaValidator.Validate(metadata, Resource.Namespaced, Strategy.ValidateName, FieldPath.New("metadata"));
+    }
+
+    private static IEnumerable<FieldError> ValidateMetaUpdate(JsonObject obj, JsonObject old) =>
+        ObjectMetaValidator.ValidateUpdate(ObjectMeta.Metadata(obj), ObjectMeta.Metadata(old), FieldPath.New("metadata"));
+
+    private void ThrowIfInvalid(JsonObject obj, IEnumerable<FieldError> errors)
+    {
+        var list = errors.ToList();
+        if (list.Count > 0)
+        {
+            throw StatusException.NewInvalid(Resource.Group, Resource.Kind, ObjectMeta.Name(obj), list);
+        }
+    }
+
+    private void CheckPreconditions(JsonObject obj, DeleteOptions options, string name)
+    {
+        if (options.PreconditionUid is { Length: > 0 } uid && uid != ObjectMeta.Uid(obj))
+        {
+            throw StatusException.NewConflict(Resource.Group, Resource.Plural, name,
+                $"Precondition failed: UID in precondition: {uid}, UID in object meta: {ObjectMeta.Uid(obj)}");
+        }
+
+        if (options.PreconditionResourceVersion is { Length: > 0 } rv && rv != ObjectMeta.ResourceVersion(obj))
+        {
+            throw StatusException.NewConflict(Resource.Group, Resource.Plural, name,
+                $"Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {ObjectMeta.ResourceVersion(obj)}");
+        }
+    }
+
+    private AdmissionAttributes Attributes(AdmissionOperation operation, RequestScope scope, JsonObject? obj, JsonObject? old, string subresource = "") => new()
+    {
+        Operation = operation,
+        Group = Resource.Group,
+        Version = Resource.Version,
+        Kind = Resource.Kind,
+        Resource = Resource.Plural,
+        Subresource = subresource,
+        Namespace = ObjectMeta.Namespace(obj ?? old!),
+        Name = ObjectMeta.Name(obj ?? old!),
+        Object = obj,
+        OldObject = old,
+        UserInfo = scope.User,
+        DryRun = scope.DryRun,
+    };
+
+    private StatusException NotFound(string name) => StatusException.NewNotFound(Resource.Group, Resource.Plural, name);
+
+    private StatusException Conflict(string name) =>
+        StatusException.NewConflict(Resource.Group, Resource.Plural, name, StatusException.OptimisticLockErrorMsg);
+
+    private async Task<T> Run<T>(string name, Func<Task<T>> operation)
+    {
+        try
+        {
+            return await operation().ConfigureAwait(false);
+        }
+        catch (StorageException e)
+        {
+            throw StorageErrors.Interpret(e, Resource, name);
+        }
+    }
+
+    internal static long ParseResourceVersion(string? value) =>
+        long.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var rv) && rv >= 0
+            ? rv
+            : throw StatusException.NewBadRequest($"invalid resource version \"{value}\"");
+
+    private static string RandomSuffix()
+    {
+        Span<char> chars = stackalloc char[5];
+        for (var i = 0; i < chars.Length; i++)
+        {
+            chars[i] = RandomAlphabet[RandomNumberGenerator.GetInt32(RandomAlphabet.Length)];
+        }
+
+        return new string(chars);
+    }
+}

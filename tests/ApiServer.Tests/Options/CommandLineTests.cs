@@ -1,0 +1,84 @@
+using System.Net;
+using ApiServer.Options;
+
+namespace ApiServer.Tests.Options;
+
+public sealed class CommandLineTests
+{
+    [Fact]
+    public void Parse_KubeApiServerDefaults_WhenNoFlags()
+    {
+        var options = CommandLine.Parse([]);
+        Assert.Equal(6443, options.SecureServing.SecurePort);
+        Assert.Equal("/registry", options.Etcd.Prefix);
+        Assert.Equal(IPAddress.Any, options.SecureServing.BindAddress);
+        Assert.Equal(TimeSpan.FromMinutes(5), options.Etcd.CompactionInterval);
+        Assert.True(options.Authentication.AnonymousAuth);
+    }
+
+    [Fact]
+    public void Parse_EqualsAndSpaceSeparatedValues()
+    {
+        var options = CommandLine.Parse(["--etcd-servers=https://a:2379,https://b:2379", "--secure-port", "7443", "--etcd-prefix=/custom/", "--bind-address=127.0.0.1"]);
+        Assert.Equal(["https://a:2379", "https://b:2379"], options.Etcd.Servers);
+        Assert.Equal(7443, options.SecureServing.SecurePort);
+        Assert.Equal("/custom", options.Etcd.Prefix);
+        Assert.Equal(IPAddress.Loopback, options.SecureServing.BindAddress);
+    }
+
+    [Theory]
+    [InlineData("--anonymous-auth", true)]
+    [InlineData("--anonymous-auth=false", false)]
+    [InlineData("--anonymous-auth=F", false)]
+    [InlineData("--anonymous-auth=1", true)]
+    public void Parse_BooleanFlags_LikeStrconvParseBool(string flag, bool expected) =>
+        Assert.Equal(expected, CommandLine.Parse([flag]).Authentication.AnonymousAuth);
+
+    [Fact]
+    public void Parse_KnownButUnsupportedFlags_AreRecordedNotRejected()
+    {
+        var options = CommandLine.Parse(["--authorization-mode=Node,RBAC", "--allow-privileged=true", "--enable-admission-plugins", "NodeRestriction", "-v=2"]);
+        Assert.Contains("authorization-mode", options.IgnoredFlags);
+        Assert.Contains("allow-privileged", options.IgnoredFlags);
+        Assert.Contains("enable-admission-plugins", options.IgnoredFlags);
+    }
+
+    [Fact]
+    public void Parse_UnknownFlag_FailsWithItsName()
+    {
+        var error = Assert.Throws<CommandLineException>(() => CommandLine.Parse(["--no-such-flag=1"]));
+        Assert.Contains("unknown flag: --no-such-flag", error.Message);
+    }
+
+    [Theory]
+    [InlineData("--secure-port=abc", "invalid argument \"abc\" for \"--secure-port\" flag")]
+    [InlineData("--bind-address=not-an-ip", "failed to parse IP")]
+    [InlineData("--etcd-compaction-interval=5parsecs", "invalid duration")]
+    [InlineData("--secure-port", "flag needs an argument: --secure-port")]
+    [InlineData("positional", "unexpected argument")]
+    public void Parse_BadValues_ExplainTheProblem(string arg, string message) =>
+        Assert.Contains(message, Assert.Throws<CommandLineException>(() => CommandLine.Parse([arg])).Message);
+
+    [Fact]
+    public void Validate_ReportsEveryProblemAtOnce()
+    {
+        var problems = CommandLine.Parse(["--secure-port=0", "--etcd-prefix=registry", "--etcd-certfile=/x"]).Validate();
+        Assert.Contains(problems, p => p.Contains("--etcd-servers must be specified", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Contains("--etcd-prefix must start with '/'", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Contains("--etcd-certfile and --etcd-keyfile", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Contains("--secure-port 0", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Contains("--tls-cert-file", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("5m", 300)]
+    [InlineData("1h30m", 5400)]
+    [InlineData("10s", 10)]
+    [InlineData("1.5s", 1.5)]
+    [InlineData("0", 0)]
+    public void GoDuration_ParsesGoSyntax(string text, double seconds)
+    {
+        Assert.True(GoDuration.TryParse(text, out var value));
+        Assert.Equal(seconds, value.TotalSeconds, 3);
+    }
+}
