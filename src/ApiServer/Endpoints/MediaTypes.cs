@@ -85,7 +85,7 @@ internal static class MediaTypes
         try
         {
             var node = format == WireFormat.Json
-                ? JsonNode.Parse(bytes, documentOptions: new JsonDocumentOptions { MaxDepth = 10_000 })
+                ? JsonNode.Parse(bytes, documentOptions: new JsonDocumentOptions { MaxDepth = ObjectCodec.MaxDepth })
                 : YamlJson.ToJsonNode(Encoding.UTF8.GetString(bytes));
             return node as JsonObject ?? throw StatusException.NewBadRequest("the body of the request must be an object");
         }

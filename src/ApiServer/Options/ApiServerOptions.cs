@@ -98,7 +98,7 @@ internal sealed class SecureServingOptions
     /// <summary>--shutdown-delay-duration: how long /readyz reports failure before the listener closes.</summary>
     public TimeSpan ShutdownDelay { get; set; } = TimeSpan.Zero;
 
-    /// <summary>--max-request-body-bytes (kube-apiserver: 3 MiB).</summary>
+    /// <summary>The request body limit: kube-apiserver's MaxRequestBodyBytes, 3 MiB (not a flag there either).</summary>
     public long MaxRequestBodyBytes { get; set; } = 3 * 1024 * 1024;
 }
 

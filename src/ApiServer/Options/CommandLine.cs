@@ -29,7 +29,6 @@ internal static class CommandLine
         ["tls-cert-file"] = new(FlagKind.Value, (o, v) => o.SecureServing.TlsCertFile = NullIfEmpty(v)),
         ["tls-private-key-file"] = new(FlagKind.Value, (o, v) => o.SecureServing.TlsPrivateKeyFile = NullIfEmpty(v)),
         ["shutdown-delay-duration"] = new(FlagKind.Value, (o, v) => o.SecureServing.ShutdownDelay = ParseDuration("shutdown-delay-duration", v)),
-        ["max-request-body-bytes"] = new(FlagKind.Value, (o, v) => o.SecureServing.MaxRequestBodyBytes = ParseInt("max-request-body-bytes", v)),
         ["client-ca-file"] = new(FlagKind.Value, (o, v) => o.Authentication.ClientCaFile = NullIfEmpty(v)),
         ["anonymous-auth"] = new(FlagKind.Bool, (o, v) => o.Authentication.AnonymousAuth = ParseBool("anonymous-auth", v)),
     };
@@ -46,6 +45,7 @@ internal static class CommandLine
                 throw new CommandLineException($"unexpected argument \"{arg}\": kube-apiserver takes only flags");
             }
 
+            // kube-apiserver normalizes word separators: --etcd_servers is --etcd-servers.
             var body = arg.TrimStart('-');
             string name;
             string? value = null;
@@ -59,6 +59,8 @@ internal static class CommandLine
             {
                 name = body;
             }
+
+            name = name.Replace('_', '-');
 
             var kind = KindOf(name) ?? throw new CommandLineException(
                 $"unknown flag: --{name} (it is not a kube-apiserver flag; see --help of kube-apiserver for the list)");

@@ -1,4 +1,4 @@
-using System.Text.Encodings.Web;
+using ApiMachinery.Serialization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Storage;
@@ -12,23 +12,29 @@ namespace ApiServer.Registry;
 /// </summary>
 internal static class ObjectCodec
 {
-    /// <summary>Raw UTF-8 like Go's encoder; compact.</summary>
+    /// <summary>Compact JSON escaped exactly as Go's encoding/json escapes it, as kube-apiserver writes.</summary>
     public static readonly JsonSerializerOptions JsonOptions = new()
     {
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        Encoder = GoJsonEncoder.Instance,
         WriteIndented = false,
+        // Objects may nest deeper than System.Text.Json's default of 64 (CRD-like schemas, YAML bodies).
+        MaxDepth = MaxDepth,
     };
+
+    /// <summary>The nesting limit for decoding and encoding; deeper bodies are refused with 400.</summary>
+    public const int MaxDepth = 1000;
 
     public static readonly JsonWriterOptions WriterOptions = new()
     {
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        Encoder = GoJsonEncoder.Instance,
         Indented = false,
         SkipValidation = true,
+        MaxDepth = MaxDepth,
     };
 
     public static JsonObject Decode(StoredObject stored)
     {
-        var node = JsonNode.Parse(stored.Value.Span) as JsonObject
+        var node = JsonNode.Parse(stored.Value.Span, documentOptions: new JsonDocumentOptions { MaxDepth = MaxDepth }) as JsonObject
             ?? throw new InvalidDataException($"stored value at {stored.Key} is not a JSON object");
         SetResourceVersion(node, stored.ModRevision);
         return node;

@@ -44,6 +44,10 @@ public sealed class CommandLineTests
     }
 
     [Fact]
+    public void Parse_UnderscoresAreWordSeparators_AsKubeApiServerNormalizes() =>
+        Assert.Equal(["http://e:2379"], CommandLine.Parse(["--etcd_servers=http://e:2379"]).Etcd.Servers);
+
+    [Fact]
     public void Parse_UnknownFlag_FailsWithItsName()
     {
         var error = Assert.Throws<CommandLineException>(() => CommandLine.Parse(["--no-such-flag=1"]));

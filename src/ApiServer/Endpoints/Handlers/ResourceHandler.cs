@@ -107,7 +107,7 @@ internal sealed class ResourceHandler(RegistryCatalog registry, WatchHandler wat
 
     private async Task GetAsync(HttpContext context, RequestInfo info, GenericStore store, CancellationToken cancellationToken)
     {
-        var table = TableRequest(context);
+        var table = TableOptions.FromRequest(context.Request);
         var format = MediaTypes.ResponseFormat(context.Request);
         var obj = await store.GetAsync(info.Namespace, info.Name, cancellationToken).ConfigureAwait(false);
         if (table is { } t)
@@ -122,7 +122,7 @@ internal sealed class ResourceHandler(RegistryCatalog registry, WatchHandler wat
 
     private async Task ListAsync(HttpContext context, RequestInfo info, GenericStore store, CancellationToken cancellationToken)
     {
-        var table = TableRequest(context);
+        var table = TableOptions.FromRequest(context.Request);
         var format = MediaTypes.ResponseFormat(context.Request);
         var query = QueryOptions.ParseList(context.Request.Query, store);
         var list = await store.ListAsync(info.Namespace, query, cancellationToken).ConfigureAwait(false);
@@ -136,35 +136,11 @@ internal sealed class ResourceHandler(RegistryCatalog registry, WatchHandler wat
         await MediaTypes.WriteAsync(context, 200, body, format).ConfigureAwait(false);
     }
 
-    private readonly record struct TableOptions(string Version, string IncludeObject);
-
-    /// <summary>A Table answer was asked for: its version and includeObject (None, Metadata (default), Object).</summary>
-    private static TableOptions? TableRequest(HttpContext context)
-    {
-        var version = MediaTypes.TableVersion(context.Request);
-        if (version is null)
-        {
-            return null;
-        }
-
-        var include = context.Request.Query["includeObject"].ToString();
-        if (include.Length == 0)
-        {
-            include = "Metadata";
-        }
-        else if (include is not ("None" or "Metadata" or "Object"))
-        {
-            throw StatusException.NewBadRequest($"includeObject: Unsupported value: \"{include}\": supported values: \"None\", \"Metadata\", \"Object\"");
-        }
-
-        return new TableOptions(version, include);
-    }
-
     private static async Task WriteTableAsync(HttpContext context, TableOptions options, JsonObject table)
     {
-        table["apiVersion"] = $"meta.k8s.io/{options.Version}";
+        table["apiVersion"] = options.ApiVersion;
         // The Content-Type names the transformation, as kube-apiserver's does.
-        await MediaTypes.WriteAsync(context, 200, table, WireFormat.Json, $"application/json;as=Table;v={options.Version};g=meta.k8s.io").ConfigureAwait(false);
+        await MediaTypes.WriteAsync(context, 200, table, WireFormat.Json, options.ContentType).ConfigureAwait(false);
     }
 
     private async Task CreateAsync(HttpContext context, RequestInfo info, GenericStore store, CancellationToken cancellationToken)

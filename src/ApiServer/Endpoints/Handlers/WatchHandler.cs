@@ -1,4 +1,6 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using ApiServer.Printing;
 using ApiMachinery.Errors;
 using ApiServer.Registry;
 using Microsoft.AspNetCore.Http;
@@ -13,7 +15,7 @@ namespace ApiServer.Endpoints.Handlers;
 /// A resourceVersion that can no longer be served ends the stream with an ERROR event carrying a
 /// 410 Expired Status, which is how informers learn to relist.
 /// </summary>
-internal sealed class WatchHandler(IHostApplicationLifetime lifetime)
+internal sealed class WatchHandler(IHostApplicationLifetime lifetime, TimeProvider time)
 {
     private static readonly byte[] Newline = "\n"u8.ToArray();
 
@@ -21,6 +23,7 @@ internal sealed class WatchHandler(IHostApplicationLifetime lifetime)
     {
         var query = QueryOptions.ParseList(context.Request.Query, store);
         var timeout = ParseTimeout(context.Request.Query["timeoutSeconds"].ToString());
+        var table = TableOptions.FromRequest(context.Request);
         if (MediaTypes.ResponseFormat(context.Request) != WireFormat.Json)
         {
             throw StatusException.NewNotAcceptable([MediaTypes.Json, MediaTypes.Protobuf]);
@@ -40,7 +43,7 @@ internal sealed class WatchHandler(IHostApplicationLifetime lifetime)
 
         var response = context.Response;
         response.StatusCode = 200;
-        response.ContentType = MediaTypes.Json;
+        response.ContentType = table?.ContentType ?? MediaTypes.Json;
         response.Headers.CacheControl = "no-cache, private";
         await response.StartAsync(token).ConfigureAwait(false);
         // Kestrel holds the headers until the first flush; clients (informers) treat the headers as
@@ -49,9 +52,26 @@ internal sealed class WatchHandler(IHostApplicationLifetime lifetime)
 
         try
         {
+            var first = true;
             await foreach (var change in store.WatchAsync(info.Namespace, name, query, token).ConfigureAwait(false))
             {
-                await WriteEventAsync(response, change.TypeName, change.Object, token).ConfigureAwait(false);
+                JsonNode body = change.Object;
+                if (table is { } t)
+                {
+                    // Each event is a one-row Table; only the first carries the column definitions.
+                    var metadata = new JsonObject { ["resourceVersion"] = ObjectMeta.ResourceVersion(change.Object) };
+                    var rows = TableConvertor.ToTable(store.Resource, [change.Object], metadata, t.IncludeObject, time.GetUtcNow());
+                    rows["apiVersion"] = t.ApiVersion;
+                    if (!first)
+                    {
+                        rows["columnDefinitions"] = null;
+                    }
+
+                    body = rows;
+                }
+
+                first = false;
+                await WriteEventAsync(response, change.TypeName, body, token).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
@@ -86,7 +106,7 @@ internal sealed class WatchHandler(IHostApplicationLifetime lifetime)
         return TimeSpan.FromMinutes(30) + TimeSpan.FromSeconds(Random.Shared.Next(0, 1800));
     }
 
-    private static async Task WriteEventAsync(HttpResponse response, string type, System.Text.Json.Nodes.JsonNode obj, CancellationToken cancellationToken)
+    private static async Task WriteEventAsync(HttpResponse response, string type, JsonNode obj, CancellationToken cancellationToken)
     {
         var writer = new Utf8JsonWriter(response.BodyWriter, ObjectCodec.WriterOptions);
         await using (writer.ConfigureAwait(false))
