@@ -107,6 +107,7 @@ internal static class ApiServerServiceCollectionExtensions
         services.TryAddSingleton<VersionInfo>();
         services.TryAddSingleton<WatchHandler>();
         services.TryAddSingleton<PatchHandler>();
+        services.TryAddSingleton<PodBinder>();
         services.TryAddSingleton<ResourceHandler>();
         services.TryAddSingleton<ApiRouter>();
         return services;

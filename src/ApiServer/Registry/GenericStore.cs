@@ -205,11 +205,43 @@ internal sealed class GenericStore(
 
     // ---------------------------------------------------------------- update
 
+    /// <summary>PUT: replaces the object (or creates it, for kinds that allow create-on-update).</summary>
     /// <returns>the stored object and whether the update created it.</returns>
     public async Task<(JsonObject Object, bool Created)> UpdateAsync(
         RequestScope scope, string ns, string name, string subresource, JsonObject update, CancellationToken cancellationToken)
     {
         CheckIdentity(update, ns, name);
+        var key = keys.ObjectKey(Resource, ns, name);
+
+        // Kinds that allow create-on-update (events, endpoints) go through the create path when
+        // the object is absent, so they get create semantics; a racing create falls back to an update.
+        if (Strategy.AllowCreateOnUpdate && subresource.Length == 0
+            && await Run(name, () => storage.GetAsync(key, default, cancellationToken)).ConfigureAwait(false) is null)
+        {
+            try
+            {
+                var fresh = (JsonObject)update.DeepClone();
+                ObjectMeta.Metadata(fresh).Remove("resourceVersion");
+                return (await CreateAsync(scope, ns, fresh, cancellationToken).ConfigureAwait(false), true);
+            }
+            catch (StatusException e) when (e.Reason == "AlreadyExists")
+            {
+            }
+        }
+
+        return (await ApplyUpdateAsync(scope, ns, name, subresource, _ => (JsonObject)update.DeepClone(), cancellationToken).ConfigureAwait(false), false);
+    }
+
+    /// <summary>
+    /// The update path every write of an existing object takes (PUT, PATCH, subresources): inside
+    /// one read-modify-write, <paramref name="computeUpdate"/> turns the stored object (with its
+    /// resourceVersion) into the object to store; then the kind's rules, admission and validation
+    /// run, and the write is conditional on the version read. A lost race re-runs it all on the
+    /// fresh object; a resourceVersion the result names that is not the stored one is a Conflict.
+    /// </summary>
+    public async Task<JsonObject> ApplyUpdateAsync(
+        RequestScope scope, string ns, string name, string subresource, Func<JsonObject, JsonObject> computeUpdate, CancellationToken cancellationToken)
+    {
         var key = keys.ObjectKey(Resource, ns, name);
 
         async ValueTask<JsonObject> Transform(StoredObject? current, CancellationToken ct)
@@ -220,7 +252,8 @@ internal sealed class GenericStore(
             }
 
             var old = ObjectCodec.Decode(current);
-            var obj = (JsonObject)update.DeepClone();
+            var obj = computeUpdate((JsonObject)old.DeepClone());
+            CheckIdentity(obj, ns, name);
             var requestedVersion = ObjectMeta.ResourceVersion(obj);
             if (requestedVersion.Length > 0 && requestedVersion != ObjectMeta.ResourceVersion(old))
             {
@@ -255,27 +288,10 @@ internal sealed class GenericStore(
 
         try
         {
-            // Kinds that allow create-on-update (events, endpoints) go through the create path
-            // when the object is absent, so they get create semantics; a racing create falls
-            // back to a normal update.
-            if (Strategy.AllowCreateOnUpdate && subresource.Length == 0
-                && await storage.GetAsync(key, default, cancellationToken).ConfigureAwait(false) is null)
-            {
-                try
-                {
-                    var fresh = (JsonObject)update.DeepClone();
-                    ObjectMeta.Metadata(fresh).Remove("resourceVersion");
-                    return (await CreateAsync(scope, ns, fresh, cancellationToken).ConfigureAwait(false), true);
-                }
-                catch (StatusException e) when (e.Reason == "AlreadyExists")
-                {
-                }
-            }
-
             if (scope.DryRun)
             {
                 var current = await storage.GetAsync(key, default, cancellationToken).ConfigureAwait(false);
-                return (await Transform(current, cancellationToken).ConfigureAwait(false), false);
+                return await Transform(current, cancellationToken).ConfigureAwait(false);
             }
 
             var stored = await storage.GuaranteedUpdateAsync(
@@ -287,10 +303,10 @@ internal sealed class GenericStore(
             if (ObjectMeta.DeletionTimestamp(updated).Length > 0 && !Strategy.HasPendingFinalizers(updated))
             {
                 // The last finalizer is gone: the object's deletion completes now (ShouldDeleteDuringUpdate).
-                return (await DeleteFinalizedAsync(key, updated, cancellationToken).ConfigureAwait(false), false);
+                return await DeleteFinalizedAsync(key, updated, cancellationToken).ConfigureAwait(false);
             }
 
-            return (updated, false);
+            return updated;
         }
         catch (StorageException e)
         {

@@ -21,6 +21,7 @@ internal sealed class ResourceTable
     {
         ["status"] = ["get", "patch", "update"],
         ["finalize"] = ["update"],
+        ["binding"] = ["create"],
     }.ToFrozenDictionary();
 
     private readonly FrozenDictionary<(string Group, string Version, string Plural), ResourceDefinition> _byPath;
@@ -50,8 +51,8 @@ internal sealed class ResourceTable
     /// The built-in resources this server persists. Served: every GA group/version whose kinds are
     /// stored objects. Not yet: versions that share storage with another version (they need
     /// conversion: autoscaling/v1, events.k8s.io/v1), alpha and beta versions (off by default in
-    /// kube-apiserver too), and virtual resources that are not stored (reviews, bindings,
-    /// componentstatuses).
+    /// kube-apiserver too), and virtual resources that are not stored (reviews, componentstatuses);
+    /// bindings is served as pods/binding is.
     /// </summary>
     public static ResourceTable LoadBuiltin()
     {
@@ -72,6 +73,12 @@ internal sealed class ResourceTable
         if ((r.Group, r.Version) is ("autoscaling", "v1") or ("events.k8s.io", "v1"))
         {
             return false;
+        }
+
+        // The bindings resource is the one virtual resource served today (the scheduler's older path).
+        if ((r.Group, r.Plural) is ("", "bindings"))
+        {
+            return true;
         }
 
         // Stored kinds have get, list and create; the rest are virtual.

@@ -66,8 +66,9 @@ public sealed class ResourceTableTests
     [Fact]
     public void LoadBuiltin_LeavesOutVirtualAndPrereleaseResources()
     {
-        Assert.Null(Table.Find("", "v1", "bindings"));
         Assert.Null(Table.Find("authorization.k8s.io", "v1", "subjectaccessreviews"));
+        Assert.Null(Table.Find("", "v1", "componentstatuses"));
+        Assert.Equal(["create"], Table.Find("", "v1", "bindings")!.Verbs);
         Assert.DoesNotContain(Table.All, r => r.Version.Contains("beta", StringComparison.Ordinal) || r.Version.Contains("alpha", StringComparison.Ordinal));
     }
 }

@@ -10,9 +10,8 @@ using Microsoft.Net.Http.Headers;
 namespace ApiServer.Endpoints.Handlers;
 
 /// <summary>
-/// PATCH: reads the stored object, applies the patch, and writes the result through the same update
-/// path as PUT (so admission, validation and the resourceVersion compare all apply), retrying
-/// with a fresh read when a concurrent writer wins, as kube-apiserver's patcher does.
+/// PATCH: applies the patch to the stored object through the same update path as PUT, so
+/// admission, validation and the resourceVersion compare all apply, as kube-apiserver's patcher does.
 /// JSON Patch and JSON Merge Patch today; strategic merge patch and server-side apply need the
 /// schema facts and answer 415 until they arrive.
 /// </summary>
@@ -20,7 +19,6 @@ internal sealed class PatchHandler(ApiServerOptions options)
 {
     private const string JsonPatchType = "application/json-patch+json";
     private const string MergePatchType = "application/merge-patch+json";
-    private const int MaxAttempts = 5;
 
     public async Task HandleAsync(HttpContext context, RequestInfo info, GenericStore store, string subresource, CancellationToken cancellationToken)
     {
@@ -44,32 +42,13 @@ internal sealed class PatchHandler(ApiServerOptions options)
             throw StatusException.NewBadRequest($"error decoding patch: {e.Message}");
         }
 
-        for (var attempt = 1; ; attempt++)
-        {
-            var current = await store.GetAsync(info.Namespace, info.Name, cancellationToken).ConfigureAwait(false);
-            var currentVersion = ObjectMeta.ResourceVersion(current);
-            var patched = Apply(current, patch, patchType, store.Resource);
-
-            // The patch may name a resourceVersion (an optimistic-lock patch); otherwise the update
-            // is conditional on the version we read, and a lost race is retried.
-            var explicitVersion = ObjectMeta.ResourceVersion(patched);
-            var lockedByClient = explicitVersion != currentVersion;
-            if (!lockedByClient)
-            {
-                ObjectMeta.Metadata(patched)["resourceVersion"] = currentVersion;
-            }
-
-            try
-            {
-                var (updated, _) = await store.UpdateAsync(new RequestScope(ApiRequestFeature.Get(context).User!, dryRun),
-                    info.Namespace, info.Name, subresource, patched, cancellationToken).ConfigureAwait(false);
-                await MediaTypes.WriteAsync(context, 200, updated, format).ConfigureAwait(false);
-                return;
-            }
-            catch (StatusException e) when (e.Code == 409 && e.Reason == "Conflict" && !lockedByClient && attempt < MaxAttempts)
-            {
-            }
-        }
+        // The patch applies to whatever is stored at the moment of the write, inside the registry's
+        // read-modify-write; a lost race re-applies it to the fresh object. A patch that names a
+        // resourceVersion (an optimistic lock) conflicts instead, as with kube-apiserver.
+        var scope = new RequestScope(ApiRequestFeature.Get(context).User!, dryRun);
+        var updated = await store.ApplyUpdateAsync(scope, info.Namespace, info.Name, subresource,
+            current => Apply(current, patch, patchType, store.Resource), cancellationToken).ConfigureAwait(false);
+        await MediaTypes.WriteAsync(context, 200, updated, format).ConfigureAwait(false);
     }
 
     private static JsonObject Apply(JsonObject current, JsonNode? patch, string patchType, ResourceDefinition resource)

@@ -11,7 +11,7 @@ namespace ApiServer.Endpoints.Handlers;
 /// The REST verbs of every resource (k8s.io/apiserver pkg/endpoints/handlers): decode, call the
 /// registry, encode. Nothing here touches storage or knows a kind.
 /// </summary>
-internal sealed class ResourceHandler(RegistryCatalog registry, WatchHandler watchHandler, PatchHandler patchHandler, ApiServerOptions options, TimeProvider time)
+internal sealed class ResourceHandler(RegistryCatalog registry, WatchHandler watchHandler, PatchHandler patchHandler, PodBinder binder, ApiServerOptions options, TimeProvider time)
 {
     public async Task HandleAsync(HttpContext context, RequestInfo info, CancellationToken cancellationToken)
     {
@@ -47,6 +47,12 @@ internal sealed class ResourceHandler(RegistryCatalog registry, WatchHandler wat
         if (!resource.Supports(info.Verb))
         {
             throw StatusException.NewMethodNotSupported(resource.Group, resource.Plural, info.Verb);
+        }
+
+        if ((resource.Group, resource.Plural) is ("", "bindings"))
+        {
+            await BindAsync(context, info, null, cancellationToken).ConfigureAwait(false);
+            return;
         }
 
         switch (info.Verb)
@@ -100,9 +106,34 @@ internal sealed class ResourceHandler(RegistryCatalog registry, WatchHandler wat
             case "patch":
                 await patchHandler.HandleAsync(context, info, store, subresource.Name, cancellationToken).ConfigureAwait(false);
                 break;
+            case "create" when subresource.Name == "binding":
+                await BindAsync(context, info, info.Name, cancellationToken).ConfigureAwait(false);
+                break;
             default:
                 throw StatusException.NewMethodNotSupported(resource.Group, $"{resource.Plural}/{subresource.Name}", info.Verb);
         }
+    }
+
+    /// <summary>POST pods/{name}/binding or bindings: 201 with a Success Status.</summary>
+    private async Task BindAsync(HttpContext context, RequestInfo info, string? podName, CancellationToken cancellationToken)
+    {
+        var dryRun = QueryOptions.ParseDryRun(context.Request.Query, "CreateOptions");
+        var body = await MediaTypes.ReadObjectAsync(context.Request, options.SecureServing.MaxRequestBodyBytes, cancellationToken).ConfigureAwait(false);
+        var bindings = registry.Find("", "v1", "bindings")?.Resource ?? throw StatusException.NewGenericNotFound();
+        CheckKind(body, bindings);
+        if (podName is not null && ObjectMeta.Name(body) is { Length: > 0 } named && named != podName)
+        {
+            throw StatusException.NewBadRequest($"the name of the object ({named}) does not match the name on the URL ({podName})");
+        }
+
+        if (podName is not null)
+        {
+            ObjectMeta.Metadata(body)["name"] = podName;
+        }
+
+        await binder.BindAsync(Scope(context, dryRun), info.Namespace, body, cancellationToken).ConfigureAwait(false);
+        var status = new ApiStatus { Status = ApiStatus.StatusSuccess, Code = 201 };
+        await MediaTypes.WriteAsync(context, 201, status.ToJsonObject(), WireFormat.Json).ConfigureAwait(false);
     }
 
     private async Task GetAsync(HttpContext context, RequestInfo info, GenericStore store, CancellationToken cancellationToken)
