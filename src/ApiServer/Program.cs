@@ -2,6 +2,19 @@ using ApiServer;
 using ApiServer.Hosting;
 using ApiServer.Options;
 
+if (args.Any(a => a is "-h" or "--help" or "-help"))
+{
+    Console.Out.Write(CommandLine.Usage);
+    return 0;
+}
+
+if (args.Any(a => a is "--version" or "--version=true" or "--version=raw"))
+{
+    // kube-apiserver --version prints the Kubernetes version it serves.
+    Console.Out.WriteLine($"Kubernetes {ApiServer.Endpoints.VersionInfo.GitVersion}");
+    return 0;
+}
+
 ApiServerOptions options;
 try
 {

@@ -33,6 +33,12 @@ internal static class CommandLine
         ["anonymous-auth"] = new(FlagKind.Bool, (o, v) => o.Authentication.AnonymousAuth = ParseBool("anonymous-auth", v)),
     };
 
+    /// <summary>What --help prints: the flags acted on, then a note on the rest.</summary>
+    public static string Usage =>
+        "The Kubernetes API server, in C#. Flags it acts on (kube-apiserver's names and defaults):\n"
+        + string.Concat(SupportedFlags.Keys.Order(StringComparer.Ordinal).Select(f => $"      --{f}\n"))
+        + $"Every other kube-apiserver flag ({KubeApiServerFlags.All.Count} in all) is accepted and logged as not supported yet.\n";
+
     /// <exception cref="CommandLineException">an unknown flag, a missing value or a malformed value.</exception>
     public static ApiServerOptions Parse(IReadOnlyList<string> args)
     {
