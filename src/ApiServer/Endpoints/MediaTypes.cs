@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using ApiMachinery.Errors;
 using ApiMachinery.Serialization;
+using ApiMachinery.Serialization.Protobuf;
 using ApiServer.Registry;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Net.Http.Headers;
@@ -14,6 +15,8 @@ internal enum WireFormat
 {
     Json,
     Yaml,
+    /// <summary>Kubernetes protobuf: accepted in request bodies (client-go's typed clients send it); answers are JSON or YAML.</summary>
+    Protobuf,
 }
 
 /// <summary>
@@ -48,6 +51,7 @@ internal static class MediaTypes
         {
             Json => WireFormat.Json,
             Yaml or "application/x-yaml" or "text/yaml" => WireFormat.Yaml,
+            Protobuf => WireFormat.Protobuf,
             _ => throw UnsupportedMediaType(contentType),
         };
     }
@@ -80,6 +84,18 @@ internal static class MediaTypes
         if (bytes.Length == 0)
         {
             throw StatusException.NewBadRequest("the body of the request was empty");
+        }
+
+        if (format == WireFormat.Protobuf)
+        {
+            try
+            {
+                return KubeProtobuf.Decode(bytes);
+            }
+            catch (ProtobufDecodeException e)
+            {
+                throw StatusException.NewBadRequest($"error decoding protobuf request body: {e.Message}");
+            }
         }
 
         try
