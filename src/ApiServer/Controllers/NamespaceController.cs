@@ -29,7 +29,7 @@ internal sealed partial class NamespaceController(RegistryCatalog registry, ILog
             try
             {
                 // A watch without a resourceVersion starts with every namespace as ADDED.
-                await foreach (var change in store.WatchAsync("", "", all, stoppingToken).ConfigureAwait(false))
+                await foreach (var change in store.WatchAsync("", "", all, sendInitialEvents: false, stoppingToken).ConfigureAwait(false))
                 {
                     if (change.Kind is WatchEventKind.Added or WatchEventKind.Modified && NamespaceStrategy.IsTerminating(change.Object)
                         && ObjectMeta.DeletionTimestamp(change.Object).Length > 0)

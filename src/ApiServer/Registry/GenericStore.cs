@@ -443,17 +443,29 @@ internal sealed class GenericStore(
     // ---------------------------------------------------------------- watch
 
     /// <summary>
-    /// Events of the objects the query selects. Without a resourceVersion (or "0") the current
-    /// objects come first as ADDED, then changes after that list; with one, changes after it.
+    /// Events of the objects the query selects. Without a resourceVersion (or "0"), or with
+    /// <paramref name="sendInitialEvents"/>, the current objects come first as ADDED, then changes
+    /// after that list; otherwise changes after the given resourceVersion. With sendInitialEvents
+    /// the initial events end with a BOOKMARK annotated k8s.io/initial-events-end. Changes that do
+    /// not match the selection yield a Progress event carrying only their revision, so the caller
+    /// can bookmark how far the watch has come.
     /// </summary>
     public async IAsyncEnumerable<ObjectEvent> WatchAsync(
-        string ns, string name, ListQuery query, [EnumeratorCancellation] CancellationToken cancellationToken)
+        string ns, string name, ListQuery query, bool sendInitialEvents, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var prefix = name.Length > 0 ? keys.ObjectKey(Resource, ns, name) : keys.ListPrefix(Resource, ns);
         long after;
-        if (string.IsNullOrEmpty(query.ResourceVersion) || query.ResourceVersion == "0")
+        if (sendInitialEvents || string.IsNullOrEmpty(query.ResourceVersion) || query.ResourceVersion == "0")
         {
-            var list = await ListAsync(ns, query with { Limit = 0, Continue = null, ResourceVersion = null, ResourceVersionMatch = null }, cancellationToken).ConfigureAwait(false);
+            // sendInitialEvents with resourceVersion N lists "not older than N"; the list checks that.
+            var listQuery = query with
+            {
+                Limit = 0,
+                Continue = null,
+                ResourceVersion = sendInitialEvents ? query.ResourceVersion : null,
+                ResourceVersionMatch = null,
+            };
+            var list = await ListAsync(ns, listQuery, cancellationToken).ConfigureAwait(false);
             foreach (var item in list.Items)
             {
                 if (name.Length == 0 || ObjectMeta.Name(item) == name)
@@ -463,6 +475,10 @@ internal sealed class GenericStore(
             }
 
             after = list.ResourceVersion;
+            if (sendInitialEvents)
+            {
+                yield return new ObjectEvent(WatchEventKind.Bookmark, Bookmark(after, initialEventsEnd: true));
+            }
         }
         else
         {
@@ -494,11 +510,30 @@ internal sealed class GenericStore(
                 case WatchEventType.Deleted when matchesNow:
                     yield return new ObjectEvent(WatchEventKind.Deleted, current);
                     break;
+                default:
+                    yield return new ObjectEvent(WatchEventKind.Progress, Bookmark(change.Object.ModRevision, initialEventsEnd: false));
+                    break;
             }
         }
     }
 
     // ---------------------------------------------------------------- helpers
+
+    /// <summary>A BOOKMARK's object: the kind and only metadata.resourceVersion (and the end-of-initial-events marker).</summary>
+    public JsonObject Bookmark(long revision, bool initialEventsEnd)
+    {
+        var metadata = new JsonObject
+        {
+            ["resourceVersion"] = revision.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["creationTimestamp"] = null,
+        };
+        if (initialEventsEnd)
+        {
+            metadata["annotations"] = new JsonObject { ["k8s.io/initial-events-end"] = "true" };
+        }
+
+        return new JsonObject { ["kind"] = Resource.Kind, ["apiVersion"] = Resource.ApiVersion, ["metadata"] = metadata };
+    }
 
     public bool Matches(JsonObject obj, ListQuery query)
     {

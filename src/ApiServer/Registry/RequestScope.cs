@@ -38,6 +38,8 @@ internal enum WatchEventKind
     Deleted,
     Bookmark,
     Error,
+    /// <summary>Internal: a change the watcher's selection skipped; only its revision matters (for bookmarks).</summary>
+    Progress,
 }
 
 internal readonly record struct ObjectEvent(WatchEventKind Kind, System.Text.Json.Nodes.JsonObject Object)

@@ -11,7 +11,9 @@ internal static class QueryOptions
 {
     private static readonly string[] FieldValidationValues = ["Ignore", "Warn", "Strict"];
 
-    public static ListQuery ParseList(IQueryCollection query, GenericStore store)
+    /// <param name="forWatchList">a watch with sendInitialEvents, whose resourceVersionMatch (NotOlderThan)
+    /// the watch handler has validated and which may come without a resourceVersion.</param>
+    public static ListQuery ParseList(IQueryCollection query, GenericStore store, bool forWatchList = false)
     {
         LabelSelector? labels = null;
         FieldSelector? fields = null;
@@ -58,7 +60,7 @@ internal static class QueryOptions
 
         var resourceVersion = query["resourceVersion"].ToString();
         var match = query["resourceVersionMatch"].ToString();
-        if (match.Length > 0)
+        if (match.Length > 0 && !forWatchList)
         {
             var errors = new List<FieldError>();
             var path = FieldPath.New("resourceVersionMatch");

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using ApiServer.Printing;
 using ApiMachinery.Errors;
+using ApiMachinery.Validation;
 using ApiServer.Registry;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Hosting;
@@ -19,9 +20,13 @@ internal sealed class WatchHandler(IHostApplicationLifetime lifetime, TimeProvid
 {
     private static readonly byte[] Newline = "\n"u8.ToArray();
 
+    /// <summary>How often a watch that allows bookmarks gets one (kube-apiserver: about once a minute).</summary>
+    internal static readonly TimeSpan BookmarkInterval = TimeSpan.FromMinutes(1);
+
     public async Task HandleAsync(HttpContext context, RequestInfo info, GenericStore store, CancellationToken cancellationToken)
     {
-        var query = QueryOptions.ParseList(context.Request.Query, store);
+        var (sendInitialEvents, allowBookmarks) = ParseWatchOptions(context.Request.Query);
+        var query = QueryOptions.ParseList(context.Request.Query, store, forWatchList: sendInitialEvents);
         var timeout = ParseTimeout(context.Request.Query["timeoutSeconds"].ToString());
         var table = TableOptions.FromRequest(context.Request);
         if (MediaTypes.ResponseFormat(context.Request) != WireFormat.Json)
@@ -53,25 +58,90 @@ internal sealed class WatchHandler(IHostApplicationLifetime lifetime, TimeProvid
         try
         {
             var first = true;
-            await foreach (var change in store.WatchAsync(info.Namespace, name, query, token).ConfigureAwait(false))
+            long progress = 0, bookmarked = 0;
+            Task? bookmarkTimer = null;
+            var events = store.WatchAsync(info.Namespace, name, query, sendInitialEvents, token).GetAsyncEnumerator(token);
+            var next = events.MoveNextAsync().AsTask();
+            try
             {
-                JsonNode body = change.Object;
-                if (table is { } t)
+                while (true)
                 {
-                    // Each event is a one-row Table; only the first carries the column definitions.
-                    var metadata = new JsonObject { ["resourceVersion"] = ObjectMeta.ResourceVersion(change.Object) };
-                    var rows = TableConvertor.ToTable(store.Resource, [change.Object], metadata, t.IncludeObject, time.GetUtcNow());
-                    rows["apiVersion"] = t.ApiVersion;
-                    if (!first)
+                    // Wait for the next event, or for the bookmark timer when the watcher allows bookmarks.
+                    if (allowBookmarks && !next.IsCompleted)
                     {
-                        rows["columnDefinitions"] = null;
+                        // One timer per interval, not per event.
+                        bookmarkTimer ??= Task.Delay(BookmarkInterval, token);
+                        if (await Task.WhenAny(next, bookmarkTimer).ConfigureAwait(false) == bookmarkTimer)
+                        {
+                            await bookmarkTimer.ConfigureAwait(false);
+                            bookmarkTimer = null;
+                            if (progress > bookmarked)
+                            {
+                                bookmarked = progress;
+                                await WriteEventAsync(response, "BOOKMARK", store.Bookmark(progress, initialEventsEnd: false), token).ConfigureAwait(false);
+                            }
+
+                            continue;
+                        }
                     }
 
-                    body = rows;
+                    if (!await next.ConfigureAwait(false))
+                    {
+                        break;
+                    }
+
+                    var change = events.Current;
+                    next = events.MoveNextAsync().AsTask();
+                    progress = Math.Max(progress, long.TryParse(ObjectMeta.ResourceVersion(change.Object), out var rv) ? rv : 0);
+                    if (change.Kind == WatchEventKind.Progress)
+                    {
+                        continue;
+                    }
+
+                    if (change.Kind == WatchEventKind.Bookmark)
+                    {
+                        bookmarked = progress;
+                        await WriteEventAsync(response, change.TypeName, change.Object, token).ConfigureAwait(false);
+                        continue;
+                    }
+
+                    JsonNode body = change.Object;
+                    if (table is { } t)
+                    {
+                        // Each event is a one-row Table; only the first carries the column definitions.
+                        var metadata = new JsonObject { ["resourceVersion"] = ObjectMeta.ResourceVersion(change.Object) };
+                        var rows = TableConvertor.ToTable(store.Resource, [change.Object], metadata, t.IncludeObject, time.GetUtcNow());
+                        rows["apiVersion"] = t.ApiVersion;
+                        if (!first)
+                        {
+                            rows["columnDefinitions"] = null;
+                        }
+
+                        body = rows;
+                    }
+
+                    first = false;
+                    await WriteEventAsync(response, change.TypeName, body, token).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                // An async iterator cannot be disposed while a MoveNextAsync is pending (the loop
+                // can leave on the bookmark timer's cancellation): end that move first.
+                if (!next.IsCompleted)
+                {
+                    await linked.CancelAsync().ConfigureAwait(false);
                 }
 
-                first = false;
-                await WriteEventAsync(response, change.TypeName, body, token).ConfigureAwait(false);
+                try
+                {
+                    await next.ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is OperationCanceledException or StorageException or StatusException)
+                {
+                }
+
+                await events.DisposeAsync().ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
@@ -91,6 +161,39 @@ internal sealed class WatchHandler(IHostApplicationLifetime lifetime, TimeProvid
         {
             await WriteErrorAsync(response, StorageErrors.Interpret(e, store.Resource, name), token).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// sendInitialEvents and allowWatchBookmarks, validated as kube-apiserver validates ListOptions:
+    /// the initial events need resourceVersionMatch=NotOlderThan and bookmarks (their end is one).
+    /// </summary>
+    private static (bool SendInitialEvents, bool AllowBookmarks) ParseWatchOptions(IQueryCollection query)
+    {
+        var allowBookmarks = RequestInfo.IsTrue(query["allowWatchBookmarks"]);
+        var sendText = query["sendInitialEvents"].ToString();
+        if (sendText.Length == 0)
+        {
+            return (false, allowBookmarks);
+        }
+
+        var send = RequestInfo.IsTrue(sendText);
+        var errors = new List<FieldError>();
+        if (query["resourceVersionMatch"].ToString() != "NotOlderThan")
+        {
+            errors.Add(FieldError.Forbidden(FieldPath.New("resourceVersionMatch"), "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan"));
+        }
+
+        if (send && !allowBookmarks)
+        {
+            errors.Add(FieldError.Forbidden(FieldPath.New("allowWatchBookmarks"), "sendInitialEvents requires setting allowWatchBookmarks to true"));
+        }
+
+        if (errors.Count > 0)
+        {
+            throw StatusException.NewInvalid("meta.k8s.io", "ListOptions", "", errors);
+        }
+
+        return (send, allowBookmarks);
     }
 
     private TimeSpan ParseTimeout(string text)
