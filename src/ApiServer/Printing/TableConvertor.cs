@@ -68,7 +68,8 @@ internal static class TableConvertor
     private static readonly TableColumn AgeColumn =
         new("Age", "string", "", "How long ago the object was created.", 0, (o, now) => Age(o, now));
 
-    private static IReadOnlyList<TableColumn> ColumnsFor(ResourceDefinition resource) => (resource.Group, resource.Plural) switch
+    private static IReadOnlyList<TableColumn> ColumnsFor(ResourceDefinition resource) =>
+        MoreColumns.For(resource.Group, resource.Plural) ?? (resource.Group, resource.Plural) switch
     {
         ("", "namespaces") =>
         [

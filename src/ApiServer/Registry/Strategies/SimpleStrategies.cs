@@ -47,6 +47,21 @@ internal sealed class EventStrategy(ResourceDefinition resource) : ResourceStrat
     public override IReadOnlyList<string> ValidateName(string name, bool prefix) => NameValidation.ValidatePathSegmentName(name, prefix);
 }
 
+/// <summary>
+/// Nodes: a kubelet registers its node with its status, so create keeps status (kube's node strategy
+/// allows every field on create); updates of the main resource still keep the stored status.
+/// </summary>
+internal sealed class NodeStrategy(ResourceDefinition resource) : ResourceStrategy(resource)
+{
+    public override bool TracksGeneration => false;
+
+    protected override IEnumerable<string> KindFields => ["spec.unschedulable"];
+
+    public override void PrepareForCreate(JsonObject obj)
+    {
+    }
+}
+
 /// <summary>A kind whose extra field selectors are plain paths into the object.</summary>
 internal sealed class FieldSelectableStrategy(ResourceDefinition resource, bool tracksGeneration, params string[] fields)
     : ResourceStrategy(resource)
@@ -72,7 +87,7 @@ internal static class StrategyFactory
         ("", "secrets") => new SecretStrategy(r),
         ("", "services") => new ServiceStrategy(r),
         ("", "events") => new EventStrategy(r),
-        ("", "nodes") => new FieldSelectableStrategy(r, tracksGeneration: false, "spec.unschedulable"),
+        ("", "nodes") => new NodeStrategy(r),
         ("", "replicationcontrollers") => new FieldSelectableStrategy(r, tracksGeneration: true, "status.replicas"),
         ("", "persistentvolumes") or ("", "persistentvolumeclaims") or ("", "resourcequotas") =>
             new FieldSelectableStrategy(r, tracksGeneration: false),
