@@ -26,6 +26,17 @@ internal static class MoreColumns
 
     public static IReadOnlyList<TableColumn>? For(string group, string plural) => (group, plural) switch
     {
+        ("apps", "deployments") =>
+        [
+            Name,
+            new("Ready", "string", "", "Ready replicas out of desired.", 0, (o, _) => $"{TableConvertor.Int(o, "status", "readyReplicas")}/{Replicas(o)}"),
+            new("Up-to-date", "integer", "", "Replicas running the latest template.", 0, (o, _) => TableConvertor.Int(o, "status", "updatedReplicas")),
+            new("Available", "integer", "", "Replicas available to serve.", 0, (o, _) => TableConvertor.Int(o, "status", "availableReplicas")),
+            Age,
+            Containers("spec", "template", "spec"),
+            Images("spec", "template", "spec"),
+            Selector,
+        ],
         ("apps", "replicasets") or ("", "replicationcontrollers") =>
         [
             Name,

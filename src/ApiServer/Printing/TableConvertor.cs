@@ -107,17 +107,6 @@ internal static class TableConvertor
             AgeColumn,
             new("Selector", "string", "", "The pod selector of the service.", 1, (o, _) => Selector(o["spec"]?["selector"] as JsonObject)),
         ],
-        ("apps", "deployments") =>
-        [
-            NameColumn,
-            new("Ready", "string", "", "Ready replicas out of desired.", 0, (o, _) => $"{Int(o, "status", "readyReplicas")}/{Replicas(o)}"),
-            new("Up-to-date", "integer", "", "Replicas running the latest template.", 0, (o, _) => Int(o, "status", "updatedReplicas")),
-            new("Available", "integer", "", "Replicas available to serve.", 0, (o, _) => Int(o, "status", "availableReplicas")),
-            AgeColumn,
-            new("Containers", "string", "", "Container names of the template.", 1, (o, _) => Containers(o, "name")),
-            new("Images", "string", "", "Container images of the template.", 1, (o, _) => Containers(o, "image")),
-            new("Selector", "string", "", "The label selector of the deployment.", 1, (o, _) => Selector(o["spec"]?["selector"]?["matchLabels"] as JsonObject)),
-        ],
         _ =>
         [
             NameColumn,
@@ -218,9 +207,6 @@ internal static class TableConvertor
         return node is JsonValue v && v.TryGetValue<long>(out var n) ? n : 0;
     }
 
-    private static long Replicas(JsonObject obj) =>
-        obj["spec"]?["replicas"] is JsonValue v && v.TryGetValue<long>(out var n) ? n : 1;
-
     private static int Count(JsonNode? node) => node switch
     {
         JsonObject o => o.Count,
@@ -230,9 +216,6 @@ internal static class TableConvertor
 
     private static string Selector(JsonObject? labels) =>
         labels is null || labels.Count == 0 ? "<none>" : string.Join(",", labels.Select(p => $"{p.Key}={p.Value}"));
-
-    private static string Containers(JsonObject obj, string field) =>
-        string.Join(",", (obj["spec"]?["template"]?["spec"]?["containers"] as JsonArray ?? []).Select(c => Path((JsonObject)c!, field)));
 
     private static string ExternalIps(JsonObject svc)
     {
