@@ -14,4 +14,5 @@ internal static class LogEvents
     public const int NamespaceFinalized = 41;
     public const int NamespaceWatchRestart = 42;
     public const int ShuttingDown = 50;
+    public const int CompactionFailed = 60;
 }

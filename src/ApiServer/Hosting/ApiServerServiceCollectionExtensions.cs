@@ -117,6 +117,7 @@ internal static class ApiServerServiceCollectionExtensions
     {
         services.AddHostedService<BootstrapNamespaces>();
         services.AddHostedService<NamespaceController>();
+        services.AddHostedService<EtcdCompaction>();
         return services;
     }
 }

@@ -36,6 +36,40 @@ public sealed class LifecycleTests
     }
 
     [Fact]
+    public async Task EtcdCompactionInterval_CompactsThroughCompactRevKey_AndOldWatchesGet410()
+    {
+        var cluster = new ClusterFixture("--etcd-compaction-interval=1s");
+        await cluster.InitializeAsync();
+        try
+        {
+            var ns = await cluster.CreateNamespaceAsync("compact");
+            var path = $"/api/v1/namespaces/{ns}/configmaps";
+            var old = (await cluster.GetJsonAsync(path))["metadata"]!["resourceVersion"]!.GetValue<string>();
+            await cluster.Http.PostAsync(path, ClusterFixture.Json("""{"metadata":{"name":"after"}}"""));
+
+            // The second round compacts what the first recorded; wait for compact_rev_key's version to show it.
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (!cluster.Etcdctl("get", "compact_rev_key", "-w", "json").Contains("\"version\":3", StringComparison.Ordinal))
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the server did not compact: " + cluster.Etcdctl("get", "compact_rev_key", "-w", "json"));
+                await Task.Delay(200);
+            }
+
+            using var watch = await cluster.Http.GetAsync($"{path}?watch=1&resourceVersion={old}&timeoutSeconds=5");
+            var line = (await watch.Content.ReadAsStringAsync()).Split('\n')[0];
+            var error = JsonNode.Parse(line)!;
+            Assert.Equal("ERROR", error["type"]!.GetValue<string>());
+            Assert.Equal(410, error["object"]!["code"]!.GetValue<int>());
+            Assert.Equal("Expired", error["object"]!["reason"]!.GetValue<string>());
+            Assert.StartsWith($"too old resource version: {old} (", error["object"]!["message"]!.GetValue<string>());
+        }
+        finally
+        {
+            await cluster.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task Sigterm_EndsWatchesAndExitsCleanly_AndDataSurvivesARestart()
     {
         var cluster = new ClusterFixture();

@@ -18,7 +18,19 @@ public sealed class ClusterFixture : IAsyncLifetime
 {
     public const string EtcdPrefix = "/registry";
 
+    private readonly string[] _extraFlags;
     private HttpClient? _http;
+
+    public ClusterFixture()
+        : this([])
+    {
+    }
+
+    /// <summary>
+    /// A cluster whose server gets <paramref name="extraFlags"/> besides the usual ones. Internal:
+    /// xunit requires a collection fixture to have one public constructor.
+    /// </summary>
+    internal ClusterFixture(params string[] extraFlags) => _extraFlags = extraFlags;
 
     public string WorkDirectory { get; } = Path.Combine(Path.GetTempPath(), "conformance-" + Guid.NewGuid().ToString("N")[..8]);
 
@@ -64,6 +76,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             "--authorization-mode=Node,RBAC",
             "--allow-privileged=true",
             "--service-cluster-ip-range=10.96.0.0/12",
+            .. _extraFlags,
         ];
         Server = new ServerProcess(Path.Combine(WorkDirectory, "server"), flags, port);
         _http = CreateHttpClient(Admin);
