@@ -3,7 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using ApiMachinery.Errors;
 using ApiMachinery.Serialization;
-using ApiMachinery.Serialization.Protobuf;
+using ApiMachinery.Protobuf;
 using ApiServer.Registry;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Net.Http.Headers;
