@@ -19,6 +19,9 @@ public sealed class TestPki : IDisposable
 {
     private const string ServerAuthOid = "1.3.6.1.5.5.7.3.1";
     private const string ClientAuthOid = "1.3.6.1.5.5.7.3.2";
+    // The CA outlives what it issues: a leaf whose notAfter passes its issuer's is refused by
+    // CertificateRequest.Create, and a leaf issued a second after the CA would otherwise do so.
+    private static readonly TimeSpan CaValidity = TimeSpan.FromDays(3650);
     private static readonly TimeSpan Validity = TimeSpan.FromDays(365);
 
     private readonly X509Certificate2 _ca;
@@ -50,7 +53,7 @@ public sealed class TestPki : IDisposable
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign | X509KeyUsageFlags.DigitalSignature, critical: true));
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, critical: false));
         var now = DateTimeOffset.UtcNow;
-        var ca = request.CreateSelfSigned(now.AddHours(-1), now.Add(Validity));
+        var ca = request.CreateSelfSigned(now.AddHours(-1), now.Add(CaValidity));
         var files = Write(directory, "ca", ca, key);
         return new TestPki(directory, ca, files);
     }
