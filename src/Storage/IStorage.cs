@@ -13,7 +13,7 @@ public interface IStorage
     /// <exception cref="StorageException">KeyExists when the key is already present.</exception>
     Task<StoredObject> CreateAsync(string key, ReadOnlyMemory<byte> value, CancellationToken cancellationToken = default);
 
-    /// <summary>Reads one key. Returns null when absent. <paramref name="options"/>.Revision 0 means latest.</summary>
+    /// <summary>Reads one key. Returns null when absent. See <see cref="ReadMode"/> for what may be served.</summary>
     Task<StoredObject?> GetAsync(string key, ReadOptions options = default, CancellationToken cancellationToken = default);
 
     /// <summary>
@@ -56,8 +56,11 @@ public interface IStorage
     /// Streams changes under <paramref name="keyPrefix"/> (or of exactly that key when it does not end
     /// in '/') strictly after <paramref name="afterRevision"/>, in revision order; 0 means from the
     /// current revision on (k8s's resourceVersion "0" for the etcd3 watcher). The enumeration ends
-    /// when <paramref name="cancellationToken"/> fires. A compacted start revision throws
-    /// StorageException(Compacted) from the enumerator.
+    /// when <paramref name="cancellationToken"/> fires, or earlier when the store ends a watcher it
+    /// cannot serve any more (the watch cache ends one that falls too far behind, or all of them when
+    /// it has to relist): the caller resumes from the last revision it saw. A start revision that can
+    /// no longer be served throws StorageException(Compacted) from the enumerator. An empty
+    /// <paramref name="keyPrefix"/> watches the whole keyspace (the watch cache's one etcd stream).
     /// </summary>
     IAsyncEnumerable<StorageWatchEvent> WatchAsync(string keyPrefix, long afterRevision, CancellationToken cancellationToken = default);
 
@@ -66,14 +69,55 @@ public interface IStorage
 }
 
 /// <summary>One key as stored. For a deleted object, ModRevision is the revision of the deletion.</summary>
-public sealed record StoredObject(string Key, ReadOnlyMemory<byte> Value, long ModRevision, long CreateRevision);
+public sealed record StoredObject(string Key, ReadOnlyMemory<byte> Value, long ModRevision, long CreateRevision)
+{
+    /// <summary>
+    /// What the watch cache derived from this exact version once (the registry's decoded view: wire
+    /// bytes, labels, field values), shared by every reader; null when the object came from etcd.
+    /// </summary>
+    public ICachedView? View { get; init; }
+}
 
-public readonly record struct ReadOptions(long Revision = 0);
+/// <summary>The registry's per-version view of a cached object; the cache only needs its index keys.</summary>
+public interface ICachedView
+{
+    /// <summary>Equality facts this object can be found by, e.g. "label:app=web" or "field:spec.nodeName=node-1".</summary>
+    IReadOnlyList<string> IndexKeys { get; }
+}
 
-/// <param name="Revision">0 = latest; otherwise read exactly at this revision.</param>
+/// <summary>
+/// How fresh a read must be; resourceVersion semantics of kube's GET and LIST
+/// (https://kubernetes.io/docs/reference/using-api/api-concepts/#resource-versions).
+/// </summary>
+public enum ReadMode
+{
+    /// <summary>Revision 0: the latest state (a consistent read). Revision N: exactly at N (resourceVersionMatch=Exact, continue).</summary>
+    Default,
+
+    /// <summary>resourceVersion="0": any state the server has, the watch cache's if it has one.</summary>
+    Any,
+
+    /// <summary>resourceVersion=N: a state at least as new as Revision (TooLargeResourceVersion when it never gets there).</summary>
+    NotOlderThan,
+}
+
+/// <param name="Revision">see <see cref="ReadMode"/>.</param>
+public readonly record struct ReadOptions(long Revision = 0, ReadMode Mode = ReadMode.Default);
+
+/// <param name="Revision">see <see cref="ReadMode"/>.</param>
 /// <param name="Limit">0 = no limit.</param>
 /// <param name="StartAfterKey">full key; items start strictly after it (continue tokens).</param>
-public readonly record struct ListOptions(long Revision = 0, long Limit = 0, string? StartAfterKey = null);
+/// <param name="Mode">how fresh the list must be.</param>
+/// <param name="IndexKey">
+/// a hint: every object the caller wants has this <see cref="ICachedView.IndexKeys"/> entry, so a
+/// store with an index may return only those (the caller still filters). Stores without one ignore it.
+/// </param>
+public readonly record struct ListOptions(
+    long Revision = 0,
+    long Limit = 0,
+    string? StartAfterKey = null,
+    ReadMode Mode = ReadMode.Default,
+    string? IndexKey = null);
 
 /// <param name="Revision">the revision the list was read at.</param>
 /// <param name="RemainingItemCount">items under the prefix after the returned ones (0 when !More).</param>

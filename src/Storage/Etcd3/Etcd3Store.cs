@@ -37,8 +37,9 @@ internal sealed class Etcd3Store(EtcdClient client) : IStorage
 
     public async Task<StoredObject?> GetAsync(string key, ReadOptions options = default, CancellationToken cancellationToken = default)
     {
-        var request = new RangeRequest { Key = EncodeKey(key), Revision = options.Revision };
+        var request = new RangeRequest { Key = EncodeKey(key), Revision = ExactRevision(options.Revision, options.Mode) };
         var response = await RangeAsync(key, request, cancellationToken);
+        CheckNotOlderThan(key, options.Revision, options.Mode, response.Header.Revision);
         return response.Kvs.Count == 0 ? null : ToStored(key, response.Kvs[0]);
     }
 
@@ -73,9 +74,10 @@ internal sealed class Etcd3Store(EtcdClient client) : IStorage
             Key = start,
             RangeEnd = EtcdKeys.PrefixEnd(prefix),
             Limit = options.Limit,
-            Revision = options.Revision,
+            Revision = ExactRevision(options.Revision, options.Mode),
         };
         var response = await RangeAsync(keyPrefix, request, cancellationToken);
+        CheckNotOlderThan(keyPrefix, options.Revision, options.Mode, response.Header.Revision);
 
         var items = new StoredObject[response.Kvs.Count];
         for (var i = 0; i < items.Length; i++)
@@ -85,7 +87,7 @@ internal sealed class Etcd3Store(EtcdClient client) : IStorage
         }
 
         // The header carries etcd's current revision, not the one read at.
-        var revision = options.Revision != 0 ? options.Revision : response.Header.Revision;
+        var revision = request.Revision != 0 ? request.Revision : response.Header.Revision;
         // count is the number of keys in [start, end) at that revision, returned or not.
         var remaining = response.More ? response.Count - items.Length : 0;
         return new ListResult(items, revision, response.More, remaining);
@@ -165,7 +167,8 @@ internal sealed class Etcd3Store(EtcdClient client) : IStorage
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(afterRevision);
-        var keyBytes = EncodeKey(keyPrefix);
+        // An empty prefix is the whole keyspace: key "\0" with range_end "\0" in etcd's terms.
+        var keyBytes = keyPrefix.Length == 0 ? ByteString.CopyFrom(0) : EncodeKey(keyPrefix);
         var request = new WatchCreateRequest
         {
             Key = keyBytes,
@@ -173,7 +176,11 @@ internal sealed class Etcd3Store(EtcdClient client) : IStorage
             StartRevision = afterRevision == 0 ? 0 : afterRevision + 1,
             PrevKv = true,
         };
-        if (keyPrefix.EndsWith('/'))
+        if (keyPrefix.Length == 0)
+        {
+            request.RangeEnd = ByteString.CopyFrom(0);
+        }
+        else if (keyPrefix.EndsWith('/'))
         {
             request.RangeEnd = EtcdKeys.PrefixEnd(keyBytes.Span);
         }
@@ -207,6 +214,25 @@ internal sealed class Etcd3Store(EtcdClient client) : IStorage
     {
         var response = await RangeAsync(string.Empty, new RangeRequest { Key = RevisionProbeKey, CountOnly = true }, cancellationToken);
         return response.Header.Revision;
+    }
+
+    /// <summary>The revision to read at: only the Default mode reads at a given revision; the others read the latest.</summary>
+    private static long ExactRevision(long revision, ReadMode mode)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(revision);
+        return mode == ReadMode.Default ? revision : 0;
+    }
+
+    /// <summary>etcd's latest state is as new as it gets: a minimum beyond it is in the future.</summary>
+    private static void CheckNotOlderThan(string key, long minimum, ReadMode mode, long current)
+    {
+        if (mode == ReadMode.NotOlderThan && minimum > current)
+        {
+            throw new StorageException(StorageErrorCode.TooLargeResourceVersion, key, $"revision {minimum} is newer than etcd's current revision {current}")
+            {
+                CurrentRevision = current,
+            };
+        }
     }
 
     private async Task<RangeResponse> RangeAsync(string key, RangeRequest request, CancellationToken cancellationToken)

@@ -1,0 +1,280 @@
+namespace Storage.Cacher;
+
+/// <summary>
+/// Feeds every resource's watch cache from one etcd watch over the whole keyspace (k8s.io/apiserver's
+/// cacher runs a reflector per resource; one stream does the same work with one connection and gives
+/// every cache the same notion of "now"). It lists each registered prefix at one revision, then
+/// applies the watch's events in revision order. Because etcd's revision only moves with events, and
+/// this watch sees all of them, after applying the event at revision r every cache is exactly at r:
+/// that is what lets a consistent read wait for etcd's current revision without RequestProgress
+/// (broken in etcd 3.4.23). A compacted resume relists, ending the caches' watchers; etcd being
+/// unreachable only pauses the stream (the etcd client reconnects and resumes at the next revision).
+/// </summary>
+public sealed class CacheReflector : IAsyncDisposable
+{
+    private const int ListPageSize = 5000;
+
+    private readonly IStorage _etcd;
+    private readonly Dictionary<string, Cacher> _cachers = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _stop = new();
+    private TaskCompletionSource _progressed = NewSignal();
+    private long _revision;
+    private bool _ready;
+    private Task? _loop;
+
+    public CacheReflector(IStorage etcd)
+    {
+        _etcd = etcd;
+    }
+
+    /// <summary>Raised after the caches were filled: the number of resources and the revision (the host logs it).</summary>
+    public event Action<int, long>? Listed;
+
+    /// <summary>Raised when the stream failed and the caches will be refilled (the host logs it).</summary>
+    public event Action<Exception>? Relisting;
+
+    /// <summary>Guards every cache's state, the revision and the watcher sets.</summary>
+    internal Lock Lock { get; } = new();
+
+    /// <summary>Every event up to this revision has been applied to every cache (read under <see cref="Lock"/>).</summary>
+    internal long Revision => _revision;
+
+    /// <summary>False until the first list is in, and again while relisting (reads then go to etcd).</summary>
+    internal bool Ready => _ready;
+
+    /// <summary>How many times the caches were (re)filled by a list; 1 after a clean start.</summary>
+    public int Lists { get; private set; }
+
+    /// <summary>A cache for the keys under <paramref name="keyPrefix"/>, decorating <see cref="IStorage"/> reads and watches.</summary>
+    public Cacher Register(string keyPrefix, CacherOptions? options = null)
+    {
+        if (!keyPrefix.EndsWith('/'))
+        {
+            throw new ArgumentException($"cache prefix '{keyPrefix}' must end with '/'", nameof(keyPrefix));
+        }
+
+        lock (Lock)
+        {
+            if (_loop is not null)
+            {
+                throw new InvalidOperationException("caches must be registered before the reflector starts");
+            }
+
+            if (_cachers.ContainsKey(keyPrefix))
+            {
+                throw new ArgumentException($"a cache for '{keyPrefix}' is already registered", nameof(keyPrefix));
+            }
+
+            var cacher = new Cacher(this, _etcd, keyPrefix, options ?? new CacherOptions());
+            _cachers.Add(keyPrefix, cacher);
+            return cacher;
+        }
+    }
+
+    public void Start()
+    {
+        lock (Lock)
+        {
+            _loop ??= Task.Run(() => RunAsync(_stop.Token));
+        }
+    }
+
+    /// <summary>Waits until the caches are filled (or <paramref name="cancellationToken"/> fires).</summary>
+    public async Task WaitUntilReadyAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task signal;
+            lock (Lock)
+            {
+                if (_ready)
+                {
+                    return;
+                }
+
+                signal = _progressed.Task;
+            }
+
+            await signal.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Waits until every cache has applied <paramref name="revision"/>; false on timeout or when not ready.</summary>
+    internal async Task<bool> WaitForRevisionAsync(long revision, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        try
+        {
+            while (true)
+            {
+                Task signal;
+                lock (Lock)
+                {
+                    if (_ready && _revision >= revision)
+                    {
+                        return true;
+                    }
+
+                    signal = _progressed.Task;
+                }
+
+                await signal.WaitAsync(deadline.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        if (_loop is not null)
+        {
+            try
+            {
+                await _loop.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+
+        lock (Lock)
+        {
+            foreach (var cacher in _cachers.Values)
+            {
+                cacher.EndWatchers();
+            }
+        }
+
+        _stop.Dispose();
+    }
+
+    private async Task RunAsync(CancellationToken stop)
+    {
+        var delay = TimeSpan.FromMilliseconds(100);
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                var revision = await ListAllAsync(stop).ConfigureAwait(false);
+                delay = TimeSpan.FromMilliseconds(100);
+                await WatchAsync(revision, stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                // Compacted past our revision, an event etcd could not complete, etcd away longer than
+                // the client retries: start over from a fresh list. Watchers end and resume on their own.
+                Relisting?.Invoke(e);
+                lock (Lock)
+                {
+                    _ready = false;
+                    Signal();
+                }
+
+                await Task.Delay(delay, stop).ConfigureAwait(false);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
+            }
+        }
+    }
+
+    /// <summary>Lists every registered prefix at one revision and replaces the caches' contents.</summary>
+    private async Task<long> ListAllAsync(CancellationToken stop)
+    {
+        var revision = await _etcd.GetCurrentRevisionAsync(stop).ConfigureAwait(false);
+        var contents = new List<(Cacher Cacher, List<StoredObject> Items)>();
+        foreach (var cacher in _cachers.Values)
+        {
+            var items = new List<StoredObject>();
+            string? after = null;
+            while (true)
+            {
+                var page = await _etcd.GetListAsync(cacher.KeyPrefix, new ListOptions(revision, ListPageSize, after), stop).ConfigureAwait(false);
+                foreach (var item in page.Items)
+                {
+                    items.Add(cacher.Decorate(item));
+                }
+
+                if (!page.More || page.Items.Count == 0)
+                {
+                    break;
+                }
+
+                after = page.Items[^1].Key;
+            }
+
+            contents.Add((cacher, items));
+        }
+
+        lock (Lock)
+        {
+            foreach (var (cacher, items) in contents)
+            {
+                cacher.Replace(items, revision);
+            }
+
+            _revision = revision;
+            _ready = true;
+            Lists++;
+            Signal();
+        }
+
+        Listed?.Invoke(_cachers.Count, revision);
+        return revision;
+    }
+
+    private async Task WatchAsync(long revision, CancellationToken stop)
+    {
+        await foreach (var change in _etcd.WatchAsync(string.Empty, revision, stop).ConfigureAwait(false))
+        {
+            var cacher = Find(change.Object.Key);
+            // The view is derived outside the lock: readers only wait for the swap.
+            var prepared = cacher?.Prepare(change);
+            lock (Lock)
+            {
+                if (cacher is not null)
+                {
+                    cacher.Apply(prepared!);
+                }
+
+                _revision = change.Object.ModRevision;
+                Signal();
+            }
+        }
+
+        // The client's watch only ends on cancellation; anything else is worth a relist.
+        stop.ThrowIfCancellationRequested();
+        throw new InvalidOperationException("the etcd watch ended");
+    }
+
+    /// <summary>The cache of the longest registered prefix of <paramref name="key"/>.</summary>
+    private Cacher? Find(string key)
+    {
+        Cacher? found = null;
+        for (var slash = key.IndexOf('/', 1); slash >= 0; slash = key.IndexOf('/', slash + 1))
+        {
+            if (_cachers.TryGetValue(key[..(slash + 1)], out var cacher))
+            {
+                found = cacher;
+            }
+        }
+
+        return found;
+    }
+
+    private void Signal()
+    {
+        var previous = _progressed;
+        _progressed = NewSignal();
+        previous.TrySetResult();
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+}

@@ -1,0 +1,377 @@
+using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
+
+namespace Storage.Cacher;
+
+/// <summary>
+/// The watch cache of one resource (k8s.io/apiserver pkg/storage/cacher), decorating the etcd store:
+/// it holds the current objects, an index of their <see cref="ICachedView.IndexKeys"/>, and a window
+/// of recent events, all fed by the <see cref="CacheReflector"/>. It serves watches, reads with
+/// resourceVersion "0" or "not older than N", and consistent lists once it has caught up with etcd's
+/// current revision. Writes, consistent gets, exact-revision reads and continued lists go to etcd.
+/// The objects are immutable and swapped as a whole, so a reader never sees half an event.
+/// </summary>
+public sealed class Cacher : IStorage
+{
+    private static readonly ImmutableSortedDictionary<string, StoredObject> NoObjects =
+        ImmutableSortedDictionary.Create<string, StoredObject>(StringComparer.Ordinal);
+
+    private static readonly ImmutableSortedSet<string> NoKeys = ImmutableSortedSet.Create<string>(StringComparer.Ordinal);
+
+    private readonly CacheReflector _reflector;
+    private readonly IStorage _etcd;
+    private readonly CacherOptions _options;
+    private readonly EventWindow _window;
+    private readonly HashSet<CacheWatcher> _watchers = [];
+
+    // Guarded by the reflector's lock; readers take the references under it and use them outside.
+    private ImmutableSortedDictionary<string, StoredObject> _objects = NoObjects;
+    private ImmutableDictionary<string, ImmutableSortedSet<string>> _index = ImmutableDictionary.Create<string, ImmutableSortedSet<string>>(StringComparer.Ordinal);
+
+    internal Cacher(CacheReflector reflector, IStorage etcd, string keyPrefix, CacherOptions options)
+    {
+        _reflector = reflector;
+        _etcd = etcd;
+        _options = options;
+        _window = new EventWindow(options);
+        KeyPrefix = keyPrefix;
+    }
+
+    public string KeyPrefix { get; }
+
+    /// <summary>Watchers currently served from this cache.</summary>
+    public int WatcherCount
+    {
+        get
+        {
+            lock (_reflector.Lock)
+            {
+                return _watchers.Count;
+            }
+        }
+    }
+
+    /// <summary>Watchers ended so far because they fell behind.</summary>
+    public long OverflowedWatchers { get; private set; }
+
+    // ---------------------------------------------------------------- writes: straight to etcd
+
+    public Task<StoredObject> CreateAsync(string key, ReadOnlyMemory<byte> value, CancellationToken cancellationToken = default) =>
+        _etcd.CreateAsync(key, value, cancellationToken);
+
+    public Task<StoredObject> GuaranteedUpdateAsync(
+        string key, Func<StoredObject?, CancellationToken, ValueTask<ReadOnlyMemory<byte>>> tryUpdate, CancellationToken cancellationToken = default) =>
+        _etcd.GuaranteedUpdateAsync(key, tryUpdate, cancellationToken);
+
+    public Task<StoredObject> DeleteAsync(
+        string key, Func<StoredObject, CancellationToken, ValueTask>? validateDeletion = null, CancellationToken cancellationToken = default) =>
+        _etcd.DeleteAsync(key, validateDeletion, cancellationToken);
+
+    public Task<long> GetCurrentRevisionAsync(CancellationToken cancellationToken = default) => _etcd.GetCurrentRevisionAsync(cancellationToken);
+
+    // ---------------------------------------------------------------- reads
+
+    public async Task<StoredObject?> GetAsync(string key, ReadOptions options = default, CancellationToken cancellationToken = default)
+    {
+        // A consistent get is one etcd range either way; kube-apiserver sends it to etcd too.
+        if (options.Mode == ReadMode.Default || !_reflector.Ready)
+        {
+            return await _etcd.GetAsync(key, options, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (options.Mode == ReadMode.NotOlderThan)
+        {
+            await WaitForAsync(key, options.Revision, cancellationToken).ConfigureAwait(false);
+        }
+
+        lock (_reflector.Lock)
+        {
+            return _objects.GetValueOrDefault(key);
+        }
+    }
+
+    public async Task<ListResult> GetListAsync(string keyPrefix, ListOptions options, CancellationToken cancellationToken = default)
+    {
+        if (!keyPrefix.StartsWith(KeyPrefix, StringComparison.Ordinal) || !keyPrefix.EndsWith('/'))
+        {
+            throw new ArgumentException($"list prefix '{keyPrefix}' is not under '{KeyPrefix}'", nameof(keyPrefix));
+        }
+
+        // Continue tokens and exact revisions name a past state only etcd has.
+        if (options.StartAfterKey is not null || (options.Mode == ReadMode.Default && options.Revision != 0) || !_reflector.Ready)
+        {
+            return await _etcd.GetListAsync(keyPrefix, options, cancellationToken).ConfigureAwait(false);
+        }
+
+        switch (options.Mode)
+        {
+            case ReadMode.Default:
+                // Consistent: whatever etcd has committed by now, the cache must have seen first.
+                var current = await _etcd.GetCurrentRevisionAsync(cancellationToken).ConfigureAwait(false);
+                if (!await _reflector.WaitForRevisionAsync(current, _options.FreshnessTimeout, cancellationToken).ConfigureAwait(false))
+                {
+                    return await _etcd.GetListAsync(keyPrefix, options, cancellationToken).ConfigureAwait(false);
+                }
+
+                break;
+            case ReadMode.NotOlderThan:
+                await WaitForAsync(keyPrefix, options.Revision, cancellationToken).ConfigureAwait(false);
+                break;
+        }
+
+        ImmutableSortedDictionary<string, StoredObject> objects;
+        ImmutableSortedSet<string>? indexed = null;
+        long revision;
+        lock (_reflector.Lock)
+        {
+            objects = _objects;
+            revision = _reflector.Revision;
+            if (options.IndexKey is { } indexKey)
+            {
+                indexed = _index.GetValueOrDefault(indexKey) ?? NoKeys;
+            }
+        }
+
+        IEnumerable<StoredObject> candidates = indexed is null
+            ? objects.Values
+            : indexed.Select(k => objects[k]);
+        return Page(candidates.Where(o => o.Key.StartsWith(keyPrefix, StringComparison.Ordinal)), options.Limit, revision);
+    }
+
+    private static ListResult Page(IEnumerable<StoredObject> items, long limit, long revision)
+    {
+        var page = new List<StoredObject>();
+        long remaining = 0;
+        foreach (var item in items)
+        {
+            if (limit > 0 && page.Count == limit)
+            {
+                remaining++;
+            }
+            else
+            {
+                page.Add(item);
+            }
+        }
+
+        return new ListResult(page, revision, remaining > 0, remaining);
+    }
+
+    // ---------------------------------------------------------------- watch
+
+    public async IAsyncEnumerable<StorageWatchEvent> WatchAsync(
+        string keyPrefix, long afterRevision, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(afterRevision);
+        if (!keyPrefix.StartsWith(KeyPrefix, StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"watch prefix '{keyPrefix}' is not under '{KeyPrefix}'", nameof(keyPrefix));
+        }
+
+        await _reflector.WaitUntilReadyAsync(cancellationToken).ConfigureAwait(false);
+        if (afterRevision > 0)
+        {
+            await WaitForAsync(keyPrefix, afterRevision, cancellationToken).ConfigureAwait(false);
+        }
+
+        CacheWatcher? watcher;
+        List<StorageWatchEvent> backlog;
+        lock (_reflector.Lock)
+        {
+            if (afterRevision == 0)
+            {
+                afterRevision = _reflector.Revision;
+            }
+
+            if (afterRevision < _window.StartRevision)
+            {
+                // Older than the window: only etcd may still have it (or answer Compacted).
+                watcher = null;
+                backlog = [];
+            }
+            else
+            {
+                backlog = _window.EventsAfter(afterRevision, keyPrefix);
+                watcher = new CacheWatcher(keyPrefix, _options.WatcherBufferSize);
+                _watchers.Add(watcher);
+            }
+        }
+
+        if (watcher is null)
+        {
+            await foreach (var change in _etcd.WatchAsync(keyPrefix, afterRevision, cancellationToken).ConfigureAwait(false))
+            {
+                yield return change;
+            }
+
+            yield break;
+        }
+
+        try
+        {
+            foreach (var change in backlog)
+            {
+                yield return change;
+            }
+
+            backlog = [];
+            while (await WaitToReadAsync(watcher, cancellationToken).ConfigureAwait(false))
+            {
+                while (watcher.Reader.TryRead(out var change))
+                {
+                    yield return change;
+                }
+            }
+        }
+        finally
+        {
+            lock (_reflector.Lock)
+            {
+                _watchers.Remove(watcher);
+            }
+
+            watcher.End();
+        }
+    }
+
+    /// <summary>False when the watcher was ended or the caller stopped watching (the enumeration then just ends).</summary>
+    private static async ValueTask<bool> WaitToReadAsync(CacheWatcher watcher, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await watcher.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    // ---------------------------------------------------------------- fed by the reflector
+
+    internal StoredObject Decorate(StoredObject stored) =>
+        _options.Decorate is { } decorate ? stored with { View = decorate(stored) } : stored;
+
+    /// <summary>Outside the lock: the event with its objects decorated.</summary>
+    internal StorageWatchEvent Prepare(StorageWatchEvent change) => change with { Object = Decorate(change.Object) };
+
+    /// <summary>Under the lock: a fresh list replaces everything; watchers end (they cannot be given a diff).</summary>
+    internal void Replace(List<StoredObject> items, long revision)
+    {
+        var objects = NoObjects.ToBuilder();
+        var index = new Dictionary<string, ImmutableSortedSet<string>.Builder>(StringComparer.Ordinal);
+        foreach (var item in items)
+        {
+            objects[item.Key] = item;
+            foreach (var indexKey in IndexKeys(item))
+            {
+                if (!index.TryGetValue(indexKey, out var keys))
+                {
+                    keys = NoKeys.ToBuilder();
+                    index[indexKey] = keys;
+                }
+
+                keys.Add(item.Key);
+            }
+        }
+
+        _objects = objects.ToImmutable();
+        _index = index.ToImmutableDictionary(p => p.Key, p => p.Value.ToImmutable(), StringComparer.Ordinal);
+        _window.Reset(revision);
+        EndWatchers();
+    }
+
+    /// <summary>Under the lock: applies one event and hands it to the watchers it concerns.</summary>
+    internal void Apply(StorageWatchEvent change)
+    {
+        var key = change.Object.Key;
+        var previous = _objects.GetValueOrDefault(key) ?? change.Previous;
+        StorageWatchEvent cached;
+        if (change.Type == WatchEventType.Deleted)
+        {
+            _objects = _objects.Remove(key);
+            UpdateIndex(key, previous, null);
+            cached = new StorageWatchEvent(WatchEventType.Deleted, change.Object, previous);
+        }
+        else
+        {
+            _objects = _objects.SetItem(key, change.Object);
+            UpdateIndex(key, previous, change.Object);
+            cached = new StorageWatchEvent(previous is null ? WatchEventType.Added : WatchEventType.Modified, change.Object, previous);
+        }
+
+        _window.Add(cached);
+        List<CacheWatcher>? overflowed = null;
+        foreach (var watcher in _watchers)
+        {
+            if (KeyFilter.Matches(watcher.KeyPrefix, key) && !watcher.TryDeliver(cached))
+            {
+                (overflowed ??= []).Add(watcher);
+            }
+        }
+
+        if (overflowed is not null)
+        {
+            foreach (var watcher in overflowed)
+            {
+                _watchers.Remove(watcher);
+                OverflowedWatchers++;
+            }
+        }
+    }
+
+    /// <summary>Under the lock.</summary>
+    internal void EndWatchers()
+    {
+        foreach (var watcher in _watchers)
+        {
+            watcher.End();
+        }
+
+        _watchers.Clear();
+    }
+
+    private void UpdateIndex(string key, StoredObject? before, StoredObject? after)
+    {
+        var old = IndexKeys(before);
+        var now = IndexKeys(after);
+        foreach (var indexKey in old)
+        {
+            if (!now.Contains(indexKey) && _index.TryGetValue(indexKey, out var keys))
+            {
+                keys = keys.Remove(key);
+                _index = keys.IsEmpty ? _index.Remove(indexKey) : _index.SetItem(indexKey, keys);
+            }
+        }
+
+        foreach (var indexKey in now)
+        {
+            if (!old.Contains(indexKey))
+            {
+                _index = _index.SetItem(indexKey, (_index.GetValueOrDefault(indexKey) ?? NoKeys).Add(key));
+            }
+        }
+    }
+
+    private static IReadOnlyList<string> IndexKeys(StoredObject? stored) => stored?.View?.IndexKeys ?? [];
+
+    /// <summary>Waits until the cache has reached <paramref name="revision"/>; a revision etcd has not reached is too large.</summary>
+    private async Task WaitForAsync(string key, long revision, CancellationToken cancellationToken)
+    {
+        if (await _reflector.WaitForRevisionAsync(revision, _options.FreshnessTimeout, cancellationToken).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        long current;
+        lock (_reflector.Lock)
+        {
+            current = _reflector.Revision;
+        }
+
+        throw new StorageException(StorageErrorCode.TooLargeResourceVersion, key, $"Too large resource version: {revision}, current: {current}")
+        {
+            CurrentRevision = current,
+        };
+    }
+}

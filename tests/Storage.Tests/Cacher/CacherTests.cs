@@ -1,0 +1,295 @@
+using System.Text;
+using Storage.Cacher;
+using Storage.Etcd3;
+
+namespace Storage.Tests.Cacher;
+
+/// <summary>What the watch cache adds to the contract: cached reads, indexes, the event window, slow watchers, etcd restarts.</summary>
+[Collection(EtcdH2cFixture.Collection)]
+public sealed class CacherTests(EtcdH2cFixture fixture) : IAsyncLifetime
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(15);
+
+    private readonly string _prefix = $"/registry/cacher-{Guid.NewGuid():N}/";
+    private CountingStorage? _etcd;
+    private CacheReflector? _reflector;
+    private Storage.Cacher.Cacher? _cache;
+
+    private CountingStorage Etcd => _etcd!;
+
+    private Storage.Cacher.Cacher Cache => _cache!;
+
+    public Task InitializeAsync() => StartAsync(new CacherOptions());
+
+    public async Task DisposeAsync()
+    {
+        if (_reflector is not null)
+        {
+            await _reflector.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task ConsistentList_RightAfterAWrite_IncludesItWithoutAnEtcdRange()
+    {
+        var created = await Cache.CreateAsync(Key("a"), Bytes("one"));
+
+        var list = await Cache.GetListAsync(_prefix, new ListOptions());
+
+        Assert.Equal([Key("a")], list.Items.Select(i => i.Key));
+        Assert.True(list.Revision >= created.ModRevision);
+        Assert.Equal(0, Etcd.Lists);
+    }
+
+    [Fact]
+    public async Task AnyRead_ServesTheCachedObject_WithItsView()
+    {
+        var created = await Cache.CreateAsync(Key("a"), Bytes("color=red"));
+        await Cache.GetListAsync(_prefix, new ListOptions()); // now the cache has it
+
+        var item = await Cache.GetAsync(Key("a"), new ReadOptions(Mode: ReadMode.Any));
+
+        Assert.NotNull(item);
+        Assert.Equal(created.ModRevision, item.ModRevision);
+        Assert.Equal(["label:color=red"], item.View!.IndexKeys);
+        Assert.Equal(0, Etcd.Gets);
+    }
+
+    [Fact]
+    public async Task NotOlderThan_ARevisionEtcdNeverReaches_IsTooLarge()
+    {
+        await DisposeAsync();
+        await StartAsync(new CacherOptions { FreshnessTimeout = TimeSpan.FromMilliseconds(200) });
+        var current = await Cache.GetCurrentRevisionAsync();
+
+        var error = await Assert.ThrowsAsync<StorageException>(
+            () => Cache.GetListAsync(_prefix, new ListOptions(current + 1000, Mode: ReadMode.NotOlderThan)));
+
+        Assert.Equal(StorageErrorCode.TooLargeResourceVersion, error.Code);
+        Assert.True(error.CurrentRevision >= current);
+    }
+
+    [Fact]
+    public async Task IndexedList_ReturnsOnlyObjectsWithThatKey_AndFollowsChanges()
+    {
+        await Cache.CreateAsync(Key("a"), Bytes("color=red"));
+        await Cache.CreateAsync(Key("b"), Bytes("color=blue"));
+        await Cache.CreateAsync(Key("c"), Bytes("color=red"));
+        await Cache.GuaranteedUpdateAsync(Key("c"), (_, _) => ValueTask.FromResult(Bytes("color=blue")));
+        await Cache.DeleteAsync(Key("a"));
+        await Cache.CreateAsync(Key("d"), Bytes("color=red"));
+
+        var red = await Cache.GetListAsync(_prefix, new ListOptions(IndexKey: "label:color=red"));
+        var blue = await Cache.GetListAsync(_prefix, new ListOptions(IndexKey: "label:color=blue"));
+        var green = await Cache.GetListAsync(_prefix, new ListOptions(IndexKey: "label:color=green"));
+
+        Assert.Equal([Key("d")], red.Items.Select(i => i.Key));
+        Assert.Equal([Key("b"), Key("c")], blue.Items.Select(i => i.Key));
+        Assert.Empty(green.Items);
+    }
+
+    [Fact]
+    public async Task FirstPage_FromTheCache_ContinuesFromEtcdAtTheSameRevision()
+    {
+        for (var i = 0; i < 5; i++)
+        {
+            await Cache.CreateAsync(Key($"k{i}"), Bytes($"v{i}"));
+        }
+
+        var page1 = await Cache.GetListAsync(_prefix, new ListOptions(Limit: 2));
+        await Cache.DeleteAsync(Key("k3"));
+        var page2 = await Cache.GetListAsync(_prefix, new ListOptions(page1.Revision, 10, page1.Items[^1].Key));
+
+        Assert.Equal(0, Etcd.Lists - 1); // only the continuation went to etcd
+        Assert.Equal(3, page1.RemainingItemCount);
+        Assert.Equal([Key("k2"), Key("k3"), Key("k4")], page2.Items.Select(i => i.Key));
+    }
+
+    [Fact]
+    public async Task Watch_OlderThanTheWindow_IsServedByEtcd_UntilCompacted()
+    {
+        await DisposeAsync();
+        await StartAsync(new CacherOptions { MinimumEvents = 2, EventRetention = TimeSpan.Zero });
+        var start = await Cache.GetCurrentRevisionAsync();
+        for (var i = 0; i < 5; i++)
+        {
+            await Cache.CreateAsync(Key($"k{i}"), Bytes($"v{i}"));
+        }
+
+        await Cache.GetListAsync(_prefix, new ListOptions()); // the cache has seen all five
+        var fromEtcd = await TakeAsync(Cache.WatchAsync(_prefix, start), 5);
+        var last = await Cache.GetCurrentRevisionAsync();
+        await fixture.Client.CompactAsync(last);
+        var error = await Assert.ThrowsAsync<StorageException>(() => TakeAsync(Cache.WatchAsync(_prefix, start), 1));
+        var fromWindow = await TakeAsync(Cache.WatchAsync(_prefix, last - 2), 2);
+
+        Assert.Equal(Enumerable.Range(0, 5).Select(i => Key($"k{i}")), fromEtcd.Select(e => e.Object.Key));
+        Assert.All(fromEtcd, e => Assert.Null(e.Object.View)); // not from the cache
+        Assert.Equal(StorageErrorCode.Compacted, error.Code);
+        Assert.Equal([Key("k3"), Key("k4")], fromWindow.Select(e => e.Object.Key));
+        Assert.All(fromWindow, e => Assert.NotNull(e.Object.View));
+    }
+
+    [Fact]
+    public async Task SlowWatcher_IsEndedWhenItsBufferOverflows_WithoutDelayingTheOthers()
+    {
+        await DisposeAsync();
+        await StartAsync(new CacherOptions { WatcherBufferSize = 2 });
+        var start = await Cache.GetCurrentRevisionAsync();
+        using var cancel = new CancellationTokenSource(Timeout);
+        await using var slow = Cache.WatchAsync(_prefix, start, cancel.Token).GetAsyncEnumerator(cancel.Token);
+        var fast = TakeAsync(Cache.WatchAsync(_prefix, start), 6);
+        var first = slow.MoveNextAsync();
+        Assert.False(first.IsCompleted); // registered, nothing yet
+
+        for (var i = 0; i < 6; i++)
+        {
+            await Cache.CreateAsync(Key($"k{i}"), Bytes($"v{i}"));
+        }
+
+        var fastEvents = await fast;
+        var slowKeys = new List<string>();
+        var more = await first;
+        if (more)
+        {
+            slowKeys.Add(slow.Current.Object.Key);
+        }
+
+        while (more && await slow.MoveNextAsync())
+        {
+            slowKeys.Add(slow.Current.Object.Key);
+        }
+
+        Assert.Equal(6, fastEvents.Count);
+        // The slow one got what fit in its buffer (plus the one it was waiting for), in order, then its end.
+        Assert.InRange(slowKeys.Count, 1, 3);
+        Assert.Equal(Enumerable.Range(0, slowKeys.Count).Select(i => $"k{i}"), slowKeys.Select(k => k[_prefix.Length..]));
+        Assert.Equal(1, Cache.OverflowedWatchers);
+        Assert.Equal(0, Cache.WatcherCount);
+    }
+
+    [Fact]
+    public async Task ManyWatchers_EachSeeEveryEventOnce_InRevisionOrder()
+    {
+        var start = await Cache.GetCurrentRevisionAsync();
+        var watchers = Enumerable.Range(0, 200).Select(_ => TakeAsync(Cache.WatchAsync(_prefix, start), 30)).ToList();
+        var revisions = new List<long>();
+        for (var i = 0; i < 10; i++)
+        {
+            revisions.Add((await Cache.CreateAsync(Key($"k{i}"), Bytes("a"))).ModRevision);
+            revisions.Add((await Cache.GuaranteedUpdateAsync(Key($"k{i}"), (_, _) => ValueTask.FromResult(Bytes("b")))).ModRevision);
+            revisions.Add((await Cache.DeleteAsync(Key($"k{i}"))).ModRevision);
+        }
+
+        foreach (var watcher in watchers)
+        {
+            Assert.Equal(revisions, (await watcher).Select(e => e.Object.ModRevision));
+        }
+    }
+
+    [Fact]
+    public async Task EtcdRestart_WatchersContinue_WithoutGapsOrRepeats()
+    {
+        var start = await Cache.GetCurrentRevisionAsync();
+        var watch = TakeAsync(Cache.WatchAsync(_prefix, start), 4, TimeSpan.FromSeconds(60));
+        await Cache.CreateAsync(Key("before-1"), Bytes("x"));
+        await Cache.CreateAsync(Key("before-2"), Bytes("x"));
+
+        await fixture.Etcd.RestartAsync();
+        await Cache.CreateAsync(Key("after-1"), Bytes("x"));
+        await Cache.CreateAsync(Key("after-2"), Bytes("x"));
+
+        var events = await watch;
+        Assert.Equal([Key("before-1"), Key("before-2"), Key("after-1"), Key("after-2")], events.Select(e => e.Object.Key));
+        var list = await Cache.GetListAsync(_prefix, new ListOptions());
+        Assert.Equal(4, list.Items.Count);
+    }
+
+    private async Task StartAsync(CacherOptions options)
+    {
+        _etcd = new CountingStorage(new Etcd3Store(fixture.Client));
+        _reflector = new CacheReflector(_etcd);
+        _cache = _reflector.Register(_prefix, new CacherOptions
+        {
+            Decorate = stored => new TextView(Encoding.UTF8.GetString(stored.Value.Span)),
+            MinimumEvents = options.MinimumEvents,
+            EventRetention = options.EventRetention,
+            WatcherBufferSize = options.WatcherBufferSize,
+            FreshnessTimeout = options.FreshnessTimeout,
+        });
+        _reflector.Start();
+        await _reflector.WaitUntilReadyAsync(CancellationToken.None);
+        Etcd.Reset(); // the reflector's own list does not count
+    }
+
+    private string Key(string name) => _prefix + name;
+
+    private static ReadOnlyMemory<byte> Bytes(string text) => Encoding.UTF8.GetBytes(text);
+
+    private static async Task<List<StorageWatchEvent>> TakeAsync(IAsyncEnumerable<StorageWatchEvent> source, int count, TimeSpan? timeout = null)
+    {
+        using var cancel = new CancellationTokenSource(timeout ?? Timeout);
+        var events = new List<StorageWatchEvent>();
+        await foreach (var e in source.WithCancellation(cancel.Token))
+        {
+            events.Add(e);
+            if (events.Count == count)
+            {
+                return events;
+            }
+        }
+
+        throw new TimeoutException($"watch ended after {events.Count} of {count} events");
+    }
+
+    /// <summary>Values like "color=red" are indexed as label:color=red.</summary>
+    private sealed record TextView(string Text) : ICachedView
+    {
+        public IReadOnlyList<string> IndexKeys => Text.Contains('=') ? [$"label:{Text}"] : [];
+    }
+
+    /// <summary>The real etcd store, counting the reads that reach it.</summary>
+    private sealed class CountingStorage(IStorage inner) : IStorage
+    {
+        private int _gets;
+        private int _lists;
+
+        public int Gets => _gets;
+
+        public int Lists => _lists;
+
+        public void Reset()
+        {
+            _gets = 0;
+            _lists = 0;
+        }
+
+        public Task<StoredObject> CreateAsync(string key, ReadOnlyMemory<byte> value, CancellationToken cancellationToken = default) =>
+            inner.CreateAsync(key, value, cancellationToken);
+
+        public Task<StoredObject?> GetAsync(string key, ReadOptions options = default, CancellationToken cancellationToken = default)
+        {
+            Interlocked.Increment(ref _gets);
+            return inner.GetAsync(key, options, cancellationToken);
+        }
+
+        public Task<ListResult> GetListAsync(string keyPrefix, ListOptions options, CancellationToken cancellationToken = default)
+        {
+            Interlocked.Increment(ref _lists);
+            return inner.GetListAsync(keyPrefix, options, cancellationToken);
+        }
+
+        public Task<StoredObject> GuaranteedUpdateAsync(
+            string key, Func<StoredObject?, CancellationToken, ValueTask<ReadOnlyMemory<byte>>> tryUpdate, CancellationToken cancellationToken = default) =>
+            inner.GuaranteedUpdateAsync(key, tryUpdate, cancellationToken);
+
+        public Task<StoredObject> DeleteAsync(
+            string key, Func<StoredObject, CancellationToken, ValueTask>? validateDeletion = null, CancellationToken cancellationToken = default) =>
+            inner.DeleteAsync(key, validateDeletion, cancellationToken);
+
+        public IAsyncEnumerable<StorageWatchEvent> WatchAsync(string keyPrefix, long afterRevision, CancellationToken cancellationToken = default) =>
+            inner.WatchAsync(keyPrefix, afterRevision, cancellationToken);
+
+        public Task<long> GetCurrentRevisionAsync(CancellationToken cancellationToken = default) => inner.GetCurrentRevisionAsync(cancellationToken);
+    }
+}
