@@ -13,6 +13,7 @@ using ApiServer.Registry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Storage;
+using Storage.Cacher;
 using Storage.Etcd;
 using Storage.Etcd3;
 
@@ -52,6 +53,8 @@ internal static class ApiServerServiceCollectionExtensions
             });
         });
         services.TryAddSingleton<IStorage>(sp => new Etcd3Store(sp.GetRequiredService<EtcdClient>()));
+        // The watch caches' single etcd stream; RegistryCatalog registers a cache per resource on it.
+        services.TryAddSingleton(sp => new CacheReflector(sp.GetRequiredService<IStorage>()));
         return services;
     }
 
@@ -115,6 +118,7 @@ internal static class ApiServerServiceCollectionExtensions
 
     public static IServiceCollection AddControllers(this IServiceCollection services)
     {
+        services.AddHostedService<WatchCacheService>();
         services.AddHostedService<BootstrapNamespaces>();
         services.AddHostedService<NamespaceController>();
         services.AddHostedService<EtcdCompaction>();

@@ -15,6 +15,8 @@ internal sealed class ApiServerOptions
 
     public AuthenticationOptions Authentication { get; } = new();
 
+    public WatchCacheOptions WatchCache { get; } = new();
+
     public string AdvertiseAddress { get; set; } = "";
 
     /// <summary>Flags kube-apiserver has that we accept but do not act on yet (logged at start).</summary>
@@ -83,6 +85,18 @@ internal sealed class EtcdOptions
 
     /// <summary>--etcd-compaction-interval; zero disables compaction.</summary>
     public TimeSpan CompactionInterval { get; set; } = TimeSpan.FromMinutes(5);
+}
+
+/// <summary>--watch-cache, --default-watch-cache-size, --watch-cache-sizes.</summary>
+internal sealed class WatchCacheOptions
+{
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Recent events every resource keeps at least (older ones stay while younger than 75 s).</summary>
+    public int DefaultSize { get; set; } = 100;
+
+    /// <summary>Per resource ("pods", "deployments.apps"): a fixed number of recent events; 0 turns the cache off for it.</summary>
+    public Dictionary<string, int> Sizes { get; } = new(StringComparer.Ordinal);
 }
 
 internal sealed class SecureServingOptions

@@ -31,6 +31,9 @@ internal static class CommandLine
         ["shutdown-delay-duration"] = new(FlagKind.Value, (o, v) => o.SecureServing.ShutdownDelay = ParseDuration("shutdown-delay-duration", v)),
         ["client-ca-file"] = new(FlagKind.Value, (o, v) => o.Authentication.ClientCaFile = NullIfEmpty(v)),
         ["anonymous-auth"] = new(FlagKind.Bool, (o, v) => o.Authentication.AnonymousAuth = ParseBool("anonymous-auth", v)),
+        ["watch-cache"] = new(FlagKind.Bool, (o, v) => o.WatchCache.Enabled = ParseBool("watch-cache", v)),
+        ["default-watch-cache-size"] = new(FlagKind.Value, (o, v) => o.WatchCache.DefaultSize = ParseInt("default-watch-cache-size", v)),
+        ["watch-cache-sizes"] = new(FlagKind.Value, (o, v) => ParseWatchCacheSizes(o.WatchCache.Sizes, v)),
     };
 
     /// <summary>What --help prints: the flags acted on, then a note on the rest.</summary>
@@ -125,6 +128,21 @@ internal static class CommandLine
         int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n)
             ? n
             : throw new CommandLineException($"invalid argument \"{value}\" for \"--{flag}\" flag: parse error");
+
+    /// <summary>--watch-cache-sizes: a comma list of resource[.group]#size, as kube-apiserver takes it.</summary>
+    private static void ParseWatchCacheSizes(Dictionary<string, int> sizes, string value)
+    {
+        foreach (var entry in value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var hash = entry.IndexOf('#', StringComparison.Ordinal);
+            if (hash <= 0 || !int.TryParse(entry[(hash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var size))
+            {
+                throw new CommandLineException($"invalid argument \"{value}\" for \"--watch-cache-sizes\" flag: invalid value of watch cache size: {entry}");
+            }
+
+            sizes[entry[..hash].ToLowerInvariant()] = size;
+        }
+    }
 
     private static IPAddress ParseIp(string flag, string value) =>
         IPAddress.TryParse(value, out var ip)

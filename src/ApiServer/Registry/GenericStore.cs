@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Admission;
 using ApiMachinery.Errors;
+using ApiMachinery.Selectors;
 using ApiMachinery.Validation;
 using ApiServer.Registry.Strategies;
 using Storage;
@@ -103,17 +104,26 @@ internal sealed class GenericStore(
 
     // ---------------------------------------------------------------- get / list
 
-    public async Task<JsonObject> GetAsync(string ns, string name, CancellationToken cancellationToken)
+    /// <param name="resourceVersion">the query's resourceVersion: unset reads the latest (from etcd),
+    /// "0" whatever the watch cache has, N a state not older than N.</param>
+    public async Task<JsonObject> GetAsync(string ns, string name, CancellationToken cancellationToken, string? resourceVersion = null)
     {
-        var stored = await Run(name, () => storage.GetAsync(keys.ObjectKey(Resource, ns, name), default, cancellationToken)).ConfigureAwait(false);
-        return stored is null ? throw NotFound(name) : ObjectCodec.Decode(stored);
+        var options = string.IsNullOrEmpty(resourceVersion)
+            ? default
+            : ParseResourceVersion(resourceVersion) is var rv && rv == 0
+                ? new ReadOptions(Mode: ReadMode.Any)
+                : new ReadOptions(rv, ReadMode.NotOlderThan);
+        var stored = await Run(name, () => storage.GetAsync(keys.ObjectKey(Resource, ns, name), options, cancellationToken), options.Revision).ConfigureAwait(false);
+        return stored is null ? throw NotFound(name) : Decode(stored);
     }
 
     public async Task<ObjectList> ListAsync(string ns, ListQuery query, CancellationToken cancellationToken)
     {
         var prefix = keys.ListPrefix(Resource, ns);
         long revision = 0;
+        var mode = ReadMode.Default;
         string? startAfter = null;
+        var pageSize = query.Limit;
         if (!string.IsNullOrEmpty(query.Continue))
         {
             if (!string.IsNullOrEmpty(query.ResourceVersion) && query.ResourceVersion != "0")
@@ -129,31 +139,40 @@ internal sealed class GenericStore(
         {
             revision = ParseResourceVersion(query.ResourceVersion);
         }
+        else if (!string.IsNullOrEmpty(query.ResourceVersion))
+        {
+            revision = ParseResourceVersion(query.ResourceVersion);
+            // resourceVersion "0" is "any version": the cache's whole list, limit ignored (COMPAT.md).
+            mode = revision == 0 ? ReadMode.Any : ReadMode.NotOlderThan;
+            pageSize = revision == 0 ? 0 : pageSize;
+        }
 
-        var items = new List<JsonObject>();
+        var limit = pageSize;
+        var indexKey = IndexKeyFor(query);
+        var items = new List<StoredObject>();
         string? lastKey = null;
         var more = false;
         long remaining = 0;
-        var pageSize = query.Limit;
         try
         {
             while (true)
             {
-                var page = await storage.GetListAsync(prefix, new ListOptions(revision, pageSize, startAfter), cancellationToken).ConfigureAwait(false);
+                var page = await storage.GetListAsync(prefix, new ListOptions(revision, pageSize, startAfter, mode, indexKey), cancellationToken).ConfigureAwait(false);
+                // Later pages are read exactly at the first page's revision.
                 revision = page.Revision;
+                mode = ReadMode.Default;
                 foreach (var stored in page.Items)
                 {
-                    if (query.Limit > 0 && items.Count == query.Limit)
+                    if (limit > 0 && items.Count == limit)
                     {
                         more = true;
                         break;
                     }
 
                     lastKey = stored.Key;
-                    var obj = ObjectCodec.Decode(stored);
-                    if (Matches(obj, query))
+                    if (Matches(stored, query))
                     {
-                        items.Add(obj);
+                        items.Add(stored);
                     }
                 }
 
@@ -164,7 +183,7 @@ internal sealed class GenericStore(
                     break;
                 }
 
-                if (query.Limit > 0 && items.Count == query.Limit)
+                if (limit > 0 && items.Count == limit)
                 {
                     more = true;
                     break;
@@ -178,15 +197,13 @@ internal sealed class GenericStore(
             throw StatusException.NewResourceExpired(
                 "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.");
         }
+        catch (StorageException e) when (e.Code == StorageErrorCode.TooLargeResourceVersion)
+        {
+            throw StatusException.NewTooLargeResourceVersion(revision, e.CurrentRevision, 1);
+        }
         catch (StorageException e)
         {
             throw StorageErrors.Interpret(e, Resource, "");
-        }
-
-        if (query.ResourceVersionMatch != "Exact" && string.IsNullOrEmpty(query.Continue)
-            && long.TryParse(query.ResourceVersion, out var notOlderThan) && notOlderThan > revision)
-        {
-            throw StatusException.NewTooLargeResourceVersion(notOlderThan, revision, 1);
         }
 
         string? token = null;
@@ -200,7 +217,41 @@ internal sealed class GenericStore(
             }
         }
 
-        return new ObjectList(items, revision, token, remainingCount);
+        return ObjectList.FromStored(items, revision, token, remainingCount);
+    }
+
+    /// <summary>
+    /// The one equality the watch cache can look up instead of scanning: an indexed field (the
+    /// kubelet's spec.nodeName=) first, else a label's exact value. Whatever else the selectors
+    /// say is still checked on every candidate.
+    /// </summary>
+    private string? IndexKeyFor(ListQuery query)
+    {
+        if (query.FieldSelector is { IsEmpty: false } fields)
+        {
+            foreach (var requirement in fields.Requirements)
+            {
+                if (requirement.Operator is SelectionOperator.Equals or SelectionOperator.DoubleEquals
+                    && Strategy.IndexedFields.Contains(requirement.Field))
+                {
+                    return ObjectView.FieldIndexKey(requirement.Field, requirement.Value);
+                }
+            }
+        }
+
+        if (query.LabelSelector is { IsEmpty: false } labels)
+        {
+            foreach (var requirement in labels.Requirements)
+            {
+                if (requirement.Operator is SelectionOperator.Equals or SelectionOperator.DoubleEquals or SelectionOperator.In
+                    && requirement.Values.Count == 1)
+                {
+                    return ObjectView.LabelIndexKey(requirement.Key, requirement.Values[0]);
+                }
+            }
+        }
+
+        return null;
     }
 
     // ---------------------------------------------------------------- update
@@ -457,20 +508,21 @@ internal sealed class GenericStore(
         long after;
         if (sendInitialEvents || string.IsNullOrEmpty(query.ResourceVersion) || query.ResourceVersion == "0")
         {
-            // sendInitialEvents with resourceVersion N lists "not older than N"; the list checks that.
+            // Unset lists the latest state, "0" any state (the cache's), and with sendInitialEvents
+            // N lists "not older than N"; the list checks that.
             var listQuery = query with
             {
                 Limit = 0,
                 Continue = null,
-                ResourceVersion = sendInitialEvents ? query.ResourceVersion : null,
+                ResourceVersion = query.ResourceVersion,
                 ResourceVersionMatch = null,
             };
             var list = await ListAsync(ns, listQuery, cancellationToken).ConfigureAwait(false);
-            foreach (var item in list.Items)
+            foreach (var item in list.Stored)
             {
-                if (name.Length == 0 || ObjectMeta.Name(item) == name)
+                if (name.Length == 0 || item.Key == prefix)
                 {
-                    yield return new ObjectEvent(WatchEventKind.Added, item);
+                    yield return ObjectEvent.Of(WatchEventKind.Added, item);
                 }
             }
 
@@ -487,28 +539,29 @@ internal sealed class GenericStore(
 
         await foreach (var change in storage.WatchAsync(prefix, after, cancellationToken).ConfigureAwait(false))
         {
-            var current = ObjectCodec.Decode(change.Object);
-            var previous = change.Previous is null ? null : ObjectCodec.Decode(change.Previous);
-            var matchesNow = Matches(current, query);
-            var matchedBefore = previous is not null && Matches(previous, query);
+            // From the watch cache, every watcher shares the event's view (decoded and serialized
+            // once); straight from etcd, each decodes its own.
+            var matchesNow = Matches(change.Object, query);
+            var matchedBefore = change.Previous is not null && Matches(change.Previous, query);
             switch (change.Type)
             {
                 case WatchEventType.Added when matchesNow:
-                    yield return new ObjectEvent(WatchEventKind.Added, current);
+                    yield return ObjectEvent.Of(WatchEventKind.Added, change.Object);
                     break;
                 case WatchEventType.Modified when matchesNow && matchedBefore:
-                    yield return new ObjectEvent(WatchEventKind.Modified, current);
+                    yield return ObjectEvent.Of(WatchEventKind.Modified, change.Object);
                     break;
                 case WatchEventType.Modified when matchesNow:
-                    yield return new ObjectEvent(WatchEventKind.Added, current);
+                    yield return ObjectEvent.Of(WatchEventKind.Added, change.Object);
                     break;
                 case WatchEventType.Modified when matchedBefore:
                     // It left the selection: watchers see it go, with the new revision.
-                    ObjectCodec.SetResourceVersion(previous!, change.Object.ModRevision);
-                    yield return new ObjectEvent(WatchEventKind.Deleted, previous!);
+                    var previous = Decode(change.Previous!);
+                    ObjectCodec.SetResourceVersion(previous, change.Object.ModRevision);
+                    yield return new ObjectEvent(WatchEventKind.Deleted, previous);
                     break;
                 case WatchEventType.Deleted when matchesNow:
-                    yield return new ObjectEvent(WatchEventKind.Deleted, current);
+                    yield return ObjectEvent.Of(WatchEventKind.Deleted, change.Object);
                     break;
                 default:
                     yield return new ObjectEvent(WatchEventKind.Progress, Bookmark(change.Object.ModRevision, initialEventsEnd: false));
@@ -534,6 +587,31 @@ internal sealed class GenericStore(
 
         return new JsonObject { ["kind"] = Resource.Kind, ["apiVersion"] = Resource.ApiVersion, ["metadata"] = metadata };
     }
+
+    /// <summary>Selection on a stored object: on the cache's view when it has one, else on the decoded object.</summary>
+    private bool Matches(StoredObject stored, ListQuery query)
+    {
+        if (!query.HasSelectors)
+        {
+            return true;
+        }
+
+        if (stored.View is not ObjectView view)
+        {
+            return Matches(Decode(stored), query);
+        }
+
+        if (query.LabelSelector is { IsEmpty: false } labels && !labels.Matches(view.Labels))
+        {
+            return false;
+        }
+
+        return query.FieldSelector is not { IsEmpty: false } fields || fields.Matches(field => view.Fields.GetValueOrDefault(field));
+    }
+
+    /// <summary>A mutable copy of a stored object (from the cache's shared view when there is one).</summary>
+    private static JsonObject Decode(StoredObject stored) =>
+        stored.View is ObjectView view ? view.Decode() : ObjectCodec.Decode(stored);
 
     public bool Matches(JsonObject obj, ListQuery query)
     {
@@ -692,11 +770,15 @@ internal sealed class GenericStore(
     private StatusException Conflict(string name) =>
         StatusException.NewConflict(Resource.Group, Resource.Plural, name, StatusException.OptimisticLockErrorMsg);
 
-    private async Task<T> Run<T>(string name, Func<Task<T>> operation)
+    private async Task<T> Run<T>(string name, Func<Task<T>> operation, long requestedRevision = 0)
     {
         try
         {
             return await operation().ConfigureAwait(false);
+        }
+        catch (StorageException e) when (e.Code == StorageErrorCode.TooLargeResourceVersion)
+        {
+            throw StatusException.NewTooLargeResourceVersion(requestedRevision, e.CurrentRevision, 1);
         }
         catch (StorageException e)
         {

@@ -1,24 +1,61 @@
 using System.Collections.Frozen;
 using Admission;
+using ApiServer.Options;
 using ApiServer.Registry.Strategies;
 using Storage;
+using Storage.Cacher;
 
 namespace ApiServer.Registry;
 
-/// <summary>One <see cref="GenericStore"/> per served resource, built once from the resource table.</summary>
+/// <summary>
+/// One <see cref="GenericStore"/> per served resource, built once from the resource table. With the
+/// watch cache on (--watch-cache, the default), each resource's storage is its watch cache in front
+/// of etcd, as kube-apiserver decorates its etcd3 store with a cacher per resource.
+/// </summary>
 internal sealed class RegistryCatalog
 {
     private readonly FrozenDictionary<(string Group, string Version, string Plural), GenericStore> _stores;
 
-    public RegistryCatalog(ResourceTable table, IStorage storage, StorageKeys keys, AdmissionChain admission, TimeProvider time)
+    public RegistryCatalog(
+        ResourceTable table,
+        IStorage storage,
+        StorageKeys keys,
+        AdmissionChain admission,
+        TimeProvider time,
+        ApiServerOptions? options = null,
+        CacheReflector? reflector = null)
     {
         Table = table;
+        var watchCache = options?.WatchCache ?? new WatchCacheOptions { Enabled = false };
+        // Versions of one resource share their keys, so they share one cache.
+        var caches = new Dictionary<string, Cacher>(StringComparer.Ordinal);
         _stores = table.All.ToFrozenDictionary(
             r => (r.Group, r.Version, r.Plural),
-            r => new GenericStore(r, StrategyFactory.For(r), storage, keys, admission, time));
+            r =>
+            {
+                var strategy = StrategyFactory.For(r);
+                var resourceStorage = storage;
+                if (reflector is not null && watchCache.Enabled && CacherOptionsFor(r, strategy, watchCache, time) is { } cacherOptions)
+                {
+                    var prefix = keys.ListPrefix(r, null);
+                    if (!caches.TryGetValue(prefix, out var cache))
+                    {
+                        cache = reflector.Register(prefix, cacherOptions);
+                        caches.Add(prefix, cache);
+                    }
+
+                    resourceStorage = cache;
+                }
+
+                return new GenericStore(r, strategy, resourceStorage, keys, admission, time);
+            });
+        Caches = caches.Values.ToArray();
     }
 
     public ResourceTable Table { get; }
+
+    /// <summary>The resources' watch caches (empty with --watch-cache=false).</summary>
+    public IReadOnlyList<Cacher> Caches { get; }
 
     public IEnumerable<GenericStore> Stores => _stores.Values;
 
@@ -26,4 +63,20 @@ internal sealed class RegistryCatalog
         _stores.TryGetValue((group, version, plural), out var store) ? store : null;
 
     public GenericStore Namespaces => Find("", "v1", "namespaces") ?? throw new InvalidOperationException("namespaces are not served");
+
+    /// <summary>null when --watch-cache-sizes turns the resource's cache off (size 0).</summary>
+    private static CacherOptions? CacherOptionsFor(ResourceDefinition resource, ResourceStrategy strategy, WatchCacheOptions watchCache, TimeProvider time)
+    {
+        ICachedView Decorate(StoredObject stored) => ObjectView.Create(stored, strategy);
+
+        if (watchCache.Sizes.TryGetValue(resource.QualifiedResource, out var size))
+        {
+            // An explicit size is a fixed window of that many events.
+            return size == 0
+                ? null
+                : new CacherOptions { Decorate = Decorate, MinimumEvents = size, MaximumEvents = size, EventRetention = TimeSpan.Zero, Time = time };
+        }
+
+        return new CacherOptions { Decorate = Decorate, MinimumEvents = Math.Max(watchCache.DefaultSize, 1), Time = time };
+    }
 }

@@ -1,4 +1,6 @@
+using System.Text.Json.Nodes;
 using ApiMachinery.Authentication;
+using Storage;
 
 namespace ApiServer.Registry;
 
@@ -28,8 +30,36 @@ internal sealed record ListQuery(
     public bool HasSelectors => LabelSelector is { IsEmpty: false } || FieldSelector is { IsEmpty: false };
 }
 
-/// <summary>A list as the registry returns it: objects plus list metadata.</summary>
-internal sealed record ObjectList(IReadOnlyList<System.Text.Json.Nodes.JsonObject> Items, long ResourceVersion, string? Continue, long? RemainingItemCount);
+/// <summary>
+/// A list as the registry returns it: objects plus list metadata. Items read through the watch cache
+/// carry their shared views, so a JSON answer can splice their bytes instead of re-serializing.
+/// </summary>
+internal sealed class ObjectList(IReadOnlyList<JsonObject>? items, long resourceVersion, string? @continue, long? remainingItemCount)
+{
+    private IReadOnlyList<JsonObject>? _items = items;
+
+    public long ResourceVersion { get; } = resourceVersion;
+
+    public string? Continue { get; } = @continue;
+
+    public long? RemainingItemCount { get; } = remainingItemCount;
+
+    /// <summary>The items as stored (empty when the list was built from objects).</summary>
+    public IReadOnlyList<StoredObject> Stored { get; private init; } = [];
+
+    /// <summary>Mutable copies of the items, decoded on first use.</summary>
+    public IReadOnlyList<JsonObject> Items => _items ??= Stored.Select(Decode).ToList();
+
+    /// <summary>The items' shared views when every item has one (read through the watch cache).</summary>
+    public IReadOnlyList<ObjectView>? Views =>
+        _items is null && Stored.All(s => s.View is ObjectView) ? Stored.Select(s => (ObjectView)s.View!).ToList() : null;
+
+    public static ObjectList FromStored(IReadOnlyList<StoredObject> stored, long resourceVersion, string? @continue, long? remainingItemCount) =>
+        new(null, resourceVersion, @continue, remainingItemCount) { Stored = stored };
+
+    private static JsonObject Decode(StoredObject stored) =>
+        stored.View is ObjectView view ? view.Decode() : ObjectCodec.Decode(stored);
+}
 
 internal enum WatchEventKind
 {
@@ -42,8 +72,17 @@ internal enum WatchEventKind
     Progress,
 }
 
-internal readonly record struct ObjectEvent(WatchEventKind Kind, System.Text.Json.Nodes.JsonObject Object)
+/// <summary>One event for a watcher: an object, or the cache's shared view of it (decoded only if someone needs it).</summary>
+internal readonly record struct ObjectEvent(WatchEventKind Kind, JsonObject? Node, ObjectView? View = null, long Revision = 0)
 {
+    public ObjectEvent(WatchEventKind kind, JsonObject obj)
+        : this(kind, obj, null, long.TryParse(ObjectMeta.ResourceVersion(obj), out var rv) ? rv : 0)
+    {
+    }
+
+    /// <summary>The object; a fresh copy per call when it comes from a shared view.</summary>
+    public JsonObject Object => Node ?? View!.Decode();
+
     public string TypeName => Kind switch
     {
         WatchEventKind.Added => "ADDED",
@@ -52,4 +91,9 @@ internal readonly record struct ObjectEvent(WatchEventKind Kind, System.Text.Jso
         WatchEventKind.Bookmark => "BOOKMARK",
         _ => "ERROR",
     };
+
+    public static ObjectEvent Of(WatchEventKind kind, StoredObject stored) =>
+        stored.View is ObjectView view
+            ? new ObjectEvent(kind, null, view, stored.ModRevision)
+            : new ObjectEvent(kind, ObjectCodec.Decode(stored));
 }

@@ -19,6 +19,7 @@ public sealed class CacheReflector : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private TaskCompletionSource _progressed = NewSignal();
     private long _revision;
+    private int _disposed;
     private bool _ready;
     private Task? _loop;
 
@@ -130,6 +131,12 @@ public sealed class CacheReflector : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // The host stops it, then the container disposes it: the second call has nothing to do.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _stop.CancelAsync().ConfigureAwait(false);
         if (_loop is not null)
         {

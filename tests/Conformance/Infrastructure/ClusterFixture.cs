@@ -21,10 +21,17 @@ public sealed class ClusterFixture : IAsyncLifetime
     private readonly string[] _extraFlags;
     private HttpClient? _http;
 
+    /// <summary>
+    /// The shared cluster. Its configmaps keep a fixed window of <see cref="ConfigMapWatchWindow"/>
+    /// events, so a test can push a resourceVersion out of the watch cache and see a 410 the way an
+    /// informer does after a long disconnect (the default window keeps 75 s of events).
+    /// </summary>
     public ClusterFixture()
-        : this([])
+        : this($"--watch-cache-sizes=configmaps#{ConfigMapWatchWindow}")
     {
     }
+
+    public const int ConfigMapWatchWindow = 20;
 
     /// <summary>
     /// A cluster whose server gets <paramref name="extraFlags"/> besides the usual ones. Internal:

@@ -54,8 +54,14 @@ public sealed class ClientWatchTests(ClusterFixture cluster)
             .Select(e => string.Join(' ', e!.AsArray().Select(x => x!.GetValue<string>()))).ToArray();
         Assert.Equal(["ADDED a 1", "ADDED b 1", "MODIFIED a 2", "DELETED b 1"], events);
 
-        // Compact etcd past `start` (cluster-wide; this collection's tests run one at a time): a watch
-        // from `start` can no longer be served and the client must see 410 and relist.
+        // Push `start` out of the watch cache's configmap window and compact etcd past it (cluster-wide;
+        // this collection's tests run one at a time): a watch from `start` can no longer be served by
+        // either, and the client must see 410 and relist.
+        for (var i = 0; i <= ClusterFixture.ConfigMapWatchWindow; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await cluster.Http.PutAsync($"{path}/a", ClusterFixture.Json($$$"""{"metadata":{"name":"a"},"data":{"step":"{{{i}}}"}}"""))).StatusCode);
+        }
+
         var current = (await cluster.GetJsonAsync(path))["metadata"]!["resourceVersion"]!.GetValue<string>();
         cluster.Etcdctl("compact", current);
         var expired = await ProcessRunner.RunAsync(Python, [scriptPath, cluster.Kubeconfig, "expire", ns, start], timeout: TimeSpan.FromSeconds(60));

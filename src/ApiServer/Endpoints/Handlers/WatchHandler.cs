@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ApiServer.Printing;
@@ -92,7 +93,7 @@ internal sealed class WatchHandler(IHostApplicationLifetime lifetime, TimeProvid
 
                     var change = events.Current;
                     next = events.MoveNextAsync().AsTask();
-                    progress = Math.Max(progress, long.TryParse(ObjectMeta.ResourceVersion(change.Object), out var rv) ? rv : 0);
+                    progress = Math.Max(progress, change.Revision);
                     if (change.Kind == WatchEventKind.Progress)
                     {
                         continue;
@@ -102,6 +103,14 @@ internal sealed class WatchHandler(IHostApplicationLifetime lifetime, TimeProvid
                     {
                         bookmarked = progress;
                         await WriteEventAsync(response, change.TypeName, change.Object, token).ConfigureAwait(false);
+                        continue;
+                    }
+
+                    if (table is null && change.View is { } view)
+                    {
+                        // The cache serialized the object once; every watcher sends those bytes.
+                        first = false;
+                        await WriteEventAsync(response, change.TypeName, view.Json, token).ConfigureAwait(false);
                         continue;
                     }
 
@@ -225,6 +234,22 @@ internal sealed class WatchHandler(IHostApplicationLifetime lifetime, TimeProvid
         await response.BodyWriter.WriteAsync(Newline, cancellationToken).ConfigureAwait(false);
         await response.BodyWriter.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    private static async Task WriteEventAsync(HttpResponse response, string type, ReadOnlyMemory<byte> json, CancellationToken cancellationToken)
+    {
+        var writer = response.BodyWriter;
+        writer.Write(EventPrefix(type));
+        writer.Write(json.Span);
+        writer.Write(EventSuffix);
+        await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static readonly byte[] EventSuffix = "}\n"u8.ToArray();
+
+    private static readonly Dictionary<string, byte[]> EventPrefixes = new[] { "ADDED", "MODIFIED", "DELETED", "BOOKMARK", "ERROR" }
+        .ToDictionary(t => t, t => System.Text.Encoding.UTF8.GetBytes($"{{\"type\":\"{t}\",\"object\":"));
+
+    private static byte[] EventPrefix(string type) => EventPrefixes[type];
 
     private static async Task WriteErrorAsync(HttpResponse response, StatusException error, CancellationToken cancellationToken)
     {

@@ -13,6 +13,8 @@ internal sealed class PodStrategy(ResourceDefinition resource) : ResourceStrateg
 
     public override bool TracksGeneration => true;
 
+    public override IReadOnlyList<string> IndexedFields => ["spec.nodeName"];
+
     public override bool ReturnDeletedObject => true;
 
     protected override IEnumerable<string> KindFields =>

@@ -45,6 +45,12 @@ internal class ResourceStrategy
 
     private IReadOnlySet<string>? _supportedFields;
 
+    /// <summary>
+    /// Field selectors the watch cache indexes for this kind (kube-apiserver indexes pods by
+    /// spec.nodeName: every kubelet lists and watches its own pods that way).
+    /// </summary>
+    public virtual IReadOnlyList<string> IndexedFields => [];
+
     /// <summary>The value a field selector compares against, as the kind's GetAttrs reports it.</summary>
     public virtual string? FieldValue(JsonObject obj, string field) => field switch
     {
