@@ -19,6 +19,9 @@ internal sealed class ApiServerOptions
 
     public string AdvertiseAddress { get; set; } = "";
 
+    /// <summary>--min-request-timeout: a watch without timeoutSeconds lasts a random time between this and twice this.</summary>
+    public TimeSpan MinRequestTimeout { get; set; } = TimeSpan.FromSeconds(1800);
+
     /// <summary>Flags kube-apiserver has that we accept but do not act on yet (logged at start).</summary>
     public List<string> IgnoredFlags { get; } = [];
 

@@ -31,6 +31,7 @@ internal static class CommandLine
         ["shutdown-delay-duration"] = new(FlagKind.Value, (o, v) => o.SecureServing.ShutdownDelay = ParseDuration("shutdown-delay-duration", v)),
         ["client-ca-file"] = new(FlagKind.Value, (o, v) => o.Authentication.ClientCaFile = NullIfEmpty(v)),
         ["anonymous-auth"] = new(FlagKind.Bool, (o, v) => o.Authentication.AnonymousAuth = ParseBool("anonymous-auth", v)),
+        ["min-request-timeout"] = new(FlagKind.Value, (o, v) => o.MinRequestTimeout = TimeSpan.FromSeconds(ParseInt("min-request-timeout", v))),
         ["watch-cache"] = new(FlagKind.Bool, (o, v) => o.WatchCache.Enabled = ParseBool("watch-cache", v)),
         ["default-watch-cache-size"] = new(FlagKind.Value, (o, v) => o.WatchCache.DefaultSize = ParseInt("default-watch-cache-size", v)),
         ["watch-cache-sizes"] = new(FlagKind.Value, (o, v) => ParseWatchCacheSizes(o.WatchCache.Sizes, v)),

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ApiServer.Options;
 using ApiServer.Printing;
 using ApiMachinery.Errors;
 using ApiMachinery.Validation;
@@ -17,7 +18,7 @@ namespace ApiServer.Endpoints.Handlers;
 /// A resourceVersion that can no longer be served ends the stream with an ERROR event carrying a
 /// 410 Expired Status, which is how informers learn to relist.
 /// </summary>
-internal sealed class WatchHandler(IHostApplicationLifetime lifetime, TimeProvider time)
+internal sealed class WatchHandler(IHostApplicationLifetime lifetime, TimeProvider time, ApiServerOptions options)
 {
     private static readonly byte[] Newline = "\n"u8.ToArray();
 
@@ -214,8 +215,10 @@ internal sealed class WatchHandler(IHostApplicationLifetime lifetime, TimeProvid
                 : throw StatusException.NewBadRequest($"invalid timeoutSeconds \"{text}\"");
         }
 
-        // kube-apiserver spreads watch ends over 30 to 60 minutes so clients do not relist together.
-        return TimeSpan.FromMinutes(30) + TimeSpan.FromSeconds(Random.Shared.Next(0, 1800));
+        // kube-apiserver spreads watch ends over --min-request-timeout to twice that (30 to 60 minutes
+        // by default) so clients do not all come back at once.
+        var minimum = options.MinRequestTimeout;
+        return minimum + TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * minimum.TotalMilliseconds);
     }
 
     private static async Task WriteEventAsync(HttpResponse response, string type, JsonNode obj, CancellationToken cancellationToken)
