@@ -138,16 +138,19 @@ public sealed class CacherTests(EtcdH2cFixture fixture) : IAsyncLifetime
         var start = await Cache.GetCurrentRevisionAsync();
         using var cancel = new CancellationTokenSource(Timeout);
         await using var slow = Cache.WatchAsync(_prefix, start, cancel.Token).GetAsyncEnumerator(cancel.Token);
-        var fast = TakeAsync(Cache.WatchAsync(_prefix, start), 6);
+        await using var fast = Cache.WatchAsync(_prefix, start, cancel.Token).GetAsyncEnumerator(cancel.Token);
         var first = slow.MoveNextAsync();
         Assert.False(first.IsCompleted); // registered, nothing yet
 
+        // The fast watcher reads each event before the next write (so it never lags, however busy the
+        // machine); the slow one reads nothing until the end.
         for (var i = 0; i < 6; i++)
         {
             await Cache.CreateAsync(Key($"k{i}"), Bytes($"v{i}"));
+            Assert.True(await fast.MoveNextAsync());
+            Assert.Equal(Key($"k{i}"), fast.Current.Object.Key);
         }
 
-        var fastEvents = await fast;
         var slowKeys = new List<string>();
         var more = await first;
         if (more)
@@ -160,12 +163,11 @@ public sealed class CacherTests(EtcdH2cFixture fixture) : IAsyncLifetime
             slowKeys.Add(slow.Current.Object.Key);
         }
 
-        Assert.Equal(6, fastEvents.Count);
         // The slow one got what fit in its buffer (plus the one it was waiting for), in order, then its end.
         Assert.InRange(slowKeys.Count, 1, 3);
         Assert.Equal(Enumerable.Range(0, slowKeys.Count).Select(i => $"k{i}"), slowKeys.Select(k => k[_prefix.Length..]));
         Assert.Equal(1, Cache.OverflowedWatchers);
-        Assert.Equal(0, Cache.WatcherCount);
+        Assert.Equal(1, Cache.WatcherCount); // the fast one, still watching
     }
 
     [Fact]
