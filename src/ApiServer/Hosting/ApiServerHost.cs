@@ -1,7 +1,9 @@
 using System.Security.Cryptography.X509Certificates;
 using ApiServer.Endpoints;
 using ApiServer.Filters;
+using ApiServer.OpenApi;
 using ApiServer.Options;
+using ApiServer.Registry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -63,6 +65,16 @@ internal static class ApiServerHost
         app.UseMiddleware<RequestInfoFilter>();
         app.UseMiddleware<AuthenticationFilter>();
         app.UseMiddleware<AuthorizationFilter>();
+        // A browsable page over the OpenAPI documents, behind the same authentication and authorization.
+        app.UseSwaggerUI(ui =>
+        {
+            ui.RoutePrefix = "swagger-ui";
+            ui.DocumentTitle = "Kubernetes API";
+            foreach (var (key, _) in OpenApiDocuments.DocumentKeys(app.Services.GetRequiredService<ResourceTable>()))
+            {
+                ui.SwaggerEndpoint("/openapi/v3/" + key, key);
+            }
+        });
         var router = app.Services.GetRequiredService<ApiRouter>();
         app.Run(router.InvokeAsync);
         return app;

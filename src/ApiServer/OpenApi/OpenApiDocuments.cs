@@ -22,9 +22,8 @@ internal sealed class OpenApiDocuments
     public OpenApiDocuments(ResourceTable table)
     {
         var paths = new JsonObject();
-        foreach (var gv in table.GroupVersions)
+        foreach (var (key, gv) in DocumentKeys(table))
         {
-            var key = gv.Group.Length == 0 ? $"api/{gv.Version}" : $"apis/{gv.Group}/{gv.Version}";
             var body = ObjectCodec.Serialize(Document(gv, key));
             var hash = Convert.ToHexString(SHA512.HashData(body));
             _documents[key] = (body, hash);
@@ -33,6 +32,10 @@ internal sealed class OpenApiDocuments
 
         _index = ObjectCodec.Serialize(new JsonObject { ["paths"] = paths });
     }
+
+    /// <summary>The per group/version documents' keys ("api/v1", "apis/apps/v1"), core first.</summary>
+    public static IEnumerable<(string Key, GroupVersionResources GroupVersion)> DocumentKeys(ResourceTable table) =>
+        table.GroupVersions.Select(gv => (gv.Group.Length == 0 ? $"api/{gv.Version}" : $"apis/{gv.Group}/{gv.Version}", gv));
 
     public async Task<bool> TryHandleAsync(HttpContext context, string path)
     {
