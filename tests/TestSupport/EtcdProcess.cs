@@ -107,6 +107,9 @@ public sealed class EtcdProcess : IAsyncDisposable
 
     public bool IsRunning => _process is { HasExited: false };
 
+    /// <summary>The etcd process id while it runs (the benchmark reads its CPU time and memory).</summary>
+    public int? ProcessId => _process is { HasExited: false } process ? process.Id : null;
+
     public static async Task<EtcdProcess> StartAsync(EtcdProcessOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new EtcdProcessOptions();

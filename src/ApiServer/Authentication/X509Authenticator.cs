@@ -17,8 +17,18 @@ internal sealed class X509Authenticator : IAuthenticator
 {
     private const string ClientAuthOid = "1.3.6.1.5.5.7.3.2";
 
+    /// <summary>How long a verified certificate is trusted without building its chain again.</summary>
+    private static readonly TimeSpan VerifiedLifetime = TimeSpan.FromMinutes(5);
+
+    private const int MaxCachedCertificates = 10_000;
+
     private readonly X509Certificate2Collection _roots;
     private readonly TimeProvider _time;
+
+    // Building an X509 chain costs about a millisecond; a client sends many requests with one
+    // certificate. Verified certificates are remembered by their SHA-256 hash (as kube-apiserver's
+    // x509 authenticator caches its verifications), never past their notAfter.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (AuthenticationResult Result, DateTimeOffset Until)> _verified = new(StringComparer.Ordinal);
 
     public X509Authenticator(string clientCaFile, TimeProvider time)
     {
@@ -40,7 +50,26 @@ internal sealed class X509Authenticator : IAuthenticator
             return ValueTask.FromResult(AuthenticationResult.NoCredentials);
         }
 
-        return ValueTask.FromResult(Verify(certificate));
+        var hash = certificate.GetCertHashString(HashAlgorithmName.SHA256);
+        var now = _time.GetUtcNow();
+        if (_verified.TryGetValue(hash, out var cached) && now < cached.Until)
+        {
+            return ValueTask.FromResult(cached.Result);
+        }
+
+        var result = Verify(certificate);
+        if (result.User is not null)
+        {
+            if (_verified.Count >= MaxCachedCertificates)
+            {
+                _verified.Clear();
+            }
+
+            var notAfter = new DateTimeOffset(certificate.NotAfter.ToUniversalTime());
+            _verified[hash] = (result, notAfter < now + VerifiedLifetime ? notAfter : now + VerifiedLifetime);
+        }
+
+        return ValueTask.FromResult(result);
     }
 
     internal AuthenticationResult Verify(X509Certificate2 certificate)

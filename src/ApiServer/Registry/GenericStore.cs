@@ -106,7 +106,11 @@ internal sealed class GenericStore(
 
     /// <param name="resourceVersion">the query's resourceVersion: unset reads the latest (from etcd),
     /// "0" whatever the watch cache has, N a state not older than N.</param>
-    public async Task<JsonObject> GetAsync(string ns, string name, CancellationToken cancellationToken, string? resourceVersion = null)
+    public async Task<JsonObject> GetAsync(string ns, string name, CancellationToken cancellationToken, string? resourceVersion = null) =>
+        Decode(await GetStoredAsync(ns, name, resourceVersion, cancellationToken).ConfigureAwait(false));
+
+    /// <summary>The object as stored; from the watch cache it carries its shared view (the handler can send those bytes).</summary>
+    public async Task<StoredObject> GetStoredAsync(string ns, string name, string? resourceVersion, CancellationToken cancellationToken)
     {
         var options = string.IsNullOrEmpty(resourceVersion)
             ? default
@@ -114,7 +118,7 @@ internal sealed class GenericStore(
                 ? new ReadOptions(Mode: ReadMode.Any)
                 : new ReadOptions(rv, ReadMode.NotOlderThan);
         var stored = await Run(name, () => storage.GetAsync(keys.ObjectKey(Resource, ns, name), options, cancellationToken), options.Revision).ConfigureAwait(false);
-        return stored is null ? throw NotFound(name) : Decode(stored);
+        return stored ?? throw NotFound(name);
     }
 
     public async Task<ObjectList> ListAsync(string ns, ListQuery query, CancellationToken cancellationToken)

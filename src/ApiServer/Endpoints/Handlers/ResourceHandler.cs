@@ -141,7 +141,18 @@ internal sealed class ResourceHandler(RegistryCatalog registry, WatchHandler wat
     {
         var table = TableOptions.FromRequest(context.Request);
         var format = MediaTypes.ResponseFormat(context.Request);
-        var obj = await store.GetAsync(info.Namespace, info.Name, cancellationToken, context.Request.Query["resourceVersion"].ToString()).ConfigureAwait(false);
+        var stored = await store.GetStoredAsync(info.Namespace, info.Name, context.Request.Query["resourceVersion"].ToString(), cancellationToken).ConfigureAwait(false);
+        if (table is null && format == WireFormat.Json && stored.View is ObjectView view)
+        {
+            // From the watch cache: its bytes as they are.
+            context.Response.StatusCode = 200;
+            context.Response.ContentType = MediaTypes.Json;
+            context.Response.ContentLength = view.Json.Length;
+            await context.Response.Body.WriteAsync(view.Json, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var obj = stored.View is ObjectView shared ? shared.Decode() : ObjectCodec.Decode(stored);
         if (table is { } t)
         {
             var metadata = new JsonObject { ["resourceVersion"] = ObjectMeta.ResourceVersion(obj) };

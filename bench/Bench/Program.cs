@@ -1,0 +1,60 @@
+using System.Diagnostics;
+using Bench;
+
+// bench [--quick] [--out docs/benchmarks.md] [--only create,update,get,list,watch,memory]
+var quick = args.Contains("--quick");
+var outIndex = Array.IndexOf(args, "--out");
+var output = outIndex >= 0 && outIndex + 1 < args.Length ? args[outIndex + 1] : Path.Combine(Cluster.RepoRoot(), "docs", "benchmarks.md");
+var onlyIndex = Array.IndexOf(args, "--only");
+var only = onlyIndex >= 0 && onlyIndex + 1 < args.Length ? args[onlyIndex + 1].Split(',') : null;
+bool Runs(string name) => only is null || only.Contains(name);
+
+var settings = Settings.For(quick);
+var report = new Report();
+var loadBefore = ProcStats.LoadAverage();
+var clock = Stopwatch.StartNew();
+await using (var cluster = await Cluster.StartAsync())
+{
+    var workloads = new Workloads(cluster, settings, report);
+    await workloads.PrepareAsync();
+    if (Runs("create"))
+    {
+        await workloads.CreatesAsync();
+    }
+
+    if (Runs("update"))
+    {
+        await workloads.UpdatesAsync();
+    }
+
+    if (Runs("get"))
+    {
+        await workloads.GetsAsync();
+    }
+
+    if (Runs("list"))
+    {
+        await workloads.ListsAsync();
+    }
+
+    if (Runs("watch"))
+    {
+        await workloads.WatchesAsync();
+    }
+
+    if (Runs("memory"))
+    {
+        await workloads.MemoryAsync();
+    }
+}
+
+var markdown = report.ToMarkdown(settings, loadBefore, ProcStats.LoadAverage(), clock.Elapsed);
+// What people wrote about the numbers (findings, what changed) follows a marker and survives a rerun.
+const string AnalysisMarker = "<!-- analysis: written by hand, kept by bench/run.sh -->";
+if (File.Exists(output) && (await File.ReadAllTextAsync(output)) is var previous && previous.IndexOf(AnalysisMarker, StringComparison.Ordinal) is var at and >= 0)
+{
+    markdown += "\n" + previous[at..];
+}
+
+await File.WriteAllTextAsync(output, markdown);
+Console.WriteLine($"wrote {output}");
