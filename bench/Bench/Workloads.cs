@@ -234,10 +234,10 @@ internal sealed class Workloads(Cluster cluster, Settings settings, Report repor
     }
 
     /// <summary>Writes pods straight into etcd, as the server stores them; returns their serialized bytes.</summary>
-    private async Task<long> LoadPodsAsync(string ns, int count, Func<int, string> labels, Func<int, string> node)
+    private async Task<long> LoadPodsAsync(string ns, int count, Func<int, string> labels, Func<int, string> node, int first = 0)
     {
         long bytes = 0;
-        await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (i, ct) =>
+        await Parallel.ForEachAsync(Enumerable.Range(first, count), new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (i, ct) =>
         {
             var value = Objects.StoredPod(ns, $"pod-{i:D6}", 1024, labels(i), node(i));
             Interlocked.Add(ref bytes, value.Length);
@@ -246,17 +246,21 @@ internal sealed class Workloads(Cluster cluster, Settings settings, Report repor
         return bytes;
     }
 
+    /// <summary>
+    /// A consistent list waits until the cache has seen everything etcd acknowledged, so one
+    /// limit=1 request (its remainingItemCount) tells whether all the pods are there.
+    /// </summary>
     private async Task WaitForCacheAsync(string ns, int count)
     {
-        var deadline = DateTime.UtcNow.AddMinutes(5);
-        while (await ListAsync($"/api/v1/namespaces/{ns}/pods?resourceVersion=0", count) != Outcome.Ok)
+        using var response = await Http.GetAsync($"/api/v1/namespaces/{ns}/pods?limit=1");
+        var body = await response.Content.ReadAsStringAsync();
+        const string marker = "\"remainingItemCount\":";
+        var at = body.IndexOf(marker, StringComparison.Ordinal);
+        var remaining = at < 0 ? 0 : long.Parse(body.AsSpan(at + marker.Length, body.IndexOfAny([',', '}'], at + marker.Length) - at - marker.Length), System.Globalization.CultureInfo.InvariantCulture);
+        var items = CountOccurrences(Encoding.UTF8.GetBytes(body), "\"kind\":\"Pod\""u8);
+        if (items + remaining != count)
         {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"the cache did not reach {count} pods in {ns}");
-            }
-
-            await Task.Delay(200);
+            throw new InvalidOperationException($"expected {count} pods in {ns}, the server lists {items + remaining}");
         }
     }
 
@@ -432,18 +436,20 @@ internal sealed class Workloads(Cluster cluster, Settings settings, Report repor
 
     public async Task MemoryAsync()
     {
+        // Sizes grow cumulatively (10,000 then 100,000 pods in one namespace); the baseline is the
+        // server's RSS before any of them.
+        GC.Collect();
+        var baseline = ProcStats.ResidentBytes(cluster.ServerPid);
+        long bytes = 0;
+        var loaded = 0;
         foreach (var count in settings.MemoryPods)
         {
-            GC.Collect();
-            var before = ProcStats.ResidentBytes(cluster.ServerPid);
-            var bytes = await LoadPodsAsync("memory", count, _ => "\"app\":\"mem\"", i => $"node-{i % 100}");
+            var from = loaded;
+            bytes += await LoadPodsAsync("memory", count - from, i => "\"app\":\"mem\"", i => $"node-{(i + from) % 100}", from);
+            loaded = count;
             await WaitForCacheAsync("memory", count);
             await Task.Delay(TimeSpan.FromSeconds(2));
-            var after = ProcStats.ResidentBytes(cluster.ServerPid);
-            report.AddMemory(count, bytes, before, after);
-            // The next size adds to these: remove them so each size is measured on its own.
-            await Etcd.DeleteRangeAsync(new DeleteRangeRequest { Key = ByteString.CopyFromUtf8("/registry/pods/memory/"), RangeEnd = EtcdKeys.PrefixEnd(Encoding.UTF8.GetBytes("/registry/pods/memory/")) });
-            await WaitForCacheAsync("memory", 0);
+            report.AddMemory(count, bytes, baseline, ProcStats.ResidentBytes(cluster.ServerPid));
         }
     }
 

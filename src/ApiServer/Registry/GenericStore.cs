@@ -610,7 +610,7 @@ internal sealed class GenericStore(
             return false;
         }
 
-        return query.FieldSelector is not { IsEmpty: false } fields || fields.Matches(field => view.Fields.GetValueOrDefault(field));
+        return query.FieldSelector is not { IsEmpty: false } fields || fields.Matches(view.FieldValue);
     }
 
     /// <summary>A mutable copy of a stored object (from the cache's shared view when there is one).</summary>

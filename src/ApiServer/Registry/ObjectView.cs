@@ -1,4 +1,7 @@
+using System.Buffers;
 using System.Collections.Frozen;
+using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ApiServer.Registry.Strategies;
@@ -8,39 +11,87 @@ namespace ApiServer.Registry;
 
 /// <summary>
 /// What the watch cache keeps of one object version, derived once when the cache first sees it and
-/// shared by every list and watcher: the JSON clients receive (resourceVersion included), and the
-/// labels and field values selectors compare against. Immutable: a reader that needs a mutable
-/// object decodes a fresh copy.
+/// shared by every list and watcher: the labels and field values selectors compare against, and the
+/// way to write the JSON clients receive. That JSON is the stored bytes with metadata.resourceVersion
+/// spliced in at write time, so the cache holds each object's bytes once. Immutable: a reader that
+/// needs a mutable object decodes a fresh copy.
 /// </summary>
 internal sealed class ObjectView : ICachedView
 {
-    private ObjectView(ReadOnlyMemory<byte> json, IReadOnlyDictionary<string, string> labels, FrozenDictionary<string, string?> fields, IReadOnlyList<string> indexKeys)
-    {
-        Json = json;
-        Labels = labels;
-        Fields = fields;
-        IndexKeys = indexKeys;
-    }
+    private readonly StoredObject _stored;
+    private readonly FrozenDictionary<string, int> _fieldIndex;
+    private readonly string?[] _fieldValues;
 
-    /// <summary>The object as served: compact JSON with metadata.resourceVersion.</summary>
-    public ReadOnlyMemory<byte> Json { get; }
+    // The stored bytes split where "resourceVersion":"N" goes (just inside metadata's brace), or,
+    // for the rare stored value that cannot be spliced, the whole JSON with the version in it.
+    private readonly int _spliceAt;
+    private readonly byte[] _version;
+    private readonly byte[]? _json;
+
+    private ObjectView(StoredObject stored, IReadOnlyDictionary<string, string> labels, FrozenDictionary<string, int> fieldIndex, string?[] fieldValues,
+        IReadOnlyList<string> indexKeys, int spliceAt, byte[] version, byte[]? json)
+    {
+        _stored = stored;
+        Labels = labels;
+        _fieldIndex = fieldIndex;
+        _fieldValues = fieldValues;
+        IndexKeys = indexKeys;
+        _spliceAt = spliceAt;
+        _version = version;
+        _json = json;
+    }
 
     public IReadOnlyDictionary<string, string> Labels { get; }
 
-    /// <summary>The value of every field selector the kind supports.</summary>
-    public FrozenDictionary<string, string?> Fields { get; }
-
     public IReadOnlyList<string> IndexKeys { get; }
 
+    /// <summary>The number of bytes <see cref="WriteTo"/> writes.</summary>
+    public int Length => _json?.Length ?? _stored.Value.Length + _version.Length;
+
+    /// <summary>The value of a supported field selector (null when unset).</summary>
+    public string? FieldValue(string field) => _fieldIndex.TryGetValue(field, out var i) ? _fieldValues[i] : null;
+
+    /// <summary>Writes the object as served: compact JSON with metadata.resourceVersion.</summary>
+    public void WriteTo(IBufferWriter<byte> writer)
+    {
+        if (_json is not null)
+        {
+            writer.Write(_json);
+            return;
+        }
+
+        var bytes = _stored.Value.Span;
+        writer.Write(bytes[.._spliceAt]);
+        writer.Write(_version);
+        writer.Write(bytes[_spliceAt..]);
+    }
+
+    /// <summary>The served JSON as one array (for callers that need it contiguous).</summary>
+    public byte[] ToArray()
+    {
+        var buffer = new ArrayBufferWriter<byte>(Length);
+        WriteTo(buffer);
+        return buffer.WrittenSpan.ToArray();
+    }
+
     /// <summary>A fresh, mutable copy of the object.</summary>
-    public JsonObject Decode() =>
-        (JsonObject)JsonNode.Parse(Json.Span, documentOptions: new JsonDocumentOptions { MaxDepth = ObjectCodec.MaxDepth })!;
+    public JsonObject Decode() => ObjectCodec.Decode(_stored);
 
     public static ObjectView Create(StoredObject stored, ResourceStrategy strategy)
     {
-        var obj = ObjectCodec.Decode(stored);
-        var labels = ObjectMeta.Labels(obj).ToFrozenDictionary(StringComparer.Ordinal);
-        var fields = strategy.SupportedFields.ToFrozenDictionary(f => f, f => strategy.FieldValue(obj, f), StringComparer.Ordinal);
+        var obj = (JsonNode.Parse(stored.Value.Span, documentOptions: new JsonDocumentOptions { MaxDepth = ObjectCodec.MaxDepth }) as JsonObject)
+            ?? throw new InvalidDataException($"stored value at {stored.Key} is not a JSON object");
+        var spliceable = obj["metadata"] is JsonObject metadata && !metadata.ContainsKey("resourceVersion");
+        ObjectCodec.SetResourceVersion(obj, stored.ModRevision);
+
+        var labels = ObjectMeta.Labels(obj);
+        var fieldIndex = strategy.SupportedFieldIndex;
+        var fieldValues = new string?[fieldIndex.Count];
+        foreach (var (field, i) in fieldIndex)
+        {
+            fieldValues[i] = strategy.FieldValue(obj, field);
+        }
+
         var indexKeys = new List<string>(labels.Count + strategy.IndexedFields.Count);
         foreach (var (key, value) in labels)
         {
@@ -49,10 +100,43 @@ internal sealed class ObjectView : ICachedView
 
         foreach (var field in strategy.IndexedFields)
         {
-            indexKeys.Add(FieldIndexKey(field, fields.GetValueOrDefault(field) ?? ""));
+            indexKeys.Add(FieldIndexKey(field, (fieldIndex.TryGetValue(field, out var position) ? fieldValues[position] : null) ?? ""));
         }
 
-        return new ObjectView(ObjectCodec.Serialize(obj), labels, fields, indexKeys);
+        var revision = stored.ModRevision.ToString(CultureInfo.InvariantCulture);
+        if (spliceable && MetadataBody(stored.Value.Span) is var (at, empty) && at > 0)
+        {
+            var version = Encoding.UTF8.GetBytes($"\"resourceVersion\":\"{revision}\"" + (empty ? "" : ","));
+            return new ObjectView(stored, labels, fieldIndex, fieldValues, indexKeys, at, version, null);
+        }
+
+        return new ObjectView(stored, labels, fieldIndex, fieldValues, indexKeys, 0, [], ObjectCodec.Serialize(obj));
+    }
+
+    /// <summary>Where the top-level metadata object's members start (just after its brace), and whether it has none.</summary>
+    private static (int At, bool Empty) MetadataBody(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = ObjectCodec.MaxDepth });
+        while (reader.Read())
+        {
+            if (reader.CurrentDepth == 1 && reader.TokenType == JsonTokenType.PropertyName && reader.ValueTextEquals("metadata"u8))
+            {
+                if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+                {
+                    return (0, false);
+                }
+
+                var at = (int)reader.BytesConsumed;
+                return reader.Read() ? (at, reader.TokenType == JsonTokenType.EndObject) : (0, false);
+            }
+
+            if (reader.CurrentDepth >= 1 && reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
+            {
+                reader.Skip();
+            }
+        }
+
+        return (0, false);
     }
 
     public static string LabelIndexKey(string label, string value) => $"label:{label}={value}";

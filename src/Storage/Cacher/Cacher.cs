@@ -28,6 +28,10 @@ public sealed class Cacher : IStorage
     private ImmutableSortedDictionary<string, StoredObject> _objects = NoObjects;
     private ImmutableDictionary<string, ImmutableSortedSet<string>> _index = ImmutableDictionary.Create<string, ImmutableSortedSet<string>>(StringComparer.Ordinal);
 
+    // Keys by their directory under the prefix (the namespace, for namespaced resources), so a
+    // namespace's list does not walk every object of the resource.
+    private ImmutableDictionary<string, ImmutableSortedSet<string>> _directories = ImmutableDictionary.Create<string, ImmutableSortedSet<string>>(StringComparer.Ordinal);
+
     internal Cacher(CacheReflector reflector, IStorage etcd, string keyPrefix, CacherOptions options)
     {
         _reflector = reflector;
@@ -120,25 +124,41 @@ public sealed class Cacher : IStorage
         }
 
         ImmutableSortedDictionary<string, StoredObject> objects;
-        ImmutableSortedSet<string>? indexed = null;
+        ImmutableSortedSet<string>? keys = null;
         long revision;
+        var whole = keyPrefix.Length == KeyPrefix.Length;
         lock (_reflector.Lock)
         {
             objects = _objects;
             revision = _reflector.Revision;
             if (options.IndexKey is { } indexKey)
             {
-                indexed = _index.GetValueOrDefault(indexKey) ?? NoKeys;
+                keys = _index.GetValueOrDefault(indexKey) ?? NoKeys;
+            }
+            else if (!whole)
+            {
+                keys = DirectoryOf(keyPrefix + "x") is { } directory && keyPrefix.Length == KeyPrefix.Length + directory.Length + 1
+                    ? _directories.GetValueOrDefault(directory) ?? NoKeys
+                    : null;
             }
         }
 
-        IEnumerable<StoredObject> candidates = indexed is null
-            ? objects.Values
-            : indexed.Select(k => objects[k]);
-        return Page(candidates.Where(o => o.Key.StartsWith(keyPrefix, StringComparison.Ordinal)), options.Limit, revision);
+        if (keys is null)
+        {
+            // The whole resource (its size is known), or a prefix no index covers (walked).
+            return whole
+                ? Page(objects.Values, objects.Count, options.Limit, revision)
+                : Page(objects.Values.Where(o => o.Key.StartsWith(keyPrefix, StringComparison.Ordinal)), null, options.Limit, revision);
+        }
+
+        var selected = keys.Select(k => objects[k]);
+        return options.IndexKey is null || whole
+            ? Page(selected, keys.Count, options.Limit, revision)
+            : Page(selected.Where(o => o.Key.StartsWith(keyPrefix, StringComparison.Ordinal)), null, options.Limit, revision);
     }
 
-    private static ListResult Page(IEnumerable<StoredObject> items, long limit, long revision)
+    /// <param name="count">how many <paramref name="items"/> there are, when known without walking them.</param>
+    private static ListResult Page(IEnumerable<StoredObject> items, int? count, long limit, long revision)
     {
         var page = new List<StoredObject>();
         long remaining = 0;
@@ -146,6 +166,12 @@ public sealed class Cacher : IStorage
         {
             if (limit > 0 && page.Count == limit)
             {
+                if (count is { } known)
+                {
+                    remaining = known - page.Count;
+                    break;
+                }
+
                 remaining++;
             }
             else
@@ -155,6 +181,13 @@ public sealed class Cacher : IStorage
         }
 
         return new ListResult(page, revision, remaining > 0, remaining);
+    }
+
+    /// <summary>"ns" for "{prefix}ns/name"; null for "{prefix}name" (cluster-scoped keys have no directory).</summary>
+    private string? DirectoryOf(string key)
+    {
+        var slash = key.LastIndexOf('/');
+        return slash > KeyPrefix.Length ? key[KeyPrefix.Length..slash] : null;
     }
 
     // ---------------------------------------------------------------- watch
@@ -277,6 +310,10 @@ public sealed class Cacher : IStorage
 
         _objects = objects.ToImmutable();
         _index = index.ToImmutableDictionary(p => p.Key, p => p.Value.ToImmutable(), StringComparer.Ordinal);
+        _directories = _objects.Keys
+            .GroupBy(DirectoryOf)
+            .Where(g => g.Key is not null)
+            .ToImmutableDictionary(g => g.Key!, g => g.ToImmutableSortedSet(StringComparer.Ordinal), StringComparer.Ordinal);
         _window.Reset(revision);
         EndWatchers();
     }
@@ -287,6 +324,13 @@ public sealed class Cacher : IStorage
         var key = change.Object.Key;
         var previous = _objects.GetValueOrDefault(key) ?? change.Previous;
         StorageWatchEvent cached;
+        if (DirectoryOf(key) is { } directory)
+        {
+            var inDirectory = _directories.GetValueOrDefault(directory) ?? NoKeys;
+            inDirectory = change.Type == WatchEventType.Deleted ? inDirectory.Remove(key) : inDirectory.Add(key);
+            _directories = inDirectory.IsEmpty ? _directories.Remove(directory) : _directories.SetItem(directory, inDirectory);
+        }
+
         if (change.Type == WatchEventType.Deleted)
         {
             _objects = _objects.Remove(key);

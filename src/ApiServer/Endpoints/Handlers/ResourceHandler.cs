@@ -147,8 +147,9 @@ internal sealed class ResourceHandler(RegistryCatalog registry, WatchHandler wat
             // From the watch cache: its bytes as they are.
             context.Response.StatusCode = 200;
             context.Response.ContentType = MediaTypes.Json;
-            context.Response.ContentLength = view.Json.Length;
-            await context.Response.Body.WriteAsync(view.Json, cancellationToken).ConfigureAwait(false);
+            context.Response.ContentLength = view.Length;
+            view.WriteTo(context.Response.BodyWriter);
+            await context.Response.BodyWriter.FlushAsync(cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -194,7 +195,7 @@ internal sealed class ResourceHandler(RegistryCatalog registry, WatchHandler wat
         var envelope = ListBody(resource, ObjectList.FromStored([], list.ResourceVersion, list.Continue, list.RemainingItemCount));
         envelope.Remove("items");
         var head = ObjectCodec.Serialize(envelope);
-        var length = head.Length + "\"items\":[]}".Length + views.Sum(v => (long)v.Json.Length) + Math.Max(0, views.Count - 1);
+        var length = head.Length + "\"items\":[]}".Length + views.Sum(v => (long)v.Length) + Math.Max(0, views.Count - 1);
         var response = context.Response;
         response.StatusCode = 200;
         response.ContentType = MediaTypes.Json;
@@ -209,7 +210,7 @@ internal sealed class ResourceHandler(RegistryCatalog registry, WatchHandler wat
                 writer.Write(","u8);
             }
 
-            writer.Write(views[i].Json.Span);
+            views[i].WriteTo(writer);
             if (writer.UnflushedBytes > 64 * 1024)
             {
                 await writer.FlushAsync(context.RequestAborted).ConfigureAwait(false);

@@ -111,7 +111,7 @@ internal sealed class WatchHandler(IHostApplicationLifetime lifetime, TimeProvid
                     {
                         // The cache serialized the object once; every watcher sends those bytes.
                         first = false;
-                        await WriteEventAsync(response, change.TypeName, view.Json, token).ConfigureAwait(false);
+                        await WriteEventAsync(response, change.TypeName, view, token).ConfigureAwait(false);
                         continue;
                     }
 
@@ -238,11 +238,11 @@ internal sealed class WatchHandler(IHostApplicationLifetime lifetime, TimeProvid
         await response.BodyWriter.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task WriteEventAsync(HttpResponse response, string type, ReadOnlyMemory<byte> json, CancellationToken cancellationToken)
+    private static async Task WriteEventAsync(HttpResponse response, string type, ObjectView view, CancellationToken cancellationToken)
     {
         var writer = response.BodyWriter;
         writer.Write(EventPrefix(type));
-        writer.Write(json.Span);
+        view.WriteTo(writer);
         writer.Write(EventSuffix);
         await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
     }

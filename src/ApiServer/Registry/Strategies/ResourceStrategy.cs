@@ -43,7 +43,12 @@ internal class ResourceStrategy
 
     public IReadOnlySet<string> SupportedFields => _supportedFields ??= MetadataFields.Concat(KindFields).ToHashSet(StringComparer.Ordinal);
 
+    /// <summary>Each supported field's position, so a cached object keeps its field values in an array.</summary>
+    public System.Collections.Frozen.FrozenDictionary<string, int> SupportedFieldIndex =>
+        _supportedFieldIndex ??= System.Collections.Frozen.FrozenDictionary.ToFrozenDictionary(SupportedFields.Select((f, i) => (f, i)), p => p.f, p => p.i, StringComparer.Ordinal);
+
     private IReadOnlySet<string>? _supportedFields;
+    private System.Collections.Frozen.FrozenDictionary<string, int>? _supportedFieldIndex;
 
     /// <summary>
     /// Field selectors the watch cache indexes for this kind (kube-apiserver indexes pods by
