@@ -17,4 +17,13 @@ internal static class LogEvents
     public const int CompactionFailed = 60;
     public const int WatchCacheFilled = 70;
     public const int WatchCacheRelisting = 71;
+    public const int InformerRestart = 80;
+    public const int RbacBootstrapRetry = 81;
+    public const int RbacBootstrapDone = 82;
+    public const int AggregationFailed = 83;
+    public const int ImpersonationDenied = 84;
+    public const int ControllerWatchRestart = 90;
+    public const int ControllerSyncFailed = 91;
+    public const int QuotaSyncFailed = 92;
+    public const int PriorityClassBootstrapFailed = 93;
 }

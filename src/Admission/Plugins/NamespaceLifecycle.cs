@@ -12,7 +12,7 @@ public interface INamespaceLookup
     ValueTask<NamespaceState?> GetAsync(string name, bool live, CancellationToken cancellationToken);
 }
 
-public sealed record NamespaceState(string Name, bool Terminating);
+public sealed record NamespaceState(string Name, bool Terminating, IReadOnlyDictionary<string, string>? Labels = null);
 
 /// <summary>
 /// kube-apiserver's NamespaceLifecycle plugin: nothing is created in a namespace that does not exist

@@ -27,7 +27,7 @@ internal sealed class NamespaceLookup(Lazy<RegistryCatalog> registry) : INamespa
         try
         {
             var ns = await registry.Value.Namespaces.GetAsync("", name, cancellationToken, resourceVersion).ConfigureAwait(false);
-            return new NamespaceState(name, NamespaceStrategy.IsTerminating(ns));
+            return new NamespaceState(name, NamespaceStrategy.IsTerminating(ns), ObjectMeta.Labels(ns));
         }
         catch (StatusException e) when (e.Code == 404)
         {

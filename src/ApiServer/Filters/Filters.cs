@@ -51,8 +51,15 @@ internal sealed partial class ErrorFilter(RequestDelegate next, ILogger<ErrorFil
             return;
         }
 
+        // Warnings (from admission webhooks) reach the client with the error too, as kube's do.
+        var warnings = context.Response.Headers.Warning;
         context.Response.Clear();
         context.Response.Headers["Audit-Id"] = Guid.NewGuid().ToString();
+        if (warnings.Count > 0)
+        {
+            context.Response.Headers.Warning = warnings;
+        }
+
         if (error.Status.Details?.RetryAfterSeconds is > 0 and var retryAfter)
         {
             context.Response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -76,94 +83,3 @@ internal sealed class RequestInfoFilter(RequestDelegate next)
     }
 }
 
-/// <summary>
-/// Runs the authenticators in order (x509 first, then tokens); the first that recognises
-/// credentials decides. Without credentials a request is anonymous only on the public-info
-/// endpoints; everywhere else it answers 401 with a Status.
-/// </summary>
-internal sealed partial class AuthenticationFilter(RequestDelegate next, IEnumerable<IAuthenticator> authenticators, ApiServerOptions options, ILogger<AuthenticationFilter> logger)
-{
-    private static readonly string[] PublicPrefixes = ["/healthz", "/livez", "/readyz", "/version"];
-
-    private readonly IAuthenticator[] _authenticators = authenticators.ToArray();
-
-    public async Task InvokeAsync(HttpContext context)
-    {
-        var feature = ApiRequestFeature.Get(context);
-        foreach (var authenticator in _authenticators)
-        {
-            var result = await authenticator.AuthenticateAsync(context, context.RequestAborted).ConfigureAwait(false);
-            if (result.User is not null)
-            {
-                feature.User = result.User;
-                await next(context).ConfigureAwait(false);
-                return;
-            }
-
-            if (result.Error is not null)
-            {
-                LogAuthenticationFailed(logger, result.Error);
-                throw StatusException.NewUnauthorized("Unauthorized");
-            }
-        }
-
-        if (options.Authentication.AnonymousAuth && IsPublic(feature.Info.Path))
-        {
-            feature.User = UserInfo.AnonymousUser;
-            await next(context).ConfigureAwait(false);
-            return;
-        }
-
-        throw StatusException.NewUnauthorized("Unauthorized");
-    }
-
-    private static bool IsPublic(string path) =>
-        PublicPrefixes.Any(p => path == p || path.StartsWith(p + "/", StringComparison.Ordinal));
-
-    [LoggerMessage(EventId = LogEvents.AuthenticationFailed, Level = LogLevel.Information, Message = "Unable to authenticate the request: {Error}")]
-    private static partial void LogAuthenticationFailed(ILogger logger, string error);
-}
-
-/// <summary>Asks the authorization modes in order; system:masters is always allowed (WithAuthorization).</summary>
-internal sealed class AuthorizationFilter(RequestDelegate next, IEnumerable<IAuthorizer> authorizers)
-{
-    private readonly IAuthorizer[] _authorizers = authorizers.ToArray();
-
-    public async Task InvokeAsync(HttpContext context)
-    {
-        var feature = ApiRequestFeature.Get(context);
-        var user = feature.User!;
-        if (!user.IsInGroup(UserInfo.SystemPrivilegedGroup) && user.Name != UserInfo.Anonymous)
-        {
-            foreach (var authorizer in _authorizers)
-            {
-                var (decision, reason) = await authorizer.AuthorizeAsync(user, feature.Info, context.RequestAborted).ConfigureAwait(false);
-                if (decision == AuthorizationDecision.Allow)
-                {
-                    break;
-                }
-
-                if (decision == AuthorizationDecision.Deny)
-                {
-                    throw Forbidden(user, feature.Info, reason);
-                }
-            }
-        }
-
-        await next(context).ConfigureAwait(false);
-    }
-
-    private static StatusException Forbidden(UserInfo user, RequestInfo info, string reason)
-    {
-        var suffix = reason.Length > 0 ? ": " + reason : "";
-        if (!info.IsResourceRequest)
-        {
-            return StatusException.NewForbidden("", "", "", $"User \"{user.Name}\" cannot {info.Verb} path \"{info.Path}\"{suffix}");
-        }
-
-        var scope = info.Namespace.Length > 0 ? $" in the namespace \"{info.Namespace}\"" : " at the cluster scope";
-        var resource = info.Subresource.Length > 0 ? $"{info.Resource}/{info.Subresource}" : info.Resource;
-        return StatusException.NewForbidden(info.ApiGroup, info.Resource, info.Name,
-            $"User \"{user.Name}\" cannot {info.Verb} resource \"{resource}\" in API group \"{info.ApiGroup}\"{scope}{suffix}");
-    }
-}

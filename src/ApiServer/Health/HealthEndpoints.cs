@@ -32,12 +32,14 @@ internal sealed partial class HealthEndpoints
         var etcd = new HealthCheck("etcd", async ct => await storage.GetCurrentRevisionAsync(ct).ConfigureAwait(false));
         var bootstrap = new HealthCheck("poststarthook/bootstrap-namespaces", _ =>
             startup.NamespacesBootstrapped ? Task.CompletedTask : throw new InvalidOperationException("not finished"));
+        var rbac = new HealthCheck("poststarthook/rbac/bootstrap-roles", _ =>
+            startup.RbacBootstrapped ? Task.CompletedTask : throw new InvalidOperationException("not finished"));
         var shutdown = new HealthCheck("shutdown", _ =>
             lifetime.ApplicationStopping.IsCancellationRequested ? throw new InvalidOperationException("process is shutting down") : Task.CompletedTask);
 
-        _livez = [ping, log, etcd, bootstrap];
-        _healthz = [ping, log, etcd, bootstrap];
-        _readyz = [ping, log, etcd, new HealthCheck("etcd-readiness", etcd.Check), bootstrap, shutdown];
+        _livez = [ping, log, etcd, bootstrap, rbac];
+        _healthz = [ping, log, etcd, bootstrap, rbac];
+        _readyz = [ping, log, etcd, new HealthCheck("etcd-readiness", etcd.Check), bootstrap, rbac, shutdown];
     }
 
     public async Task<bool> TryHandleAsync(HttpContext context, string path)
@@ -146,9 +148,18 @@ internal sealed class StartupState
 {
     private volatile bool _namespacesBootstrapped;
 
+    private volatile bool _rbacBootstrapped;
+
     public bool NamespacesBootstrapped
     {
         get => _namespacesBootstrapped;
         set => _namespacesBootstrapped = value;
+    }
+
+    /// <summary>The bootstrap RBAC policy is stored and the authorizer sees it (true from the start without RBAC).</summary>
+    public bool RbacBootstrapped
+    {
+        get => _rbacBootstrapped;
+        set => _rbacBootstrapped = value;
     }
 }

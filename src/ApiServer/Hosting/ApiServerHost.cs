@@ -64,6 +64,7 @@ internal static class ApiServerHost
         app.UseMiddleware<ErrorFilter>();
         app.UseMiddleware<RequestInfoFilter>();
         app.UseMiddleware<AuthenticationFilter>();
+        app.UseMiddleware<ImpersonationFilter>();
         app.UseMiddleware<AuthorizationFilter>();
         // A browsable page over the OpenAPI documents, behind the same authentication and authorization.
         app.UseSwaggerUI(ui =>

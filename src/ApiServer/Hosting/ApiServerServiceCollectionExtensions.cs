@@ -1,7 +1,9 @@
 using Admission;
 using Admission.Plugins;
+using Admission.Webhooks;
 using ApiServer.Authentication;
 using ApiServer.Authorization;
+using ApiServer.Authorization.Rbac;
 using ApiServer.Controllers;
 using ApiServer.Discovery;
 using ApiServer.Endpoints;
@@ -10,6 +12,8 @@ using ApiServer.Health;
 using ApiServer.OpenApi;
 using ApiServer.Options;
 using ApiServer.Registry;
+using ApiServer.Registry.Reviews;
+using ApiServer.Webhooks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Storage;
@@ -71,27 +75,90 @@ internal static class ApiServerServiceCollectionExtensions
     public static IServiceCollection AddAdmission(this IServiceCollection services)
     {
         services.TryAddSingleton<INamespaceLookup, NamespaceLookup>();
+        services.TryAddSingleton<IAdmissionObjects, AdmissionObjects>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidatingAdmissionPlugin, NamespaceLifecycle>());
+
+        // Built-in plugins that both mutate and validate are one instance in both roles.
+        services.TryAddSingleton<ServiceAccountAdmission>();
+        services.TryAddSingleton<LimitRanger>();
+        services.TryAddSingleton<PriorityAdmission>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IMutatingAdmissionPlugin, ServiceAccountAdmission>(sp => sp.GetRequiredService<ServiceAccountAdmission>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidatingAdmissionPlugin, ServiceAccountAdmission>(sp => sp.GetRequiredService<ServiceAccountAdmission>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IMutatingAdmissionPlugin, LimitRanger>(sp => sp.GetRequiredService<LimitRanger>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidatingAdmissionPlugin, LimitRanger>(sp => sp.GetRequiredService<LimitRanger>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IMutatingAdmissionPlugin, PriorityAdmission>(sp => sp.GetRequiredService<PriorityAdmission>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidatingAdmissionPlugin, PriorityAdmission>(sp => sp.GetRequiredService<PriorityAdmission>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IMutatingAdmissionPlugin, DefaultTolerationSeconds>(sp =>
+        {
+            var admission = sp.GetRequiredService<ApiServerOptions>().Admission;
+            return new DefaultTolerationSeconds(admission.DefaultNotReadyTolerationSeconds, admission.DefaultUnreachableTolerationSeconds);
+        }));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IMutatingAdmissionPlugin, DefaultStorageClass>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidatingAdmissionPlugin, ResourceQuotaAdmission>());
+
+        // Webhooks: configurations followed by a watch (also a hosted service), services resolved through their endpoints.
+        services.TryAddSingleton<WebhookConfigurationCache>();
+        services.TryAddSingleton<IWebhookSource>(sp => sp.GetRequiredService<WebhookConfigurationCache>());
+        services.AddHostedService(sp => sp.GetRequiredService<WebhookConfigurationCache>());
+        services.TryAddSingleton<IWebhookServiceResolver, EndpointsServiceResolver>();
+        services.TryAddSingleton<WebhookClient>();
+        services.TryAddSingleton<WebhookMatcher>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IMutatingAdmissionPlugin, MutatingWebhookPlugin>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidatingAdmissionPlugin, ValidatingWebhookPlugin>());
+
         services.TryAddSingleton(sp => new AdmissionChain(
             sp.GetServices<IMutatingAdmissionPlugin>(),
-            sp.GetServices<IValidatingAdmissionPlugin>()));
+            sp.GetServices<IValidatingAdmissionPlugin>(),
+            sp.GetRequiredService<ApiServerOptions>().Admission.EnabledPlugins));
         return services;
     }
 
     public static IServiceCollection AddAuthenticationChain(this IServiceCollection services)
     {
+        // Order matters: client certificates first, then bearer tokens (kube-apiserver's order).
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IAuthenticator, X509Authenticator>(sp =>
         {
             var caFile = sp.GetRequiredService<ApiServerOptions>().Authentication.ClientCaFile
                 ?? throw new InvalidOperationException("--client-ca-file is required for client-certificate authentication");
             return new X509Authenticator(caFile, sp.GetRequiredService<TimeProvider>());
         }));
+        services.TryAddSingleton<IObjectGetter, RegistryObjectGetter>();
+        services.TryAddSingleton(sp => new ServiceAccountTokens(
+            sp.GetRequiredService<ApiServerOptions>().Authentication, sp.GetRequiredService<IObjectGetter>(), sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp =>
+        {
+            var authentication = sp.GetRequiredService<ApiServerOptions>().Authentication;
+            var tokens = new List<ITokenAuthenticator>();
+            if (authentication.TokenAuthFile is { } file)
+            {
+                tokens.Add(new TokenFileAuthenticator(file));
+            }
+
+            tokens.Add(sp.GetRequiredService<ServiceAccountTokens>());
+            return new BearerTokenAuthenticator(tokens);
+        });
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IAuthenticator, BearerTokenAuthenticator>(sp => sp.GetRequiredService<BearerTokenAuthenticator>()));
         return services;
     }
 
     public static IServiceCollection AddAuthorizationChain(this IServiceCollection services)
     {
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IAuthorizer, AlwaysAllowAuthorizer>());
+        services.TryAddSingleton<RbacPolicyCache>();
+        services.TryAddSingleton<IRbacPolicySource>(sp => sp.GetRequiredService<RbacPolicyCache>());
+        services.TryAddSingleton<RbacAuthorizer>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidatingAdmissionPlugin, RbacEscalationCheck>());
+        services.TryAddSingleton(sp =>
+        {
+            var modes = sp.GetRequiredService<ApiServerOptions>().Authorization.EffectiveModes.Select<string, IAuthorizer>(mode => mode switch
+            {
+                "AlwaysAllow" => new AlwaysAllowAuthorizer(),
+                "AlwaysDeny" => new AlwaysDenyAuthorizer(),
+                "RBAC" => sp.GetRequiredService<RbacAuthorizer>(),
+                "Node" => new NodeAuthorizer(sp.GetRequiredService<IRbacPolicySource>()),
+                _ => throw new InvalidOperationException($"authorization mode {mode} is not supported by this server"),
+            });
+            return new AuthorizerChain(modes.ToArray());
+        });
         return services;
     }
 
@@ -105,12 +172,18 @@ internal static class ApiServerServiceCollectionExtensions
         });
         services.TryAddSingleton<DiscoveryEndpoints>();
         services.TryAddSingleton(sp => new OpenApiDocuments(sp.GetRequiredService<ResourceTable>()));
-        services.TryAddSingleton<StartupState>();
+        services.TryAddSingleton(sp => new StartupState
+        {
+            // Without RBAC there is no policy to bootstrap (as in kube-apiserver).
+            RbacBootstrapped = !sp.GetRequiredService<ApiServerOptions>().Authorization.Has("RBAC"),
+        });
         services.TryAddSingleton<HealthEndpoints>();
         services.TryAddSingleton<VersionInfo>();
         services.TryAddSingleton<WatchHandler>();
         services.TryAddSingleton<PatchHandler>();
         services.TryAddSingleton<PodBinder>();
+        services.TryAddSingleton<ReviewRegistry>();
+        services.TryAddSingleton<TokenRequestRegistry>();
         services.TryAddSingleton<ResourceHandler>();
         services.TryAddSingleton<ApiRouter>();
         return services;
@@ -122,6 +195,12 @@ internal static class ApiServerServiceCollectionExtensions
         services.AddHostedService<BootstrapNamespaces>();
         services.AddHostedService<NamespaceController>();
         services.AddHostedService<EtcdCompaction>();
+        services.AddHostedService<NamespaceDefaultsController>();
+        services.AddHostedService<ResourceQuotaController>();
+        services.AddHostedService<SystemPriorityClasses>();
+        services.AddHostedService(sp => sp.GetRequiredService<RbacPolicyCache>());
+        services.AddHostedService<RbacBootstrap>();
+        services.AddHostedService<ClusterRoleAggregation>();
         return services;
     }
 }

@@ -16,6 +16,8 @@ internal sealed class ApiServerOptions
     public AuthenticationOptions Authentication { get; } = new();
 
     public WatchCacheOptions WatchCache { get; } = new();
+    public AuthorizationOptions Authorization { get; } = new();
+    public AdmissionOptions Admission { get; } = new();
 
     public string AdvertiseAddress { get; set; } = "";
 
@@ -62,7 +64,10 @@ internal sealed class ApiServerOptions
             errors.Add($"--secure-port {SecureServing.SecurePort} must be between 1 and 65535 inclusive");
         }
 
-        foreach (var file in new[] { Etcd.CaFile, Etcd.CertFile, Etcd.KeyFile, SecureServing.TlsCertFile, SecureServing.TlsPrivateKeyFile, Authentication.ClientCaFile })
+        errors.AddRange(Authentication.Validate());
+        errors.AddRange(Authorization.Validate());
+        foreach (var file in new[] { Etcd.CaFile, Etcd.CertFile, Etcd.KeyFile, SecureServing.TlsCertFile, SecureServing.TlsPrivateKeyFile, Authentication.ClientCaFile, Authentication.TokenAuthFile, Authentication.ServiceAccountSigningKeyFile }
+            .Concat(Authentication.ServiceAccountKeyFiles))
         {
             if (file is not null && !File.Exists(file))
             {
@@ -70,6 +75,9 @@ internal sealed class ApiServerOptions
             }
         }
 
+        errors.AddRange(global::Admission.AdmissionPlugins.Validate(Admission.EnablePlugins, Admission.DisablePlugins));
+        errors.AddRange(global::Admission.AdmissionPlugins.Validate(Admission.AdmissionControl, [])
+            .Select(e => e.Replace("enable-admission-plugins", "admission-control", StringComparison.Ordinal)));
         return errors;
     }
 }
@@ -124,11 +132,95 @@ internal sealed class AuthenticationOptions
     public string? ClientCaFile { get; set; }
 
     /// <summary>
-    /// --anonymous-auth. Anonymous requests are admitted only to the public-info endpoints
-    /// (/healthz, /livez, /readyz, /version), as kube-apiserver's anonymous-auth conditions allow;
-    /// everything else without credentials answers 401.
+    /// --anonymous-auth: requests without credentials are system:anonymous (group
+    /// system:unauthenticated) and authorization decides; false answers them 401. As in
+    /// kube-apiserver, AlwaysAllow authorization does not combine with anonymous requests: then they
+    /// are admitted only to the public-info endpoints (/healthz, /livez, /readyz, /version), which
+    /// kube-apiserver would refuse too but probes rely on.
     /// </summary>
     public bool AnonymousAuth { get; set; } = true;
+
+    /// <summary>--token-auth-file: CSV of token,user,uid,"group1,group2".</summary>
+    public string? TokenAuthFile { get; set; }
+
+    /// <summary>--service-account-issuer (repeatable): the first signs new tokens, all are accepted.</summary>
+    public List<string> ServiceAccountIssuers { get; } = [];
+
+    /// <summary>--service-account-key-file (repeatable): PEM public or private keys that verify tokens.</summary>
+    public List<string> ServiceAccountKeyFiles { get; } = [];
+
+    public string? ServiceAccountSigningKeyFile { get; set; }
+
+    /// <summary>--api-audiences; empty means the service-account issuers.</summary>
+    public List<string> ApiAudiences { get; } = [];
+
+    /// <summary>--service-account-max-token-expiration; zero means no limit.</summary>
+    public TimeSpan ServiceAccountMaxTokenExpiration { get; set; }
+
+    /// <summary>--service-account-lookup: tokens are checked against the service accounts (and bound objects) in storage.</summary>
+    public bool ServiceAccountLookup { get; set; } = true;
+
+    public IReadOnlyList<string> EffectiveApiAudiences => ApiAudiences.Count > 0 ? ApiAudiences : ServiceAccountIssuers;
+
+    public IEnumerable<string> Validate()
+    {
+        if (ServiceAccountSigningKeyFile is not null && ServiceAccountIssuers.Count == 0)
+        {
+            yield return "--service-account-issuer is required with --service-account-signing-key-file";
+        }
+
+        if (ServiceAccountMaxTokenExpiration != TimeSpan.Zero && ServiceAccountMaxTokenExpiration < TimeSpan.FromHours(1))
+        {
+            yield return "--service-account-max-token-expiration must be at least 1h";
+        }
+    }
+}
+
+internal sealed class AuthorizationOptions
+{
+    public static readonly string[] KnownModes = ["AlwaysAllow", "AlwaysDeny", "ABAC", "Webhook", "RBAC", "Node"];
+
+    /// <summary>--authorization-mode, in order; kube-apiserver's default is AlwaysAllow.</summary>
+    public List<string> Modes { get; } = [];
+
+    public IReadOnlyList<string> EffectiveModes => Modes.Count > 0 ? Modes : ["AlwaysAllow"];
+
+    public bool Has(string mode) => EffectiveModes.Contains(mode);
+
+    public IEnumerable<string> Validate()
+    {
+        foreach (var mode in Modes)
+        {
+            if (!KnownModes.Contains(mode))
+            {
+                yield return $"authorization-mode \"{mode}\" is not a valid mode";
+            }
+        }
+
+        foreach (var duplicate in Modes.GroupBy(m => m).Where(g => g.Count() > 1))
+        {
+            yield return $"authorization-mode {duplicate.Key} has mode specified more than once";
+        }
+    }
+}
+
+/// <summary>--enable-admission-plugins, --disable-admission-plugins and the admission plugins' own flags.</summary>
+internal sealed class AdmissionOptions
+{
+    public List<string> EnablePlugins { get; } = [];
+
+    public List<string> DisablePlugins { get; } = [];
+
+    /// <summary>The deprecated --admission-control: when given, exactly these plugins run.</summary>
+    public List<string> AdmissionControl { get; } = [];
+
+    public long DefaultNotReadyTolerationSeconds { get; set; } = 300;
+
+    public long DefaultUnreachableTolerationSeconds { get; set; } = 300;
+
+    /// <summary>The enabled plugin names, in kube-apiserver's order.</summary>
+    public IReadOnlyList<string> EnabledPlugins =>
+        global::Admission.AdmissionPlugins.Enabled(EnablePlugins, DisablePlugins, AdmissionControl);
 }
 
 /// <summary>Go-style duration parsing ("5m", "1h30m", "10s", "0"), as pflag's DurationVar accepts.</summary>

@@ -30,11 +30,28 @@ internal static class CommandLine
         ["tls-private-key-file"] = new(FlagKind.Value, (o, v) => o.SecureServing.TlsPrivateKeyFile = NullIfEmpty(v)),
         ["shutdown-delay-duration"] = new(FlagKind.Value, (o, v) => o.SecureServing.ShutdownDelay = ParseDuration("shutdown-delay-duration", v)),
         ["client-ca-file"] = new(FlagKind.Value, (o, v) => o.Authentication.ClientCaFile = NullIfEmpty(v)),
+        ["enable-admission-plugins"] = new(FlagKind.Value, (o, v) => o.Admission.EnablePlugins.AddRange(SplitList(v))),
+        ["disable-admission-plugins"] = new(FlagKind.Value, (o, v) => o.Admission.DisablePlugins.AddRange(SplitList(v))),
+        ["admission-control"] = new(FlagKind.Value, (o, v) => o.Admission.AdmissionControl.AddRange(SplitList(v))),
+        ["default-not-ready-toleration-seconds"] = new(FlagKind.Value, (o, v) => o.Admission.DefaultNotReadyTolerationSeconds = ParseInt("default-not-ready-toleration-seconds", v)),
+        ["default-unreachable-toleration-seconds"] = new(FlagKind.Value, (o, v) => o.Admission.DefaultUnreachableTolerationSeconds = ParseInt("default-unreachable-toleration-seconds", v)),
         ["anonymous-auth"] = new(FlagKind.Bool, (o, v) => o.Authentication.AnonymousAuth = ParseBool("anonymous-auth", v)),
         ["min-request-timeout"] = new(FlagKind.Value, (o, v) => o.MinRequestTimeout = TimeSpan.FromSeconds(ParseInt("min-request-timeout", v))),
         ["watch-cache"] = new(FlagKind.Bool, (o, v) => o.WatchCache.Enabled = ParseBool("watch-cache", v)),
         ["default-watch-cache-size"] = new(FlagKind.Value, (o, v) => o.WatchCache.DefaultSize = ParseInt("default-watch-cache-size", v)),
         ["watch-cache-sizes"] = new(FlagKind.Value, (o, v) => ParseWatchCacheSizes(o.WatchCache.Sizes, v)),
+        ["token-auth-file"] = new(FlagKind.Value, (o, v) => o.Authentication.TokenAuthFile = NullIfEmpty(v)),
+        ["service-account-issuer"] = new(FlagKind.Value, (o, v) => o.Authentication.ServiceAccountIssuers.AddRange(SplitList(v))),
+        ["service-account-key-file"] = new(FlagKind.Value, (o, v) => o.Authentication.ServiceAccountKeyFiles.AddRange(SplitList(v))),
+        ["service-account-signing-key-file"] = new(FlagKind.Value, (o, v) => o.Authentication.ServiceAccountSigningKeyFile = NullIfEmpty(v)),
+        ["service-account-max-token-expiration"] = new(FlagKind.Value, (o, v) => o.Authentication.ServiceAccountMaxTokenExpiration = ParseDuration("service-account-max-token-expiration", v)),
+        ["service-account-lookup"] = new(FlagKind.Bool, (o, v) => o.Authentication.ServiceAccountLookup = ParseBool("service-account-lookup", v)),
+        ["api-audiences"] = new(FlagKind.Value, (o, v) => o.Authentication.ApiAudiences.AddRange(SplitList(v))),
+        ["authorization-mode"] = new(FlagKind.Value, (o, v) =>
+        {
+            o.Authorization.Modes.Clear();
+            o.Authorization.Modes.AddRange(SplitList(v));
+        }),
     };
 
     /// <summary>What --help prints: the flags acted on, then a note on the rest.</summary>

@@ -767,6 +767,7 @@ internal sealed class GenericStore(
         OldObject = old,
         UserInfo = scope.User,
         DryRun = scope.DryRun,
+        AddWarning = scope.Warn ?? (_ => { }),
     };
 
     private StatusException NotFound(string name) => StatusException.NewNotFound(Resource.Group, Resource.Plural, name);

@@ -26,6 +26,8 @@ internal static class ObjectMeta
 
     public static IReadOnlyDictionary<string, string> Labels(JsonObject obj) => Meta.GetLabels(obj);
 
+    public static IReadOnlyDictionary<string, string> Annotations(JsonObject obj) => Meta.GetAnnotations(obj);
+
     public static IReadOnlyList<string> Finalizers(JsonObject obj) => Meta.GetFinalizers(obj);
 
     public static IReadOnlyList<string> StringList(JsonArray? array) => Meta.ReadStringList(array);

@@ -35,7 +35,7 @@ internal sealed class RegistryCatalog
             {
                 var strategy = StrategyFactory.For(r);
                 var resourceStorage = storage;
-                if (reflector is not null && watchCache.Enabled && CacherOptionsFor(r, strategy, watchCache, time) is { } cacherOptions)
+                if (reflector is not null && watchCache.Enabled && !ResourceTable.IsVirtual(r) && CacherOptionsFor(r, strategy, watchCache, time) is { } cacherOptions)
                 {
                     var prefix = keys.ListPrefix(r, null);
                     if (!caches.TryGetValue(prefix, out var cache))

@@ -5,7 +5,8 @@ using Storage;
 namespace ApiServer.Registry;
 
 /// <summary>What the registry needs to know about the request behind a write.</summary>
-internal sealed record RequestScope(UserInfo User, bool DryRun = false)
+/// <param name="Warn">Adds a warning to the response; admission webhooks' warnings go here.</param>
+internal sealed record RequestScope(UserInfo User, bool DryRun = false, Action<string>? Warn = null)
 {
     /// <summary>Writes the server makes on its own behalf (bootstrap, namespace controller).</summary>
     public static readonly RequestScope Loopback = new(UserInfo.LoopbackUser);

@@ -22,6 +22,7 @@ internal sealed class ResourceTable
         ["status"] = ["get", "patch", "update"],
         ["finalize"] = ["update"],
         ["binding"] = ["create"],
+        ["token"] = ["create"],
     }.ToFrozenDictionary();
 
     private readonly FrozenDictionary<(string Group, string Version, string Plural), ResourceDefinition> _byPath;
@@ -46,6 +47,9 @@ internal sealed class ResourceTable
 
     public bool ServesGroupVersion(string group, string version) =>
         GroupVersions.Any(gv => gv.Group == group && gv.Version == version);
+
+    /// <summary>Resources with no storage of their own (bindings, the reviews): create only, never cached.</summary>
+    public static bool IsVirtual(ResourceDefinition r) => !r.Supports("get");
 
     /// <summary>
     /// The built-in resources this server persists. Served: every GA group/version whose kinds are
@@ -77,6 +81,12 @@ internal sealed class ResourceTable
 
         // The bindings resource is the one virtual resource served today (the scheduler's older path).
         if ((r.Group, r.Plural) is ("", "bindings"))
+        {
+            return true;
+        }
+
+        // The review resources are virtual too, answered by the review registry.
+        if (Reviews.ReviewRegistry.IsReview(r.Group, r.Plural))
         {
             return true;
         }

@@ -37,10 +37,11 @@ public sealed class CommandLineTests
     [Fact]
     public void Parse_KnownButUnsupportedFlags_AreRecordedNotRejected()
     {
-        var options = CommandLine.Parse(["--authorization-mode=Node,RBAC", "--allow-privileged=true", "--enable-admission-plugins", "NodeRestriction", "-v=2"]);
-        Assert.Contains("authorization-mode", options.IgnoredFlags);
+        var options = CommandLine.Parse(["--allow-privileged=true", "--service-cluster-ip-range", "10.96.0.0/12", "--authorization-mode=Node,RBAC", "-v=2"]);
         Assert.Contains("allow-privileged", options.IgnoredFlags);
-        Assert.Contains("enable-admission-plugins", options.IgnoredFlags);
+        Assert.Contains("service-cluster-ip-range", options.IgnoredFlags);
+        Assert.DoesNotContain("authorization-mode", options.IgnoredFlags);
+        Assert.Equal(["Node", "RBAC"], options.Authorization.Modes);
     }
 
     [Fact]

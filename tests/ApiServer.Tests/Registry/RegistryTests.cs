@@ -64,9 +64,11 @@ public sealed class ResourceTableTests
     }
 
     [Fact]
-    public void LoadBuiltin_LeavesOutVirtualAndPrereleaseResources()
+    public void LoadBuiltin_LeavesOutPrereleaseAndUnansweredVirtualResources_ButServesTheReviews()
     {
-        Assert.Null(Table.Find("authorization.k8s.io", "v1", "subjectaccessreviews"));
+        Assert.Equal(["create"], Table.Find("authorization.k8s.io", "v1", "subjectaccessreviews")!.Verbs);
+        Assert.Equal(["create"], Table.Find("authentication.k8s.io", "v1", "selfsubjectreviews")!.Verbs);
+        Assert.Equal(["create"], Table.Find("", "v1", "serviceaccounts")!.FindSubresource("token")!.Verbs);
         Assert.Null(Table.Find("", "v1", "componentstatuses"));
         Assert.Equal(["create"], Table.Find("", "v1", "bindings")!.Verbs);
         Assert.DoesNotContain(Table.All, r => r.Version.Contains("beta", StringComparison.Ordinal) || r.Version.Contains("alpha", StringComparison.Ordinal));

@@ -54,16 +54,21 @@ public sealed class RestApiTests(ClusterFixture cluster)
     }
 
     [Fact]
-    public async Task NoClientCertificate_Answers401Status_ButHealthAndVersionAreAnonymous()
+    public async Task NoCredentials_AreSystemAnonymous_ForbiddenByRbac_ButHealthAndVersionArePublic()
     {
+        // The cluster runs with --authorization-mode=Node,RBAC and anonymous auth on, as kubeadm's
+        // kube-apiserver does: a request without credentials is system:anonymous, and RBAC grants
+        // it only the public-info endpoints.
         var denied = await cluster.CurlAsync(null, $"{cluster.ServerUrl}/api/v1/namespaces", "-w", "\n%{http_code}");
         var lines = denied.StdOut.TrimEnd().Split('\n');
-        Assert.Equal("401", lines[^1]);
+        Assert.Equal("403", lines[^1]);
         var status = JsonNode.Parse(string.Join('\n', lines[..^1]))!;
         Assert.Equal("Status", status["kind"]!.GetValue<string>());
         Assert.Equal("Failure", status["status"]!.GetValue<string>());
-        Assert.Equal("Unauthorized", status["reason"]!.GetValue<string>());
-        Assert.Equal(401, status["code"]!.GetValue<int>());
+        Assert.Equal("Forbidden", status["reason"]!.GetValue<string>());
+        Assert.Equal("namespaces is forbidden: User \"system:anonymous\" cannot list resource \"namespaces\" in API group \"\" at the cluster scope",
+            status["message"]!.GetValue<string>());
+        Assert.Equal(403, status["code"]!.GetValue<int>());
 
         foreach (var path in new[] { "/healthz", "/livez", "/readyz" })
         {
@@ -80,6 +85,15 @@ public sealed class RestApiTests(ClusterFixture cluster)
 
         var version = await cluster.CurlAsync(null, $"{cluster.ServerUrl}/version");
         Assert.Equal("v1.35.0", JsonNode.Parse(version.StdOut)!["gitVersion"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task BearerTokenNobodyIssued_Answers401_NotAnonymous()
+    {
+        var result = await cluster.CurlAsync(null, $"{cluster.ServerUrl}/version", "-H", "Authorization: Bearer not-a-token", "-w", "\n%{http_code}");
+        var lines = result.StdOut.TrimEnd().Split('\n');
+        Assert.Equal("401", lines[^1]);
+        Assert.Equal("Unauthorized", JsonNode.Parse(string.Join('\n', lines[..^1]))!["reason"]!.GetValue<string>());
     }
 
     [Fact]

@@ -56,6 +56,17 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public string ServerUrl => Server.Url;
 
+    public const string ServiceAccountIssuer = "https://kubernetes.default.svc.cluster.local";
+
+    /// <summary>A --token-auth-file token for user tina (uid-tina) in groups ops and dev.</summary>
+    public const string StaticToken = "static-token-4f1c9e";
+
+    public string ServiceAccountKeyPath => Path.Combine(WorkDirectory, "sa.key");
+
+    public string ServiceAccountPublicKeyPath => Path.Combine(WorkDirectory, "sa.pub");
+
+    public string TokenFilePath => Path.Combine(WorkDirectory, "tokens.csv");
+
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(WorkDirectory);
@@ -64,6 +75,15 @@ public sealed class ClusterFixture : IAsyncLifetime
         Admin = Pki.IssueClientCertificate("admin", "kubernetes-admin", "system:masters");
 
         Etcd = await EtcdProcess.StartAsync(new EtcdProcessOptions { Tls = true });
+
+        // Service-account tokens are signed with this key pair; static tokens come from a CSV file.
+        using (var rsa = System.Security.Cryptography.RSA.Create(2048))
+        {
+            await File.WriteAllTextAsync(ServiceAccountKeyPath, rsa.ExportPkcs8PrivateKeyPem());
+            await File.WriteAllTextAsync(ServiceAccountPublicKeyPath, rsa.ExportSubjectPublicKeyInfoPem());
+        }
+
+        await File.WriteAllTextAsync(TokenFilePath, $"{StaticToken},tina,uid-tina,\"ops,dev\"\n");
 
         var port = FreePort.Next();
         string[] flags =
@@ -79,8 +99,13 @@ public sealed class ClusterFixture : IAsyncLifetime
             $"--tls-cert-file={serving.CertificatePath}",
             $"--tls-private-key-file={serving.KeyPath}",
             $"--client-ca-file={Pki.CaCertificatePath}",
-            // Flags kube-apiserver has and we do not act on yet are accepted, as in a kubeadm manifest.
+            // As kubeadm runs kube-apiserver: Node and RBAC authorization, signed service-account tokens.
             "--authorization-mode=Node,RBAC",
+            $"--service-account-issuer={ServiceAccountIssuer}",
+            $"--service-account-key-file={ServiceAccountPublicKeyPath}",
+            $"--service-account-signing-key-file={ServiceAccountKeyPath}",
+            $"--token-auth-file={TokenFilePath}",
+            // Flags kube-apiserver has and we do not act on yet are accepted, as in a kubeadm manifest.
             "--allow-privileged=true",
             "--service-cluster-ip-range=10.96.0.0/12",
             .. _extraFlags,

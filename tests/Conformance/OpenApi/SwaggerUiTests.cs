@@ -26,14 +26,16 @@ public sealed class SwaggerUiTests(ClusterFixture cluster)
     }
 
     [Fact]
-    public async Task SwaggerUi_WithoutCredentials_Is401WithAStatus()
+    public async Task SwaggerUi_WithoutCredentials_IsForbiddenWithAStatus()
     {
+        // Anonymous requests reach authorization (the cluster runs RBAC), which grants them no page.
         using var anonymous = cluster.CreateHttpClient(null);
         using var response = await anonymous.GetAsync("/swagger-ui/index.html");
 
-        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         var status = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
         Assert.Equal("Status", status["kind"]!.GetValue<string>());
-        Assert.Equal(401, status["code"]!.GetValue<int>());
+        Assert.Equal(403, status["code"]!.GetValue<int>());
+        Assert.Equal("forbidden: User \"system:anonymous\" cannot get path \"/swagger-ui/index.html\"", status["message"]!.GetValue<string>());
     }
 }

@@ -45,7 +45,7 @@ internal sealed class PatchHandler(ApiServerOptions options)
         // The patch applies to whatever is stored at the moment of the write, inside the registry's
         // read-modify-write; a lost race re-applies it to the fresh object. A patch that names a
         // resourceVersion (an optimistic lock) conflicts instead, as with kube-apiserver.
-        var scope = new RequestScope(ApiRequestFeature.Get(context).User!, dryRun);
+        var scope = new RequestScope(ApiRequestFeature.Get(context).User!, dryRun, ResponseWarnings.For(context));
         var updated = await store.ApplyUpdateAsync(scope, info.Namespace, info.Name, subresource,
             current => Apply(current, patch, patchType, store.Resource), cancellationToken).ConfigureAwait(false);
         await MediaTypes.WriteAsync(context, 200, updated, format).ConfigureAwait(false);

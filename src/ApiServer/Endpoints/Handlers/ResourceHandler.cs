@@ -4,6 +4,7 @@ using ApiMachinery.Errors;
 using ApiServer.Options;
 using ApiServer.Printing;
 using ApiServer.Registry;
+using ApiServer.Registry.Reviews;
 using Microsoft.AspNetCore.Http;
 
 namespace ApiServer.Endpoints.Handlers;
@@ -12,7 +13,15 @@ namespace ApiServer.Endpoints.Handlers;
 /// The REST verbs of every resource (k8s.io/apiserver pkg/endpoints/handlers): decode, call the
 /// registry, encode. Nothing here touches storage or knows a kind.
 /// </summary>
-internal sealed class ResourceHandler(RegistryCatalog registry, WatchHandler watchHandler, PatchHandler patchHandler, PodBinder binder, ApiServerOptions options, TimeProvider time)
+internal sealed class ResourceHandler(
+    RegistryCatalog registry,
+    WatchHandler watchHandler,
+    PatchHandler patchHandler,
+    PodBinder binder,
+    ReviewRegistry reviews,
+    TokenRequestRegistry tokenRequests,
+    ApiServerOptions options,
+    TimeProvider time)
 {
     public async Task HandleAsync(HttpContext context, RequestInfo info, CancellationToken cancellationToken)
     {
@@ -53,6 +62,14 @@ internal sealed class ResourceHandler(RegistryCatalog registry, WatchHandler wat
         if ((resource.Group, resource.Plural) is ("", "bindings"))
         {
             await BindAsync(context, info, null, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        if (ReviewRegistry.IsReview(resource.Group, resource.Plural))
+        {
+            var review = await ReadObjectAsync(context, resource, cancellationToken).ConfigureAwait(false);
+            var answered = await reviews.CreateAsync(resource.Plural, info.Namespace, review, ApiRequestFeature.Get(context).User!, cancellationToken).ConfigureAwait(false);
+            await MediaTypes.WriteAsync(context, 201, answered, MediaTypes.ResponseFormat(context.Request)).ConfigureAwait(false);
             return;
         }
 
@@ -110,9 +127,29 @@ internal sealed class ResourceHandler(RegistryCatalog registry, WatchHandler wat
             case "create" when subresource.Name == "binding":
                 await BindAsync(context, info, info.Name, cancellationToken).ConfigureAwait(false);
                 break;
+            case "create" when subresource.Name == "token":
+                await RequestTokenAsync(context, info, subresource, cancellationToken).ConfigureAwait(false);
+                break;
             default:
                 throw StatusException.NewMethodNotSupported(resource.Group, $"{resource.Plural}/{subresource.Name}", info.Verb);
         }
+    }
+
+    /// <summary>POST serviceaccounts/{name}/token: 201 with the TokenRequest and its token.</summary>
+    private async Task RequestTokenAsync(HttpContext context, RequestInfo info, SubresourceDefinition subresource, CancellationToken cancellationToken)
+    {
+        var body = await MediaTypes.ReadObjectAsync(context.Request, options.SecureServing.MaxRequestBodyBytes, cancellationToken).ConfigureAwait(false);
+        var apiVersion = ObjectMeta.GetString(body, "apiVersion");
+        var kind = ObjectMeta.GetString(body, "kind");
+        var expected = subresource.ResponseKind;
+        var expectedApiVersion = expected.Group.Length == 0 ? expected.Version : $"{expected.Group}/{expected.Version}";
+        if ((apiVersion.Length > 0 && apiVersion != expectedApiVersion) || (kind.Length > 0 && kind != expected.Kind))
+        {
+            throw StatusException.NewBadRequest($"the kind in the data ({apiVersion}, Kind={kind}) does not match the expected kind ({expectedApiVersion}, Kind={expected.Kind})");
+        }
+
+        var answered = await tokenRequests.CreateAsync(info.Namespace, info.Name, body, cancellationToken).ConfigureAwait(false);
+        await MediaTypes.WriteAsync(context, 201, answered, MediaTypes.ResponseFormat(context.Request)).ConfigureAwait(false);
     }
 
     /// <summary>POST pods/{name}/binding or bindings: 201 with a Success Status.</summary>
@@ -369,5 +406,5 @@ internal sealed class ResourceHandler(RegistryCatalog registry, WatchHandler wat
     }
 
     private static RequestScope Scope(HttpContext context, bool dryRun) =>
-        new(ApiRequestFeature.Get(context).User ?? throw StatusException.NewUnauthorized("Unauthorized"), dryRun);
+        new(ApiRequestFeature.Get(context).User ?? throw StatusException.NewUnauthorized("Unauthorized"), dryRun, ResponseWarnings.For(context));
 }

@@ -1,0 +1,23 @@
+using System.Text.Json.Nodes;
+
+namespace Admission;
+
+/// <summary>
+/// The objects built-in plugins consult (service accounts, limit ranges, quotas, priority classes,
+/// storage classes), read consistently from the server's registry. Writes are limited to what
+/// admission itself keeps current: a quota's status, conditional on the resourceVersion read.
+/// </summary>
+public interface IAdmissionObjects
+{
+    /// <summary>Null when absent.</summary>
+    ValueTask<JsonObject?> GetAsync(string group, string resource, string ns, string name, CancellationToken cancellationToken);
+
+    /// <summary>Every object of the resource in <paramref name="ns"/> ("" for cluster-scoped or all namespaces).</summary>
+    ValueTask<IReadOnlyList<JsonObject>> ListAsync(string group, string resource, string ns, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Replaces the object's status if its metadata.resourceVersion is still the stored one.
+    /// Returns the stored object, or null when someone else wrote it first (a conflict).
+    /// </summary>
+    ValueTask<JsonObject?> TryUpdateStatusAsync(string group, string resource, JsonObject obj, CancellationToken cancellationToken);
+}
