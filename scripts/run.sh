@@ -178,6 +178,7 @@ server_flags=(
     --tls-cert-file="$certs/apiserver.crt"
     --tls-private-key-file="$certs/apiserver.key"
     --client-ca-file="$certs/ca.crt"
+    --authorization-mode=Node,RBAC
     --service-account-issuer=https://kubernetes.default.svc.cluster.local
     --service-account-key-file="$certs/sa.pub"
     --service-account-signing-key-file="$certs/sa.key"

@@ -14,6 +14,7 @@ internal static class LogEvents
     public const int NamespaceFinalized = 41;
     public const int NamespaceWatchRestart = 42;
     public const int ShuttingDown = 50;
+    public const int MissingAdmissionPlugin = 51;
     public const int CompactionFailed = 60;
     public const int WatchCacheFilled = 70;
     public const int WatchCacheRelisting = 71;

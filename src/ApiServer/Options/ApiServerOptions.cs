@@ -195,6 +195,10 @@ internal sealed class AuthorizationOptions
             {
                 yield return $"authorization-mode \"{mode}\" is not a valid mode";
             }
+            else if (mode is "ABAC" or "Webhook")
+            {
+                yield return $"authorization-mode \"{mode}\" is not supported by this server yet (AlwaysAllow, AlwaysDeny, Node and RBAC are)";
+            }
         }
 
         foreach (var duplicate in Modes.GroupBy(m => m).Where(g => g.Count() > 1))

@@ -1,0 +1,303 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json.Nodes;
+using Conformance.Infrastructure;
+
+namespace Conformance.Admission;
+
+/// <summary>
+/// The admission chain (issue: the admission chain with webhooks): the built-in plugins and
+/// admission webhooks served over HTTPS by a real server the test starts, through kubectl and curl.
+/// </summary>
+[Collection(ClusterCollection.Name)]
+public sealed class AdmissionTests(ClusterFixture cluster)
+{
+    [Fact]
+    public async Task ResourceQuota_StopsTheFourthConfigMap_WithKubeApiServersMessage()
+    {
+        var ns = await cluster.CreateNamespaceAsync("quota");
+        await cluster.KubectlOkAsync("create", "quota", "q", "-n", ns, "--hard=count/configmaps=3");
+        for (var i = 0; i < 3; i++)
+        {
+            await cluster.KubectlOkAsync("create", "configmap", $"cm{i}", "-n", ns, "--from-literal=a=b");
+        }
+
+        var fourth = await cluster.KubectlAsync("create", "configmap", "cm3", "-n", ns, "--from-literal=a=b");
+        Assert.NotEqual(0, fourth.ExitCode);
+        Assert.Contains("configmaps \"cm3\" is forbidden: exceeded quota: q, requested: count/configmaps=1, used: count/configmaps=3, limited: count/configmaps=3", fourth.StdErr);
+
+        var used = await cluster.KubectlOkAsync("get", "quota", "q", "-n", ns, "-o", "jsonpath={.status.used.count/configmaps}");
+        Assert.Equal("3", used);
+    }
+
+    [Fact]
+    public async Task ResourceQuota_ConcurrentCreatesNeverExceedIt()
+    {
+        var ns = await cluster.CreateNamespaceAsync("quota-race");
+        await cluster.KubectlOkAsync("create", "quota", "q", "-n", ns, "--hard=configmaps=4");
+        // Until the quota controller has counted what the namespace uses, creates are refused ("status unknown").
+        await Eventually(async () => (await cluster.KubectlOkAsync("get", "quota", "q", "-n", ns, "-o", "jsonpath={.status.used.configmaps}")) == "0",
+            "the quota's first usage count");
+        var creates = Enumerable.Range(0, 12).Select(async i =>
+        {
+            using var response = await cluster.Http.PostAsync($"/api/v1/namespaces/{ns}/configmaps", ClusterFixture.Json($$$"""{"metadata":{"name":"cm{{{i}}}"}}"""));
+            return response.StatusCode;
+        }).ToArray();
+        var codes = await Task.WhenAll(creates);
+
+        Assert.Equal(4, codes.Count(c => c == HttpStatusCode.Created));
+        Assert.Equal(8, codes.Count(c => c == HttpStatusCode.Forbidden));
+        var stored = cluster.Etcdctl("get", $"{ClusterFixture.EtcdPrefix}/configmaps/{ns}/", "--prefix", "--keys-only").Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(4, stored.Length);
+    }
+
+    [Fact]
+    public async Task LimitRangeDefaults_LandOnANewPod()
+    {
+        var ns = await cluster.CreateNamespaceAsync("limits");
+        await cluster.KubectlWithInputAsync($"""
+            apiVersion: v1
+            kind: LimitRange
+            metadata:
+              name: defaults
+              namespace: {ns}
+            spec:
+              limits:
+              - type: Container
+                default: {"{"}cpu: 300m, memory: 128Mi{"}"}
+                defaultRequest: {"{"}cpu: 100m, memory: 64Mi{"}"}
+                max: {"{"}cpu: "1"{"}"}
+            """, "apply", "-f", "-");
+        await cluster.KubectlOkAsync("run", "web", "-n", ns, "--image=nginx:1.27");
+
+        var resources = JsonNode.Parse(await cluster.KubectlOkAsync("get", "pod", "web", "-n", ns, "-o", "jsonpath={.spec.containers[0].resources}"))!;
+        Assert.Equal("300m", resources["limits"]!["cpu"]!.GetValue<string>());
+        Assert.Equal("128Mi", resources["limits"]!["memory"]!.GetValue<string>());
+        Assert.Equal("100m", resources["requests"]!["cpu"]!.GetValue<string>());
+        Assert.Equal("64Mi", resources["requests"]!["memory"]!.GetValue<string>());
+        var annotation = await cluster.KubectlOkAsync("get", "pod", "web", "-n", ns, "-o", "jsonpath={.metadata.annotations.kubernetes\\.io/limit-ranger}");
+        Assert.Equal("LimitRanger plugin set: cpu, memory request for container web; cpu, memory limit for container web", annotation);
+
+        var tooBig = await cluster.KubectlAsync("run", "big", "-n", ns, "--image=nginx:1.27", "--overrides", """{"spec":{"containers":[{"name":"big","image":"nginx:1.27","resources":{"limits":{"cpu":"2"}}}]}}""");
+        Assert.NotEqual(0, tooBig.ExitCode);
+        Assert.Contains("maximum cpu usage per Container is 1, but limit is 2", tooBig.StdErr);
+    }
+
+    [Fact]
+    public async Task ServiceAccountPlugin_GivesPodsTheDefaultAccountAndItsTokenVolume()
+    {
+        var ns = await cluster.CreateNamespaceAsync("sa");
+        await cluster.KubectlOkAsync("run", "web", "-n", ns, "--image=nginx:1.27");
+        var pod = JsonNode.Parse(await cluster.KubectlOkAsync("get", "pod", "web", "-n", ns, "-o", "json"))!;
+        Assert.Equal("default", pod["spec"]!["serviceAccountName"]!.GetValue<string>());
+        var volume = pod["spec"]!["volumes"]!.AsArray().Single()!;
+        Assert.StartsWith("kube-api-access-", volume["name"]!.GetValue<string>());
+        Assert.Contains(volume["projected"]!["sources"]!.AsArray(), s => s!["serviceAccountToken"]?["expirationSeconds"]?.GetValue<long>() == 3607);
+        var mount = pod["spec"]!["containers"]![0]!["volumeMounts"]!.AsArray().Single()!;
+        Assert.Equal("/var/run/secrets/kubernetes.io/serviceaccount", mount["mountPath"]!.GetValue<string>());
+        Assert.True(mount["readOnly"]!.GetValue<bool>());
+
+        var missing = await cluster.KubectlAsync("run", "orphan", "-n", ns, "--image=nginx:1.27", "--overrides", """{"spec":{"serviceAccountName":"nope"}}""");
+        Assert.NotEqual(0, missing.ExitCode);
+        Assert.Contains($"pods \"orphan\" is forbidden: error looking up service account {ns}/nope: serviceaccount \"nope\" not found", missing.StdErr);
+    }
+
+    [Fact]
+    public async Task PriorityAndDefaultTolerationSeconds_AreFilledIn()
+    {
+        var ns = await cluster.CreateNamespaceAsync("priority");
+        var className = "high-" + Guid.NewGuid().ToString("N")[..6];
+        await cluster.KubectlOkAsync("create", "priorityclass", className, "--value=1000");
+        await cluster.KubectlOkAsync("run", "web", "-n", ns, "--image=nginx:1.27", "--overrides", $$$"""{"spec":{"priorityClassName":"{{{className}}}"}}""");
+
+        var pod = JsonNode.Parse(await cluster.KubectlOkAsync("get", "pod", "web", "-n", ns, "-o", "json"))!;
+        Assert.Equal(1000, pod["spec"]!["priority"]!.GetValue<int>());
+        var tolerations = pod["spec"]!["tolerations"]!.AsArray();
+        Assert.Contains(tolerations, t => t!["key"]!.GetValue<string>() == "node.kubernetes.io/not-ready" && t["tolerationSeconds"]!.GetValue<long>() == 300 && t["effect"]!.GetValue<string>() == "NoExecute");
+        Assert.Contains(tolerations, t => t!["key"]!.GetValue<string>() == "node.kubernetes.io/unreachable" && t["tolerationSeconds"]!.GetValue<long>() == 300);
+
+        Assert.Contains("system-cluster-critical", await cluster.KubectlOkAsync("get", "priorityclasses", "-o", "name"));
+        var unknown = await cluster.KubectlAsync("run", "nobody", "-n", ns, "--image=nginx:1.27", "--overrides", """{"spec":{"priorityClassName":"no-such-class"}}""");
+        Assert.Contains("no PriorityClass with name no-such-class was found", unknown.StdErr);
+    }
+
+    [Fact]
+    public async Task Webhooks_ValidatingDeniesLabelledPods_MutatingAddsALabel_WarningsReachKubectl()
+    {
+        await using var webhook = await WebhookServer.StartAsync(cluster);
+        var id = Guid.NewGuid().ToString("N")[..6];
+        var ns = await cluster.CreateNamespaceAsync("webhooks");
+        await cluster.KubectlOkAsync("label", "namespace", ns, $"webhook-test={id}");
+        await CreateAsync(Configuration("MutatingWebhookConfiguration", $"mutate-{id}", "label.example.com", webhook.Url("/mutate"), id, "pods", "Fail", 10));
+        await CreateAsync(Configuration("ValidatingWebhookConfiguration", $"validate-{id}", "deny.example.com", webhook.Url("/validate"), id, "pods", "Fail", 10));
+        try
+        {
+            // Configurations take effect once the server's watch has seen them.
+            // Probed with server-side dry runs, so nothing is created while waiting.
+            ProcessResult denied = null!;
+            await Eventually(async () =>
+            {
+                denied = await cluster.KubectlAsync("run", "denied", "-n", ns, "--image=nginx:1.27", "--labels=deny=true", "--dry-run=server");
+                return denied.ExitCode != 0;
+            }, "the validating webhook to deny");
+            Assert.Contains("admission webhook \"deny.example.com\" denied the request: pods labelled deny=true are not welcome", denied.StdErr);
+
+            var created = await cluster.KubectlAsync("run", "welcome", "-n", ns, "--image=nginx:1.27");
+            Assert.True(created.ExitCode == 0, created.ToString());
+            Assert.Contains("Warning: checked by the test webhook", created.StdErr);
+            Assert.Equal("yes", await cluster.KubectlOkAsync("get", "pod", "welcome", "-n", ns, "-o", "jsonpath={.metadata.labels.mutated}"));
+
+            // The webhooks saw AdmissionReview v1 with the user and the object; the validating one saw the mutation.
+            var reviews = webhook.Reviews();
+            var validated = reviews.Last(r => r["path"]!.GetValue<string>().StartsWith("/validate", StringComparison.Ordinal) && r["request"]!["name"]?.GetValue<string>() == "welcome");
+            Assert.Equal("CREATE", validated["request"]!["operation"]!.GetValue<string>());
+            Assert.Equal("kubernetes-admin", validated["request"]!["userInfo"]!["username"]!.GetValue<string>());
+            Assert.Equal("yes", validated["request"]!["object"]!["metadata"]!["labels"]!["mutated"]!.GetValue<string>());
+
+            // Namespaces without the label are not sent to the webhooks.
+            var other = await cluster.CreateNamespaceAsync("no-webhooks");
+            await cluster.KubectlOkAsync("run", "free", "-n", other, "--image=nginx:1.27", "--labels=deny=true");
+        }
+        finally
+        {
+            await cluster.KubectlAsync("delete", "mutatingwebhookconfiguration", $"mutate-{id}");
+            await cluster.KubectlAsync("delete", "validatingwebhookconfiguration", $"validate-{id}");
+        }
+    }
+
+    [Fact]
+    public async Task WebhookThatTimesOut_HonoursFailurePolicy()
+    {
+        await using var webhook = await WebhookServer.StartAsync(cluster);
+        var id = Guid.NewGuid().ToString("N")[..6];
+        var ns = await cluster.CreateNamespaceAsync("slow-webhook");
+        await cluster.KubectlOkAsync("label", "namespace", ns, $"webhook-test={id}");
+        var name = $"slow-{id}";
+        await CreateAsync(Configuration("ValidatingWebhookConfiguration", name, "slow.example.com", webhook.Url("/slow"), id, "configmaps", "Fail", 1));
+        try
+        {
+            ProcessResult failed = null!;
+            await Eventually(async () =>
+            {
+                failed = await cluster.KubectlAsync("create", "configmap", "c" + Guid.NewGuid().ToString("N")[..4], "-n", ns, "--dry-run=server");
+                return failed.ExitCode != 0;
+            }, "the slow webhook to be called");
+            Assert.Contains("Internal error occurred: failed calling webhook \"slow.example.com\": failed to call webhook: Post \"" + webhook.Url("/slow") + "?timeout=1s\": context deadline exceeded", failed.StdErr);
+
+            // With failurePolicy Ignore the same timeout lets the write through.
+            var replaced = await cluster.KubectlWithInputAsync(Configuration("ValidatingWebhookConfiguration", name, "slow.example.com", webhook.Url("/slow"), id, "configmaps", "Ignore", 1), "replace", "-f", "-");
+            Assert.True(replaced.ExitCode == 0, replaced.ToString());
+            await Eventually(async () => (await cluster.KubectlAsync("create", "configmap", "i" + Guid.NewGuid().ToString("N")[..4], "-n", ns)).ExitCode == 0,
+                "failurePolicy Ignore to let the write through");
+        }
+        finally
+        {
+            await cluster.KubectlAsync("delete", "validatingwebhookconfiguration", name);
+        }
+    }
+
+    private async Task CreateAsync(string yaml)
+    {
+        var result = await cluster.KubectlWithInputAsync(yaml, "create", "-f", "-");
+        Assert.True(result.ExitCode == 0, result.ToString());
+    }
+
+    private string Configuration(string kind, string name, string webhookName, string url, string id, string resource, string failurePolicy, int timeoutSeconds)
+    {
+        var caBundle = Convert.ToBase64String(File.ReadAllBytes(cluster.Pki.CaCertificatePath));
+        return $"""
+            apiVersion: admissionregistration.k8s.io/v1
+            kind: {kind}
+            metadata:
+              name: {name}
+            webhooks:
+            - name: {webhookName}
+              clientConfig:
+                url: {url}
+                caBundle: {caBundle}
+              rules:
+              - apiGroups: [""]
+                apiVersions: ["v1"]
+                operations: ["CREATE"]
+                resources: ["{resource}"]
+              namespaceSelector:
+                matchLabels:
+                  webhook-test: "{id}"
+              failurePolicy: {failurePolicy}
+              sideEffects: None
+              timeoutSeconds: {timeoutSeconds}
+              admissionReviewVersions: ["v1"]
+            """;
+    }
+
+    private static async Task Eventually(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}");
+            await Task.Delay(250);
+        }
+    }
+
+    /// <summary>tests/Conformance/webhook/webhook_server.py on a free port, with a serving certificate from the cluster's CA.</summary>
+    private sealed class WebhookServer : IAsyncDisposable
+    {
+        private readonly Process _process;
+        private readonly string _portFile;
+
+        private WebhookServer(Process process, string portFile, int port)
+        {
+            _process = process;
+            _portFile = portFile;
+            Port = port;
+        }
+
+        public int Port { get; }
+
+        public string Url(string path) => $"https://127.0.0.1:{Port}{path}";
+
+        public static async Task<WebhookServer> StartAsync(ClusterFixture cluster)
+        {
+            var id = Guid.NewGuid().ToString("N")[..6];
+            var certificate = cluster.Pki.IssueServerCertificate("webhook-" + id, ["localhost"], [IPAddress.Loopback]);
+            var portFile = Path.Combine(cluster.WorkDirectory, $"webhook-{id}.port");
+            var script = Path.Combine(RepoPaths.Root, "tests", "Conformance", "webhook", "webhook_server.py");
+            var process = Process.Start(new ProcessStartInfo("python3", [script, certificate.CertificatePath, certificate.KeyPath, portFile])
+            {
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            })!;
+            var deadline = DateTime.UtcNow.AddSeconds(15);
+            while (!File.Exists(portFile))
+            {
+                if (process.HasExited)
+                {
+                    Assert.Fail("the webhook server exited: " + await process.StandardError.ReadToEndAsync());
+                }
+
+                Assert.True(DateTime.UtcNow < deadline, "the webhook server did not start");
+                await Task.Delay(50);
+            }
+
+            return new WebhookServer(process, portFile, int.Parse(await File.ReadAllTextAsync(portFile), System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        /// <summary>Every AdmissionReview request received so far, with the path it came to.</summary>
+        public IReadOnlyList<JsonNode> Reviews() =>
+            File.Exists(_portFile + ".log")
+                ? File.ReadAllLines(_portFile + ".log").Select(l => JsonNode.Parse(l)!).ToArray()
+                : [];
+
+        public async ValueTask DisposeAsync()
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                await _process.WaitForExitAsync();
+            }
+
+            _process.Dispose();
+        }
+    }
+}

@@ -1,0 +1,65 @@
+#!/usr/bin/env python3
+"""An admission webhook server for the conformance tests: HTTPS with the given certificate.
+
+usage: webhook_server.py CERT KEY PORTFILE
+
+Paths (each answers an AdmissionReview v1):
+  /validate  denies objects labelled deny=true, with a warning on every answer
+  /mutate    adds the label mutated=yes (a JSONPatch)
+  /slow      sleeps 5 seconds before allowing (for timeoutSeconds and failurePolicy)
+Every review received is appended, one JSON line per review, to PORTFILE + ".log".
+"""
+import base64
+import json
+import ssl
+import sys
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+cert, key, port_file = sys.argv[1], sys.argv[2], sys.argv[3]
+
+
+class Handler(BaseHTTPRequestHandler):
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length", "0"))
+        review = json.loads(self.rfile.read(length))
+        request = review["request"]
+        with open(port_file + ".log", "a") as log:
+            log.write(json.dumps({"path": self.path, "request": request}) + "\n")
+        response = {"uid": request["uid"], "allowed": True}
+        obj = request.get("object") or {}
+        labels = (obj.get("metadata") or {}).get("labels") or {}
+        if self.path.startswith("/validate"):
+            response["warnings"] = ["checked by the test webhook"]
+            if labels.get("deny") == "true":
+                response["allowed"] = False
+                response["status"] = {"code": 403, "reason": "Forbidden", "message": "pods labelled deny=true are not welcome"}
+        elif self.path.startswith("/mutate"):
+            ops = []
+            if not labels:
+                ops.append({"op": "add", "path": "/metadata/labels", "value": {}})
+            ops.append({"op": "add", "path": "/metadata/labels/mutated", "value": "yes"})
+            response["patchType"] = "JSONPatch"
+            response["patch"] = base64.b64encode(json.dumps(ops).encode()).decode()
+        elif self.path.startswith("/slow"):
+            time.sleep(5)
+        body = json.dumps({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "response": response}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+context.load_cert_chain(cert, key)
+server.socket = context.wrap_socket(server.socket, server_side=True)
+with open(port_file + ".tmp", "w") as f:
+    f.write(str(server.server_address[1]))
+import os
+os.replace(port_file + ".tmp", port_file)
+server.serve_forever()
