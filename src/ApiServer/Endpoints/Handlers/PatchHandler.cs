@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using ApiMachinery.Errors;
 using ApiMachinery.Patch;
+using ApiMachinery.Schema;
 using ApiServer.Options;
 using ApiServer.Registry;
 using Microsoft.AspNetCore.Http;
@@ -12,13 +13,14 @@ namespace ApiServer.Endpoints.Handlers;
 /// <summary>
 /// PATCH: applies the patch to the stored object through the same update path as PUT, so
 /// admission, validation and the resourceVersion compare all apply, as kube-apiserver's patcher does.
-/// JSON Patch and JSON Merge Patch today; strategic merge patch and server-side apply need the
-/// schema facts and answer 415 until they arrive.
+/// JSON Patch, JSON Merge Patch and strategic merge patch (built-in kinds only, with merge keys and
+/// strategies from the schema facts, as kube-apiserver); server-side apply answers 415 until it arrives.
 /// </summary>
 internal sealed class PatchHandler(ApiServerOptions options)
 {
     private const string JsonPatchType = "application/json-patch+json";
     private const string MergePatchType = "application/merge-patch+json";
+    private const string StrategicMergePatchType = "application/strategic-merge-patch+json";
 
     public async Task HandleAsync(HttpContext context, RequestInfo info, GenericStore store, string subresource, CancellationToken cancellationToken)
     {
@@ -26,7 +28,13 @@ internal sealed class PatchHandler(ApiServerOptions options)
         var dryRun = QueryOptions.ParseDryRun(context.Request.Query, "PatchOptions");
         QueryOptions.ValidateFieldValidation(context.Request.Query, "PatchOptions");
         var patchType = MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var media) ? media.MediaType.Value : null;
-        if (patchType is not (JsonPatchType or MergePatchType))
+        if (patchType is not (JsonPatchType or MergePatchType or StrategicMergePatchType))
+        {
+            throw StatusException.NewUnsupportedMediaType([JsonPatchType, MergePatchType, StrategicMergePatchType]);
+        }
+
+        var schema = SchemaFacts.Builtin.ForKind(store.Resource.Group, store.Resource.Version, store.Resource.Kind);
+        if (patchType == StrategicMergePatchType && schema is null)
         {
             throw StatusException.NewUnsupportedMediaType([JsonPatchType, MergePatchType]);
         }
@@ -47,18 +55,21 @@ internal sealed class PatchHandler(ApiServerOptions options)
         // resourceVersion (an optimistic lock) conflicts instead, as with kube-apiserver.
         var scope = new RequestScope(ApiRequestFeature.Get(context).User!, dryRun, ResponseWarnings.For(context));
         var updated = await store.ApplyUpdateAsync(scope, info.Namespace, info.Name, subresource,
-            current => Apply(current, patch, patchType, store.Resource), cancellationToken).ConfigureAwait(false);
+            current => Apply(current, patch, patchType, store.Resource, schema), cancellationToken).ConfigureAwait(false);
         await MediaTypes.WriteAsync(context, 200, updated, format).ConfigureAwait(false);
     }
 
-    private static JsonObject Apply(JsonObject current, JsonNode? patch, string patchType, ResourceDefinition resource)
+    private static JsonObject Apply(JsonObject current, JsonNode? patch, string patchType, ResourceDefinition resource, DefinitionSchema? schema)
     {
         JsonNode? result;
         try
         {
-            result = patchType == JsonPatchType
-                ? JsonPatch.Apply(current, patch as JsonArray ?? throw new PatchException("a JSON patch must be an array of operations"))
-                : JsonMergePatch.Apply(current, patch);
+            result = patchType switch
+            {
+                JsonPatchType => JsonPatch.Apply(current, patch as JsonArray ?? throw new PatchException("a JSON patch must be an array of operations")),
+                StrategicMergePatchType => StrategicMergePatch.Apply(current, patch as JsonObject ?? throw new PatchException("a strategic merge patch must be a JSON object"), schema),
+                _ => JsonMergePatch.Apply(current, patch),
+            };
         }
         catch (Exception e) when (e is PatchException or InvalidOperationException or FormatException)
         {
