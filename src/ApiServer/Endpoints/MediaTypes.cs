@@ -42,7 +42,14 @@ internal static class MediaTypes
 
     public static WireFormat RequestFormat(string? contentType)
     {
-        if (string.IsNullOrEmpty(contentType) || !MediaTypeHeaderValue.TryParse(contentType, out var media))
+        // No Content-Type means the first supported type, JSON, as kube-apiserver negotiates it
+        // (client-go's scale client sends its PUT without one).
+        if (string.IsNullOrEmpty(contentType))
+        {
+            return WireFormat.Json;
+        }
+
+        if (!MediaTypeHeaderValue.TryParse(contentType, out var media))
         {
             throw UnsupportedMediaType(contentType ?? "");
         }

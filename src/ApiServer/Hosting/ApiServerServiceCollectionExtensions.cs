@@ -184,6 +184,8 @@ internal static class ApiServerServiceCollectionExtensions
         services.TryAddSingleton<PodBinder>();
         services.TryAddSingleton<ReviewRegistry>();
         services.TryAddSingleton<TokenRequestRegistry>();
+        services.TryAddSingleton(sp => new ResourceHandlerOptions(sp.GetRequiredService<ApiServerOptions>().SecureServing.MaxRequestBodyBytes));
+        services.TryAddSingleton<ScaleHandler>();
         services.TryAddSingleton<ResourceHandler>();
         services.TryAddSingleton<ApiRouter>();
         return services;

@@ -23,6 +23,7 @@ internal sealed class ResourceTable
         ["finalize"] = ["update"],
         ["binding"] = ["create"],
         ["token"] = ["create"],
+        ["scale"] = ["get", "patch", "update"],
     }.ToFrozenDictionary();
 
     private readonly FrozenDictionary<(string Group, string Version, string Plural), ResourceDefinition> _byPath;

@@ -59,7 +59,34 @@ internal sealed class PatchHandler(ApiServerOptions options)
         await MediaTypes.WriteAsync(context, 200, updated, format).ConfigureAwait(false);
     }
 
-    private static JsonObject Apply(JsonObject current, JsonNode? patch, string patchType, ResourceDefinition resource, DefinitionSchema? schema)
+    /// <summary>The patch types PATCH accepts, for the scale subresource too.</summary>
+    public static readonly string[] SupportedTypes = [JsonPatchType, MergePatchType, StrategicMergePatchType];
+
+    /// <summary>Reads a PATCH request's body and type (415 for a type we do not apply).</summary>
+    public async Task<(JsonNode? Patch, string Type)> ReadPatchAsync(HttpContext context, CancellationToken cancellationToken)
+    {
+        var patchType = MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var media) ? media.MediaType.Value : null;
+        if (patchType is null || !SupportedTypes.Contains(patchType))
+        {
+            throw StatusException.NewUnsupportedMediaType(SupportedTypes);
+        }
+
+        var bytes = await MediaTypes.ReadBodyAsync(context.Request, options.SecureServing.MaxRequestBodyBytes, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return (JsonNode.Parse(bytes), patchType);
+        }
+        catch (JsonException e)
+        {
+            throw StatusException.NewBadRequest($"error decoding patch: {e.Message}");
+        }
+    }
+
+    /// <summary>Applies a patch of any supported type to <paramref name="current"/> (a 422 or 400 Status when it does not apply).</summary>
+    public static JsonObject Patch(JsonObject current, JsonNode? patch, string patchType, ResourceDefinition resource, DefinitionSchema? schema) =>
+        Apply(current, patch, patchType, resource, schema, checkKind: false);
+
+    private static JsonObject Apply(JsonObject current, JsonNode? patch, string patchType, ResourceDefinition resource, DefinitionSchema? schema, bool checkKind = true)
     {
         JsonNode? result;
         try
@@ -84,7 +111,11 @@ internal sealed class PatchHandler(ApiServerOptions options)
             throw StatusException.NewBadRequest("the patch did not produce an object");
         }
 
-        ResourceHandler.CheckKind(obj, resource);
+        if (checkKind)
+        {
+            ResourceHandler.CheckKind(obj, resource);
+        }
+
         return obj;
     }
 }

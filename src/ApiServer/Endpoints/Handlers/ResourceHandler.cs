@@ -20,6 +20,7 @@ internal sealed class ResourceHandler(
     PodBinder binder,
     ReviewRegistry reviews,
     TokenRequestRegistry tokenRequests,
+    ScaleHandler scale,
     ApiServerOptions options,
     TimeProvider time)
 {
@@ -111,6 +112,12 @@ internal sealed class ResourceHandler(
         if (!subresource.Verbs.Contains(info.Verb))
         {
             throw StatusException.NewMethodNotSupported(resource.Group, $"{resource.Plural}/{subresource.Name}", info.Verb);
+        }
+
+        if (subresource.Name == "scale")
+        {
+            await scale.HandleAsync(context, info, store, cancellationToken).ConfigureAwait(false);
+            return;
         }
 
         switch (info.Verb)

@@ -1,0 +1,140 @@
+using System.Text.Json.Nodes;
+using ApiMachinery.Errors;
+using ApiMachinery.Schema;
+using ApiMachinery.Selectors;
+using ApiServer.Registry;
+using Microsoft.AspNetCore.Http;
+
+namespace ApiServer.Endpoints.Handlers;
+
+/// <summary>
+/// The scale subresource of deployments, replicasets, statefulsets and replicationcontrollers: an
+/// autoscaling/v1 Scale view of the object (spec.replicas, status.replicas and the selector as a
+/// string). GET reads it; PUT and PATCH (every patch type, applied to the Scale) change only the
+/// object's spec.replicas, through the same update path as any write. A resourceVersion in the
+/// Scale is a precondition on the object, as in kube-apiserver.
+/// </summary>
+internal sealed class ScaleHandler(PatchHandler patches, ResourceHandlerOptions options)
+{
+    private static readonly DefinitionSchema? ScaleSchema = SchemaFacts.Builtin.ForKind("autoscaling", "v1", "Scale");
+    private static readonly ResourceDefinition ScaleResource = new("autoscaling", "v1", "Scale", "scale", "scale", true, [], [], [], [], "");
+
+    public async Task HandleAsync(HttpContext context, RequestInfo info, GenericStore store, CancellationToken cancellationToken)
+    {
+        var format = MediaTypes.ResponseFormat(context.Request);
+        switch (info.Verb)
+        {
+            case "get":
+                var current = await store.GetAsync(info.Namespace, info.Name, cancellationToken).ConfigureAwait(false);
+                await MediaTypes.WriteAsync(context, 200, ToScale(current), format).ConfigureAwait(false);
+                break;
+            case "update":
+                var dryRun = QueryOptions.ParseDryRun(context.Request.Query, "UpdateOptions");
+                var body = await MediaTypes.ReadObjectAsync(context.Request, options.MaxRequestBodyBytes, cancellationToken).ConfigureAwait(false);
+                CheckScaleKind(body);
+                var updated = await WriteAsync(context, info, store, dryRun, _ => body, cancellationToken).ConfigureAwait(false);
+                await MediaTypes.WriteAsync(context, 200, updated, format).ConfigureAwait(false);
+                break;
+            case "patch":
+                var patchDryRun = QueryOptions.ParseDryRun(context.Request.Query, "PatchOptions");
+                var (patch, type) = await patches.ReadPatchAsync(context, cancellationToken).ConfigureAwait(false);
+                var patched = await WriteAsync(context, info, store, patchDryRun,
+                    scale => PatchHandler.Patch(scale, patch, type, ScaleResource, ScaleSchema), cancellationToken).ConfigureAwait(false);
+                await MediaTypes.WriteAsync(context, 200, patched, format).ConfigureAwait(false);
+                break;
+            default:
+                throw StatusException.NewMethodNotSupported(store.Resource.Group, store.Resource.Plural + "/scale", info.Verb);
+        }
+    }
+
+    /// <summary>Computes the new Scale from the current one and stores its replicas; answers the stored object's Scale.</summary>
+    private static async Task<JsonObject> WriteAsync(
+        HttpContext context, RequestInfo info, GenericStore store, bool dryRun, Func<JsonObject, JsonObject> newScale, CancellationToken cancellationToken)
+    {
+        var scope = new RequestScope(ApiRequestFeature.Get(context).User!, dryRun, ResponseWarnings.For(context));
+        var updated = await store.ApplyUpdateAsync(scope, info.Namespace, info.Name, "", current =>
+        {
+            var scale = newScale(ToScale(current));
+            if (ObjectMeta.Name(scale) is { Length: > 0 } named && named != info.Name)
+            {
+                throw StatusException.NewBadRequest($"the name of the object ({named}) does not match the name on the URL ({info.Name})");
+            }
+
+            if (scale["spec"]?["replicas"] is not JsonValue replicas || !replicas.TryGetValue<long>(out var count))
+            {
+                count = 0;
+            }
+
+            if (count < 0)
+            {
+                throw StatusException.NewInvalid("autoscaling", "Scale", info.Name,
+                    [ApiMachinery.Validation.FieldError.Invalid(ApiMachinery.Validation.FieldPath.New("spec").Child("replicas"), count, "must be greater than or equal to 0")]);
+            }
+
+            var spec = current["spec"] as JsonObject ?? [];
+            spec["replicas"] = count;
+            current["spec"] = spec;
+            // The Scale's resourceVersion, when it has one, is a precondition on the object.
+            var version = ObjectMeta.ResourceVersion(scale);
+            ObjectMeta.Metadata(current)["resourceVersion"] = version.Length > 0 ? version : ObjectMeta.ResourceVersion(current);
+            return current;
+        }, cancellationToken).ConfigureAwait(false);
+        return ToScale(updated);
+    }
+
+    private static void CheckScaleKind(JsonObject body)
+    {
+        var apiVersion = ObjectMeta.GetString(body, "apiVersion");
+        var kind = ObjectMeta.GetString(body, "kind");
+        if ((apiVersion.Length > 0 && apiVersion != "autoscaling/v1") || (kind.Length > 0 && kind != "Scale"))
+        {
+            throw StatusException.NewBadRequest($"the object provided is unrecognized ({apiVersion}, Kind={kind}); expected autoscaling/v1, Kind=Scale");
+        }
+    }
+
+    /// <summary>The autoscaling/v1 Scale of a scalable object.</summary>
+    public static JsonObject ToScale(JsonObject obj)
+    {
+        var metadata = new JsonObject();
+        foreach (var field in new[] { "name", "namespace", "uid", "resourceVersion", "creationTimestamp" })
+        {
+            if (ObjectMeta.Metadata(obj)[field] is { } value)
+            {
+                metadata[field] = value.DeepClone();
+            }
+        }
+
+        var status = new JsonObject { ["replicas"] = obj["status"]?["replicas"]?.DeepClone() ?? 0 };
+        if (SelectorOf(obj) is { Length: > 0 } selector)
+        {
+            status["selector"] = selector;
+        }
+
+        return new JsonObject
+        {
+            ["kind"] = "Scale",
+            ["apiVersion"] = "autoscaling/v1",
+            ["metadata"] = metadata,
+            ["spec"] = new JsonObject { ["replicas"] = obj["spec"]?["replicas"]?.DeepClone() ?? 0 },
+            ["status"] = status,
+        };
+    }
+
+    /// <summary>The selector as a label-selector string: a LabelSelector (apps) or a plain map (replication controllers).</summary>
+    private static string SelectorOf(JsonObject obj)
+    {
+        var selector = obj["spec"]?["selector"] as JsonObject;
+        if (selector is null)
+        {
+            return "";
+        }
+
+        var isLabelSelector = selector.ContainsKey("matchLabels") || selector.ContainsKey("matchExpressions");
+        return isLabelSelector
+            ? LabelSelector.FromLabelSelectorJson(selector).ToString()
+            : LabelSelector.FromSet(selector.ToDictionary(p => p.Key, p => p.Value?.ToString() ?? "")).ToString();
+    }
+}
+
+/// <summary>The one option the scale handler needs, so it does not depend on the whole options object.</summary>
+internal sealed record ResourceHandlerOptions(long MaxRequestBodyBytes);
