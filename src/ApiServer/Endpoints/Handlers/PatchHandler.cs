@@ -26,7 +26,7 @@ internal sealed class PatchHandler(ApiServerOptions options)
     {
         var format = MediaTypes.ResponseFormat(context.Request);
         var dryRun = QueryOptions.ParseDryRun(context.Request.Query, "PatchOptions");
-        QueryOptions.ValidateFieldValidation(context.Request.Query, "PatchOptions");
+        var validation = QueryOptions.ValidateFieldValidation(context.Request.Query, "PatchOptions");
         var patchType = MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var media) ? media.MediaType.Value : null;
         if (patchType is not (JsonPatchType or MergePatchType or StrategicMergePatchType))
         {
@@ -53,9 +53,15 @@ internal sealed class PatchHandler(ApiServerOptions options)
         // The patch applies to whatever is stored at the moment of the write, inside the registry's
         // read-modify-write; a lost race re-applies it to the fresh object. A patch that names a
         // resourceVersion (an optimistic lock) conflicts instead, as with kube-apiserver.
-        var scope = new RequestScope(ApiRequestFeature.Get(context).User!, dryRun, ResponseWarnings.For(context));
+        var warn = ResponseWarnings.For(context);
+        var scope = new RequestScope(ApiRequestFeature.Get(context).User!, dryRun, warn);
         var updated = await store.ApplyUpdateAsync(scope, info.Namespace, info.Name, subresource,
-            current => Apply(current, patch, patchType, store.Resource, schema), cancellationToken).ConfigureAwait(false);
+            current =>
+            {
+                var patched = Apply(current, patch, patchType, store.Resource, schema);
+                QueryOptions.PruneUnknownFields(patched, schema, validation, "", warn);
+                return patched;
+            }, cancellationToken).ConfigureAwait(false);
         await MediaTypes.WriteAsync(context, 200, updated, format).ConfigureAwait(false);
     }
 

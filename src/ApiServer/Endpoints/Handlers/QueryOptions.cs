@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using ApiMachinery.Errors;
 using ApiMachinery.Selectors;
 using ApiMachinery.Validation;
@@ -120,14 +121,46 @@ internal static class QueryOptions
         return true;
     }
 
-    /// <summary>fieldValidation is checked now and acted on once schemas arrive (pruning needs them).</summary>
-    public static void ValidateFieldValidation(IQueryCollection query, string optionsKind)
+    /// <summary>The request's fieldValidation: Ignore, Warn (the default) or Strict; 422 for anything else.</summary>
+    public static string ValidateFieldValidation(IQueryCollection query, string optionsKind)
     {
         var value = query["fieldValidation"].ToString();
         if (value.Length > 0 && !FieldValidationValues.Contains(value))
         {
             throw StatusException.NewInvalid("meta.k8s.io", optionsKind, "",
                 [FieldError.NotSupported(FieldPath.New("fieldValidation"), value, FieldValidationValues)]);
+        }
+
+        return value.Length > 0 ? value : "Warn";
+    }
+
+    /// <summary>
+    /// Drops the fields a built-in kind does not have, as kube-apiserver's decoder does; Strict
+    /// refuses them (400, naming every one), Warn adds a Warning header per field.
+    /// <paramref name="prefix"/> is kube's decoding context for create and update bodies
+    /// (<c>Pod in version "v1" cannot be handled as a Pod: </c>); patches have none.
+    /// </summary>
+    public static void PruneUnknownFields(JsonObject obj, ApiMachinery.Schema.DefinitionSchema? schema, string validation, string prefix, Action<string> warn)
+    {
+        if (schema is null)
+        {
+            return;
+        }
+
+        var unknown = ApiMachinery.Schema.UnknownFields.Prune(obj, schema);
+        if (unknown.Count == 0 || validation == "Ignore")
+        {
+            return;
+        }
+
+        if (validation == "Strict")
+        {
+            throw StatusException.NewBadRequest(prefix + "strict decoding error: " + string.Join(", ", unknown.Select(u => $"unknown field \"{u}\"")));
+        }
+
+        foreach (var field in unknown)
+        {
+            warn($"unknown field \"{field}\"");
         }
     }
 

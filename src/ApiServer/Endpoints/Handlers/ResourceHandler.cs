@@ -276,8 +276,9 @@ internal sealed class ResourceHandler(
     {
         var format = MediaTypes.ResponseFormat(context.Request);
         var dryRun = QueryOptions.ParseDryRun(context.Request.Query, "CreateOptions");
-        QueryOptions.ValidateFieldValidation(context.Request.Query, "CreateOptions");
+        var validation = QueryOptions.ValidateFieldValidation(context.Request.Query, "CreateOptions");
         var body = await ReadObjectAsync(context, store.Resource, cancellationToken).ConfigureAwait(false);
+        PruneUnknownFields(context, store.Resource, body, validation);
         var created = await store.CreateAsync(Scope(context, dryRun), info.Namespace, body, cancellationToken).ConfigureAwait(false);
         await MediaTypes.WriteAsync(context, 201, created, format).ConfigureAwait(false);
     }
@@ -286,8 +287,9 @@ internal sealed class ResourceHandler(
     {
         var format = MediaTypes.ResponseFormat(context.Request);
         var dryRun = QueryOptions.ParseDryRun(context.Request.Query, "UpdateOptions");
-        QueryOptions.ValidateFieldValidation(context.Request.Query, "UpdateOptions");
+        var validation = QueryOptions.ValidateFieldValidation(context.Request.Query, "UpdateOptions");
         var body = await ReadObjectAsync(context, store.Resource, cancellationToken).ConfigureAwait(false);
+        PruneUnknownFields(context, store.Resource, body, validation);
         var (updated, created) = await store.UpdateAsync(Scope(context, dryRun), info.Namespace, info.Name, subresource, body, cancellationToken).ConfigureAwait(false);
         await MediaTypes.WriteAsync(context, created ? 201 : 200, updated, format).ConfigureAwait(false);
     }
@@ -355,6 +357,15 @@ internal sealed class ResourceHandler(
         CheckKind(body, resource);
         return body;
     }
+
+    /// <summary>Unknown fields of a create or update body: dropped, and refused or warned about per fieldValidation.</summary>
+    private static void PruneUnknownFields(HttpContext context, ResourceDefinition resource, JsonObject body, string validation) =>
+        QueryOptions.PruneUnknownFields(
+            body,
+            ApiMachinery.Schema.SchemaFacts.Builtin.ForKind(resource.Group, resource.Version, resource.Kind),
+            validation,
+            $"{resource.Kind} in version \"{resource.Version}\" cannot be handled as a {resource.Kind}: ",
+            ResponseWarnings.For(context));
 
     internal static void CheckKind(JsonObject body, ResourceDefinition resource)
     {

@@ -1,0 +1,85 @@
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using Conformance.Infrastructure;
+
+namespace Conformance.Writes;
+
+/// <summary>Unknown fields of built-in kinds: pruned, and refused or warned about per fieldValidation.</summary>
+[Collection(ClusterCollection.Name)]
+public sealed class FieldValidationTests(ClusterFixture cluster)
+{
+    private static string Manifest(string ns, string name) => $"""
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: {name}
+          namespace: {ns}
+        spec:
+          replicass: 2
+          selector:
+            matchLabels:
+              app: {name}
+          template:
+            metadata:
+              labels:
+                app: {name}
+            spec:
+              containers:
+              - name: c
+                image: nginx:1.27
+                imagee: nginx:1.28
+        """;
+
+    [Fact]
+    public async Task MisspeltField_FailsWithKubectlsStrictValidationMessage()
+    {
+        var ns = await cluster.CreateNamespaceAsync("strict");
+        var result = await cluster.KubectlWithInputAsync(Manifest(ns, "web"), "create", "-f", "-");
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("Error from server (BadRequest): error when creating \"STDIN\": Deployment in version \"v1\" cannot be handled as a Deployment: strict decoding error: unknown field \"spec.replicass\", unknown field \"spec.template.spec.containers[0].imagee\"", result.StdErr);
+        Assert.Equal("", (await cluster.KubectlOkAsync("get", "deployments", "-n", ns, "-o", "name")).Trim());
+    }
+
+    [Fact]
+    public async Task WarnAndIgnore_StoreTheObjectWithoutTheUnknownFields()
+    {
+        var ns = await cluster.CreateNamespaceAsync("warn");
+        var warned = await cluster.KubectlWithInputAsync(Manifest(ns, "warned"), "create", "-f", "-", "--validate=warn");
+        Assert.True(warned.ExitCode == 0, warned.ToString());
+        Assert.Contains("Warning: unknown field \"spec.replicass\"", warned.StdErr);
+        Assert.Contains("Warning: unknown field \"spec.template.spec.containers[0].imagee\"", warned.StdErr);
+
+        var ignored = await cluster.KubectlWithInputAsync(Manifest(ns, "ignored"), "create", "-f", "-", "--validate=false");
+        Assert.True(ignored.ExitCode == 0, ignored.ToString());
+        Assert.DoesNotContain("Warning", ignored.StdErr);
+
+        var stored = JsonNode.Parse(cluster.Etcdctl("get", $"{ClusterFixture.EtcdPrefix}/deployments/{ns}/warned", "--print-value-only"))!;
+        Assert.Null(stored["spec"]!["replicass"]);
+        Assert.Null(stored["spec"]!["template"]!["spec"]!["containers"]![0]!["imagee"]);
+        Assert.Equal("nginx:1.27", stored["spec"]!["template"]!["spec"]!["containers"]![0]!["image"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Patches_AreValidatedToo()
+    {
+        var ns = await cluster.CreateNamespaceAsync("patch-strict");
+        await cluster.KubectlOkAsync("create", "configmap", "cm", "-n", ns, "--from-literal=a=1");
+        var path = $"/api/v1/namespaces/{ns}/configmaps/cm";
+
+        using var strict = await cluster.Http.PatchAsync(path + "?fieldValidation=Strict",
+            new StringContent("""{"data":{"b":"2"},"extra":true}""", Encoding.UTF8, "application/merge-patch+json"));
+        Assert.Equal(HttpStatusCode.BadRequest, strict.StatusCode);
+        Assert.Contains("strict decoding error: unknown field \\\"extra\\\"", await strict.Content.ReadAsStringAsync());
+
+        using var warn = await cluster.Http.PatchAsync(path,
+            new StringContent("""{"data":{"b":"2"},"extra":true}""", Encoding.UTF8, "application/strategic-merge-patch+json"));
+        Assert.Equal(HttpStatusCode.OK, warn.StatusCode);
+        Assert.Equal("299 - \"unknown field \\\"extra\\\"\"", warn.Headers.GetValues("Warning").Single());
+        Assert.Null(JsonNode.Parse(await warn.Content.ReadAsStringAsync())!["extra"]);
+
+        using var invalid = await cluster.Http.PatchAsync(path + "?fieldValidation=Loose",
+            new StringContent("""{"data":{"c":"3"}}""", Encoding.UTF8, "application/merge-patch+json"));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, invalid.StatusCode);
+    }
+}
