@@ -43,6 +43,7 @@ internal sealed class GenericStore(
             throw StatusException.NewBadRequest("resourceVersion should not be set on objects to be created");
         }
 
+        Defaulting.BuiltinDefaults.Apply(Resource, obj);
         await admission.AdmitAsync(Attributes(AdmissionOperation.Create, scope, obj, null), cancellationToken).ConfigureAwait(false);
 
         // BeforeCreate: what clients may not set, the kind's initial state, the system fields.
@@ -334,6 +335,7 @@ internal sealed class GenericStore(
                 _ => obj,
             };
 
+            Defaulting.BuiltinDefaults.Apply(Resource, obj);
             await admission.AdmitAsync(Attributes(AdmissionOperation.Update, scope, obj, old, subresource), ct).ConfigureAwait(false);
             BeforeUpdate(obj, old, mainResource: subresource.Length == 0);
             ThrowIfInvalid(obj, ValidateMeta(obj).Concat(ValidateMetaUpdate(obj, old)).Concat(Strategy.ValidateUpdate(obj, old)));
