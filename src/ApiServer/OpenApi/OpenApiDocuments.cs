@@ -6,31 +6,64 @@ using Microsoft.AspNetCore.Http;
 namespace ApiServer.OpenApi;
 
 /// <summary>
-/// A minimal OpenAPI v3: the /openapi/v3 index and one document per group/version listing each
-/// resource's operations with x-kubernetes-group-version-kind. Its purpose today is kubectl's
-/// validation probe: kubectl create/apply/replace look for a fieldValidation parameter on the
-/// kind's PATCH operation and, finding it, leave validation to the server. Schemas come with the
-/// OpenAPI issue; /openapi/v2 answers 404, which client-go handles.
+/// The OpenAPI documents, built once at start from the resource table and the schema facts:
+/// /openapi/v3 (an index with hashes, and one document per group/version with each resource's
+/// operations and the schemas its kinds need, served with an ETag and, when asked by hash, cached for
+/// good) and /openapi/v2 (swagger 2.0: every path and definition; JSON, or gnostic's protobuf when the
+/// client asks for <c>application/com.github.proto-openapi.spec.v2@v1.0+protobuf</c>, as client-go
+/// does). kubectl reads them to explain kinds and to find the fieldValidation parameter that makes
+/// it leave validation to the server.
 /// </summary>
 internal sealed class OpenApiDocuments
 {
     private static readonly string[] WriteParameters = ["dryRun", "fieldManager", "fieldValidation"];
 
+    public const string ProtobufV2 = "application/com.github.proto-openapi.spec.v2@v1.0+protobuf";
+
+    /// <summary>What the protobuf answer is labelled (Go's mime parser refuses the "@" form clients ask with).</summary>
+    public const string ProtobufV2ContentType = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf";
+
     private readonly Dictionary<string, (byte[] Body, string Hash)> _documents = new(StringComparer.Ordinal);
     private readonly byte[] _index;
+    private readonly Lazy<(byte[] Json, byte[] Protobuf, string Hash)> _v2;
 
     public OpenApiDocuments(ResourceTable table)
     {
+        var facts = ApiMachinery.Schema.SchemaFacts.Builtin;
+        var served = table.All.Select(r => (r.Group, r.Version, r.Kind))
+            .Concat(table.All.Where(r => r.Supports("list")).Select(r => (r.Group, r.Version, r.Kind + "List")))
+            .ToArray();
+        var kinds = OpenApiSchemas.KindsByDefinition(facts, served);
         var paths = new JsonObject();
         foreach (var (key, gv) in DocumentKeys(table))
         {
-            var body = ObjectCodec.Serialize(Document(gv, key));
+            var roots = gv.Resources
+                .SelectMany(r => new[] { facts.ForKind(r.Group, r.Version, r.Kind)?.Name, facts.ForKind(r.Group, r.Version, r.Kind + "List")?.Name })
+                .OfType<string>()
+                .Concat(["io.k8s.apimachinery.pkg.apis.meta.v1.Status", "io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions", "io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"]);
+            var document = Document(gv, key);
+            document["components"] = new JsonObject { ["schemas"] = OpenApiSchemas.V3(facts, kinds, roots) };
+            var body = ObjectCodec.Serialize(document);
             var hash = Convert.ToHexString(SHA512.HashData(body));
             _documents[key] = (body, hash);
             paths[key] = new JsonObject { ["serverRelativeURL"] = $"/openapi/v3/{key}?hash={hash}" };
         }
 
         _index = ObjectCodec.Serialize(new JsonObject { ["paths"] = paths });
+
+        // The v2 document is large (every definition); built on first request.
+        _v2 = new Lazy<(byte[], byte[], string)>(() =>
+        {
+            var swagger = new JsonObject
+            {
+                ["swagger"] = "2.0",
+                ["info"] = new JsonObject { ["title"] = "Kubernetes", ["version"] = "v1.35.0" },
+                ["paths"] = OpenApiPaths.Build(table.All, (g, v, k) => facts.ForKind(g, v, k)?.Name),
+                ["definitions"] = OpenApiSchemas.V2(facts, kinds),
+            };
+            var json = ObjectCodec.Serialize(swagger);
+            return (json, OpenApiV2Protobuf.Encode(swagger), Convert.ToHexString(SHA512.HashData(json)));
+        });
     }
 
     /// <summary>The per group/version documents' keys ("api/v1", "apis/apps/v1"), core first.</summary>
@@ -39,6 +72,23 @@ internal sealed class OpenApiDocuments
 
     public async Task<bool> TryHandleAsync(HttpContext context, string path)
     {
+        if (path.TrimEnd('/') == "/openapi/v2")
+        {
+            var (json, protobuf, hash) = _v2.Value;
+            context.Response.Headers.ETag = $"\"{hash}\"";
+            context.Response.Headers.Vary = "Accept";
+            if (context.Request.Headers.IfNoneMatch.ToString().Trim('"') == hash)
+            {
+                context.Response.StatusCode = 304;
+                return true;
+            }
+
+            var accept = context.Request.Headers.Accept.ToString();
+            var wantsProtobuf = accept.Contains(ProtobufV2, StringComparison.Ordinal) || accept.Contains(ProtobufV2ContentType, StringComparison.Ordinal);
+            await WriteAsync(context, wantsProtobuf ? protobuf : json, wantsProtobuf ? ProtobufV2ContentType : "application/json").ConfigureAwait(false);
+            return true;
+        }
+
         if (path.TrimEnd('/') == "/openapi/v3")
         {
             context.Response.Headers.CacheControl = "no-cache, private";
@@ -96,7 +146,6 @@ internal sealed class OpenApiDocuments
             ["openapi"] = "3.0.0",
             ["info"] = new JsonObject { ["title"] = "Kubernetes", ["version"] = "unversioned" },
             ["paths"] = paths,
-            ["components"] = new JsonObject { ["schemas"] = new JsonObject() },
         };
     }
 
@@ -114,10 +163,10 @@ internal sealed class OpenApiDocuments
         ["x-kubernetes-group-version-kind"] = gvk.DeepClone(),
     };
 
-    private static async Task WriteAsync(HttpContext context, byte[] body)
+    private static async Task WriteAsync(HttpContext context, byte[] body, string contentType = "application/json")
     {
         context.Response.StatusCode = 200;
-        context.Response.ContentType = "application/json";
+        context.Response.ContentType = contentType;
         context.Response.ContentLength = body.Length;
         await context.Response.Body.WriteAsync(body, context.RequestAborted).ConfigureAwait(false);
     }

@@ -42,19 +42,19 @@ internal static class OpenApiPaths
             var collectionItem = PathItem(scopeParameters);
             if (r.Supports("list"))
             {
-                collectionItem["get"] = Operation($"list{prefix}{scope}{r.Kind}", $"list or watch objects of kind {r.Kind}", "list", tag, gvk,
+                collectionItem["get"] = Operation($"list{prefix}{scope}{r.Kind}", $"Lists or watches {r.Kind} objects.", "list", tag, gvk,
                     ListParameters(), Ok(list), WatchProduces);
             }
 
             if (r.Supports("create"))
             {
-                collectionItem["post"] = Operation($"create{prefix}{scope}{r.Kind}", $"create a {r.Kind}", "post", tag, gvk,
+                collectionItem["post"] = Operation($"create{prefix}{scope}{r.Kind}", $"Creates a {r.Kind}.", "post", tag, gvk,
                     [BodyParameter(kind), .. WriteParameters()], Responses(("200", "OK", kind), ("201", "Created", kind), ("202", "Accepted", kind)), Produces);
             }
 
             if (r.Supports("deletecollection"))
             {
-                collectionItem["delete"] = Operation($"delete{prefix}Collection{scope}{r.Kind}", $"delete collection of {r.Kind}", "deletecollection", tag, gvk,
+                collectionItem["delete"] = Operation($"delete{prefix}Collection{scope}{r.Kind}", $"Deletes the selected {r.Kind} objects.", "deletecollection", tag, gvk,
                     [BodyParameter(DeleteOptions), DryRun(), .. DeleteParameters(), .. ListParameters().Where(p => p["name"]?.ToString() is not ("watch" or "allowWatchBookmarks"))],
                     Ok(Status), Produces);
             }
@@ -78,17 +78,17 @@ internal static class OpenApiPaths
                     switch (verb)
                     {
                         case "get":
-                            subItem["get"] = Operation($"read{prefix}{scope}{r.Kind}{suffix}", $"read {sub.Name} of the specified {r.Kind}", "get", tag, subGvk, [], Ok(subDefinition), Produces);
+                            subItem["get"] = Operation($"read{prefix}{scope}{r.Kind}{suffix}", $"Reads the {sub.Name} of a {r.Kind}.", "get", tag, subGvk, [], Ok(subDefinition), Produces);
                             break;
                         case "update":
-                            subItem["put"] = Operation($"replace{prefix}{scope}{r.Kind}{suffix}", $"replace {sub.Name} of the specified {r.Kind}", "put", tag, subGvk,
+                            subItem["put"] = Operation($"replace{prefix}{scope}{r.Kind}{suffix}", $"Replaces the {sub.Name} of a {r.Kind}.", "put", tag, subGvk,
                                 [BodyParameter(subDefinition), .. WriteParameters()], Responses(("200", "OK", subDefinition), ("201", "Created", subDefinition)), Produces);
                             break;
                         case "patch":
-                            subItem["patch"] = PatchOperation($"patch{prefix}{scope}{r.Kind}{suffix}", $"partially update {sub.Name} of the specified {r.Kind}", tag, subGvk, subDefinition);
+                            subItem["patch"] = PatchOperation($"patch{prefix}{scope}{r.Kind}{suffix}", $"Patches the {sub.Name} of a {r.Kind}.", tag, subGvk, subDefinition);
                             break;
                         case "create":
-                            subItem["post"] = Operation($"create{prefix}{scope}{r.Kind}{suffix}", $"create {sub.Name} of a {r.Kind}", "post", tag, subGvk,
+                            subItem["post"] = Operation($"create{prefix}{scope}{r.Kind}{suffix}", $"Creates the {sub.Name} of a {r.Kind}.", "post", tag, subGvk,
                                 [BodyParameter(subDefinition), .. WriteParameters()], Responses(("200", "OK", subDefinition), ("201", "Created", subDefinition), ("202", "Accepted", subDefinition)), Produces);
                             break;
                     }
@@ -100,7 +100,7 @@ internal static class OpenApiPaths
             if (r.Namespaced && r.Supports("list"))
             {
                 var everywhere = PathItem([]);
-                everywhere["get"] = Operation($"list{prefix}{r.Kind}ForAllNamespaces", $"list or watch objects of kind {r.Kind}", "list", tag, gvk,
+                everywhere["get"] = Operation($"list{prefix}{r.Kind}ForAllNamespaces", $"Lists or watches {r.Kind} objects.", "list", tag, gvk,
                     ListParameters(), Ok(list), WatchProduces);
                 AddIfAny(paths, $"{root}/{r.Plural}", everywhere);
             }
@@ -110,12 +110,12 @@ internal static class OpenApiPaths
                 var watchCollection = r.Namespaced ? $"{root}/watch/namespaces/{{namespace}}/{r.Plural}" : $"{root}/watch/{r.Plural}";
                 var watchList = PathItem(scopeParameters);
                 watchList["get"] = Operation($"watch{prefix}{scope}{r.Kind}List",
-                    $"watch individual changes to a list of {r.Kind}. deprecated: use the 'watch' parameter with a list operation instead.",
+                    $"Streams changes to {r.Kind} objects (the older /watch/ path; prefer list with watch=true).",
                     "watchlist", tag, gvk, ListParameters(), Ok(WatchEvent), WatchProduces);
                 AddIfAny(paths, watchCollection, watchList);
                 var watchOne = PathItem([NameParameter(r.Kind), .. scopeParameters]);
                 watchOne["get"] = Operation($"watch{prefix}{scope}{r.Kind}",
-                    $"watch changes to an object of kind {r.Kind}. deprecated: use the 'watch' parameter with a list operation instead, filtered to a single item with the 'fieldSelector' parameter.",
+                    $"Streams changes to one {r.Kind} (the older /watch/ path; prefer list with watch=true and a metadata.name field selector).",
                     "watch", tag, gvk, ListParameters(), Ok(WatchEvent), WatchProduces);
                 AddIfAny(paths, $"{watchCollection}/{{name}}", watchOne);
             }
@@ -128,23 +128,23 @@ internal static class OpenApiPaths
     {
         if (r.Supports("get"))
         {
-            item["get"] = Operation($"read{prefix}{scope}{kindName}{suffix}", $"read the specified {kindName}", "get", tag, gvk, [], Ok(kind), Produces);
+            item["get"] = Operation($"read{prefix}{scope}{kindName}{suffix}", $"Reads a {kindName}.", "get", tag, gvk, [], Ok(kind), Produces);
         }
 
         if (r.Supports("update"))
         {
-            item["put"] = Operation($"replace{prefix}{scope}{kindName}{suffix}", $"replace the specified {kindName}", "put", tag, gvk,
+            item["put"] = Operation($"replace{prefix}{scope}{kindName}{suffix}", $"Replaces a {kindName}.", "put", tag, gvk,
                 [BodyParameter(kind), .. WriteParameters()], Responses(("200", "OK", kind), ("201", "Created", kind)), Produces);
         }
 
         if (r.Supports("patch"))
         {
-            item["patch"] = PatchOperation($"patch{prefix}{scope}{kindName}{suffix}", $"partially update the specified {kindName}", tag, gvk, kind);
+            item["patch"] = PatchOperation($"patch{prefix}{scope}{kindName}{suffix}", $"Patches a {kindName}.", tag, gvk, kind);
         }
 
         if (r.Supports("delete"))
         {
-            item["delete"] = Operation($"delete{prefix}{scope}{kindName}{suffix}", $"delete a {kindName}", "delete", tag, gvk,
+            item["delete"] = Operation($"delete{prefix}{scope}{kindName}{suffix}", $"Deletes a {kindName}.", "delete", tag, gvk,
                 [BodyParameter(DeleteOptions), DryRun(), .. DeleteParameters()], Responses(("200", "OK", Status), ("202", "Accepted", Status)), Produces);
         }
     }
@@ -152,7 +152,7 @@ internal static class OpenApiPaths
     private static JsonObject PatchOperation(string id, string description, string tag, JsonObject gvk, string? kind)
     {
         var operation = Operation(id, description, "patch", tag, gvk,
-            [BodyParameter(Patch), .. WriteParameters(), Query("force", "boolean", "Force is going to \"force\" Apply requests.")],
+            [BodyParameter(Patch), .. WriteParameters(), Query("force", "boolean", "Take over fields other managers own (server-side apply only).")],
             Responses(("200", "OK", kind), ("201", "Created", kind)), Produces);
         operation["consumes"] = Strings(PatchConsumes);
         return operation;
@@ -182,7 +182,7 @@ internal static class OpenApiPaths
     }
 
     private static JsonObject PathItem(IEnumerable<JsonObject> parameters) =>
-        new() { ["parameters"] = new JsonArray([.. parameters, Query("pretty", "string", "If 'true', then the output is pretty printed.")]) };
+        new() { ["parameters"] = new JsonArray([.. parameters.Select(p => p.DeepClone()), Query("pretty", "string", "Pretty-print the output.")]) };
 
     private static void AddIfAny(JsonObject paths, string path, JsonObject item)
     {
@@ -194,35 +194,35 @@ internal static class OpenApiPaths
 
     private static IEnumerable<JsonObject> ListParameters() =>
     [
-        Query("allowWatchBookmarks", "boolean", "allowWatchBookmarks requests watch events with type \"BOOKMARK\"."),
-        Query("continue", "string", "The continue option should be set when retrieving more results from the server."),
-        Query("fieldSelector", "string", "A selector to restrict the list of returned objects by their fields."),
-        Query("labelSelector", "string", "A selector to restrict the list of returned objects by their labels."),
-        Query("limit", "integer", "The maximum number of responses to return for a list call."),
-        Query("resourceVersion", "string", "resourceVersion sets a constraint on what resource versions a request may be served from."),
-        Query("resourceVersionMatch", "string", "resourceVersionMatch determines how resourceVersion is applied to list calls."),
-        Query("sendInitialEvents", "boolean", "sendInitialEvents=true may be set together with watch=true."),
-        Query("timeoutSeconds", "integer", "Timeout for the list/watch call."),
-        Query("watch", "boolean", "Watch for changes to the described resources and return them as a stream of add, update, and remove notifications."),
+        Query("allowWatchBookmarks", "boolean", "Ask for BOOKMARK events in the watch stream."),
+        Query("continue", "string", "The token from the previous page's metadata.continue."),
+        Query("fieldSelector", "string", "Select objects by field values."),
+        Query("labelSelector", "string", "Select objects by labels."),
+        Query("limit", "integer", "Page size: at most this many items."),
+        Query("resourceVersion", "string", "Which version of the data may answer: unset (latest), 0 (any) or a specific version."),
+        Query("resourceVersionMatch", "string", "How resourceVersion applies to a list: NotOlderThan or Exact."),
+        Query("sendInitialEvents", "boolean", "With watch=true: start with the current objects as ADDED events, then a bookmark."),
+        Query("timeoutSeconds", "integer", "End the call after this many seconds."),
+        Query("watch", "boolean", "Stream changes instead of answering once."),
     ];
 
     private static IEnumerable<JsonObject> WriteParameters() =>
     [
         DryRun(),
-        Query("fieldManager", "string", "fieldManager is a name associated with the actor or entity that is making these changes."),
-        Query("fieldValidation", "string", "fieldValidation instructs the server on how to handle objects in the request containing unknown or duplicate fields: Ignore, Warn or Strict."),
+        Query("fieldManager", "string", "The name of the writer, as recorded in managedFields."),
+        Query("fieldValidation", "string", "Unknown fields in the body: Ignore, Warn (a Warning header each) or Strict (refused)."),
     ];
 
     private static IEnumerable<JsonObject> DeleteParameters() =>
     [
-        Query("gracePeriodSeconds", "integer", "The duration in seconds before the object should be deleted."),
-        Query("ignoreStoreReadErrorWithClusterBreakingPotential", "boolean", "if set to true, it will trigger an unsafe deletion of the resource in case the normal deletion flow fails with a corrupt object error."),
-        Query("orphanDependents", "boolean", "Deprecated: please use the PropagationPolicy."),
-        Query("propagationPolicy", "string", "Whether and how garbage collection will be performed: Orphan, Background or Foreground."),
+        Query("gracePeriodSeconds", "integer", "Grace period in seconds before deletion."),
+        Query("ignoreStoreReadErrorWithClusterBreakingPotential", "boolean", "Delete an object that cannot be decoded (unsafe)."),
+        Query("orphanDependents", "boolean", "Superseded by propagationPolicy."),
+        Query("propagationPolicy", "string", "What happens to dependents: Orphan, Background or Foreground."),
     ];
 
     private static JsonObject DryRun() =>
-        Query("dryRun", "string", "When present, indicates that modifications should not be persisted. The only valid value is All.");
+        Query("dryRun", "string", "All: run every step of the write but store nothing.");
 
     private static JsonObject Query(string name, string type, string description) => new()
     {
@@ -235,7 +235,7 @@ internal static class OpenApiPaths
 
     private static JsonObject NamespaceParameter() => new()
     {
-        ["description"] = "object name and auth scope, such as for teams and projects",
+        ["description"] = "The namespace.",
         ["in"] = "path",
         ["name"] = "namespace",
         ["required"] = true,
@@ -245,7 +245,7 @@ internal static class OpenApiPaths
 
     private static JsonObject NameParameter(string kind) => new()
     {
-        ["description"] = $"name of the {kind}",
+        ["description"] = $"The {kind}'s name.",
         ["in"] = "path",
         ["name"] = "name",
         ["required"] = true,
