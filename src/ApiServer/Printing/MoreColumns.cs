@@ -212,15 +212,15 @@ internal static class MoreColumns
         return node as JsonObject;
     }
 
-    private static string Join(JsonObject? podSpec, string field) =>
+    internal static string Join(JsonObject? podSpec, string field) =>
         string.Join(",", (podSpec?["containers"] as JsonArray ?? []).OfType<JsonObject>().Select(c => TableConvertor.Path(c, field)));
 
     private static string Or(string value, string fallback) => value.Length > 0 ? value : fallback;
 
-    private static string MapText(JsonObject? map) =>
+    internal static string MapText(JsonObject? map) =>
         map is null || map.Count == 0 ? "<none>" : string.Join(",", map.Select(p => $"{p.Key}={p.Value}"));
 
-    private static string LabelSelectorText(JsonObject? selector)
+    internal static string LabelSelectorText(JsonObject? selector)
     {
         if (selector is null)
         {

@@ -69,7 +69,7 @@ internal static class TableConvertor
         new("Age", "string", "", "How long ago the object was created.", 0, (o, now) => Age(o, now));
 
     private static IReadOnlyList<TableColumn> ColumnsFor(ResourceDefinition resource) =>
-        MoreColumns.For(resource.Group, resource.Plural) ?? (resource.Group, resource.Plural) switch
+        MoreColumns.For(resource.Group, resource.Plural) ?? PolicyAndClusterColumns.For(resource.Group, resource.Plural) ?? (resource.Group, resource.Plural) switch
     {
         ("", "namespaces") =>
         [

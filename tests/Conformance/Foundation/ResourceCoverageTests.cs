@@ -109,8 +109,12 @@ public sealed class ResourceCoverageTests(ClusterFixture cluster)
         // deletecollection
         if (resource.Supports("deletecollection"))
         {
-            await Send(HttpMethod.Post, basePath, Body(resource, name + "b"), HttpStatusCode.Created);
-            var collection = await Send(HttpMethod.Delete, $"{basePath}?labelSelector=", null, HttpStatusCode.OK);
+            // Only what this test made: cluster-scoped collections hold the server's own objects too
+            // (the bootstrap RBAC policy, the system priority classes).
+            var labelled = JsonNode.Parse(Body(resource, name + "b"))!.AsObject();
+            labelled["metadata"]!["labels"] = new JsonObject { ["coverage"] = name };
+            await Send(HttpMethod.Post, basePath, labelled.ToJsonString(), HttpStatusCode.Created);
+            var collection = await Send(HttpMethod.Delete, $"{basePath}?labelSelector=coverage%3D{name}", null, HttpStatusCode.OK);
             Assert.Equal(resource.ListKind, collection["kind"]!.GetValue<string>());
             var after = await Send(HttpMethod.Get, basePath, null, HttpStatusCode.OK);
             Assert.DoesNotContain(after["items"]!.AsArray(), i => i!["metadata"]!["name"]!.GetValue<string>() == name + "b"
