@@ -183,8 +183,50 @@ internal static class PolicyAndClusterColumns
             new("NominalConcurrencyShares", "string", "", "The level's share of concurrency.", 0, (o, _) => o["spec"]?["limited"]?["nominalConcurrencyShares"]?.ToString() ?? "<none>"),
             Age,
         ],
+        ("resource.k8s.io", "deviceclasses") or ("resource.k8s.io", "resourceclaimtemplates") => [Name, Age],
+        ("resource.k8s.io", "resourceclaims") =>
+        [
+            Name,
+            new("State", "string", "", "allocated, reserved or pending, and deleted.", 0, (o, _) => ClaimState(o)),
+            Age,
+        ],
+        ("resource.k8s.io", "resourceslices") =>
+        [
+            Name,
+            new("Node", "string", "", "The node the devices are on.", 0, (o, _) => Str(o, "spec", "nodeName") is { Length: > 0 } n ? n : "<none>"),
+            new("Driver", "string", "", "The driver publishing the slice.", 0, (o, _) => Str(o, "spec", "driver")),
+            new("Pool", "string", "", "The pool the slice belongs to.", 0, (o, _) => Str(o, "spec", "pool", "name")),
+            Age,
+        ],
+        ("storage.k8s.io", "volumeattributesclasses") =>
+        [
+            Name,
+            new("DriverName", "string", "", "The CSI driver.", 0, (o, _) => Str(o, "driverName")),
+            Age,
+        ],
         _ => null,
     };
+
+    /// <summary>A resource claim's state: allocated and/or reserved (or pending), then deleted when it is going away.</summary>
+    private static string ClaimState(JsonObject claim)
+    {
+        var states = new List<string>();
+        if (claim["status"]?["allocation"] is JsonObject)
+        {
+            states.Add(claim["status"]?["reservedFor"] is JsonArray { Count: > 0 } ? "allocated,reserved" : "allocated");
+        }
+        else
+        {
+            states.Add("pending");
+        }
+
+        if (ObjectMeta.DeletionTimestamp(claim).Length > 0)
+        {
+            states.Add("deleted");
+        }
+
+        return string.Join(",", states);
+    }
 
     private static string Str(JsonObject o, params string[] path)
     {

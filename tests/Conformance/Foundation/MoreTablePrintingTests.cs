@@ -85,6 +85,31 @@ public sealed class MoreTablePrintingTests(ClusterFixture cluster)
         await cluster.KubectlOkAsync("delete", "validatingwebhookconfiguration", empty);
         Assert.Equal("NAME WEBHOOKS AGE", Header(webhooks));
         Assert.StartsWith(empty + "   0 ", webhooks.Split('\n')[1]);
+        var deviceClass = "gpu-" + ns;
+        await cluster.KubectlWithInputAsync($"""
+            apiVersion: resource.k8s.io/v1
+            kind: DeviceClass
+            metadata:
+              name: {deviceClass}
+            ---
+            apiVersion: resource.k8s.io/v1
+            kind: ResourceClaim
+            metadata:
+              name: claim
+              namespace: {ns}
+            spec:
+              devices:
+                requests:
+                - name: gpu
+                  exactly:
+                    deviceClassName: {deviceClass}
+            """, "create", "-f", "-");
+        Assert.Equal("NAME AGE", Header(await cluster.KubectlOkAsync("get", "deviceclass", deviceClass)));
+        var claims = await cluster.KubectlOkAsync("get", "resourceclaims", "-n", ns);
+        Assert.Equal("NAME STATE AGE", Header(claims));
+        Assert.StartsWith("claim pending ", string.Join(' ', claims.Split('\n')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries)));
+        await cluster.KubectlOkAsync("delete", "deviceclass", deviceClass);
+
         var clusterRoles = await cluster.KubectlOkAsync("get", "clusterroles", "cluster-admin");
         Assert.Equal("NAME CREATED AT", Header(clusterRoles));
     }
