@@ -3,6 +3,8 @@ using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Admission;
 using ApiMachinery.Errors;
+using ApiMachinery.FieldManagement;
+using ApiMachinery.Schema;
 using ApiMachinery.Selectors;
 using ApiMachinery.Validation;
 using ApiServer.Registry.Strategies;
@@ -44,6 +46,7 @@ internal sealed class GenericStore(
         }
 
         Defaulting.BuiltinDefaults.Apply(Resource, obj);
+        TrackManagedFields(scope, null, obj, "");
         await admission.AdmitAsync(Attributes(AdmissionOperation.Create, scope, obj, null), cancellationToken).ConfigureAwait(false);
 
         // BeforeCreate: what clients may not set, the kind's initial state, the system fields.
@@ -336,6 +339,7 @@ internal sealed class GenericStore(
             };
 
             Defaulting.BuiltinDefaults.Apply(Resource, obj);
+            TrackManagedFields(scope, old, obj, subresource);
             await admission.AdmitAsync(Attributes(AdmissionOperation.Update, scope, obj, old, subresource), ct).ConfigureAwait(false);
             BeforeUpdate(obj, old, mainResource: subresource.Length == 0);
             ThrowIfInvalid(obj, ValidateMeta(obj).Concat(ValidateMetaUpdate(obj, old)).Concat(Strategy.ValidateUpdate(obj, old)));
@@ -370,6 +374,47 @@ internal sealed class GenericStore(
             throw StorageErrors.Interpret(e, Resource, name);
         }
     }
+
+    // ---------------------------------------------------------------- field management
+
+    /// <summary>
+    /// Records in managedFields what this write's manager set (kube's fieldmanager Update), after
+    /// defaulting and before mutating admission, so admission's changes are no one's. An apply has
+    /// done its own bookkeeping (<see cref="RequestScope.FieldsManaged"/>).
+    /// </summary>
+    private void TrackManagedFields(RequestScope scope, JsonObject? old, JsonObject obj, string subresource)
+    {
+        if (!scope.FieldsManaged)
+        {
+            FieldManager.Update(old, obj, FieldManagerContext(scope, subresource));
+        }
+    }
+
+    /// <summary>Who writes, in which version and subresource, and which fields the write resets (cannot own).</summary>
+    public FieldManagerContext FieldManagerContext(RequestScope scope, string subresource)
+    {
+        subresource = scope.FieldManagerSubresource ?? subresource;
+        var schema = SchemaFacts.Builtin.ForKind(Resource.Group, Resource.Version, Resource.Kind);
+        var ignored = new FieldSet();
+        if (subresource.Length == 0 && Resource.FindSubresource("status") is not null)
+        {
+            // The main resource resets status (the strategy keeps the stored one).
+            ignored.Insert(["f:status"]);
+        }
+        else if (subresource == "status" && schema is not null)
+        {
+            // The status subresource resets everything but status (and metadata).
+            foreach (var field in schema.Fields.Keys.Where(f => f is not ("status" or "metadata" or "apiVersion" or "kind")))
+            {
+                ignored.Insert(["f:" + field]);
+            }
+        }
+
+        return new FieldManagerContext(scope.FieldManager ?? DefaultFieldManager, Resource.ApiVersion, subresource, schema, time.GetUtcNow(), ignored);
+    }
+
+    /// <summary>The manager of the server's own writes (kube-apiserver's User-Agent product).</summary>
+    private const string DefaultFieldManager = "kube-apiserver";
 
     // ---------------------------------------------------------------- delete
 

@@ -8,6 +8,15 @@ namespace ApiServer.Registry;
 /// <param name="Warn">Adds a warning to the response; admission webhooks' warnings go here.</param>
 internal sealed record RequestScope(UserInfo User, bool DryRun = false, Action<string>? Warn = null)
 {
+    /// <summary>The request's fieldManager, or its User-Agent's product; null for the server's own writes.</summary>
+    public string? FieldManager { get; init; }
+
+    /// <summary>The subresource managedFields records when it is not the registry's (scale writes the main object).</summary>
+    public string? FieldManagerSubresource { get; init; }
+
+    /// <summary>The caller already wrote managedFields (server-side apply does its own bookkeeping).</summary>
+    public bool FieldsManaged { get; init; }
+
     /// <summary>Writes the server makes on its own behalf (bootstrap, namespace controller).</summary>
     public static readonly RequestScope Loopback = new(UserInfo.LoopbackUser);
 }

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ApiMachinery.Errors;
+using ApiMachinery.FieldManagement;
+using ApiMachinery.Validation;
 using ApiMachinery.Patch;
 using ApiMachinery.Schema;
 using ApiServer.Options;
@@ -14,13 +16,19 @@ namespace ApiServer.Endpoints.Handlers;
 /// PATCH: applies the patch to the stored object through the same update path as PUT, so
 /// admission, validation and the resourceVersion compare all apply, as kube-apiserver's patcher does.
 /// JSON Patch, JSON Merge Patch and strategic merge patch (built-in kinds only, with merge keys and
-/// strategies from the schema facts, as kube-apiserver); server-side apply answers 415 until it arrives.
+/// strategies from the schema facts, as kube-apiserver), and server-side apply
+/// (application/apply-patch+yaml: the field manager merges the configuration and records ownership;
+/// an apply to a missing object creates it).
 /// </summary>
 internal sealed class PatchHandler(ApiServerOptions options)
 {
     private const string JsonPatchType = "application/json-patch+json";
     private const string MergePatchType = "application/merge-patch+json";
     private const string StrategicMergePatchType = "application/strategic-merge-patch+json";
+    private const string ApplyPatchType = "application/apply-patch+yaml";
+
+    /// <summary>A create by apply can lose a race to another create; the apply is then re-run as an update.</summary>
+    private const int ApplyAttempts = 3;
 
     public async Task HandleAsync(HttpContext context, RequestInfo info, GenericStore store, string subresource, CancellationToken cancellationToken)
     {
@@ -28,15 +36,23 @@ internal sealed class PatchHandler(ApiServerOptions options)
         var dryRun = QueryOptions.ParseDryRun(context.Request.Query, "PatchOptions");
         var validation = QueryOptions.ValidateFieldValidation(context.Request.Query, "PatchOptions");
         var patchType = MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var media) ? media.MediaType.Value : null;
-        if (patchType is not (JsonPatchType or MergePatchType or StrategicMergePatchType))
+        if (patchType is not (JsonPatchType or MergePatchType or StrategicMergePatchType or ApplyPatchType))
         {
-            throw StatusException.NewUnsupportedMediaType([JsonPatchType, MergePatchType, StrategicMergePatchType]);
+            throw StatusException.NewUnsupportedMediaType([JsonPatchType, MergePatchType, StrategicMergePatchType, ApplyPatchType]);
+        }
+
+        var force = ParseForce(context, patchType == ApplyPatchType);
+        var fieldManager = QueryOptions.FieldManager(context, "PatchOptions", apply: patchType == ApplyPatchType);
+        if (patchType == ApplyPatchType)
+        {
+            await ApplyAsync(context, info, store, subresource, fieldManager!, force, dryRun, validation, cancellationToken).ConfigureAwait(false);
+            return;
         }
 
         var schema = SchemaFacts.Builtin.ForKind(store.Resource.Group, store.Resource.Version, store.Resource.Kind);
         if (patchType == StrategicMergePatchType && schema is null)
         {
-            throw StatusException.NewUnsupportedMediaType([JsonPatchType, MergePatchType]);
+            throw StatusException.NewUnsupportedMediaType([JsonPatchType, MergePatchType, ApplyPatchType]);
         }
 
         var bytes = await MediaTypes.ReadBodyAsync(context.Request, options.SecureServing.MaxRequestBodyBytes, cancellationToken).ConfigureAwait(false);
@@ -54,7 +70,7 @@ internal sealed class PatchHandler(ApiServerOptions options)
         // read-modify-write; a lost race re-applies it to the fresh object. A patch that names a
         // resourceVersion (an optimistic lock) conflicts instead, as with kube-apiserver.
         var warn = ResponseWarnings.For(context);
-        var scope = new RequestScope(ApiRequestFeature.Get(context).User!, dryRun, warn);
+        var scope = new RequestScope(ApiRequestFeature.Get(context).User!, dryRun, warn) { FieldManager = fieldManager };
         var updated = await store.ApplyUpdateAsync(scope, info.Namespace, info.Name, subresource,
             current =>
             {
@@ -63,6 +79,113 @@ internal sealed class PatchHandler(ApiServerOptions options)
                 return patched;
             }, cancellationToken).ConfigureAwait(false);
         await MediaTypes.WriteAsync(context, 200, updated, format).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Server-side apply: the configuration (YAML or JSON) is merged into the stored object by the
+    /// field manager, which may refuse with a 409 listing conflicts (unless force); the result then
+    /// takes the ordinary update path (or the create path when nothing is stored).
+    /// </summary>
+    private async Task ApplyAsync(
+        HttpContext context, RequestInfo info, GenericStore store, string subresource, string fieldManager, bool force,
+        bool dryRun, string validation, CancellationToken cancellationToken)
+    {
+        var format = MediaTypes.ResponseFormat(context.Request);
+        var bytes = await MediaTypes.ReadBodyAsync(context.Request, options.SecureServing.MaxRequestBodyBytes, cancellationToken).ConfigureAwait(false);
+        var config = MediaTypes.Parse(bytes, WireFormat.Yaml);
+        var resource = store.Resource;
+        if (ObjectMeta.GetString(config, "apiVersion").Length == 0 || ObjectMeta.GetString(config, "kind").Length == 0)
+        {
+            throw StatusException.NewBadRequest("apiVersion and kind must be set in an apply configuration");
+        }
+
+        ResourceHandler.CheckKind(config, resource);
+        var metadata = config["metadata"] as JsonObject ?? throw StatusException.NewBadRequest("metadata must be set in an apply configuration");
+        if (metadata["managedFields"] is not null)
+        {
+            throw StatusException.NewBadRequest("metadata.managedFields must be nil");
+        }
+
+        if (ObjectMeta.Name(config) is { Length: > 0 } named && named != info.Name)
+        {
+            throw StatusException.NewBadRequest($"the name of the object ({named}) does not match the name on the URL ({info.Name})");
+        }
+
+        metadata["name"] = info.Name;
+        if (resource.Namespaced)
+        {
+            metadata["namespace"] = info.Namespace;
+        }
+
+        var schema = SchemaFacts.Builtin.ForKind(resource.Group, resource.Version, resource.Kind);
+        var warn = ResponseWarnings.For(context);
+        QueryOptions.PruneUnknownFields(config, schema, validation, "", warn);
+        var scope = new RequestScope(ApiRequestFeature.Get(context).User!, dryRun, warn) { FieldManager = fieldManager, FieldsManaged = true };
+        var fieldContext = store.FieldManagerContext(scope, subresource);
+
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var updated = await store.ApplyUpdateAsync(scope, info.Namespace, info.Name, subresource,
+                    current => FieldManagerApply(current, config, fieldContext, force), cancellationToken).ConfigureAwait(false);
+                await MediaTypes.WriteAsync(context, 200, updated, format).ConfigureAwait(false);
+                return;
+            }
+            catch (StatusException e) when (e.Status.Code == 404 && e.Status.Details?.Name == info.Name && subresource.Length == 0 && attempt < ApplyAttempts)
+            {
+            }
+
+            // Nothing stored: the apply creates the object from an empty one of its kind.
+            var empty = new JsonObject
+            {
+                ["apiVersion"] = resource.ApiVersion,
+                ["kind"] = resource.Kind,
+                ["metadata"] = new JsonObject { ["name"] = info.Name },
+            };
+            var obj = FieldManagerApply(empty, config, fieldContext, force);
+            try
+            {
+                var created = await store.CreateAsync(scope, info.Namespace, obj, cancellationToken).ConfigureAwait(false);
+                await MediaTypes.WriteAsync(context, 201, created, format).ConfigureAwait(false);
+                return;
+            }
+            catch (StatusException e) when (e.Status.Reason == StatusReasons.AlreadyExists && attempt < ApplyAttempts)
+            {
+            }
+        }
+    }
+
+    private static JsonObject FieldManagerApply(JsonObject live, JsonObject config, FieldManagerContext context, bool force)
+    {
+        try
+        {
+            return FieldManager.Apply(live, config, context, force);
+        }
+        catch (FieldManagerConflictException e)
+        {
+            throw StatusException.NewApplyConflict(
+                e.Conflicts.Select(c => new StatusCause("FieldManagerConflict", "conflict with " + c.Owner.Describe(), c.Path)).ToList(),
+                e.Message);
+        }
+    }
+
+    /// <summary>PatchOptions.force: only for apply patches (422 otherwise), "true" or "false".</summary>
+    private static bool ParseForce(HttpContext context, bool apply)
+    {
+        var value = context.Request.Query["force"].ToString();
+        if (value.Length == 0)
+        {
+            return false;
+        }
+
+        if (!apply)
+        {
+            throw StatusException.NewInvalid("meta.k8s.io", "PatchOptions", "",
+                [FieldError.Forbidden(FieldPath.New("force"), "may not be specified for non-apply patch")]);
+        }
+
+        return value is "true" or "1" or "True";
     }
 
     /// <summary>The patch types PATCH accepts, for the scale subresource too.</summary>

@@ -121,6 +121,36 @@ internal static class QueryOptions
         return true;
     }
 
+    /// <summary>
+    /// The request's fieldManager, else the User-Agent's product ("kubectl" of "kubectl/v1.32.0 ..."),
+    /// as kube-apiserver names managers; 422 for a name that is too long or not printable, or a
+    /// missing one on an apply.
+    /// </summary>
+    public static string? FieldManager(HttpContext context, string optionsKind, bool apply = false)
+    {
+        var value = context.Request.Query["fieldManager"].ToString();
+        if (value.Length > 0)
+        {
+            var errors = ObjectMetaValidator.ValidateFieldManager(value, FieldPath.New("fieldManager"));
+            if (errors.Count > 0)
+            {
+                throw StatusException.NewInvalid("meta.k8s.io", optionsKind, "", errors);
+            }
+
+            return value;
+        }
+
+        if (apply)
+        {
+            throw StatusException.NewInvalid("meta.k8s.io", optionsKind, "",
+                [FieldError.Required(FieldPath.New("fieldManager"), "is required for apply patch")]);
+        }
+
+        var agent = context.Request.Headers.UserAgent.ToString();
+        var product = agent.Split('/')[0];
+        return product.Length > 128 ? product[..128] : product;
+    }
+
     /// <summary>The request's fieldValidation: Ignore, Warn (the default) or Strict; 422 for anything else.</summary>
     public static string ValidateFieldValidation(IQueryCollection query, string optionsKind)
     {

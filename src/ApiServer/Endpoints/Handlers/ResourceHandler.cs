@@ -279,7 +279,8 @@ internal sealed class ResourceHandler(
         var validation = QueryOptions.ValidateFieldValidation(context.Request.Query, "CreateOptions");
         var body = await ReadObjectAsync(context, store.Resource, cancellationToken).ConfigureAwait(false);
         PruneUnknownFields(context, store.Resource, body, validation);
-        var created = await store.CreateAsync(Scope(context, dryRun), info.Namespace, body, cancellationToken).ConfigureAwait(false);
+        var scope = Scope(context, dryRun) with { FieldManager = QueryOptions.FieldManager(context, "CreateOptions") };
+        var created = await store.CreateAsync(scope, info.Namespace, body, cancellationToken).ConfigureAwait(false);
         await MediaTypes.WriteAsync(context, 201, created, format).ConfigureAwait(false);
     }
 
@@ -290,7 +291,8 @@ internal sealed class ResourceHandler(
         var validation = QueryOptions.ValidateFieldValidation(context.Request.Query, "UpdateOptions");
         var body = await ReadObjectAsync(context, store.Resource, cancellationToken).ConfigureAwait(false);
         PruneUnknownFields(context, store.Resource, body, validation);
-        var (updated, created) = await store.UpdateAsync(Scope(context, dryRun), info.Namespace, info.Name, subresource, body, cancellationToken).ConfigureAwait(false);
+        var scope = Scope(context, dryRun) with { FieldManager = QueryOptions.FieldManager(context, "UpdateOptions") };
+        var (updated, created) = await store.UpdateAsync(scope, info.Namespace, info.Name, subresource, body, cancellationToken).ConfigureAwait(false);
         await MediaTypes.WriteAsync(context, created ? 201 : 200, updated, format).ConfigureAwait(false);
     }
 

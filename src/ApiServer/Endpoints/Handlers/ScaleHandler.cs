@@ -51,7 +51,11 @@ internal sealed class ScaleHandler(PatchHandler patches, ResourceHandlerOptions 
     private static async Task<JsonObject> WriteAsync(
         HttpContext context, RequestInfo info, GenericStore store, bool dryRun, Func<JsonObject, JsonObject> newScale, CancellationToken cancellationToken)
     {
-        var scope = new RequestScope(ApiRequestFeature.Get(context).User!, dryRun, ResponseWarnings.For(context));
+        var scope = new RequestScope(ApiRequestFeature.Get(context).User!, dryRun, ResponseWarnings.For(context))
+        {
+            FieldManager = QueryOptions.FieldManager(context, context.Request.Method == "PATCH" ? "PatchOptions" : "UpdateOptions"),
+            FieldManagerSubresource = "scale",
+        };
         var updated = await store.ApplyUpdateAsync(scope, info.Namespace, info.Name, "", current =>
         {
             var scale = newScale(ToScale(current));

@@ -1,0 +1,226 @@
+using System.Text.Json.Nodes;
+using ApiMachinery.Schema;
+
+namespace ApiMachinery.FieldManagement;
+
+/// <summary>The fields two or more managers want to set differently, reported by an apply without force.</summary>
+public sealed class FieldManagerConflictException(IReadOnlyList<(ManagedFieldsEntry Owner, string Path)> conflicts)
+    : Exception(MessageFor(conflicts))
+{
+    public IReadOnlyList<(ManagedFieldsEntry Owner, string Path)> Conflicts { get; } = conflicts;
+
+    /// <summary>kube-apiserver's wording: one conflict on one line, several grouped by manager.</summary>
+    private static string MessageFor(IReadOnlyList<(ManagedFieldsEntry Owner, string Path)> conflicts)
+    {
+        if (conflicts.Count == 1)
+        {
+            return $"Apply failed with 1 conflict: conflict with {conflicts[0].Owner.Describe()}: {conflicts[0].Path}";
+        }
+
+        var lines = conflicts
+            .GroupBy(c => c.Owner.Describe())
+            .OrderBy(g => g.Key, StringComparer.Ordinal)
+            .SelectMany(g => new[] { $"conflicts with {g.Key}:" }.Concat(g.Select(c => "- " + c.Path)));
+        return $"Apply failed with {conflicts.Count} conflicts: {string.Join("\n", lines)}";
+    }
+}
+
+/// <summary>Who is writing and what their write may not own.</summary>
+/// <param name="Manager">the fieldManager (or the User-Agent's product) of the request.</param>
+/// <param name="ApiVersion">the object's apiVersion, recorded per entry.</param>
+/// <param name="Subresource">"" for the main resource, "status" or "scale"...</param>
+/// <param name="Schema">the kind's schema facts (null: untyped, as for custom resources).</param>
+/// <param name="Ignored">fields the write resets and so cannot own (status on the main resource of a kind with a status subresource).</param>
+public sealed record FieldManagerContext(
+    string Manager, string ApiVersion, string Subresource, DefinitionSchema? Schema, DateTimeOffset Now, FieldSet? Ignored = null);
+
+/// <summary>
+/// Server-side field ownership (k8s.io/apiserver's fieldmanager over structured-merge-diff): every
+/// write records in <c>metadata.managedFields</c> which manager set which fields; an apply merges a
+/// configuration into the live object, conflicts with other managers' differing values unless forced,
+/// and removes what the applier set before and no longer applies when no one else owns it.
+/// </summary>
+public static class FieldManager
+{
+    /// <summary>The manager kube records for an object's fields when it is first applied to without managedFields.</summary>
+    public const string BeforeFirstApply = "before-first-apply";
+
+    /// <summary>Fields no manager owns: identity and system metadata (kube's stripMeta).</summary>
+    private static readonly FieldSet Stripped = StrippedFields();
+
+    /// <summary>
+    /// A create, update or non-apply patch: the fields the write added or changed become the manager's
+    /// (taken from any other owner), and fields it removed are no one's. <paramref name="updated"/>
+    /// gets its managedFields; <paramref name="live"/> is null for a create.
+    /// </summary>
+    public static void Update(JsonObject? live, JsonObject updated, FieldManagerContext context)
+    {
+        // The write's own managedFields win when it sends some (clients may edit them); else the live ones.
+        var entries = ManagedFields.Has(updated) || live is null ? ManagedFields.Read(updated) : ManagedFields.Read(live);
+        if (context.Subresource.Length > 0 && live is not null)
+        {
+            entries = ManagedFields.Read(live);
+        }
+
+        var shape = FieldShape.Of(context.Schema);
+        var before = Strip(live) ?? [];
+        var after = Strip(updated)!;
+        var comparison = TypedValues.Compare(before, after, shape).Without(Ignore(context));
+        var taken = Without(comparison.AddedOrModified, Stripped);
+        foreach (var entry in entries)
+        {
+            entry.Fields = entry.Fields.Difference(taken).Difference(comparison.Removed);
+        }
+
+        if (!taken.IsEmpty)
+        {
+            var own = entries.FirstOrDefault(e => e.SameOwner(context.Manager, ManagedFieldsEntry.Update, context.Subresource, context.ApiVersion));
+            if (own is null)
+            {
+                own = new ManagedFieldsEntry
+                {
+                    Manager = context.Manager,
+                    Operation = ManagedFieldsEntry.Update,
+                    ApiVersion = context.ApiVersion,
+                    Subresource = context.Subresource,
+                };
+                entries.Add(own);
+            }
+
+            own.Fields = own.Fields.Union(taken);
+            own.Time = ManagedFieldsEntry.FormatTime(context.Now);
+        }
+
+        ManagedFields.Write(updated, entries);
+    }
+
+    /// <summary>
+    /// Server-side apply of <paramref name="applied"/> (the request's configuration) to <paramref name="live"/>
+    /// (the stored object; an empty object of the kind when the apply creates it). Returns the object to
+    /// store, with its managedFields.
+    /// </summary>
+    /// <exception cref="FieldManagerConflictException">another manager owns a field the configuration changes, and not <paramref name="force"/>.</exception>
+    public static JsonObject Apply(JsonObject live, JsonObject applied, FieldManagerContext context, bool force)
+    {
+        var shape = FieldShape.Of(context.Schema);
+        var entries = ManagedFields.Read(live);
+        var liveObject = Strip(live)!;
+        if (entries.Count == 0 && ObjectHasContent(liveObject))
+        {
+            // An object nobody has applied to: its current fields belong to a stand-in manager, so
+            // the first apply conflicts where it would change them, as with kube-apiserver.
+            var seeded = (JsonObject)liveObject.DeepClone();
+            Update(null, seeded, context with { Manager = BeforeFirstApply });
+            entries = ManagedFields.Read(seeded);
+        }
+
+        var config = (JsonObject)applied.DeepClone();
+        ManagedFields.Remove(config);
+        var appliedSet = RecursiveWithout(Without(TypedValues.ToFieldSet(config, shape), Stripped), Ignore(context));
+        var merged = (JsonObject)TypedValues.Merge(liveObject, config, shape)!;
+
+        var own = entries.FirstOrDefault(e => e.SameOwner(context.Manager, ManagedFieldsEntry.Apply, context.Subresource, context.ApiVersion));
+        var others = entries.Where(e => e != own).ToList();
+        if (own is not null)
+        {
+            var othersUnion = others.Aggregate(new FieldSet(), (all, e) => all.Union(e.Fields));
+            TypedValues.Prune(merged, shape, own.Fields, appliedSet, othersUnion);
+        }
+
+        var comparison = TypedValues.Compare(liveObject, merged, shape).Without(Ignore(context));
+        var changed = comparison.AddedOrModified;
+        var conflicts = new List<(ManagedFieldsEntry, string)>();
+        foreach (var entry in others)
+        {
+            foreach (var path in entry.Fields.Intersection(changed).Members())
+            {
+                conflicts.Add((entry, PathElements.Readable(path)));
+            }
+        }
+
+        if (conflicts.Count > 0 && !force)
+        {
+            throw new FieldManagerConflictException(conflicts);
+        }
+
+        foreach (var entry in others)
+        {
+            entry.Fields = entry.Fields.Difference(changed).Difference(comparison.Removed);
+        }
+
+        if (own is null)
+        {
+            own = new ManagedFieldsEntry
+            {
+                Manager = context.Manager,
+                Operation = ManagedFieldsEntry.Apply,
+                Subresource = context.Subresource,
+            };
+            entries.Add(own);
+        }
+
+        own.ApiVersion = context.ApiVersion;
+        own.Fields = appliedSet;
+        if (!JsonNode.DeepEquals(liveObject, merged) || own.Time.Length == 0)
+        {
+            own.Time = ManagedFieldsEntry.FormatTime(context.Now);
+        }
+
+        // The identity and system fields stay the live object's (a create has them from the configuration).
+        CopySystemMetadata(live, merged);
+        ManagedFields.Write(merged, entries);
+        return merged;
+    }
+
+    private static FieldSet Ignore(FieldManagerContext context) => context.Ignored ?? new FieldSet();
+
+    private static FieldSet Without(FieldSet set, FieldSet stripped) => set.Difference(stripped);
+
+    private static FieldSet RecursiveWithout(FieldSet set, FieldSet ignored) => FieldManagerSets.RecursiveDifference(set, ignored);
+
+    /// <summary>A copy without managedFields, the form every comparison works on.</summary>
+    private static JsonObject? Strip(JsonObject? obj)
+    {
+        if (obj is null)
+        {
+            return null;
+        }
+
+        var copy = (JsonObject)obj.DeepClone();
+        ManagedFields.Remove(copy);
+        return copy;
+    }
+
+    private static bool ObjectHasContent(JsonObject obj) =>
+        obj.Any(p => p.Key is not ("apiVersion" or "kind" or "metadata")) || obj["metadata"]?["uid"] is not null;
+
+    private static void CopySystemMetadata(JsonObject live, JsonObject merged)
+    {
+        if (live["metadata"] is not JsonObject from || merged["metadata"] is not JsonObject to)
+        {
+            return;
+        }
+
+        foreach (var key in new[] { "uid", "creationTimestamp", "generation", "selfLink" })
+        {
+            if (from[key] is { } value)
+            {
+                to[key] = value.DeepClone();
+            }
+        }
+    }
+
+    private static FieldSet StrippedFields()
+    {
+        var set = new FieldSet();
+        set.Insert(["f:apiVersion"]);
+        set.Insert(["f:kind"]);
+        set.Insert(["f:metadata"]);
+        foreach (var field in new[] { "name", "namespace", "creationTimestamp", "selfLink", "uid", "clusterName", "generation", "managedFields", "resourceVersion" })
+        {
+            set.Insert(["f:metadata", "f:" + field]);
+        }
+
+        return set;
+    }
+}
