@@ -33,11 +33,12 @@ internal static class MediaTypes
     private static readonly string[] AcceptedList = [Json, Yaml, Protobuf];
 
     /// <summary>Reads and parses the request body as one JSON object.</summary>
-    public static async Task<JsonObject> ReadObjectAsync(HttpRequest request, long maxBytes, CancellationToken cancellationToken)
+    /// <param name="duplicates">collects the paths of fields a JSON body repeats (the last value is kept).</param>
+    public static async Task<JsonObject> ReadObjectAsync(HttpRequest request, long maxBytes, CancellationToken cancellationToken, List<string>? duplicates = null)
     {
         var format = RequestFormat(request.ContentType);
         var bytes = await ReadBodyAsync(request, maxBytes, cancellationToken).ConfigureAwait(false);
-        return Parse(bytes, format);
+        return Parse(bytes, format, duplicates);
     }
 
     public static WireFormat RequestFormat(string? contentType)
@@ -86,7 +87,7 @@ internal static class MediaTypes
         return buffer.ToArray();
     }
 
-    public static JsonObject Parse(byte[] bytes, WireFormat format)
+    public static JsonObject Parse(byte[] bytes, WireFormat format, List<string>? duplicates = null)
     {
         if (bytes.Length == 0)
         {
@@ -108,7 +109,7 @@ internal static class MediaTypes
         try
         {
             var node = format == WireFormat.Json
-                ? JsonNode.Parse(bytes, documentOptions: new JsonDocumentOptions { MaxDepth = ObjectCodec.MaxDepth })
+                ? JsonInput.Parse(bytes, ObjectCodec.MaxDepth, duplicates)
                 : YamlJson.ToJsonNode(Encoding.UTF8.GetString(bytes));
             return node as JsonObject ?? throw StatusException.NewBadRequest("the body of the request must be an object");
         }

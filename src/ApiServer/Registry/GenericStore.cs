@@ -65,6 +65,13 @@ internal sealed class GenericStore(
             metadata.Remove("generation");
         }
 
+        // managedFields is metadata's last field, as kube writes it.
+        if (metadata["managedFields"] is { } managedFields)
+        {
+            metadata.Remove("managedFields");
+            metadata["managedFields"] = managedFields;
+        }
+
         var generateName = ObjectMeta.GetString(metadata, "generateName");
         var generated = ObjectMeta.Name(obj).Length == 0 && generateName.Length > 0;
         if (generated)

@@ -82,4 +82,30 @@ public sealed class FieldValidationTests(ClusterFixture cluster)
             new StringContent("""{"data":{"c":"3"}}""", Encoding.UTF8, "application/merge-patch+json"));
         Assert.Equal(HttpStatusCode.UnprocessableEntity, invalid.StatusCode);
     }
+
+    [Fact]
+    public async Task RepeatedFields_AreRefusedUnderStrict_WarnedAboutUnderWarn_AndTheLastValueCounts()
+    {
+        var ns = await cluster.CreateNamespaceAsync("dupes");
+        var path = $"/api/v1/namespaces/{ns}/configmaps";
+        string Body(string name) => "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"x\",\"name\":\"" + name + "\"},\"data\":{\"a\":\"1\",\"a\":\"2\"}}";
+
+        using var strict = await cluster.Http.PostAsync(path + "?fieldValidation=Strict", ClusterFixture.Json(Body("strict")));
+        Assert.Equal(HttpStatusCode.BadRequest, strict.StatusCode);
+        var status = JsonNode.Parse(await strict.Content.ReadAsStringAsync())!;
+        Assert.Equal(
+            "ConfigMap in version \"v1\" cannot be handled as a ConfigMap: strict decoding error: duplicate field \"metadata.name\", duplicate field \"data.a\"",
+            status["message"]!.GetValue<string>());
+
+        using var warn = await cluster.Http.PostAsync(path, ClusterFixture.Json(Body("warned")));
+        Assert.Equal(HttpStatusCode.Created, warn.StatusCode);
+        Assert.Equal(["299 - \"duplicate field \\\"metadata.name\\\"\"", "299 - \"duplicate field \\\"data.a\\\"\""], warn.Headers.GetValues("Warning"));
+        var stored = await cluster.GetJsonAsync(path + "/warned");
+        Assert.Equal("2", stored["data"]!["a"]!.GetValue<string>());
+
+        using var patch = await cluster.Http.PatchAsync(path + "/warned?fieldValidation=Strict",
+            new StringContent("""{"data":{"a":"3","a":"4"}}""", Encoding.UTF8, "application/merge-patch+json"));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, patch.StatusCode);
+        Assert.Contains("duplicate field \\\"data.a\\\"", await patch.Content.ReadAsStringAsync());
+    }
 }

@@ -5,6 +5,7 @@ using ApiMachinery.FieldManagement;
 using ApiMachinery.Validation;
 using ApiMachinery.Patch;
 using ApiMachinery.Schema;
+using ApiMachinery.Serialization;
 using ApiServer.Options;
 using ApiServer.Registry;
 using Microsoft.AspNetCore.Http;
@@ -57,14 +58,17 @@ internal sealed class PatchHandler(ApiServerOptions options)
 
         var bytes = await MediaTypes.ReadBodyAsync(context.Request, options.SecureServing.MaxRequestBodyBytes, cancellationToken).ConfigureAwait(false);
         JsonNode? patch;
+        var duplicates = new List<string>();
         try
         {
-            patch = JsonNode.Parse(bytes);
+            patch = JsonInput.Parse(bytes, ObjectCodec.MaxDepth, duplicates);
         }
         catch (JsonException e)
         {
             throw StatusException.NewBadRequest($"error decoding patch: {e.Message}");
         }
+
+        ReportDuplicates(duplicates, validation, ResponseWarnings.For(context));
 
         // The patch applies to whatever is stored at the moment of the write, inside the registry's
         // read-modify-write; a lost race re-applies it to the fresh object. A patch that names a
@@ -170,6 +174,24 @@ internal sealed class PatchHandler(ApiServerOptions options)
         }
     }
 
+    /// <summary>Fields a patch repeats (the last value counts): 422 under Strict, a warning each under Warn.</summary>
+    private static void ReportDuplicates(List<string> duplicates, string validation, Action<string> warn)
+    {
+        if (duplicates.Count == 0 || validation == "Ignore")
+        {
+            return;
+        }
+
+        var problems = duplicates.Select(d => $"duplicate field \"{d}\"").ToList();
+        if (validation == "Strict")
+        {
+            throw StatusException.NewInvalid("", "", "",
+                [FieldError.Invalid(FieldPath.New("patch"), "", "strict decoding error: " + string.Join(", ", problems))]);
+        }
+
+        problems.ForEach(warn);
+    }
+
     /// <summary>PatchOptions.force: only for apply patches (422 otherwise), "true" or "false".</summary>
     private static bool ParseForce(HttpContext context, bool apply)
     {
@@ -203,7 +225,7 @@ internal sealed class PatchHandler(ApiServerOptions options)
         var bytes = await MediaTypes.ReadBodyAsync(context.Request, options.SecureServing.MaxRequestBodyBytes, cancellationToken).ConfigureAwait(false);
         try
         {
-            return (JsonNode.Parse(bytes), patchType);
+            return (JsonInput.Parse(bytes, ObjectCodec.MaxDepth), patchType);
         }
         catch (JsonException e)
         {

@@ -170,27 +170,32 @@ internal static class QueryOptions
     /// <paramref name="prefix"/> is kube's decoding context for create and update bodies
     /// (<c>Pod in version "v1" cannot be handled as a Pod: </c>); patches have none.
     /// </summary>
-    public static void PruneUnknownFields(JsonObject obj, ApiMachinery.Schema.DefinitionSchema? schema, string validation, string prefix, Action<string> warn)
+    /// <summary>
+    /// Drops the fields the kind does not have; with the fields the body repeated, refuses them all
+    /// (Strict: kube's "strict decoding error: duplicate field ..., unknown field ..."), warns about
+    /// each (Warn) or says nothing (Ignore).
+    /// </summary>
+    public static void PruneUnknownFields(
+        JsonObject obj, ApiMachinery.Schema.DefinitionSchema? schema, string validation, string prefix, Action<string> warn,
+        IReadOnlyList<string>? duplicates = null)
     {
-        if (schema is null)
-        {
-            return;
-        }
-
-        var unknown = ApiMachinery.Schema.UnknownFields.Prune(obj, schema);
-        if (unknown.Count == 0 || validation == "Ignore")
+        var unknown = schema is null ? [] : ApiMachinery.Schema.UnknownFields.Prune(obj, schema);
+        var problems = (duplicates ?? []).Select(d => $"duplicate field \"{d}\"")
+            .Concat(unknown.Select(u => $"unknown field \"{u}\""))
+            .ToList();
+        if (problems.Count == 0 || validation == "Ignore")
         {
             return;
         }
 
         if (validation == "Strict")
         {
-            throw StatusException.NewBadRequest(prefix + "strict decoding error: " + string.Join(", ", unknown.Select(u => $"unknown field \"{u}\"")));
+            throw StatusException.NewBadRequest(prefix + "strict decoding error: " + string.Join(", ", problems));
         }
 
-        foreach (var field in unknown)
+        foreach (var problem in problems)
         {
-            warn($"unknown field \"{field}\"");
+            warn(problem);
         }
     }
 

@@ -277,8 +277,9 @@ internal sealed class ResourceHandler(
         var format = MediaTypes.ResponseFormat(context.Request);
         var dryRun = QueryOptions.ParseDryRun(context.Request.Query, "CreateOptions");
         var validation = QueryOptions.ValidateFieldValidation(context.Request.Query, "CreateOptions");
-        var body = await ReadObjectAsync(context, store.Resource, cancellationToken).ConfigureAwait(false);
-        PruneUnknownFields(context, store.Resource, body, validation);
+        var duplicates = new List<string>();
+        var body = await ReadObjectAsync(context, store.Resource, cancellationToken, duplicates).ConfigureAwait(false);
+        PruneUnknownFields(context, store.Resource, body, validation, duplicates);
         var scope = Scope(context, dryRun) with { FieldManager = QueryOptions.FieldManager(context, "CreateOptions") };
         var created = await store.CreateAsync(scope, info.Namespace, body, cancellationToken).ConfigureAwait(false);
         await MediaTypes.WriteAsync(context, 201, created, format).ConfigureAwait(false);
@@ -289,8 +290,9 @@ internal sealed class ResourceHandler(
         var format = MediaTypes.ResponseFormat(context.Request);
         var dryRun = QueryOptions.ParseDryRun(context.Request.Query, "UpdateOptions");
         var validation = QueryOptions.ValidateFieldValidation(context.Request.Query, "UpdateOptions");
-        var body = await ReadObjectAsync(context, store.Resource, cancellationToken).ConfigureAwait(false);
-        PruneUnknownFields(context, store.Resource, body, validation);
+        var duplicates = new List<string>();
+        var body = await ReadObjectAsync(context, store.Resource, cancellationToken, duplicates).ConfigureAwait(false);
+        PruneUnknownFields(context, store.Resource, body, validation, duplicates);
         var scope = Scope(context, dryRun) with { FieldManager = QueryOptions.FieldManager(context, "UpdateOptions") };
         var (updated, created) = await store.UpdateAsync(scope, info.Namespace, info.Name, subresource, body, cancellationToken).ConfigureAwait(false);
         await MediaTypes.WriteAsync(context, created ? 201 : 200, updated, format).ConfigureAwait(false);
@@ -353,21 +355,23 @@ internal sealed class ResourceHandler(
     private long MaxBodyBytes => options.SecureServing.MaxRequestBodyBytes;
 
     /// <summary>Reads the body and checks it is an object of this resource's kind, filling kind and apiVersion when absent.</summary>
-    internal async Task<JsonObject> ReadObjectAsync(HttpContext context, ResourceDefinition resource, CancellationToken cancellationToken)
+    /// <param name="duplicates">collects the fields the body repeats, for fieldValidation.</param>
+    internal async Task<JsonObject> ReadObjectAsync(HttpContext context, ResourceDefinition resource, CancellationToken cancellationToken, List<string>? duplicates = null)
     {
-        var body = await MediaTypes.ReadObjectAsync(context.Request, options.SecureServing.MaxRequestBodyBytes, cancellationToken).ConfigureAwait(false);
+        var body = await MediaTypes.ReadObjectAsync(context.Request, options.SecureServing.MaxRequestBodyBytes, cancellationToken, duplicates).ConfigureAwait(false);
         CheckKind(body, resource);
         return body;
     }
 
     /// <summary>Unknown fields of a create or update body: dropped, and refused or warned about per fieldValidation.</summary>
-    private static void PruneUnknownFields(HttpContext context, ResourceDefinition resource, JsonObject body, string validation) =>
+    private static void PruneUnknownFields(HttpContext context, ResourceDefinition resource, JsonObject body, string validation, IReadOnlyList<string> duplicates) =>
         QueryOptions.PruneUnknownFields(
             body,
             ApiMachinery.Schema.SchemaFacts.Builtin.ForKind(resource.Group, resource.Version, resource.Kind),
             validation,
             $"{resource.Kind} in version \"{resource.Version}\" cannot be handled as a {resource.Kind}: ",
-            ResponseWarnings.For(context));
+            ResponseWarnings.For(context),
+            duplicates);
 
     internal static void CheckKind(JsonObject body, ResourceDefinition resource)
     {
