@@ -99,6 +99,19 @@ public enum ReadMode
 
     /// <summary>resourceVersion=N: a state at least as new as Revision (TooLargeResourceVersion when it never gets there).</summary>
     NotOlderThan,
+
+    /// <summary>
+    /// A state that includes every write this server has had acknowledged, from the watch cache
+    /// without an etcd round trip (consistent from etcd when there is no cache). What admission
+    /// plugins read: kube's read informers, which can be stale; this is never older than our own writes.
+    /// </summary>
+    OwnWrites,
+}
+
+/// <summary>A store that knows the newest revision its own writes produced.</summary>
+public interface IWriteRevision
+{
+    long LastWriteRevision { get; }
 }
 
 /// <param name="Revision">see <see cref="ReadMode"/>.</param>

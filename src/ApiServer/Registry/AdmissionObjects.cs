@@ -5,7 +5,9 @@ using ApiMachinery.Errors;
 namespace ApiServer.Registry;
 
 /// <summary>
-/// The objects admission plugins read, answered by the registry (consistent reads), and the one
+/// The objects admission plugins read, answered by the registry from the watch cache once it holds
+/// every write this server has made (kube's plugins read informers, which may lag; ours do not lag
+/// behind our own writes, and cost no etcd round trip), and the one
 /// write they make: a status update conditional on the resourceVersion read, through the status
 /// subresource as kube's loopback client makes it.
 /// </summary>
@@ -15,7 +17,7 @@ internal sealed class AdmissionObjects(Lazy<RegistryCatalog> registry) : IAdmiss
     {
         try
         {
-            return await Store(group, resource).GetAsync(ns, name, cancellationToken).ConfigureAwait(false);
+            return await Store(group, resource).GetAfterOwnWritesAsync(ns, name, cancellationToken).ConfigureAwait(false);
         }
         catch (StatusException e) when (e.Code == 404)
         {
@@ -25,7 +27,7 @@ internal sealed class AdmissionObjects(Lazy<RegistryCatalog> registry) : IAdmiss
 
     public async ValueTask<IReadOnlyList<JsonObject>> ListAsync(string group, string resource, string ns, CancellationToken cancellationToken)
     {
-        var list = await Store(group, resource).ListAsync(ns, new ListQuery(null, null), cancellationToken).ConfigureAwait(false);
+        var list = await Store(group, resource).ListAsync(ns, new ListQuery(null, null) { AfterOwnWrites = true }, cancellationToken).ConfigureAwait(false);
         return list.Items;
     }
 

@@ -121,13 +121,19 @@ internal sealed class GenericStore(
         Decode(await GetStoredAsync(ns, name, resourceVersion, cancellationToken).ConfigureAwait(false));
 
     /// <summary>The object as stored; from the watch cache it carries its shared view (the handler can send those bytes).</summary>
-    public async Task<StoredObject> GetStoredAsync(string ns, string name, string? resourceVersion, CancellationToken cancellationToken)
-    {
-        var options = string.IsNullOrEmpty(resourceVersion)
+    public Task<StoredObject> GetStoredAsync(string ns, string name, string? resourceVersion, CancellationToken cancellationToken) =>
+        GetStoredAsync(ns, name, string.IsNullOrEmpty(resourceVersion)
             ? default
             : ParseResourceVersion(resourceVersion) is var rv && rv == 0
                 ? new ReadOptions(Mode: ReadMode.Any)
-                : new ReadOptions(rv, ReadMode.NotOlderThan);
+                : new ReadOptions(rv, ReadMode.NotOlderThan), cancellationToken);
+
+    /// <summary>The object as of every write this server has made (admission's reads): from the watch cache.</summary>
+    public async Task<JsonObject> GetAfterOwnWritesAsync(string ns, string name, CancellationToken cancellationToken) =>
+        Decode(await GetStoredAsync(ns, name, new ReadOptions(Mode: ReadMode.OwnWrites), cancellationToken).ConfigureAwait(false));
+
+    private async Task<StoredObject> GetStoredAsync(string ns, string name, ReadOptions options, CancellationToken cancellationToken)
+    {
         var stored = await Run(name, () => storage.GetAsync(keys.ObjectKey(Resource, ns, name), options, cancellationToken), options.Revision).ConfigureAwait(false);
         return stored ?? throw NotFound(name);
     }
@@ -149,6 +155,10 @@ internal sealed class GenericStore(
             var (tokenRevision, suffix) = ContinueToken.Decode(query.Continue);
             revision = tokenRevision;
             startAfter = keys.FromSuffix(Resource, suffix);
+        }
+        else if (query.AfterOwnWrites)
+        {
+            mode = ReadMode.OwnWrites;
         }
         else if (query.ResourceVersionMatch == "Exact")
         {

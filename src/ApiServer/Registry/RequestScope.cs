@@ -37,6 +37,9 @@ internal sealed record ListQuery(
     string? ResourceVersion = null,
     string? ResourceVersionMatch = null)
 {
+    /// <summary>Read as of every write this server has made, from the watch cache (admission's lists).</summary>
+    public bool AfterOwnWrites { get; init; }
+
     public bool HasSelectors => LabelSelector is { IsEmpty: false } || FieldSelector is { IsEmpty: false };
 }
 

@@ -87,6 +87,10 @@ public sealed class Cacher : IStorage
         {
             await WaitForAsync(key, options.Revision, cancellationToken).ConfigureAwait(false);
         }
+        else if (options.Mode == ReadMode.OwnWrites)
+        {
+            await WaitForOwnWritesAsync(key, cancellationToken).ConfigureAwait(false);
+        }
 
         lock (_reflector.Lock)
         {
@@ -120,6 +124,9 @@ public sealed class Cacher : IStorage
                 break;
             case ReadMode.NotOlderThan:
                 await WaitForAsync(keyPrefix, options.Revision, cancellationToken).ConfigureAwait(false);
+                break;
+            case ReadMode.OwnWrites:
+                await WaitForOwnWritesAsync(keyPrefix, cancellationToken).ConfigureAwait(false);
                 break;
         }
 
@@ -400,6 +407,12 @@ public sealed class Cacher : IStorage
     private static IReadOnlyList<string> IndexKeys(StoredObject? stored) => stored?.View?.IndexKeys ?? [];
 
     /// <summary>Waits until the cache has reached <paramref name="revision"/>; a revision etcd has not reached is too large.</summary>
+    /// <summary>Waits until the cache has applied every write this server's store has seen acknowledged.</summary>
+    private Task WaitForOwnWritesAsync(string key, CancellationToken cancellationToken) =>
+        _etcd is IWriteRevision writes && writes.LastWriteRevision > 0
+            ? WaitForAsync(key, writes.LastWriteRevision, cancellationToken)
+            : Task.CompletedTask;
+
     private async Task WaitForAsync(string key, long revision, CancellationToken cancellationToken)
     {
         if (await _reflector.WaitForRevisionAsync(revision, _options.FreshnessTimeout, cancellationToken).ConfigureAwait(false))

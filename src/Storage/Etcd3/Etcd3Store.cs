@@ -11,8 +11,13 @@ namespace Storage.Etcd3;
 /// is one Txn guarded by a revision compare; on a lost race the Txn's failure branch reads the key,
 /// so a retry needs no extra round trip. Keys are full etcd keys; values are stored as given.
 /// </summary>
-internal sealed class Etcd3Store(EtcdClient client) : IStorage
+internal sealed class Etcd3Store(EtcdClient client) : IStorage, IWriteRevision
 {
+    private long _lastWriteRevision;
+
+    /// <summary>The newest revision in any Txn answer (every write is a Txn): at least our latest acknowledged write.</summary>
+    public long LastWriteRevision => Interlocked.Read(ref _lastWriteRevision);
+
     // count_only on any key answers just the header, which carries the current revision.
     private static readonly ByteString RevisionProbeKey = ByteString.CopyFromUtf8("/");
 
@@ -255,11 +260,28 @@ internal sealed class Etcd3Store(EtcdClient client) : IStorage
     {
         try
         {
-            return await client.TxnAsync(request, cancellationToken);
+            var response = await client.TxnAsync(request, cancellationToken);
+            NoteRevision(response.Header?.Revision ?? 0);
+            return response;
         }
         catch (EtcdException e)
         {
             throw Translate(e, key);
+        }
+    }
+
+    private void NoteRevision(long revision)
+    {
+        var seen = Interlocked.Read(ref _lastWriteRevision);
+        while (revision > seen)
+        {
+            var previous = Interlocked.CompareExchange(ref _lastWriteRevision, revision, seen);
+            if (previous == seen)
+            {
+                return;
+            }
+
+            seen = previous;
         }
     }
 

@@ -42,6 +42,25 @@ public sealed class CacherTests(EtcdH2cFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task OwnWritesReads_RightAfterWrites_SeeThemWithoutAnEtcdRead()
+    {
+        for (var i = 0; i < 20; i++)
+        {
+            var created = await Cache.CreateAsync(Key($"w{i}"), Bytes("v"));
+
+            var item = await Cache.GetAsync(Key($"w{i}"), new ReadOptions(Mode: ReadMode.OwnWrites));
+            var list = await Cache.GetListAsync(_prefix, new ListOptions(Mode: ReadMode.OwnWrites));
+
+            Assert.NotNull(item);
+            Assert.Equal(created.ModRevision, item.ModRevision);
+            Assert.Equal(i + 1, list.Items.Count);
+        }
+
+        Assert.Equal(0, Etcd.Gets);
+        Assert.Equal(0, Etcd.Lists);
+    }
+
+    [Fact]
     public async Task AnyRead_ServesTheCachedObject_WithItsView()
     {
         var created = await Cache.CreateAsync(Key("a"), Bytes("color=red"));
@@ -251,8 +270,10 @@ public sealed class CacherTests(EtcdH2cFixture fixture) : IAsyncLifetime
     }
 
     /// <summary>The real etcd store, counting the reads that reach it.</summary>
-    private sealed class CountingStorage(IStorage inner) : IStorage
+    private sealed class CountingStorage(IStorage inner) : IStorage, IWriteRevision
     {
+        public long LastWriteRevision => ((IWriteRevision)inner).LastWriteRevision;
+
         private int _gets;
         private int _lists;
 
