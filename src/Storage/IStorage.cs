@@ -101,7 +101,7 @@ public enum ReadMode
     NotOlderThan,
 
     /// <summary>
-    /// A state that includes every write this server has had acknowledged, from the watch cache
+    /// A state that includes every write this server has made to the resource, from the watch cache
     /// without an etcd round trip (consistent from etcd when there is no cache). What admission
     /// plugins read: kube's read informers, which can be stale; this is never older than our own writes.
     /// </summary>

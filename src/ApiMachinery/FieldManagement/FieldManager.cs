@@ -48,6 +48,9 @@ public static class FieldManager
     /// <summary>Fields no manager owns: identity and system metadata (kube's stripMeta).</summary>
     private static readonly FieldSet Stripped = StrippedFields();
 
+    /// <summary>The same without the <c>metadata</c> node itself, so it can exclude whole subtrees.</summary>
+    private static readonly FieldSet StrippedLeaves = StrippedFields(withMetadata: false);
+
     /// <summary>
     /// A create, update or non-apply patch: the fields the write added or changed become the manager's
     /// (taken from any other owner), and fields it removed are no one's. <paramref name="updated"/>
@@ -62,11 +65,9 @@ public static class FieldManager
             entries = ManagedFields.Read(live);
         }
 
-        var shape = FieldShape.Of(context.Schema);
-        var before = Strip(live) ?? [];
-        var after = Strip(updated)!;
-        var comparison = TypedValues.Compare(before, after, shape).Without(Ignore(context));
-        var taken = Without(comparison.AddedOrModified, Stripped);
+        // One walk over both objects, skipping what no one owns (managedFields itself among it).
+        var comparison = TypedValues.Compare(live ?? [], updated, FieldShape.Of(context.Schema), Unowned(context));
+        var taken = comparison.AddedOrModified;
         foreach (var entry in entries)
         {
             entry.Fields = entry.Fields.Difference(taken).Difference(comparison.Removed);
@@ -85,13 +86,29 @@ public static class FieldManager
                     Subresource = context.Subresource,
                 };
                 entries.Add(own);
+                own.Fields = taken;
+            }
+            else
+            {
+                own.Fields = own.Fields.Union(taken);
             }
 
-            own.Fields = own.Fields.Union(taken);
             own.Time = ManagedFieldsEntry.FormatTime(context.Now);
         }
 
         ManagedFields.Write(updated, entries);
+    }
+
+    /// <summary>The system fields and the ones the write resets, as subtrees a comparison skips.</summary>
+    private static FieldSet Unowned(FieldManagerContext context)
+    {
+        var set = StrippedLeaves.Clone();
+        if (context.Ignored is { } ignored)
+        {
+            set.UnionWith(ignored);
+        }
+
+        return set;
     }
 
     /// <summary>
@@ -127,7 +144,7 @@ public static class FieldManager
             TypedValues.Prune(merged, shape, own.Fields, appliedSet, othersUnion);
         }
 
-        var comparison = TypedValues.Compare(liveObject, merged, shape).Without(Ignore(context));
+        var comparison = TypedValues.Compare(liveObject, merged, shape, Unowned(context));
         var changed = comparison.AddedOrModified;
         var conflicts = new List<(ManagedFieldsEntry, string)>();
         foreach (var entry in others)
@@ -210,12 +227,16 @@ public static class FieldManager
         }
     }
 
-    private static FieldSet StrippedFields()
+    private static FieldSet StrippedFields(bool withMetadata = true)
     {
         var set = new FieldSet();
         set.Insert(["f:apiVersion"]);
         set.Insert(["f:kind"]);
-        set.Insert(["f:metadata"]);
+        if (withMetadata)
+        {
+            set.Insert(["f:metadata"]);
+        }
+
         foreach (var field in new[] { "name", "namespace", "creationTimestamp", "selfLink", "uid", "clusterName", "generation", "managedFields", "resourceVersion" })
         {
             set.Insert(["f:metadata", "f:" + field]);

@@ -11,32 +11,69 @@ namespace ApiMachinery.FieldManagement;
 /// </summary>
 public sealed class FieldSet
 {
-    private SortedDictionary<string, FieldSet>? _children;
+    // Children sorted by PathElements.Comparer; a sorted list is much lighter than a tree for the
+    // handful of children a node has, and every write builds a few of these sets.
+    private List<KeyValuePair<string, FieldSet>>? _children;
 
     /// <summary>Whether the path to this node is itself in the set.</summary>
     public bool IsMember { get; set; }
 
-    public IReadOnlyDictionary<string, FieldSet> Children =>
-        (IReadOnlyDictionary<string, FieldSet>?)_children ?? EmptyChildren;
-
-    private static readonly SortedDictionary<string, FieldSet> EmptyChildren = new(PathElements.Comparer);
+    /// <summary>The children in the set's order.</summary>
+    public IReadOnlyList<KeyValuePair<string, FieldSet>> Children =>
+        (IReadOnlyList<KeyValuePair<string, FieldSet>>?)_children ?? [];
 
     /// <summary>No member here or below.</summary>
-    public bool IsEmpty => !IsMember && (_children is null || _children.Values.All(c => c.IsEmpty));
+    public bool IsEmpty => !IsMember && (_children is null || _children.TrueForAll(c => c.Value.IsEmpty));
 
-    public FieldSet? Get(string element) => _children is not null && _children.TryGetValue(element, out var child) ? child : null;
+    public FieldSet? Get(string element)
+    {
+        if (_children is null)
+        {
+            return null;
+        }
+
+        var at = Find(element);
+        return at >= 0 ? _children[at].Value : null;
+    }
 
     /// <summary>The child node for <paramref name="element"/>, made if missing.</summary>
     public FieldSet Child(string element)
     {
-        _children ??= new SortedDictionary<string, FieldSet>(PathElements.Comparer);
-        if (!_children.TryGetValue(element, out var child))
+        _children ??= [];
+        var at = Find(element);
+        if (at >= 0)
         {
-            child = new FieldSet();
-            _children[element] = child;
+            return _children[at].Value;
         }
 
+        var child = new FieldSet();
+        _children.Insert(~at, new KeyValuePair<string, FieldSet>(element, child));
         return child;
+    }
+
+    private int Find(string element)
+    {
+        int low = 0, high = _children!.Count - 1;
+        while (low <= high)
+        {
+            var mid = (low + high) >>> 1;
+            var order = PathElements.Comparer.Compare(_children[mid].Key, element);
+            if (order == 0)
+            {
+                return mid;
+            }
+
+            if (order < 0)
+            {
+                low = mid + 1;
+            }
+            else
+            {
+                high = mid - 1;
+            }
+        }
+
+        return ~low;
     }
 
     public void Insert(IReadOnlyList<string> path)

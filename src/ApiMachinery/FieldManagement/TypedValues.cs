@@ -85,14 +85,16 @@ public static class TypedValues
     /// What changed from <paramref name="lhs"/> to <paramref name="rhs"/>: leaves added, modified and
     /// removed, plus the map entries and list items that appeared or disappeared as a whole.
     /// </summary>
-    public static Comparison Compare(JsonNode? lhs, JsonNode? rhs, FieldShape shape)
+    /// <param name="exclude">paths not compared at all, with everything below them (fields no one owns).</param>
+    public static Comparison Compare(JsonNode? lhs, JsonNode? rhs, FieldShape shape, FieldSet? exclude = null)
     {
         var comparison = new Comparison();
-        Compare(lhs, true, rhs, true, shape, [], comparison, owned: false);
+        Compare(lhs, true, rhs, true, shape, [], comparison, owned: false, exclude);
         return comparison;
     }
 
-    private static void Compare(JsonNode? lhs, bool hasLhs, JsonNode? rhs, bool hasRhs, FieldShape shape, List<string> path, Comparison c, bool owned)
+    private static void Compare(
+        JsonNode? lhs, bool hasLhs, JsonNode? rhs, bool hasRhs, FieldShape shape, List<string> path, Comparison c, bool owned, FieldSet? exclude)
     {
         var kind = hasRhs ? EffectiveKind(rhs, shape) : EffectiveKind(lhs, shape);
         if (hasLhs && hasRhs && EffectiveKind(lhs, shape) != kind)
@@ -113,12 +115,19 @@ public static class TypedValues
             var r = hasRhs ? (JsonObject)rhs! : null;
             foreach (var key in Keys(l, r))
             {
+                var pe = PathElements.Field(key);
+                var childExclude = exclude?.Get(pe);
+                if (childExclude?.IsMember == true)
+                {
+                    continue;
+                }
+
                 JsonNode? lv = null, rv = null;
                 var inL = l?.TryGetPropertyValue(key, out lv) == true;
                 var inR = r?.TryGetPropertyValue(key, out rv) == true;
-                path.Add(PathElements.Field(key));
+                path.Add(pe);
                 var childShape = ChildShape(shape, key);
-                Compare(lv, inL, rv, inR, childShape, path, c, OwnedWhenAdded(shape, key, childShape));
+                Compare(lv, inL, rv, inR, childShape, path, c, OwnedWhenAdded(shape, key, childShape), childExclude);
                 path.RemoveAt(path.Count - 1);
             }
         }
@@ -132,7 +141,7 @@ public static class TypedValues
                 var inL = left.TryGetValue(pe, out var lv);
                 var inR = right.TryGetValue(pe, out var rv);
                 path.Add(pe);
-                Compare(lv, inL, rv, inR, element, path, c, owned: true);
+                Compare(lv, inL, rv, inR, element, path, c, owned: true, exclude: null);
                 path.RemoveAt(path.Count - 1);
             }
         }

@@ -60,16 +60,42 @@ public sealed class Cacher : IStorage
 
     // ---------------------------------------------------------------- writes: straight to etcd
 
-    public Task<StoredObject> CreateAsync(string key, ReadOnlyMemory<byte> value, CancellationToken cancellationToken = default) =>
-        _etcd.CreateAsync(key, value, cancellationToken);
+    // The newest revision etcd had answered when one of this resource's writes returned: an
+    // OwnWrites read of this resource waits for the cache to get there (and only then).
+    private long _lastOwnWrite;
 
-    public Task<StoredObject> GuaranteedUpdateAsync(
+    public async Task<StoredObject> CreateAsync(string key, ReadOnlyMemory<byte> value, CancellationToken cancellationToken = default) =>
+        NoteOwnWrite(await _etcd.CreateAsync(key, value, cancellationToken).ConfigureAwait(false));
+
+    public async Task<StoredObject> GuaranteedUpdateAsync(
         string key, Func<StoredObject?, CancellationToken, ValueTask<ReadOnlyMemory<byte>>> tryUpdate, CancellationToken cancellationToken = default) =>
-        _etcd.GuaranteedUpdateAsync(key, tryUpdate, cancellationToken);
+        NoteOwnWrite(await _etcd.GuaranteedUpdateAsync(key, tryUpdate, cancellationToken).ConfigureAwait(false));
 
-    public Task<StoredObject> DeleteAsync(
+    public async Task<StoredObject> DeleteAsync(
         string key, Func<StoredObject, CancellationToken, ValueTask>? validateDeletion = null, CancellationToken cancellationToken = default) =>
-        _etcd.DeleteAsync(key, validateDeletion, cancellationToken);
+        NoteOwnWrite(await _etcd.DeleteAsync(key, validateDeletion, cancellationToken).ConfigureAwait(false));
+
+    /// <summary>
+    /// Remembers how far the cache must get to include this write: etcd's newest answered revision,
+    /// which is at least the write's own (a delete's revision is not on the object it returns).
+    /// </summary>
+    private StoredObject NoteOwnWrite(StoredObject stored)
+    {
+        var revision = Math.Max(stored.ModRevision, _etcd is IWriteRevision writes ? writes.LastWriteRevision : 0);
+        var seen = Interlocked.Read(ref _lastOwnWrite);
+        while (revision > seen)
+        {
+            var previous = Interlocked.CompareExchange(ref _lastOwnWrite, revision, seen);
+            if (previous == seen)
+            {
+                break;
+            }
+
+            seen = previous;
+        }
+
+        return stored;
+    }
 
     public Task<long> GetCurrentRevisionAsync(CancellationToken cancellationToken = default) => _etcd.GetCurrentRevisionAsync(cancellationToken);
 
@@ -407,10 +433,13 @@ public sealed class Cacher : IStorage
     private static IReadOnlyList<string> IndexKeys(StoredObject? stored) => stored?.View?.IndexKeys ?? [];
 
     /// <summary>Waits until the cache has reached <paramref name="revision"/>; a revision etcd has not reached is too large.</summary>
-    /// <summary>Waits until the cache has applied every write this server's store has seen acknowledged.</summary>
+    /// <summary>
+    /// Waits until the cache has applied every write this server made to this resource. Reads of
+    /// rarely written resources (what admission reads) almost never wait; no etcd round trip either way.
+    /// </summary>
     private Task WaitForOwnWritesAsync(string key, CancellationToken cancellationToken) =>
-        _etcd is IWriteRevision writes && writes.LastWriteRevision > 0
-            ? WaitForAsync(key, writes.LastWriteRevision, cancellationToken)
+        Interlocked.Read(ref _lastOwnWrite) is var revision && revision > 0
+            ? WaitForAsync(key, revision, cancellationToken)
             : Task.CompletedTask;
 
     private async Task WaitForAsync(string key, long revision, CancellationToken cancellationToken)
