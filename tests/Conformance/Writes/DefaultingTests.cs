@@ -115,4 +115,112 @@ public sealed class DefaultingTests(ClusterFixture cluster)
         await cluster.KubectlOkAsync("patch", "deployment", "web", "-n", ns, "--type=merge", "-p", """{"spec":{"revisionHistoryLimit":2}}""");
         Assert.Equal("2", await cluster.KubectlOkAsync("get", "deployment", "web", "-n", ns, "-o", "jsonpath={.spec.revisionHistoryLimit}"));
     }
+
+    [Fact]
+    public async Task LessCommonKinds_GetTheirDefaults()
+    {
+        var ns = await cluster.CreateNamespaceAsync("defaults-more");
+
+        // A pod's requests default to its limits.
+        var pod = await CreateAndGetAsync(ns, """
+            apiVersion: v1
+            kind: Pod
+            metadata:
+              name: limited
+            spec:
+              containers:
+              - name: app
+                image: nginx:1.27
+                resources:
+                  limits:
+                    cpu: 200m
+                    memory: 64Mi
+            """, "pod/limited");
+        Assert.Equal("""{"cpu":"200m","memory":"64Mi"}""", pod["spec"]!["containers"]![0]!["resources"]!["requests"]!.ToJsonString());
+
+        // Container limit ranges: default from max, defaultRequest from default.
+        var limits = await CreateAndGetAsync(ns, """
+            apiVersion: v1
+            kind: LimitRange
+            metadata:
+              name: caps
+            spec:
+              limits:
+              - type: Container
+                max:
+                  cpu: "1"
+            """, "limitrange/caps");
+        var item = limits["spec"]!["limits"]![0]!;
+        Assert.Equal("1", item["default"]!["cpu"]!.GetValue<string>());
+        Assert.Equal("1", item["defaultRequest"]!["cpu"]!.GetValue<string>());
+
+        // Binding subjects and role references are in the RBAC group unless they say otherwise.
+        var binding = await CreateAndGetAsync(ns, """
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: RoleBinding
+            metadata:
+              name: readers
+            roleRef:
+              kind: ClusterRole
+              name: view
+            subjects:
+            - kind: User
+              name: ann
+            - kind: ServiceAccount
+              name: default
+            """, "rolebinding/readers");
+        Assert.Equal("rbac.authorization.k8s.io", binding["roleRef"]!["apiGroup"]!.GetValue<string>());
+        Assert.Equal("rbac.authorization.k8s.io", binding["subjects"]![0]!["apiGroup"]!.GetValue<string>());
+        Assert.Null(binding["subjects"]![1]!["apiGroup"]);
+
+        // autoscaling/v2 targets 80% CPU when no metric is given.
+        var hpa = await CreateAndGetAsync(ns, """
+            apiVersion: autoscaling/v2
+            kind: HorizontalPodAutoscaler
+            metadata:
+              name: web
+            spec:
+              scaleTargetRef:
+                apiVersion: apps/v1
+                kind: Deployment
+                name: web
+              maxReplicas: 4
+            """, "hpa/web");
+        Assert.Equal(80, hpa["spec"]!["metrics"]![0]!["resource"]!["target"]!["averageUtilization"]!.GetValue<int>());
+        Assert.Equal(1, hpa["spec"]!["minReplicas"]!.GetValue<int>());
+
+        // Webhook configurations get kube's defaults.
+        var name = "defaults-" + ns;
+        var created = await cluster.KubectlWithInputAsync($$"""
+            apiVersion: admissionregistration.k8s.io/v1
+            kind: ValidatingWebhookConfiguration
+            metadata:
+              name: {{name}}
+            webhooks:
+            - name: check.example.com
+              sideEffects: None
+              admissionReviewVersions: ["v1"]
+              clientConfig:
+                service:
+                  namespace: {{ns}}
+                  name: hook
+              rules:
+              - apiGroups: [""]
+                apiVersions: ["v1"]
+                operations: ["CREATE"]
+                resources: ["configmaps"]
+              namespaceSelector:
+                matchLabels:
+                  never: match
+            """, "create", "-f", "-");
+        Assert.True(created.ExitCode == 0, created.ToString());
+        var webhook = JsonNode.Parse(await cluster.KubectlOkAsync("get", "validatingwebhookconfiguration", name, "-o", "json"))!["webhooks"]![0]!;
+        await cluster.KubectlOkAsync("delete", "validatingwebhookconfiguration", name);
+        Assert.Equal("Fail", webhook["failurePolicy"]!.GetValue<string>());
+        Assert.Equal("Equivalent", webhook["matchPolicy"]!.GetValue<string>());
+        Assert.Equal(10, webhook["timeoutSeconds"]!.GetValue<int>());
+        Assert.Equal("{}", webhook["objectSelector"]!.ToJsonString());
+        Assert.Equal("*", webhook["rules"]![0]!["scope"]!.GetValue<string>());
+        Assert.Equal(443, webhook["clientConfig"]!["service"]!["port"]!.GetValue<int>());
+    }
 }

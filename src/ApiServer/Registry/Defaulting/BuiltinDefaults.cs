@@ -15,7 +15,21 @@ internal static class BuiltinDefaults
         switch ((resource.Group, resource.Kind))
         {
             case ("", "Pod"):
-                PodSpec(Object(obj, "spec"));
+                Pod(Object(obj, "spec"));
+                break;
+            case ("", "LimitRange"):
+                foreach (var item in Items(obj["spec"]?["limits"]))
+                {
+                    LimitRangeItem(item);
+                }
+
+                break;
+            case ("", "Node"):
+                if (obj["status"] is JsonObject nodeStatus && nodeStatus["capacity"] is JsonObject capacity && nodeStatus["allocatable"] is null)
+                {
+                    nodeStatus["allocatable"] = capacity.DeepClone();
+                }
+
                 break;
             case ("", "PodTemplate"):
                 PodTemplate(obj["template"] as JsonObject);
@@ -31,11 +45,13 @@ internal static class BuiltinDefaults
                 break;
             case ("", "PersistentVolumeClaim"):
                 SetIfMissing(Object(obj, "spec"), "volumeMode", "Filesystem");
+                SetIfMissing(Object(obj, "status"), "phase", "Pending");
                 break;
             case ("", "PersistentVolume"):
                 var pv = Object(obj, "spec");
                 SetIfMissing(pv, "persistentVolumeReclaimPolicy", "Retain");
                 SetIfMissing(pv, "volumeMode", "Filesystem");
+                SetIfMissing(Object(obj, "status"), "phase", "Pending");
                 break;
             case ("", "Endpoints"):
                 foreach (var subset in Items(obj["subsets"]))
@@ -64,7 +80,15 @@ internal static class BuiltinDefaults
                 CronJob(Object(obj, "spec"));
                 break;
             case ("autoscaling", "HorizontalPodAutoscaler"):
-                SetIfMissing(Object(obj, "spec"), "minReplicas", 1);
+                var hpa = Object(obj, "spec");
+                SetIfMissing(hpa, "minReplicas", 1);
+                if (resource.Version == "v2" && hpa["metrics"] is not JsonArray { Count: > 0 })
+                {
+                    // autoscaling/v2: no metrics means 80% average CPU utilization.
+                    hpa["metrics"] = JsonNode.Parse(
+                        """[{"type":"Resource","resource":{"name":"cpu","target":{"type":"Utilization","averageUtilization":80}}}]""");
+                }
+
                 break;
             case ("networking.k8s.io", "NetworkPolicy"):
                 NetworkPolicy(Object(obj, "spec"));
@@ -76,8 +100,217 @@ internal static class BuiltinDefaults
                 SetIfMissing(obj, "reclaimPolicy", "Delete");
                 SetIfMissing(obj, "volumeBindingMode", "Immediate");
                 break;
+            case ("storage.k8s.io", "CSIDriver"):
+                CsiDriver(Object(obj, "spec"));
+                break;
+            case ("rbac.authorization.k8s.io", "RoleBinding" or "ClusterRoleBinding"):
+                RoleBinding(obj);
+                break;
+            case ("admissionregistration.k8s.io", "ValidatingWebhookConfiguration" or "MutatingWebhookConfiguration"):
+                foreach (var webhook in Items(obj["webhooks"]))
+                {
+                    Webhook(webhook, mutating: resource.Kind == "MutatingWebhookConfiguration");
+                }
+
+                break;
+            case ("admissionregistration.k8s.io", "ValidatingAdmissionPolicy" or "MutatingAdmissionPolicy"):
+                var policy = Object(obj, "spec");
+                SetIfMissing(policy, "failurePolicy", "Fail");
+                if (policy["matchConstraints"] is JsonObject constraints)
+                {
+                    MatchResources(constraints);
+                }
+
+                break;
+            case ("admissionregistration.k8s.io", "ValidatingAdmissionPolicyBinding" or "MutatingAdmissionPolicyBinding"):
+                if (obj["spec"]?["matchResources"] is JsonObject bindingMatch)
+                {
+                    MatchResources(bindingMatch);
+                }
+
+                break;
+            case ("apiregistration.k8s.io", "APIService"):
+                if (obj["spec"]?["service"] is JsonObject apiService)
+                {
+                    SetIfMissing(apiService, "port", 443);
+                }
+
+                break;
+            case ("discovery.k8s.io", "EndpointSlice"):
+                foreach (var port in Items(obj["ports"]))
+                {
+                    SetIfMissing(port, "name", "");
+                    SetIfMissing(port, "protocol", "TCP");
+                }
+
+                break;
+            case ("networking.k8s.io", "IngressClass"):
+                if (obj["spec"]?["parameters"] is JsonObject parameters)
+                {
+                    SetIfMissing(parameters, "scope", "Cluster");
+                }
+
+                break;
+            case ("flowcontrol.apiserver.k8s.io", "FlowSchema"):
+                // An unset (or zero) precedence is 1000.
+                if (obj["spec"] is JsonObject flowSchema
+                    && !(flowSchema["matchingPrecedence"] is JsonValue precedence && precedence.TryGetValue<long>(out var value) && value != 0))
+                {
+                    flowSchema["matchingPrecedence"] = 1000;
+                }
+
+                break;
+            case ("flowcontrol.apiserver.k8s.io", "PriorityLevelConfiguration"):
+                PriorityLevel(Object(obj, "spec"));
+                break;
             default:
                 break;
+        }
+    }
+
+    /// <summary>SetDefaults_Pod: what a pod gets beyond its spec's defaults (templates do not).</summary>
+    private static void Pod(JsonObject spec)
+    {
+        foreach (var container in Items(spec["containers"]).Concat(Items(spec["initContainers"])))
+        {
+            // Requests default to limits, resource by resource.
+            if (container["resources"]?["limits"] is JsonObject limits)
+            {
+                var requests = Object(Object(container, "resources"), "requests");
+                foreach (var (name, value) in limits)
+                {
+                    SetIfMissing(requests, name, value?.DeepClone());
+                }
+            }
+
+            // On the host's network, a container port is also the host port.
+            if (spec["hostNetwork"] is JsonValue hostNetwork && hostNetwork.TryGetValue<bool>(out var onHost) && onHost)
+            {
+                foreach (var port in Items(container["ports"]))
+                {
+                    if (port["hostPort"] is null && port["containerPort"] is { } containerPort)
+                    {
+                        port["hostPort"] = containerPort.DeepClone();
+                    }
+                }
+            }
+        }
+
+        PodSpec(spec);
+    }
+
+    /// <summary>Container limits: default from max, defaultRequest from default, then from min.</summary>
+    private static void LimitRangeItem(JsonObject item)
+    {
+        if (item["type"]?.GetValue<string>() != "Container")
+        {
+            return;
+        }
+
+        var defaults = item["default"] as JsonObject ?? [];
+        var requests = item["defaultRequest"] as JsonObject ?? [];
+        foreach (var (name, value) in item["max"] as JsonObject ?? [])
+        {
+            SetIfMissing(defaults, name, value?.DeepClone());
+        }
+
+        foreach (var (name, value) in defaults)
+        {
+            SetIfMissing(requests, name, value?.DeepClone());
+        }
+
+        foreach (var (name, value) in item["min"] as JsonObject ?? [])
+        {
+            SetIfMissing(requests, name, value?.DeepClone());
+        }
+
+        // Empty maps are not written, as Go omits them.
+        if (defaults.Count > 0 && item["default"] is null)
+        {
+            item["default"] = defaults;
+        }
+
+        if (requests.Count > 0 && item["defaultRequest"] is null)
+        {
+            item["defaultRequest"] = requests;
+        }
+    }
+
+    /// <summary>roleRef and User/Group subjects are in the RBAC group unless they say otherwise.</summary>
+    private static void RoleBinding(JsonObject binding)
+    {
+        if (binding["roleRef"] is JsonObject roleRef)
+        {
+            SetIfEmpty(roleRef, "apiGroup", "rbac.authorization.k8s.io");
+        }
+
+        foreach (var subject in Items(binding["subjects"]))
+        {
+            if (subject["kind"]?.GetValue<string>() is "User" or "Group")
+            {
+                SetIfEmpty(subject, "apiGroup", "rbac.authorization.k8s.io");
+            }
+        }
+    }
+
+    private static void Webhook(JsonObject webhook, bool mutating)
+    {
+        SetIfMissing(webhook, "failurePolicy", "Fail");
+        SetIfMissing(webhook, "matchPolicy", "Equivalent");
+        SetIfMissing(webhook, "namespaceSelector", new JsonObject());
+        SetIfMissing(webhook, "objectSelector", new JsonObject());
+        SetIfMissing(webhook, "timeoutSeconds", 10);
+        if (mutating)
+        {
+            SetIfMissing(webhook, "reinvocationPolicy", "Never");
+        }
+
+        foreach (var rule in Items(webhook["rules"]))
+        {
+            SetIfMissing(rule, "scope", "*");
+        }
+
+        if (webhook["clientConfig"]?["service"] is JsonObject service)
+        {
+            SetIfMissing(service, "port", 443);
+        }
+    }
+
+    private static void MatchResources(JsonObject match)
+    {
+        SetIfMissing(match, "namespaceSelector", new JsonObject());
+        SetIfMissing(match, "objectSelector", new JsonObject());
+        SetIfMissing(match, "matchPolicy", "Equivalent");
+    }
+
+    private static void CsiDriver(JsonObject spec)
+    {
+        SetIfMissing(spec, "attachRequired", true);
+        SetIfMissing(spec, "podInfoOnMount", false);
+        SetIfMissing(spec, "storageCapacity", false);
+        SetIfMissing(spec, "fsGroupPolicy", "ReadWriteOnceWithFSType");
+        SetIfMissing(spec, "volumeLifecycleModes", new JsonArray("Persistent"));
+        SetIfMissing(spec, "requiresRepublish", false);
+        SetIfMissing(spec, "seLinuxMount", false);
+    }
+
+    /// <summary>Limited priority levels: 30 nominal shares, nothing lent, and queuing of 64 queues, hand size 8, 50 per queue.</summary>
+    private static void PriorityLevel(JsonObject spec)
+    {
+        if (spec["type"]?.GetValue<string>() != "Limited" || spec["limited"] is not JsonObject limited)
+        {
+            return;
+        }
+
+        SetIfMissing(limited, "nominalConcurrencyShares", 30);
+        SetIfMissing(limited, "lendablePercent", 0);
+        var response = Object(limited, "limitResponse");
+        if (response["type"]?.GetValue<string>() == "Queue")
+        {
+            var queuing = Object(response, "queuing");
+            SetIfMissing(queuing, "queues", 64);
+            SetIfMissing(queuing, "handSize", 8);
+            SetIfMissing(queuing, "queueLengthLimit", 50);
         }
     }
 
@@ -359,9 +592,18 @@ internal static class BuiltinDefaults
         return created;
     }
 
-    private static void SetIfMissing(JsonObject obj, string name, JsonNode value)
+    private static void SetIfMissing(JsonObject obj, string name, JsonNode? value)
     {
-        if (obj[name] is null)
+        if (obj[name] is null && value is not null)
+        {
+            obj[name] = value;
+        }
+    }
+
+    /// <summary>For fields Go leaves as "" when unset: missing or empty both get the default.</summary>
+    private static void SetIfEmpty(JsonObject obj, string name, string value)
+    {
+        if (obj[name] is null || obj[name] is JsonValue v && v.TryGetValue<string>(out var text) && text.Length == 0)
         {
             obj[name] = value;
         }
