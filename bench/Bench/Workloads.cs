@@ -25,34 +25,51 @@ internal sealed class Workloads(Cluster cluster, Settings settings, Report repor
         }
     }
 
+    /// <summary>
+    /// Waits until the server's watch cache has caught up with etcd before a server measurement.
+    /// The server watches etcd's whole keyspace (that is how its cache knows etcd's revision), so
+    /// the raw etcd rows' writes reach it too; without this, the server row after an etcd row paid
+    /// for draining that backlog. A consistent list returns once the cache has seen etcd's revision.
+    /// </summary>
+    private async Task SettleAsync()
+    {
+        using var response = await Http.GetAsync("/api/v1/namespaces/bench/configmaps?limit=1");
+        response.EnsureSuccessStatusCode();
+    }
+
     // ------------------------------------------------------------------ 1. creates
 
     public async Task CreatesAsync()
     {
-        // Unmeasured warm-up of both sides: without it the first row (1 KB at concurrency 1) carried
-        // the server's JIT compilation (tier-0 code until tiered compilation catches up).
-        await Load.RunAsync(cluster, 4, settings.Duration, async (worker, i) =>
+        // Unmeasured warm-up of both sides, sequential and concurrent: without it the first rows
+        // carried the server's JIT compilation (tier-0 code until tiered compilation catches up).
+        foreach (var concurrency in new[] { 1, 8 })
         {
-            using var response = await Http.PostAsync("/api/v1/namespaces/bench/pods", Json(Objects.Pod("bench", $"warm-{worker}-{i}", 1024)));
-            return response.StatusCode == HttpStatusCode.Created ? Outcome.Ok : Outcome.Error;
-        });
-        await Load.RunAsync(cluster, 4, settings.Duration, async (worker, i) =>
-        {
-            var key = ByteString.CopyFromUtf8($"/bench-raw/pods/bench/warm-{worker}-{i}");
-            var txn = new TxnRequest
+            await Load.RunAsync(cluster, concurrency, settings.Duration, async (worker, i) =>
             {
-                Compare = { new Compare { Key = key, Target = Compare.Types.CompareTarget.Create, Result = Compare.Types.CompareResult.Equal, CreateRevision = 0 } },
-                Success = { new RequestOp { RequestPut = new PutRequest { Key = key, Value = ByteString.CopyFromUtf8(Objects.StoredPod("bench", $"warm-{worker}-{i}", 1024, "\"app\":\"bench\"", "")) } } },
-            };
-            return (await Etcd.TxnAsync(txn)).Succeeded ? Outcome.Ok : Outcome.Error;
-        });
+                using var response = await Http.PostAsync("/api/v1/namespaces/bench/pods", Json(Objects.Pod("bench", $"warm-{concurrency}-{worker}-{i}", 1024)));
+                return response.StatusCode == HttpStatusCode.Created ? Outcome.Ok : Outcome.Error;
+            });
+            await Load.RunAsync(cluster, concurrency, settings.Duration, async (worker, i) =>
+            {
+                var key = ByteString.CopyFromUtf8($"/bench-raw/pods/bench/warm-{concurrency}-{worker}-{i}");
+                var txn = new TxnRequest
+                {
+                    Compare = { new Compare { Key = key, Target = Compare.Types.CompareTarget.Create, Result = Compare.Types.CompareResult.Equal, CreateRevision = 0 } },
+                    Success = { new RequestOp { RequestPut = new PutRequest { Key = key, Value = ByteString.CopyFromUtf8(Objects.StoredPod("bench", $"warm-{concurrency}-{worker}-{i}", 1024, "\"app\":\"bench\"", "")) } } },
+                };
+                return (await Etcd.TxnAsync(txn)).Succeeded ? Outcome.Ok : Outcome.Error;
+            });
+        }
 
         foreach (var size in new[] { 1024, 4096 })
         {
             foreach (var concurrency in new[] { 1, 8, 32, 128 })
             {
                 var tag = $"{size / 1024}k-c{concurrency}";
-                var server = await Load.RunAsync(cluster, concurrency, settings.Duration, async (worker, i) =>
+                await SettleAsync();
+                await SettleAsync();
+        var server = await Load.RunAsync(cluster, concurrency, settings.Duration, async (worker, i) =>
                 {
                     using var response = await Http.PostAsync("/api/v1/namespaces/bench/pods", Json(Objects.Pod("bench", $"p-{tag}-{worker}-{i}", size)));
                     return response.StatusCode == HttpStatusCode.Created ? Outcome.Ok : Outcome.Error;
@@ -112,6 +129,7 @@ internal sealed class Workloads(Cluster cluster, Settings settings, Report repor
             await RawUpdateAsync((int)((worker + (i * concurrency)) % objects), rawRevisions, i));
         report.Add("2. update", "PUT with resourceVersion, 8 writers, 64 objects", "PUT configmap", "Txn mod_revision== Put", server, etcd, Target.None);
 
+        await SettleAsync();
         var patch = await Load.RunAsync(cluster, concurrency, settings.Duration, async (worker, i) =>
         {
             var index = (int)((worker + (i * concurrency)) % objects);
@@ -127,6 +145,7 @@ internal sealed class Workloads(Cluster cluster, Settings settings, Report repor
         report.Add("2. update", "merge patch, 8 writers, 64 objects", "PATCH configmap", "Txn mod_revision== Put", patch, rawPatch, Target.None);
 
         // Contention: every writer on one object with the version it last saw; losers get 409.
+        await SettleAsync();
         var contended = await Load.RunAsync(cluster, concurrency, settings.Duration, async (worker, i) =>
         {
             var body = Objects.ConfigMap("update", "cm-0", $"{worker}-{i}")
