@@ -34,11 +34,16 @@ public interface IStorage
     /// to the current value nothing is written and the current object is returned.
     /// The callback is asynchronous because admission runs inside it (webhooks, namespace lookups),
     /// exactly as kube-apiserver runs admission inside GuaranteedUpdate.
+    /// <paramref name="cachedExisting"/> (the watch cache's copy) may stand in for the first read: if it
+    /// is stale the Txn fails and returns the fresh value; if the callback throws or changes nothing on
+    /// it, the value is read from etcd and the callback runs again, so the outcome is the same as
+    /// starting from a read, one round trip cheaper when the cache is current.
     /// </summary>
     Task<StoredObject> GuaranteedUpdateAsync(
         string key,
         Func<StoredObject?, CancellationToken, ValueTask<ReadOnlyMemory<byte>>> tryUpdate,
-        CancellationToken cancellationToken = default);
+        CancellationToken cancellationToken = default,
+        StoredObject? cachedExisting = null);
 
     /// <summary>
     /// Deletes <paramref name="key"/> with Txn(mod_revision == read revision -> DeleteRange).

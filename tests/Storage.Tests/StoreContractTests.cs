@@ -234,6 +234,38 @@ public abstract class StoreContractTests
     }
 
     [Fact]
+    public async Task GuaranteedUpdate_FromAStaleCachedCopy_EndsAsIfItHadRead()
+    {
+        var stale = await Store.CreateAsync(Key("a"), Bytes("one"));
+        await Store.GuaranteedUpdateAsync(Key("a"), (_, _) => ValueTask.FromResult(Bytes("two")));
+
+        // The stale copy is tried, the Txn fails, the callback runs again on etcd's value.
+        var seen = new List<string>();
+        var updated = await Store.GuaranteedUpdateAsync(Key("a"), (current, _) =>
+        {
+            seen.Add(Text(current!.Value));
+            return ValueTask.FromResult(Bytes(Text(current.Value) + "+"));
+        }, cachedExisting: stale);
+        Assert.Equal(["one", "two"], seen);
+        Assert.Equal("two+", Text(updated.Value));
+
+        // A callback that refuses the stale copy is asked again with the current one.
+        var refusedOnce = await Store.GuaranteedUpdateAsync(Key("a"), (current, _) =>
+            Text(current!.Value) == "one" ? throw new InvalidOperationException("stale") : ValueTask.FromResult(Bytes("three")),
+            cachedExisting: stale);
+        Assert.Equal("three", Text(refusedOnce.Value));
+
+        // A no-op on the stale copy is not trusted: it is decided on the current value.
+        var noop = await Store.GuaranteedUpdateAsync(Key("a"), (current, _) => ValueTask.FromResult(Bytes("one")), cachedExisting: stale);
+        Assert.Equal("one", Text(noop.Value));
+        Assert.Equal("one", Text((await Store.GetAsync(Key("a")))!.Value));
+
+        // The callback's own error on the current value still propagates.
+        await Assert.ThrowsAsync<InvalidOperationException>(() => Store.GuaranteedUpdateAsync(Key("a"),
+            (_, _) => throw new InvalidOperationException("always"), cachedExisting: stale));
+    }
+
+    [Fact]
     public async Task GuaranteedUpdate_MissingKey_PassesNullAndCreates()
     {
         var calls = 0;

@@ -67,9 +67,21 @@ public sealed class Cacher : IStorage
     public async Task<StoredObject> CreateAsync(string key, ReadOnlyMemory<byte> value, CancellationToken cancellationToken = default) =>
         NoteOwnWrite(await _etcd.CreateAsync(key, value, cancellationToken).ConfigureAwait(false));
 
+    /// <summary>Starts from the cached copy when there is one (etcd checks it in the Txn), else from a read.</summary>
     public async Task<StoredObject> GuaranteedUpdateAsync(
-        string key, Func<StoredObject?, CancellationToken, ValueTask<ReadOnlyMemory<byte>>> tryUpdate, CancellationToken cancellationToken = default) =>
-        NoteOwnWrite(await _etcd.GuaranteedUpdateAsync(key, tryUpdate, cancellationToken).ConfigureAwait(false));
+        string key, Func<StoredObject?, CancellationToken, ValueTask<ReadOnlyMemory<byte>>> tryUpdate, CancellationToken cancellationToken = default,
+        StoredObject? cachedExisting = null)
+    {
+        if (cachedExisting is null && _reflector.Ready)
+        {
+            lock (_reflector.Lock)
+            {
+                cachedExisting = _objects.GetValueOrDefault(key);
+            }
+        }
+
+        return NoteOwnWrite(await _etcd.GuaranteedUpdateAsync(key, tryUpdate, cancellationToken, cachedExisting).ConfigureAwait(false));
+    }
 
     public async Task<StoredObject> DeleteAsync(
         string key, Func<StoredObject, CancellationToken, ValueTask>? validateDeletion = null, CancellationToken cancellationToken = default) =>

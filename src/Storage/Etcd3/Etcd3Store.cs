@@ -101,17 +101,40 @@ internal sealed class Etcd3Store(EtcdClient client) : IStorage, IWriteRevision
     public async Task<StoredObject> GuaranteedUpdateAsync(
         string key,
         Func<StoredObject?, CancellationToken, ValueTask<ReadOnlyMemory<byte>>> tryUpdate,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default,
+        StoredObject? cachedExisting = null)
     {
         ArgumentNullException.ThrowIfNull(tryUpdate);
         var keyBytes = EncodeKey(key);
-        var current = await GetAsync(key, default, cancellationToken);
+
+        // The cache's copy saves the read when it is current (kube's cachedExistingObject); whatever
+        // is decided on it that the Txn cannot check (an error, a no-op) is decided again on etcd's.
+        var isCurrent = cachedExisting is null;
+        var current = cachedExisting ?? await GetAsync(key, default, cancellationToken);
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var updated = await tryUpdate(current, cancellationToken);
+            ReadOnlyMemory<byte> updated;
+            try
+            {
+                updated = await tryUpdate(current, cancellationToken);
+            }
+            catch (Exception) when (!isCurrent)
+            {
+                current = await GetAsync(key, default, cancellationToken);
+                isCurrent = true;
+                continue;
+            }
+
             if (current is not null && updated.Span.SequenceEqual(current.Value.Span))
             {
+                if (!isCurrent)
+                {
+                    current = await GetAsync(key, default, cancellationToken);
+                    isCurrent = true;
+                    continue;
+                }
+
                 return current;
             }
 
@@ -130,6 +153,7 @@ internal sealed class Etcd3Store(EtcdClient client) : IStorage, IWriteRevision
             }
 
             current = FromFailureRange(key, response);
+            isCurrent = true;
         }
     }
 

@@ -303,8 +303,9 @@ public sealed class CacherTests(EtcdH2cFixture fixture) : IAsyncLifetime
         }
 
         public Task<StoredObject> GuaranteedUpdateAsync(
-            string key, Func<StoredObject?, CancellationToken, ValueTask<ReadOnlyMemory<byte>>> tryUpdate, CancellationToken cancellationToken = default) =>
-            inner.GuaranteedUpdateAsync(key, tryUpdate, cancellationToken);
+            string key, Func<StoredObject?, CancellationToken, ValueTask<ReadOnlyMemory<byte>>> tryUpdate, CancellationToken cancellationToken = default,
+            StoredObject? cachedExisting = null) =>
+            inner.GuaranteedUpdateAsync(key, tryUpdate, cancellationToken, cachedExisting);
 
         public Task<StoredObject> DeleteAsync(
             string key, Func<StoredObject, CancellationToken, ValueTask>? validateDeletion = null, CancellationToken cancellationToken = default) =>
