@@ -96,6 +96,7 @@ public static class FieldManager
             own.Time = ManagedFieldsEntry.FormatTime(context.Now);
         }
 
+        CapUpdateManagers(entries, context.Now);
         ManagedFields.Write(updated, entries);
     }
 
@@ -147,15 +148,18 @@ public static class FieldManager
         var comparison = TypedValues.Compare(liveObject, merged, shape, Unowned(context));
         var changed = comparison.AddedOrModified;
         var conflicts = new List<(ManagedFieldsEntry, string)>();
+        var conflicting = new FieldSet();
         foreach (var entry in others)
         {
-            foreach (var path in entry.Fields.Intersection(changed).Members())
+            var overlap = entry.Fields.Intersection(changed);
+            conflicting.UnionWith(overlap);
+            foreach (var path in overlap.Members())
             {
                 conflicts.Add((entry, PathElements.Readable(path)));
             }
         }
 
-        if (conflicts.Count > 0 && !force)
+        if (conflicts.Count > 0 && !force && !ResolvedByLastApplied(liveObject, conflicting, shape))
         {
             throw new FieldManagerConflictException(conflicts);
         }
@@ -185,8 +189,108 @@ public static class FieldManager
 
         // The identity and system fields stay the live object's (a create has them from the configuration).
         CopySystemMetadata(live, merged);
+        if (context.Manager == KubectlManager)
+        {
+            SyncLastApplied(merged, config);
+        }
+
+        CapUpdateManagers(entries, context.Now);
         ManagedFields.Write(merged, entries);
         return merged;
+    }
+
+    /// <summary>The annotation client-side <c>kubectl apply</c> keeps its last configuration in.</summary>
+    public const string LastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration";
+
+    /// <summary>kubectl's server-side field manager, the only one whose applies keep that annotation current.</summary>
+    private const string KubectlManager = "kubectl";
+
+    /// <summary>kube keeps at most this many Update entries; older ones merge into <see cref="AncientChanges"/>.</summary>
+    public const int MaxUpdateManagers = 10;
+
+    public const string AncientChanges = "ancient-changes";
+
+    /// <summary>
+    /// Moving from client-side to server-side apply (kube's lastAppliedManager): conflicts are forgiven
+    /// when every conflicting field is in the last client-side configuration with the value it still
+    /// has, that is, the fields kubectl itself set and nobody has changed since.
+    /// </summary>
+    private static bool ResolvedByLastApplied(JsonObject liveObject, FieldSet conflicting, FieldShape shape)
+    {
+        if (liveObject["metadata"]?["annotations"]?[LastAppliedAnnotation] is not JsonValue annotation
+            || !annotation.TryGetValue<string>(out var text))
+        {
+            return false;
+        }
+
+        JsonObject lastApplied;
+        try
+        {
+            lastApplied = JsonNode.Parse(text) as JsonObject ?? [];
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return false;
+        }
+
+        var comparison = TypedValues.Compare(lastApplied, liveObject, shape);
+        var unchanged = TypedValues.ToFieldSet(lastApplied, shape).Difference(comparison.Modified).Difference(comparison.Removed);
+        return conflicting.Difference(unchanged).IsEmpty;
+    }
+
+    /// <summary>
+    /// kubectl's server-side applies keep the client-side annotation (when the object has one) equal to
+    /// the configuration, so a later client-side apply starts from it (kube's lastAppliedUpdater).
+    /// </summary>
+    private static void SyncLastApplied(JsonObject merged, JsonObject config)
+    {
+        if (merged["metadata"]?["annotations"] is not JsonObject annotations || !annotations.ContainsKey(LastAppliedAnnotation))
+        {
+            return;
+        }
+
+        var lastApplied = (JsonObject)config.DeepClone();
+        if (lastApplied["metadata"]?["annotations"] is JsonObject own)
+        {
+            own.Remove(LastAppliedAnnotation);
+            if (own.Count == 0)
+            {
+                ((JsonObject)lastApplied["metadata"]!).Remove("annotations");
+            }
+        }
+
+        // Go marshals the configuration's maps with sorted keys; kubectl compares the text.
+        annotations[LastAppliedAnnotation] = Serialization.GoJsonEncoder.SortedJson(lastApplied) + "\n";
+    }
+
+    /// <summary>At most ten Update entries: the oldest beyond that merge into one "ancient-changes" entry.</summary>
+    private static void CapUpdateManagers(List<ManagedFieldsEntry> entries, DateTimeOffset now)
+    {
+        var updates = entries.Where(e => e.Operation == ManagedFieldsEntry.Update && e.Manager != AncientChanges)
+            .OrderBy(e => e.Time, StringComparer.Ordinal)
+            .ToList();
+        var ancient = entries.FirstOrDefault(e => e.Operation == ManagedFieldsEntry.Update && e.Manager == AncientChanges);
+        var excess = updates.Count + (ancient is null ? 0 : 1) - MaxUpdateManagers;
+        if (excess <= 0)
+        {
+            return;
+        }
+
+        if (ancient is null)
+        {
+            excess++;
+            ancient = new ManagedFieldsEntry { Manager = AncientChanges, Operation = ManagedFieldsEntry.Update };
+            entries.Add(ancient);
+        }
+
+        foreach (var old in updates.Take(excess))
+        {
+            ancient.Fields = ancient.Fields.Union(old.Fields);
+            ancient.ApiVersion = old.ApiVersion;
+            entries.Remove(old);
+        }
+
+        ancient.Time = ManagedFieldsEntry.FormatTime(now);
     }
 
     private static FieldSet Ignore(FieldManagerContext context) => context.Ignored ?? new FieldSet();

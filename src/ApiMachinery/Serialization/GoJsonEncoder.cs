@@ -23,6 +23,17 @@ public sealed class GoJsonEncoder : JavaScriptEncoder
 
     private const string LowerHex = "0123456789abcdef";
 
+    /// <summary>Compact JSON with every object's keys in ordinal order, as Go's json.Marshal writes a map.</summary>
+    public static string SortedJson(System.Text.Json.Nodes.JsonNode? node) => Sorted(node)?.ToJsonString(SerializerOptions) ?? "null";
+
+    private static System.Text.Json.Nodes.JsonNode? Sorted(System.Text.Json.Nodes.JsonNode? node) => node switch
+    {
+        System.Text.Json.Nodes.JsonObject obj => new System.Text.Json.Nodes.JsonObject(
+            obj.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => KeyValuePair.Create(p.Key, Sorted(p.Value)))),
+        System.Text.Json.Nodes.JsonArray array => new System.Text.Json.Nodes.JsonArray(array.Select(Sorted).ToArray()),
+        _ => node?.DeepClone(),
+    };
+
     private GoJsonEncoder()
     {
     }

@@ -170,4 +170,49 @@ public sealed class FieldManagerTests
         var again = FieldManager.Apply(dep, Obj("""{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web"},"spec":{"template":{"spec":{"containers":[{"name":"a","args":["newer","x"]}]}}}}"""), Context("m"), false);
         Assert.Equal("""["newer","x"]""", again["spec"]!["template"]!["spec"]!["containers"]![0]!["args"]!.ToJsonString(GoJsonEncoder.SerializerOptions));
     }
+
+    [Fact]
+    public void UpdateManagers_AreCappedAtTen_TheOldestMergingIntoAncientChanges()
+    {
+        var cm = Obj("""{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"},"data":{}}""");
+        for (var i = 0; i < 12; i++)
+        {
+            var next = (JsonObject)cm.DeepClone();
+            next["data"]![$"k{i}"] = "v";
+            FieldManager.Update(cm, next, Context($"writer-{i}", ConfigMap) with { Now = Now.AddMinutes(i) });
+            cm = next;
+        }
+
+        var managers = cm["metadata"]!["managedFields"]!.AsArray().Select(e => e!["manager"]!.GetValue<string>()).ToList();
+        Assert.Equal(FieldManager.MaxUpdateManagers, managers.Count);
+        Assert.Contains(FieldManager.AncientChanges, managers);
+        Assert.DoesNotContain("writer-0", managers);
+        Assert.Contains("writer-11", managers);
+        var ancient = Fields(cm, FieldManager.AncientChanges).ToJsonString(GoJsonEncoder.SerializerOptions);
+        Assert.Contains("f:k0", ancient);
+        Assert.Contains("f:k2", ancient);
+    }
+
+    [Fact]
+    public void KubectlApply_AfterClientSideApply_TakesOverWhatTheAnnotationStillDescribes_AndKeepsItCurrent()
+    {
+        const string lastApplied = """{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web"},"spec":{"replicas":2}}""";
+        var live = Obj(Live);
+        live["spec"]!["replicas"] = 2;
+        live["metadata"]!["annotations"] = new JsonObject { [FieldManager.LastAppliedAnnotation] = lastApplied + "\n" };
+        FieldManager.Update(null, live, Context("kubectl-client-side-apply"));
+
+        var config = Obj("""{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web"},"spec":{"replicas":4,"paused":false}}""");
+        var applied = FieldManager.Apply(live, config, Context("kubectl"), force: false);
+        Assert.Equal(4, applied["spec"]!["replicas"]!.GetValue<int>());
+        Assert.Equal(
+            """{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web"},"spec":{"paused":false,"replicas":4}}""" + "\n",
+            applied["metadata"]!["annotations"]![FieldManager.LastAppliedAnnotation]!.GetValue<string>());
+
+        // Once someone else changed the value, the annotation no longer speaks for it: a conflict.
+        var changed = (JsonObject)live.DeepClone();
+        changed["spec"]!["replicas"] = 3;
+        FieldManager.Update(live, changed, Context("kubectl-client-side-apply"));
+        Assert.Throws<FieldManagerConflictException>(() => FieldManager.Apply(changed, config, Context("kubectl"), force: false));
+    }
 }

@@ -191,4 +191,26 @@ public sealed class ServerSideApplyTests(ClusterFixture cluster)
             "--data-binary", "{}", "-w", "\n%{http_code}", url + "?force=true");
         Assert.EndsWith("422", forceOnMerge.StdOut.Trim());
     }
+
+    [Fact]
+    public async Task FromClientSideToServerSideApply_AndBack()
+    {
+        var ns = await cluster.CreateNamespaceAsync("ssa-migrate");
+        var clientSide = await cluster.KubectlWithInputAsync(Deployment(ns, 2, withEnv: false), "apply", "-f", "-");
+        Assert.True(clientSide.ExitCode == 0, clientSide.ToString());
+
+        // The first server-side apply changes a value client-side apply set: no conflict, as the
+        // last-applied annotation still describes it; the annotation follows the new configuration.
+        var serverSide = await ApplyAsync(Deployment(ns, 3, withEnv: false));
+        Assert.True(serverSide.ExitCode == 0, serverSide.ToString());
+        var deployment = await GetWithManagedFieldsAsync("deployment/web", ns);
+        Assert.Equal(3, deployment["spec"]!["replicas"]!.GetValue<int>());
+        var annotation = deployment["metadata"]!["annotations"]!["kubectl.kubernetes.io/last-applied-configuration"]!.GetValue<string>();
+        Assert.Equal(3, JsonNode.Parse(annotation)!["spec"]!["replicas"]!.GetValue<int>());
+
+        // And back: client-side apply computes its patch from that annotation.
+        var back = await cluster.KubectlWithInputAsync(Deployment(ns, 5, withEnv: false), "apply", "-f", "-");
+        Assert.True(back.ExitCode == 0, back.ToString());
+        Assert.Equal("5", await cluster.KubectlOkAsync("get", "deployment", "web", "-n", ns, "-o", "jsonpath={.spec.replicas}"));
+    }
 }
