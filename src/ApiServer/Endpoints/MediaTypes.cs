@@ -34,10 +34,29 @@ internal static class MediaTypes
 
     /// <summary>Reads and parses the request body as one JSON object.</summary>
     /// <param name="duplicates">collects the paths of fields a JSON body repeats (the last value is kept).</param>
-    public static async Task<JsonObject> ReadObjectAsync(HttpRequest request, long maxBytes, CancellationToken cancellationToken, List<string>? duplicates = null)
+    /// <param name="strictYaml">a YAML body that repeats a key is refused (fieldValidation=Strict), with
+    /// go-yaml's "yaml: unmarshal errors" message after <paramref name="strictPrefix"/>.</param>
+    public static async Task<JsonObject> ReadObjectAsync(
+        HttpRequest request, long maxBytes, CancellationToken cancellationToken, List<string>? duplicates = null, bool strictYaml = false, string strictPrefix = "")
     {
         var format = RequestFormat(request.ContentType);
         var bytes = await ReadBodyAsync(request, maxBytes, cancellationToken).ConfigureAwait(false);
+        if (strictYaml && format == WireFormat.Yaml)
+        {
+            try
+            {
+                YamlJson.ToJsonNode(Encoding.UTF8.GetString(bytes), strict: true);
+            }
+            catch (YamlJsonException e) when (e.Message.StartsWith("yaml: unmarshal errors:", StringComparison.Ordinal))
+            {
+                throw StatusException.NewBadRequest(strictPrefix + "strict decoding error: " + e.Message);
+            }
+            catch (Exception)
+            {
+                // Other YAML errors are reported by the ordinary parse below.
+            }
+        }
+
         return Parse(bytes, format, duplicates);
     }
 

@@ -103,6 +103,16 @@ public sealed class FieldValidationTests(ClusterFixture cluster)
         var stored = await cluster.GetJsonAsync(path + "/warned");
         Assert.Equal("2", stored["data"]!["a"]!.GetValue<string>());
 
+        // YAML: go-yaml's duplicate-key message under Strict; the last value otherwise.
+        var yaml = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-yaml\ndata:\n  a: \"1\"\n  a: \"2\"\n";
+        using var strictYaml = await cluster.Http.PostAsync(path + "?fieldValidation=Strict", new StringContent(yaml, Encoding.UTF8, "application/yaml"));
+        Assert.Equal(HttpStatusCode.BadRequest, strictYaml.StatusCode);
+        Assert.Contains("strict decoding error: yaml: unmarshal errors:\n  line 7: key \"a\" already set in map",
+            JsonNode.Parse(await strictYaml.Content.ReadAsStringAsync())!["message"]!.GetValue<string>());
+        using var lenientYaml = await cluster.Http.PostAsync(path + "?fieldValidation=Ignore", new StringContent(yaml, Encoding.UTF8, "application/yaml"));
+        Assert.Equal(HttpStatusCode.Created, lenientYaml.StatusCode);
+        Assert.Equal("2", (await cluster.GetJsonAsync(path + "/from-yaml"))["data"]!["a"]!.GetValue<string>());
+
         using var patch = await cluster.Http.PatchAsync(path + "/warned?fieldValidation=Strict",
             new StringContent("""{"data":{"a":"3","a":"4"}}""", Encoding.UTF8, "application/merge-patch+json"));
         Assert.Equal(HttpStatusCode.UnprocessableEntity, patch.StatusCode);

@@ -278,7 +278,7 @@ internal sealed class ResourceHandler(
         var dryRun = QueryOptions.ParseDryRun(context.Request.Query, "CreateOptions");
         var validation = QueryOptions.ValidateFieldValidation(context.Request.Query, "CreateOptions");
         var duplicates = new List<string>();
-        var body = await ReadObjectAsync(context, store.Resource, cancellationToken, duplicates).ConfigureAwait(false);
+        var body = await ReadObjectAsync(context, store.Resource, cancellationToken, duplicates, strict: validation == "Strict").ConfigureAwait(false);
         PruneUnknownFields(context, store.Resource, body, validation, duplicates);
         var scope = Scope(context, dryRun) with { FieldManager = QueryOptions.FieldManager(context, "CreateOptions") };
         var created = await store.CreateAsync(scope, info.Namespace, body, cancellationToken).ConfigureAwait(false);
@@ -291,7 +291,7 @@ internal sealed class ResourceHandler(
         var dryRun = QueryOptions.ParseDryRun(context.Request.Query, "UpdateOptions");
         var validation = QueryOptions.ValidateFieldValidation(context.Request.Query, "UpdateOptions");
         var duplicates = new List<string>();
-        var body = await ReadObjectAsync(context, store.Resource, cancellationToken, duplicates).ConfigureAwait(false);
+        var body = await ReadObjectAsync(context, store.Resource, cancellationToken, duplicates, strict: validation == "Strict").ConfigureAwait(false);
         PruneUnknownFields(context, store.Resource, body, validation, duplicates);
         var scope = Scope(context, dryRun) with { FieldManager = QueryOptions.FieldManager(context, "UpdateOptions") };
         var (updated, created) = await store.UpdateAsync(scope, info.Namespace, info.Name, subresource, body, cancellationToken).ConfigureAwait(false);
@@ -356,12 +356,17 @@ internal sealed class ResourceHandler(
 
     /// <summary>Reads the body and checks it is an object of this resource's kind, filling kind and apiVersion when absent.</summary>
     /// <param name="duplicates">collects the fields the body repeats, for fieldValidation.</param>
-    internal async Task<JsonObject> ReadObjectAsync(HttpContext context, ResourceDefinition resource, CancellationToken cancellationToken, List<string>? duplicates = null)
+    internal async Task<JsonObject> ReadObjectAsync(
+        HttpContext context, ResourceDefinition resource, CancellationToken cancellationToken, List<string>? duplicates = null, bool strict = false)
     {
-        var body = await MediaTypes.ReadObjectAsync(context.Request, options.SecureServing.MaxRequestBodyBytes, cancellationToken, duplicates).ConfigureAwait(false);
+        var body = await MediaTypes.ReadObjectAsync(context.Request, options.SecureServing.MaxRequestBodyBytes, cancellationToken, duplicates,
+            strict, StrictPrefix(resource)).ConfigureAwait(false);
         CheckKind(body, resource);
         return body;
     }
+
+    private static string StrictPrefix(ResourceDefinition resource) =>
+        $"{resource.Kind} in version \"{resource.Version}\" cannot be handled as a {resource.Kind}: ";
 
     /// <summary>Unknown fields of a create or update body: dropped, and refused or warned about per fieldValidation.</summary>
     private static void PruneUnknownFields(HttpContext context, ResourceDefinition resource, JsonObject body, string validation, IReadOnlyList<string> duplicates) =>
@@ -369,7 +374,7 @@ internal sealed class ResourceHandler(
             body,
             ApiMachinery.Schema.SchemaFacts.Builtin.ForKind(resource.Group, resource.Version, resource.Kind),
             validation,
-            $"{resource.Kind} in version \"{resource.Version}\" cannot be handled as a {resource.Kind}: ",
+            StrictPrefix(resource),
             ResponseWarnings.For(context),
             duplicates);
 
