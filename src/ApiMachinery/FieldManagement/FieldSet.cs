@@ -305,8 +305,7 @@ public static class PathElements
                     text.Append('.').Append(body);
                     break;
                 case 'k':
-                    var fields = JsonNode.Parse(body) as JsonObject ?? [];
-                    text.Append('[').AppendJoin(',', fields.Select(f => f.Key + "=" + Compact(f.Value))).Append(']');
+                    text.Append('[').Append(KeyText(body)).Append(']');
                     break;
                 case 'v':
                     text.Append("[=").Append(body).Append(']');
@@ -318,6 +317,21 @@ public static class PathElements
         }
 
         return text.ToString();
+    }
+
+    /// <summary><c>name="app"</c> for a key's JSON; the JSON itself when it does not parse (a client wrote it).</summary>
+    private static string KeyText(string json)
+    {
+        try
+        {
+            return JsonNode.Parse(json) is JsonObject fields
+                ? string.Join(',', fields.Select(f => f.Key + "=" + Compact(f.Value)))
+                : json;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return json;
+        }
     }
 
     private static int Rank(string element) => element.Length == 0 ? 4 : element[0] switch

@@ -46,6 +46,8 @@ public sealed class FieldManagerTests
         Assert.Equal(".b.c", PathElements.Readable(a.Intersection(b).Members().Single()));
         Assert.Equal(".spec.containers[name=\"a\"].ports[containerPort=80,protocol=\"TCP\"]",
             PathElements.Readable(["f:spec", "f:containers", "k:{\"name\":\"a\"}", "f:ports", "k:{\"containerPort\":80,\"protocol\":\"TCP\"}"]));
+        // A key a client wrote badly is shown as it is rather than failing the request.
+        Assert.Equal(".spec[{bad]", PathElements.Readable(["f:spec", "k:{bad"]));
     }
 
     [Fact]

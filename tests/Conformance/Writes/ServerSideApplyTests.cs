@@ -168,6 +168,11 @@ public sealed class ServerSideApplyTests(ClusterFixture cluster)
             "--data-binary", body.Replace("\"ConfigMap\"", "\"Secret\""), "-w", "\n%{http_code}", url + "?fieldManager=a");
         Assert.EndsWith("400", wrongKind.StdOut.Trim());
 
+        var otherNamespace = await cluster.CurlAsync(cluster.Admin, "-X", "PATCH", "-H", "Content-Type: application/apply-patch+yaml",
+            "--data-binary", body.Replace(ns, "elsewhere"), "-w", "\n%{http_code}", url + "?fieldManager=a");
+        Assert.EndsWith("400", otherNamespace.StdOut.Trim());
+        Assert.Contains("the namespace of the provided object does not match the namespace sent on the request", otherNamespace.StdOut);
+
         // YAML in, 201 for the create, then 200.
         var yaml = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: wired\ndata:\n  k: one\n";
         var created = await cluster.CurlAsync(cluster.Admin, "-X", "PATCH", "-H", "Content-Type: application/apply-patch+yaml", "--data-binary", yaml, "-w", "\n%{http_code}", url + "?fieldManager=a");

@@ -115,6 +115,11 @@ internal sealed class PatchHandler(ApiServerOptions options)
             throw StatusException.NewBadRequest($"the name of the object ({named}) does not match the name on the URL ({info.Name})");
         }
 
+        if (resource.Namespaced && ObjectMeta.GetString(metadata, "namespace") is { Length: > 0 } ns && ns != info.Namespace)
+        {
+            throw StatusException.NewBadRequest("the namespace of the provided object does not match the namespace sent on the request");
+        }
+
         metadata["name"] = info.Name;
         if (resource.Namespaced)
         {
