@@ -118,4 +118,52 @@ public sealed class FieldValidationTests(ClusterFixture cluster)
         Assert.Equal(HttpStatusCode.UnprocessableEntity, patch.StatusCode);
         Assert.Contains("duplicate field \\\"data.a\\\"", await patch.Content.ReadAsStringAsync());
     }
+
+    [Fact]
+    public async Task WrongTypes_AreRefusedAsTheDecoderRefusesThem()
+    {
+        var ns = await cluster.CreateNamespaceAsync("types");
+        var failed = await cluster.KubectlWithInputAsync($$"""
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata:
+              name: typed
+              namespace: {{ns}}
+            spec:
+              replicas: two
+              selector:
+                matchLabels:
+                  app: typed
+              template:
+                metadata:
+                  labels:
+                    app: typed
+                spec:
+                  containers:
+                  - name: c
+                    image: nginx:1.27
+            """, "create", "-f", "-");
+        Assert.NotEqual(0, failed.ExitCode);
+        Assert.Contains("json: cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of type int32", failed.StdErr);
+
+        var secret = await cluster.KubectlWithInputAsync($$"""
+            apiVersion: v1
+            kind: Secret
+            metadata:
+              name: bad
+              namespace: {{ns}}
+            data:
+              password: not-base64!
+            """, "create", "-f", "-");
+        Assert.NotEqual(0, secret.ExitCode);
+        Assert.Contains("illegal base64 data at input byte", secret.StdErr);
+
+        using var array = await cluster.Http.PostAsync($"/api/v1/namespaces/{ns}/configmaps",
+            ClusterFixture.Json("""{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"arr"},"data":[1,2]}"""));
+        Assert.Equal(HttpStatusCode.BadRequest, array.StatusCode);
+        Assert.Equal(
+            "ConfigMap in version \"v1\" cannot be handled as a ConfigMap: json: cannot unmarshal array into Go struct field ConfigMap.data of type map[string]string",
+            JsonNode.Parse(await array.Content.ReadAsStringAsync())!["message"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.NotFound, (await cluster.Http.GetAsync($"/api/v1/namespaces/{ns}/configmaps/arr")).StatusCode);
+    }
 }

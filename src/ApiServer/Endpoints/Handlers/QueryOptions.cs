@@ -171,7 +171,8 @@ internal static class QueryOptions
     /// (<c>Pod in version "v1" cannot be handled as a Pod: </c>); patches have none.
     /// </summary>
     /// <summary>
-    /// Drops the fields the kind does not have; with the fields the body repeated, refuses them all
+    /// Refuses values of the wrong type (as Go's decoder does); drops the fields the kind does not
+    /// have; with the fields the body repeated, refuses them all
     /// (Strict: kube's "strict decoding error: duplicate field ..., unknown field ..."), warns about
     /// each (Warn) or says nothing (Ignore).
     /// </summary>
@@ -179,6 +180,12 @@ internal static class QueryOptions
         JsonObject obj, ApiMachinery.Schema.DefinitionSchema? schema, string validation, string prefix, Action<string> warn,
         IReadOnlyList<string>? duplicates = null)
     {
+        // A value of the wrong type does not decode at all, whatever the validation mode (400).
+        if (schema is not null && ApiMachinery.Schema.FieldTypes.FirstError(obj, schema) is { } typeError)
+        {
+            throw StatusException.NewBadRequest(prefix + typeError);
+        }
+
         var unknown = schema is null ? [] : ApiMachinery.Schema.UnknownFields.Prune(obj, schema);
         var problems = (duplicates ?? []).Select(d => $"duplicate field \"{d}\"")
             .Concat(unknown.Select(u => $"unknown field \"{u}\""))
