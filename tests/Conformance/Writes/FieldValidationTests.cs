@@ -165,5 +165,16 @@ public sealed class FieldValidationTests(ClusterFixture cluster)
             "ConfigMap in version \"v1\" cannot be handled as a ConfigMap: json: cannot unmarshal array into Go struct field ConfigMap.data of type map[string]string",
             JsonNode.Parse(await array.Content.ReadAsStringAsync())!["message"]!.GetValue<string>());
         Assert.Equal(HttpStatusCode.NotFound, (await cluster.Http.GetAsync($"/api/v1/namespaces/{ns}/configmaps/arr")).StatusCode);
+
+        // DeleteOptions decode the same way: a bad body deletes nothing.
+        await cluster.KubectlOkAsync("create", "configmap", "kept", "-n", ns);
+        using var delete = new HttpRequestMessage(HttpMethod.Delete, $"/api/v1/namespaces/{ns}/configmaps/kept")
+        {
+            Content = ClusterFixture.Json("""{"gracePeriodSeconds":"soon"}"""),
+        };
+        using var refused = await cluster.Http.SendAsync(delete);
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains("cannot unmarshal string into Go struct field DeleteOptions.gracePeriodSeconds of type int64", await refused.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.OK, (await cluster.Http.GetAsync($"/api/v1/namespaces/{ns}/configmaps/kept")).StatusCode);
     }
 }

@@ -334,6 +334,13 @@ internal sealed class ResourceHandler(
         }
 
         var body = MediaTypes.Parse(bytes, MediaTypes.RequestFormat(context.Request.ContentType ?? MediaTypes.Json));
+        if (ApiMachinery.Schema.SchemaFacts.Builtin.Definition("io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions") is { } schema
+            && ApiMachinery.Schema.FieldTypes.FirstError(body, schema) is { } typeError)
+        {
+            // Options that do not decode are refused, as kube's decoder refuses them.
+            throw StatusException.NewBadRequest(typeError);
+        }
+
         var preconditions = body["preconditions"] as JsonObject;
         options = options with
         {
