@@ -147,7 +147,9 @@ public static class FieldTypes
 
         if (value is not JsonObject obj)
         {
-            return definition.Fields.Count == 0 ? null : Mismatch(value, parent, path, GoTypeName(definition));
+            // Free-form definitions (RawExtension, JSON) take any value; FieldsV1 is an object like the rest.
+            var freeForm = definition.Fields.Count == 0 && !definition.Name.EndsWith(".FieldsV1", StringComparison.Ordinal);
+            return freeForm ? null : Mismatch(value, parent, path, GoTypeName(definition));
         }
 
         return CheckObject(obj, definition, path);

@@ -18,6 +18,7 @@ public sealed class FieldTypesTests
     [InlineData("Pod", """{"spec":{"terminationGracePeriodSeconds":1.5}}""", "json: cannot unmarshal number 1.5 into Go struct field PodSpec.spec.terminationGracePeriodSeconds of type int64")]
     [InlineData("Pod", """{"spec":{"containers":{"name":"a"}}}""", "json: cannot unmarshal object into Go struct field PodSpec.spec.containers of type []v1.Container")]
     [InlineData("Secret", """{"data":{"k":"not base64!"}}""", "illegal base64 data at input byte 3")]
+    [InlineData("ConfigMap", """{"metadata":{"managedFields":[{"manager":"m","fieldsV1":7}]}}""", "json: cannot unmarshal number into Go struct field ManagedFieldsEntry.metadata.managedFields.fieldsV1 of type v1.FieldsV1")]
     public void WrongTypes_AreReportedAsGosDecoderReportsThem(string kind, string json, string expected) =>
         Assert.Equal(expected, Check(kind, json));
 
@@ -26,6 +27,7 @@ public sealed class FieldTypesTests
     [InlineData("Secret", """{"data":{"k":"aGVsbG8="},"stringData":{"x":"y"}}""")]
     [InlineData("Deployment", """{"spec":{"strategy":{"rollingUpdate":{"maxSurge":1,"maxUnavailable":"25%"}}}}""", "apps")]
     [InlineData("Pod", """{"spec":{"containers":[{"name":"a","image":"x","livenessProbe":{"httpGet":{"port":"http"}}}]}}""")]
+    [InlineData("ControllerRevision", """{"data":"anything","metadata":{"managedFields":[{"fieldsV1":{"f:a":{}}}]}}""", "apps")]
     public void WellTypedObjects_Pass(string kind, string json, string group = "") =>
         Assert.Null(Check(kind, json, group));
 }
