@@ -39,27 +39,32 @@ internal sealed class Workloads(Cluster cluster, Settings settings, Report repor
 
     // ------------------------------------------------------------------ 1. creates
 
+    private async Task<Outcome> CreatePodAsync(string name, int size)
+    {
+        using var response = await Http.PostAsync("/api/v1/namespaces/bench/pods", Json(Objects.Pod("bench", name, size)));
+        return response.StatusCode == HttpStatusCode.Created ? Outcome.Ok : Outcome.Error;
+    }
+
+    /// <summary>The etcd side of a create: the Txn the server's store makes (create_revision == 0, then Put).</summary>
+    private async Task<Outcome> CreateRawPodAsync(string name, int size)
+    {
+        var key = ByteString.CopyFromUtf8($"/bench-raw/pods/bench/{name}");
+        var txn = new TxnRequest
+        {
+            Compare = { new Compare { Key = key, Target = Compare.Types.CompareTarget.Create, Result = Compare.Types.CompareResult.Equal, CreateRevision = 0 } },
+            Success = { new RequestOp { RequestPut = new PutRequest { Key = key, Value = ByteString.CopyFromUtf8(Objects.StoredPod("bench", name, size, "\"app\":\"bench\"", "")) } } },
+        };
+        return (await Etcd.TxnAsync(txn)).Succeeded ? Outcome.Ok : Outcome.Error;
+    }
+
     public async Task CreatesAsync()
     {
         // Unmeasured warm-up of both sides, sequential and concurrent: without it the first rows
         // carried the server's JIT compilation (tier-0 code until tiered compilation catches up).
         foreach (var concurrency in new[] { 1, 8 })
         {
-            await Load.RunAsync(cluster, concurrency, settings.Duration, async (worker, i) =>
-            {
-                using var response = await Http.PostAsync("/api/v1/namespaces/bench/pods", Json(Objects.Pod("bench", $"warm-{concurrency}-{worker}-{i}", 1024)));
-                return response.StatusCode == HttpStatusCode.Created ? Outcome.Ok : Outcome.Error;
-            });
-            await Load.RunAsync(cluster, concurrency, settings.Duration, async (worker, i) =>
-            {
-                var key = ByteString.CopyFromUtf8($"/bench-raw/pods/bench/warm-{concurrency}-{worker}-{i}");
-                var txn = new TxnRequest
-                {
-                    Compare = { new Compare { Key = key, Target = Compare.Types.CompareTarget.Create, Result = Compare.Types.CompareResult.Equal, CreateRevision = 0 } },
-                    Success = { new RequestOp { RequestPut = new PutRequest { Key = key, Value = ByteString.CopyFromUtf8(Objects.StoredPod("bench", $"warm-{concurrency}-{worker}-{i}", 1024, "\"app\":\"bench\"", "")) } } },
-                };
-                return (await Etcd.TxnAsync(txn)).Succeeded ? Outcome.Ok : Outcome.Error;
-            });
+            await Load.RunAsync(cluster, concurrency, settings.Duration, (worker, i) => CreatePodAsync($"warm-{concurrency}-{worker}-{i}", 1024));
+            await Load.RunAsync(cluster, concurrency, settings.Duration, (worker, i) => CreateRawPodAsync($"warm-{concurrency}-{worker}-{i}", 1024));
         }
 
         foreach (var size in new[] { 1024, 4096 })
@@ -68,22 +73,8 @@ internal sealed class Workloads(Cluster cluster, Settings settings, Report repor
             {
                 var tag = $"{size / 1024}k-c{concurrency}";
                 await SettleAsync();
-                await SettleAsync();
-        var server = await Load.RunAsync(cluster, concurrency, settings.Duration, async (worker, i) =>
-                {
-                    using var response = await Http.PostAsync("/api/v1/namespaces/bench/pods", Json(Objects.Pod("bench", $"p-{tag}-{worker}-{i}", size)));
-                    return response.StatusCode == HttpStatusCode.Created ? Outcome.Ok : Outcome.Error;
-                });
-                var etcd = await Load.RunAsync(cluster, concurrency, settings.Duration, async (worker, i) =>
-                {
-                    var key = ByteString.CopyFromUtf8($"/bench-raw/pods/bench/p-{tag}-{worker}-{i}");
-                    var txn = new TxnRequest
-                    {
-                        Compare = { new Compare { Key = key, Target = Compare.Types.CompareTarget.Create, Result = Compare.Types.CompareResult.Equal, CreateRevision = 0 } },
-                        Success = { new RequestOp { RequestPut = new PutRequest { Key = key, Value = ByteString.CopyFromUtf8(Objects.StoredPod("bench", $"p-{tag}-{worker}-{i}", size, "\"app\":\"bench\"", "")) } } },
-                    };
-                    return (await Etcd.TxnAsync(txn)).Succeeded ? Outcome.Ok : Outcome.Error;
-                });
+                var server = await Load.RunAsync(cluster, concurrency, settings.Duration, (worker, i) => CreatePodAsync($"p-{tag}-{worker}-{i}", size));
+                var etcd = await Load.RunAsync(cluster, concurrency, settings.Duration, (worker, i) => CreateRawPodAsync($"p-{tag}-{worker}-{i}", size));
                 var target = (concurrency, size) switch
                 {
                     (1, 1024) => Target.AtLeast(0.7),
@@ -111,6 +102,7 @@ internal sealed class Workloads(Cluster cluster, Settings settings, Report repor
         }
 
         const int concurrency = 8;
+        await SettleAsync();
         var server = await Load.RunAsync(cluster, concurrency, settings.Duration, async (worker, i) =>
         {
             var index = (int)((worker + (i * concurrency)) % objects);
