@@ -134,7 +134,7 @@ public static class FieldManager
 
         var config = (JsonObject)applied.DeepClone();
         ManagedFields.Remove(config);
-        var appliedSet = RecursiveWithout(Without(TypedValues.ToFieldSet(config, shape), Stripped), Ignore(context));
+        var appliedSet = FieldManagerSets.RecursiveDifference(TypedValues.ToFieldSet(config, shape).Difference(Stripped), context.Ignored);
         var merged = (JsonObject)TypedValues.Merge(liveObject, config, shape)!;
 
         var own = entries.FirstOrDefault(e => e.SameOwner(context.Manager, ManagedFieldsEntry.Apply, context.Subresource, context.ApiVersion));
@@ -292,12 +292,6 @@ public static class FieldManager
 
         ancient.Time = ManagedFieldsEntry.FormatTime(now);
     }
-
-    private static FieldSet Ignore(FieldManagerContext context) => context.Ignored ?? new FieldSet();
-
-    private static FieldSet Without(FieldSet set, FieldSet stripped) => set.Difference(stripped);
-
-    private static FieldSet RecursiveWithout(FieldSet set, FieldSet ignored) => FieldManagerSets.RecursiveDifference(set, ignored);
 
     /// <summary>A copy without managedFields, the form every comparison works on.</summary>
     private static JsonObject? Strip(JsonObject? obj)

@@ -12,22 +12,12 @@ public sealed class Comparison
     public FieldSet Removed { get; } = new();
 
     public FieldSet AddedOrModified => Added.Union(Modified);
-
-    /// <summary>Drops <paramref name="ignored"/> and everything below it from the three sets.</summary>
-    public Comparison Without(FieldSet ignored)
-    {
-        var result = new Comparison();
-        result.Added.UnionWith(FieldManagerSets.RecursiveDifference(Added, ignored));
-        result.Modified.UnionWith(FieldManagerSets.RecursiveDifference(Modified, ignored));
-        result.Removed.UnionWith(FieldManagerSets.RecursiveDifference(Removed, ignored));
-        return result;
-    }
 }
 
 /// <summary>
 /// The operations of structured-merge-diff on JSON objects typed by their <see cref="FieldShape"/>:
 /// the field set an object holds, what changed between two objects, the merge of an applied
-/// configuration into the live object, and finding a value by path.
+/// configuration into the live object, and pruning what an applier dropped.
 /// </summary>
 public static class TypedValues
 {
@@ -303,33 +293,6 @@ public static class TypedValues
                 }
             }
         }
-    }
-
-    /// <summary>The value at <paramref name="path"/>, if present.</summary>
-    public static bool TryGet(JsonNode? value, FieldShape shape, IReadOnlyList<string> path, out JsonNode? found)
-    {
-        found = value;
-        foreach (var pe in path)
-        {
-            var kind = EffectiveKind(found, shape);
-            if (pe.StartsWith("f:", StringComparison.Ordinal) && found is JsonObject obj && obj.TryGetPropertyValue(pe[2..], out var child))
-            {
-                shape = ChildShape(shape, pe[2..]);
-                found = child;
-            }
-            else if (kind is ShapeKind.KeyedList or ShapeKind.SetList && IndexOf((JsonArray)found!, pe, shape) is var at && at >= 0)
-            {
-                found = ((JsonArray)found!)[at];
-                shape = shape.Element();
-            }
-            else
-            {
-                found = null;
-                return false;
-            }
-        }
-
-        return true;
     }
 
     /// <summary>

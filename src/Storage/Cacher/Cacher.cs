@@ -93,19 +93,7 @@ public sealed class Cacher : IStorage
     /// </summary>
     private StoredObject NoteOwnWrite(StoredObject stored)
     {
-        var revision = Math.Max(stored.ModRevision, _etcd is IWriteRevision writes ? writes.LastWriteRevision : 0);
-        var seen = Interlocked.Read(ref _lastOwnWrite);
-        while (revision > seen)
-        {
-            var previous = Interlocked.CompareExchange(ref _lastOwnWrite, revision, seen);
-            if (previous == seen)
-            {
-                break;
-            }
-
-            seen = previous;
-        }
-
+        Revisions.RaiseTo(ref _lastOwnWrite, Math.Max(stored.ModRevision, _etcd is IWriteRevision writes ? writes.LastWriteRevision : 0));
         return stored;
     }
 

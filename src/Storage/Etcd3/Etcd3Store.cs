@@ -285,27 +285,12 @@ internal sealed class Etcd3Store(EtcdClient client) : IStorage, IWriteRevision
         try
         {
             var response = await client.TxnAsync(request, cancellationToken);
-            NoteRevision(response.Header?.Revision ?? 0);
+            Revisions.RaiseTo(ref _lastWriteRevision, response.Header?.Revision ?? 0);
             return response;
         }
         catch (EtcdException e)
         {
             throw Translate(e, key);
-        }
-    }
-
-    private void NoteRevision(long revision)
-    {
-        var seen = Interlocked.Read(ref _lastWriteRevision);
-        while (revision > seen)
-        {
-            var previous = Interlocked.CompareExchange(ref _lastWriteRevision, revision, seen);
-            if (previous == seen)
-            {
-                return;
-            }
-
-            seen = previous;
         }
     }
 
