@@ -65,6 +65,16 @@ internal sealed class Cluster : IAsyncDisposable
             start.ArgumentList.Add(arg);
         }
 
+        // BENCH_SERVER_X=v reaches the server alone as X=v: runtime knobs (DOTNET_...) can be tried on
+        // the server without changing the generator, which drives the etcd baseline too.
+        foreach (System.Collections.DictionaryEntry variable in Environment.GetEnvironmentVariables())
+        {
+            if (variable.Key is string name && name.StartsWith("BENCH_SERVER_", StringComparison.Ordinal))
+            {
+                start.Environment[name["BENCH_SERVER_".Length..]] = variable.Value as string;
+            }
+        }
+
         var log = new StreamWriter(Path.Combine(WorkDirectory, "apiserver.log")) { AutoFlush = true };
         _server = Process.Start(start) ?? throw new InvalidOperationException("the server did not start");
         _server.OutputDataReceived += (_, e) => { lock (log) { log.WriteLine(e.Data); } };

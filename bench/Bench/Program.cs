@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Bench;
 
-// bench [--quick] [--out docs/benchmarks.md] [--only create,update,get,list,watch,memory]
+// bench [--quick] [--out docs/benchmarks.md] [--only create,update,get,list,watch,memory] [--concurrency 1,32]
 var quick = args.Contains("--quick");
 var outIndex = Array.IndexOf(args, "--out");
 var output = outIndex >= 0 && outIndex + 1 < args.Length ? args[outIndex + 1] : Path.Combine(Cluster.RepoRoot(), "docs", "benchmarks.md");
@@ -10,6 +10,11 @@ var only = onlyIndex >= 0 && onlyIndex + 1 < args.Length ? args[onlyIndex + 1].S
 bool Runs(string name) => only is null || only.Contains(name);
 
 var settings = Settings.For(quick);
+var concurrencyIndex = Array.IndexOf(args, "--concurrency");
+if (concurrencyIndex >= 0 && concurrencyIndex + 1 < args.Length)
+{
+    settings = settings with { CreateConcurrency = args[concurrencyIndex + 1].Split(',').Select(int.Parse).ToArray() };
+}
 var report = new Report();
 var loadBefore = ProcStats.LoadAverage();
 var clock = Stopwatch.StartNew();

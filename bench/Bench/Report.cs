@@ -7,6 +7,9 @@ namespace Bench;
 /// <summary>How long each measurement runs and how big the data sets are.</summary>
 internal sealed record Settings(bool Quick, TimeSpan Duration, int ListPods, int[] MemoryPods)
 {
+    /// <summary>The create rows' concurrencies; <c>--concurrency 1,32</c> narrows them for a focused measurement.</summary>
+    public int[] CreateConcurrency { get; init; } = [1, 8, 32, 128];
+
     public static Settings For(bool quick) => quick
         ? new Settings(true, TimeSpan.FromSeconds(1.5), 1_000, [10_000])
         : new Settings(false, TimeSpan.FromSeconds(5), 10_000, [10_000, 100_000]);

@@ -69,7 +69,7 @@ internal sealed class Workloads(Cluster cluster, Settings settings, Report repor
 
         foreach (var size in new[] { 1024, 4096 })
         {
-            foreach (var concurrency in new[] { 1, 8, 32, 128 })
+            foreach (var concurrency in settings.CreateConcurrency)
             {
                 var tag = $"{size / 1024}k-c{concurrency}";
                 await SettleAsync();
