@@ -43,26 +43,76 @@ public sealed class GoJsonEncoder : JavaScriptEncoder
     public override bool WillEncode(int unicodeScalar) =>
         unicodeScalar < 0x20 || unicodeScalar is '"' or '\\' or '<' or '>' or '&' or 0x2028 or 0x2029;
 
+    /// <summary>The ASCII characters Go writes verbatim (DEL among them); a scan skips runs of them vectorized.</summary>
+    private static readonly System.Buffers.SearchValues<char> VerbatimAscii = System.Buffers.SearchValues.Create(
+        Enumerable.Range(0x20, 0x80 - 0x20).Select(c => (char)c).Where(c => c is not ('"' or '\\' or '<' or '>' or '&')).ToArray());
+
+    private static readonly System.Buffers.SearchValues<byte> VerbatimAsciiBytes = System.Buffers.SearchValues.Create(
+        Enumerable.Range(0x20, 0x80 - 0x20).Select(c => (byte)c).Where(c => c is not ((byte)'"' or (byte)'\\' or (byte)'<' or (byte)'>' or (byte)'&')).ToArray());
+
     public override unsafe int FindFirstCharacterToEncode(char* text, int textLength)
     {
-        for (var i = 0; i < textLength; i++)
+        var span = new ReadOnlySpan<char>(text, textLength);
+        var i = 0;
+        while (true)
         {
-            var c = text[i];
+            var next = span[i..].IndexOfAnyExcept(VerbatimAscii);
+            if (next < 0)
+            {
+                return -1;
+            }
+
+            i += next;
+            var c = span[i];
             if (char.IsSurrogate(c))
             {
-                if (char.IsHighSurrogate(c) && i + 1 < textLength && char.IsLowSurrogate(text[i + 1]))
+                if (char.IsHighSurrogate(c) && i + 1 < span.Length && char.IsLowSurrogate(span[i + 1]))
                 {
-                    i++;
+                    i += 2;
                     continue;
                 }
+
                 return i;
             }
+
             if (WillEncode(c))
             {
                 return i;
             }
+
+            i++;
         }
-        return -1;
+    }
+
+    /// <summary>
+    /// The UTF-8 form, used for values written straight from parsed JSON. The base class decodes
+    /// every scalar; this skips verbatim ASCII runs vectorized and decodes only non-ASCII.
+    /// Invalid UTF-8 is reported for encoding (it becomes U+FFFD, as Go writes it).
+    /// </summary>
+    public override int FindFirstCharacterToEncodeUtf8(ReadOnlySpan<byte> utf8Text)
+    {
+        var i = 0;
+        while (true)
+        {
+            var next = utf8Text[i..].IndexOfAnyExcept(VerbatimAsciiBytes);
+            if (next < 0)
+            {
+                return -1;
+            }
+
+            i += next;
+            if (utf8Text[i] < 0x80)
+            {
+                return i;
+            }
+
+            if (Rune.DecodeFromUtf8(utf8Text[i..], out var rune, out var consumed) != System.Buffers.OperationStatus.Done || WillEncode(rune.Value))
+            {
+                return i;
+            }
+
+            i += consumed;
+        }
     }
 
     public override unsafe bool TryEncodeUnicodeScalar(int unicodeScalar, char* buffer, int bufferLength, out int numberOfCharactersWritten)
