@@ -6,6 +6,7 @@ namespace Admission;
 /// The objects built-in plugins consult (service accounts, limit ranges, quotas, priority classes,
 /// storage classes), read consistently from the server's registry. Writes are limited to what
 /// admission itself keeps current: a quota's status, conditional on the resourceVersion read.
+/// The objects read are shared between requests: read them, and clone (DeepClone) before changing.
 /// </summary>
 public interface IAdmissionObjects
 {

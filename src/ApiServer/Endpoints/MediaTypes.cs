@@ -228,6 +228,22 @@ internal static class MediaTypes
         await context.Response.Body.WriteAsync(bytes, context.RequestAborted).ConfigureAwait(false);
     }
 
+    /// <summary>A write's answer: as JSON, the bytes it stored with the revision spliced in; else the object encoded.</summary>
+    public static async Task WriteAsync(HttpContext context, int statusCode, Written written, WireFormat format)
+    {
+        if (format == WireFormat.Json && written.Json is { } json)
+        {
+            context.Response.StatusCode = statusCode;
+            context.Response.ContentType = Json;
+            context.Response.ContentLength = json.Length;
+            json.WriteTo(context.Response.BodyWriter);
+            await context.Response.BodyWriter.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+            return;
+        }
+
+        await WriteAsync(context, statusCode, written.Object, format).ConfigureAwait(false);
+    }
+
     public static Task WriteAsync(HttpContext context, int statusCode, JsonNode body) =>
         WriteAsync(context, statusCode, body, ResponseFormat(context.Request));
 

@@ -1,6 +1,8 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
 using Admission;
 using ApiMachinery.Errors;
+using Storage;
 
 namespace ApiServer.Registry;
 
@@ -11,13 +13,22 @@ namespace ApiServer.Registry;
 /// write they make: a status update conditional on the resourceVersion read, through the status
 /// subresource as kube's loopback client makes it.
 /// </summary>
+/// <remarks>
+/// Every pod create reads its service account twice and lists priority classes, limit ranges and
+/// quotas; decoding those from their stored bytes each time cost more than the rest of admission.
+/// So each cached version is decoded once, made fully materialized (JsonNode builds its children
+/// lazily, which is not safe for concurrent readers) and shared, for as long as the watch cache
+/// holds that version. Plugins treat what they read as read-only and clone what they change.
+/// </remarks>
 internal sealed class AdmissionObjects(Lazy<RegistryCatalog> registry) : IAdmissionObjects
 {
+    private readonly ConditionalWeakTable<ObjectView, JsonObject> _shared = [];
+
     public async ValueTask<JsonObject?> GetAsync(string group, string resource, string ns, string name, CancellationToken cancellationToken)
     {
         try
         {
-            return await Store(group, resource).GetAfterOwnWritesAsync(ns, name, cancellationToken).ConfigureAwait(false);
+            return Shared(await Store(group, resource).GetStoredAfterOwnWritesAsync(ns, name, cancellationToken).ConfigureAwait(false));
         }
         catch (StatusException e) when (e.Code == 404)
         {
@@ -28,7 +39,40 @@ internal sealed class AdmissionObjects(Lazy<RegistryCatalog> registry) : IAdmiss
     public async ValueTask<IReadOnlyList<JsonObject>> ListAsync(string group, string resource, string ns, CancellationToken cancellationToken)
     {
         var list = await Store(group, resource).ListAsync(ns, new ListQuery(null, null) { AfterOwnWrites = true }, cancellationToken).ConfigureAwait(false);
-        return list.Items;
+        return list.Stored.Select(Shared).ToList();
+    }
+
+    private JsonObject Shared(StoredObject stored) =>
+        stored.View is ObjectView view
+            ? _shared.GetValue(view, static v => Materialize(v.Decode()))
+            : ObjectCodec.Decode(stored);
+
+    /// <summary>Touches every object and array so that no child is created later, by a concurrent reader.</summary>
+    private static JsonObject Materialize(JsonObject obj)
+    {
+        Visit(obj);
+        return obj;
+
+        static void Visit(JsonNode? node)
+        {
+            switch (node)
+            {
+                case JsonObject o:
+                    foreach (var (_, child) in o)
+                    {
+                        Visit(child);
+                    }
+
+                    break;
+                case JsonArray a:
+                    foreach (var child in a)
+                    {
+                        Visit(child);
+                    }
+
+                    break;
+            }
+        }
     }
 
     public async ValueTask<JsonObject?> TryUpdateStatusAsync(string group, string resource, JsonObject obj, CancellationToken cancellationToken)

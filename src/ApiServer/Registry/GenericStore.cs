@@ -36,7 +36,11 @@ internal sealed class GenericStore(
 
     // ---------------------------------------------------------------- create
 
-    public async Task<JsonObject> CreateAsync(RequestScope scope, string ns, JsonObject obj, CancellationToken cancellationToken)
+    public async Task<JsonObject> CreateAsync(RequestScope scope, string ns, JsonObject obj, CancellationToken cancellationToken) =>
+        (await CreateWrittenAsync(scope, ns, obj, cancellationToken).ConfigureAwait(false)).Object;
+
+    /// <summary>Create, returning also the JSON it stored, as served, so the answer needs no second encoding.</summary>
+    public async Task<Written> CreateWrittenAsync(RequestScope scope, string ns, JsonObject obj, CancellationToken cancellationToken)
     {
         var metadata = ObjectMeta.Metadata(obj);
         SetRequestNamespace(obj, ns);
@@ -95,12 +99,13 @@ internal sealed class GenericStore(
                         throw new StorageException(StorageErrorCode.KeyExists, key, "key exists");
                     }
 
-                    return obj;
+                    return new Written(obj, null);
                 }
 
-                var stored = await storage.CreateAsync(key, ObjectCodec.Encode(obj), cancellationToken).ConfigureAwait(false);
+                var encoded = ObjectCodec.EncodeForStorage(obj);
+                var stored = await storage.CreateAsync(key, encoded.Bytes, cancellationToken).ConfigureAwait(false);
                 ObjectCodec.SetResourceVersion(obj, stored.ModRevision);
-                return obj;
+                return new Written(obj, ObjectCodec.Served(encoded, stored.ModRevision));
             }
             catch (StorageException e) when (e.Code == StorageErrorCode.KeyExists && generated && attempt < GenerateNameAttempts)
             {
@@ -129,8 +134,8 @@ internal sealed class GenericStore(
                 : new ReadOptions(rv, ReadMode.NotOlderThan), cancellationToken);
 
     /// <summary>The object as of every write this server has made (admission's reads): from the watch cache.</summary>
-    public async Task<JsonObject> GetAfterOwnWritesAsync(string ns, string name, CancellationToken cancellationToken) =>
-        Decode(await GetStoredAsync(ns, name, new ReadOptions(Mode: ReadMode.OwnWrites), cancellationToken).ConfigureAwait(false));
+    public Task<StoredObject> GetStoredAfterOwnWritesAsync(string ns, string name, CancellationToken cancellationToken) =>
+        GetStoredAsync(ns, name, new ReadOptions(Mode: ReadMode.OwnWrites), cancellationToken);
 
     private async Task<StoredObject> GetStoredAsync(string ns, string name, ReadOptions options, CancellationToken cancellationToken)
     {
@@ -283,7 +288,7 @@ internal sealed class GenericStore(
 
     /// <summary>PUT: replaces the object (or creates it, for kinds that allow create-on-update).</summary>
     /// <returns>the stored object and whether the update created it.</returns>
-    public async Task<(JsonObject Object, bool Created)> UpdateAsync(
+    public async Task<(Written Object, bool Created)> UpdateAsync(
         RequestScope scope, string ns, string name, string subresource, JsonObject update, CancellationToken cancellationToken)
     {
         CheckIdentity(update, ns, name);
@@ -298,14 +303,14 @@ internal sealed class GenericStore(
             {
                 var fresh = (JsonObject)update.DeepClone();
                 ObjectMeta.Metadata(fresh).Remove("resourceVersion");
-                return (await CreateAsync(scope, ns, fresh, cancellationToken).ConfigureAwait(false), true);
+                return (await CreateWrittenAsync(scope, ns, fresh, cancellationToken).ConfigureAwait(false), true);
             }
             catch (StatusException e) when (e.Reason == "AlreadyExists")
             {
             }
         }
 
-        return (await ApplyUpdateAsync(scope, ns, name, subresource, _ => (JsonObject)update.DeepClone(), cancellationToken).ConfigureAwait(false), false);
+        return (await ApplyUpdateWrittenAsync(scope, ns, name, subresource, _ => (JsonObject)update.DeepClone(), cancellationToken).ConfigureAwait(false), false);
     }
 
     /// <summary>
@@ -316,6 +321,11 @@ internal sealed class GenericStore(
     /// fresh object; a resourceVersion the result names that is not the stored one is a Conflict.
     /// </summary>
     public async Task<JsonObject> ApplyUpdateAsync(
+        RequestScope scope, string ns, string name, string subresource, Func<JsonObject, JsonObject> computeUpdate, CancellationToken cancellationToken) =>
+        (await ApplyUpdateWrittenAsync(scope, ns, name, subresource, computeUpdate, cancellationToken).ConfigureAwait(false)).Object;
+
+    /// <summary><see cref="ApplyUpdateAsync"/>, returning also the JSON it stored, as served.</summary>
+    public async Task<Written> ApplyUpdateWrittenAsync(
         RequestScope scope, string ns, string name, string subresource, Func<JsonObject, JsonObject> computeUpdate, CancellationToken cancellationToken)
     {
         var key = keys.ObjectKey(Resource, ns, name);
@@ -369,22 +379,44 @@ internal sealed class GenericStore(
             if (scope.DryRun)
             {
                 var current = await storage.GetAsync(key, default, cancellationToken).ConfigureAwait(false);
-                return await Transform(current, cancellationToken).ConfigureAwait(false);
+                return new Written(await Transform(current, cancellationToken).ConfigureAwait(false), null);
             }
 
+            // The last attempt's object and encoding: when they are what got stored (or what was
+            // already stored, for an update that changed nothing), the answer is made from them
+            // instead of decoding the stored bytes and encoding them again.
+            JsonObject? lastObject = null;
+            (byte[] Bytes, int MetadataBodyAt, bool MetadataEmpty) lastEncoded = default;
             var stored = await storage.GuaranteedUpdateAsync(
                 key,
-                async (current, ct) => ObjectCodec.Encode(await Transform(current, ct).ConfigureAwait(false)),
+                async (current, ct) =>
+                {
+                    lastObject = await Transform(current, ct).ConfigureAwait(false);
+                    lastEncoded = ObjectCodec.EncodeForStorage(lastObject);
+                    return lastEncoded.Bytes;
+                },
                 cancellationToken).ConfigureAwait(false);
 
-            var updated = ObjectCodec.Decode(stored);
+            JsonObject updated;
+            ServedJson? json = null;
+            if (lastObject is not null && stored.Value.Span.SequenceEqual(lastEncoded.Bytes))
+            {
+                updated = lastObject;
+                ObjectCodec.SetResourceVersion(updated, stored.ModRevision);
+                json = ObjectCodec.Served(lastEncoded, stored.ModRevision);
+            }
+            else
+            {
+                updated = ObjectCodec.Decode(stored);
+            }
+
             if (ObjectMeta.DeletionTimestamp(updated).Length > 0 && !Strategy.HasPendingFinalizers(updated))
             {
                 // The last finalizer is gone: the object's deletion completes now (ShouldDeleteDuringUpdate).
-                return await DeleteFinalizedAsync(key, updated, cancellationToken).ConfigureAwait(false);
+                return new Written(await DeleteFinalizedAsync(key, updated, cancellationToken).ConfigureAwait(false), null);
             }
 
-            return updated;
+            return new Written(updated, json);
         }
         catch (StorageException e)
         {

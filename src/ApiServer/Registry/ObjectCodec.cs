@@ -1,3 +1,4 @@
+using System.Buffers;
 using ApiMachinery.Serialization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -41,27 +42,89 @@ internal static class ObjectCodec
     }
 
     /// <summary>The bytes to store: the object without metadata.resourceVersion.</summary>
-    public static byte[] Encode(JsonObject obj)
-    {
-        var metadata = obj["metadata"] as JsonObject;
-        JsonNode? rv = null;
-        if (metadata is not null && metadata.TryGetPropertyValue("resourceVersion", out rv))
-        {
-            metadata.Remove("resourceVersion");
-        }
+    public static byte[] Encode(JsonObject obj) => EncodeForStorage(obj).Bytes;
 
+    /// <summary>
+    /// The bytes to store (the object without metadata.resourceVersion), written in one pass that
+    /// also notes where metadata's members start, so that the write can answer with these same bytes
+    /// and the revision spliced in (<see cref="Served"/>). MetadataBodyAt is 0 when the object has
+    /// no metadata object.
+    /// </summary>
+    public static (byte[] Bytes, int MetadataBodyAt, bool MetadataEmpty) EncodeForStorage(JsonObject obj)
+    {
+        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(4096);
+        var writer = t_writer ??= new Utf8JsonWriter(buffer, WriterOptions);
+        writer.Reset(buffer);
         try
         {
-            return JsonSerializer.SerializeToUtf8Bytes(obj, JsonOptions);
+            var at = 0;
+            var empty = true;
+            writer.WriteStartObject();
+            foreach (var (name, value) in obj)
+            {
+                writer.WritePropertyName(name);
+                if (at == 0 && name == "metadata" && value is JsonObject metadata)
+                {
+                    writer.WriteStartObject();
+                    writer.Flush();
+                    at = (int)writer.BytesCommitted;
+                    foreach (var (field, fieldValue) in metadata)
+                    {
+                        if (field != "resourceVersion")
+                        {
+                            empty = false;
+                            writer.WritePropertyName(field);
+                            WriteValue(writer, fieldValue);
+                        }
+                    }
+
+                    writer.WriteEndObject();
+                }
+                else
+                {
+                    WriteValue(writer, value);
+                }
+            }
+
+            writer.WriteEndObject();
+            writer.Flush();
+            return (buffer.WrittenSpan.ToArray(), at, empty);
         }
         finally
         {
-            if (rv is not null)
+            buffer.ResetWrittenCount();
+            if (buffer.Capacity > RetainedBufferBytes)
             {
-                metadata!["resourceVersion"] = rv;
+                t_buffer = null;
+                t_writer = null;
             }
         }
     }
+
+    /// <summary>What a write answers: the bytes it stored with the revision it was stored at.</summary>
+    public static ServedJson? Served((byte[] Bytes, int MetadataBodyAt, bool MetadataEmpty) encoded, long revision) =>
+        encoded.MetadataBodyAt > 0 ? ServedJson.Splice(encoded.Bytes, encoded.MetadataBodyAt, encoded.MetadataEmpty, revision) : null;
+
+    private static void WriteValue(Utf8JsonWriter writer, JsonNode? value)
+    {
+        if (value is null)
+        {
+            writer.WriteNullValue();
+        }
+        else
+        {
+            value.WriteTo(writer, JsonOptions);
+        }
+    }
+
+    // One encoding buffer per thread (encoding never awaits), dropped after an unusually large object.
+    private const int RetainedBufferBytes = 1 << 20;
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_buffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_writer;
 
     public static byte[] Serialize(JsonNode node) => JsonSerializer.SerializeToUtf8Bytes(node, JsonOptions);
 

@@ -1,7 +1,5 @@
 using System.Buffers;
 using System.Collections.Frozen;
-using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ApiServer.Registry.Strategies;
@@ -22,22 +20,18 @@ internal sealed class ObjectView : ICachedView
     private readonly FrozenDictionary<string, int> _fieldIndex;
     private readonly string?[] _fieldValues;
 
-    // The stored bytes split where "resourceVersion":"N" goes (just inside metadata's brace), or,
-    // for the rare stored value that cannot be spliced, the whole JSON with the version in it.
-    private readonly int _spliceAt;
-    private readonly byte[] _version;
-    private readonly byte[]? _json;
+    // The stored bytes with "resourceVersion":"N" spliced in or, for the rare stored value that
+    // cannot be spliced, the whole JSON with the version in it.
+    private readonly ServedJson _json;
 
     private ObjectView(StoredObject stored, IReadOnlyDictionary<string, string> labels, FrozenDictionary<string, int> fieldIndex, string?[] fieldValues,
-        IReadOnlyList<string> indexKeys, int spliceAt, byte[] version, byte[]? json)
+        IReadOnlyList<string> indexKeys, ServedJson json)
     {
         _stored = stored;
         Labels = labels;
         _fieldIndex = fieldIndex;
         _fieldValues = fieldValues;
         IndexKeys = indexKeys;
-        _spliceAt = spliceAt;
-        _version = version;
         _json = json;
     }
 
@@ -46,33 +40,16 @@ internal sealed class ObjectView : ICachedView
     public IReadOnlyList<string> IndexKeys { get; }
 
     /// <summary>The number of bytes <see cref="WriteTo"/> writes.</summary>
-    public int Length => _json?.Length ?? _stored.Value.Length + _version.Length;
+    public int Length => _json.Length;
 
     /// <summary>The value of a supported field selector (null when unset).</summary>
     public string? FieldValue(string field) => _fieldIndex.TryGetValue(field, out var i) ? _fieldValues[i] : null;
 
     /// <summary>Writes the object as served: compact JSON with metadata.resourceVersion.</summary>
-    public void WriteTo(IBufferWriter<byte> writer)
-    {
-        if (_json is not null)
-        {
-            writer.Write(_json);
-            return;
-        }
-
-        var bytes = _stored.Value.Span;
-        writer.Write(bytes[.._spliceAt]);
-        writer.Write(_version);
-        writer.Write(bytes[_spliceAt..]);
-    }
+    public void WriteTo(IBufferWriter<byte> writer) => _json.WriteTo(writer);
 
     /// <summary>The served JSON as one array (for callers that need it contiguous).</summary>
-    public byte[] ToArray()
-    {
-        var buffer = new ArrayBufferWriter<byte>(Length);
-        WriteTo(buffer);
-        return buffer.WrittenSpan.ToArray();
-    }
+    public byte[] ToArray() => _json.ToArray();
 
     /// <summary>A fresh, mutable copy of the object.</summary>
     public JsonObject Decode() => ObjectCodec.Decode(_stored);
@@ -103,14 +80,10 @@ internal sealed class ObjectView : ICachedView
             indexKeys.Add(FieldIndexKey(field, (fieldIndex.TryGetValue(field, out var position) ? fieldValues[position] : null) ?? ""));
         }
 
-        var revision = stored.ModRevision.ToString(CultureInfo.InvariantCulture);
-        if (spliceable && MetadataBody(stored.Value.Span) is var (at, empty) && at > 0)
-        {
-            var version = Encoding.UTF8.GetBytes($"\"resourceVersion\":\"{revision}\"" + (empty ? "" : ","));
-            return new ObjectView(stored, labels, fieldIndex, fieldValues, indexKeys, at, version, null);
-        }
-
-        return new ObjectView(stored, labels, fieldIndex, fieldValues, indexKeys, 0, [], ObjectCodec.Serialize(obj));
+        var json = spliceable && MetadataBody(stored.Value.Span) is var (at, empty) && at > 0
+            ? ServedJson.Splice(stored.Value, at, empty, stored.ModRevision)
+            : ServedJson.Whole(ObjectCodec.Serialize(obj));
+        return new ObjectView(stored, labels, fieldIndex, fieldValues, indexKeys, json);
     }
 
     /// <summary>Where the top-level metadata object's members start (just after its brace), and whether it has none.</summary>

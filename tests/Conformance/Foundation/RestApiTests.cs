@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http;
 using System.Text;
 using System.Text.Json.Nodes;
+using ApiMachinery.Serialization;
 using Conformance.Infrastructure;
 
 namespace Conformance.Foundation;
@@ -36,6 +37,64 @@ public sealed class RestApiTests(ClusterFixture cluster)
         Assert.Equal(pod["metadata"]!["uid"]!.GetValue<string>(), stored["metadata"]!["uid"]!.GetValue<string>());
         Assert.Null(stored["metadata"]!["resourceVersion"]);
         Assert.Contains($"\"mod_revision\":{rv}", cluster.Etcdctl("get", key, "-w", "json"));
+    }
+
+    /// <summary>
+    /// A write answers with the bytes it stored plus their resourceVersion (the server splices the
+    /// version in rather than encoding the object again), so the answer is exactly etcd's object at
+    /// etcd's mod_revision; an update that changes nothing stores nothing and keeps its version.
+    /// </summary>
+    [Fact]
+    public async Task CurlWrites_AnswerWhatEtcdHolds_AtItsModRevision()
+    {
+        var ns = await cluster.CreateNamespaceAsync("answers");
+        var key = $"{ClusterFixture.EtcdPrefix}/configmaps/{ns}/cm";
+        var url = $"{cluster.ServerUrl}/api/v1/namespaces/{ns}/configmaps";
+
+        async Task<JsonNode> WriteAsync(string method, string path, string contentType, string json, string expectedCode)
+        {
+            var body = Path.Combine(cluster.WorkDirectory, $"cm-{ns}-{Guid.NewGuid():N}.json");
+            await File.WriteAllTextAsync(body, json);
+            var result = await cluster.CurlAsync(cluster.Admin, "-X", method, "-H", $"Content-Type: {contentType}", url + path, "-d", $"@{body}", "-w", "\n%{http_code}");
+            var lines = result.StdOut.TrimEnd().Split('\n');
+            Assert.Equal(expectedCode, lines[^1]);
+            return JsonNode.Parse(string.Join('\n', lines[..^1]))!;
+        }
+
+        void AssertAnswerIsStored(JsonNode answer)
+        {
+            var rv = answer["metadata"]!["resourceVersion"]!.GetValue<string>();
+            Assert.Contains($"\"mod_revision\":{rv}", cluster.Etcdctl("get", key, "-w", "json"));
+            var stored = JsonNode.Parse(cluster.Etcdctl("get", key, "--print-value-only").Trim())!;
+            stored["metadata"]!["resourceVersion"] = rv;
+            Assert.Equal(GoJsonEncoder.SortedJson(stored), GoJsonEncoder.SortedJson(answer));
+        }
+
+        var created = await WriteAsync("POST", "", "application/json",
+            $$$"""{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cm","labels":{"a":"b"}},"data":{"k":"v<&>"}}""", "201");
+        AssertAnswerIsStored(created);
+        Assert.Equal("v<&>", created["data"]!["k"]!.GetValue<string>());
+
+        var rv = created["metadata"]!["resourceVersion"]!.GetValue<string>();
+        var replaced = await WriteAsync("PUT", "/cm", "application/json",
+            $$$"""{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cm","resourceVersion":"{{{rv}}}","labels":{"a":"b"}},"data":{"k":"v2"}}""", "200");
+        AssertAnswerIsStored(replaced);
+        Assert.NotEqual(rv, replaced["metadata"]!["resourceVersion"]!.GetValue<string>());
+
+        var patched = await WriteAsync("PATCH", "/cm", "application/merge-patch+json", """{"data":{"k2":"v3"}}""", "200");
+        AssertAnswerIsStored(patched);
+        Assert.Equal("v3", patched["data"]!["k2"]!.GetValue<string>());
+
+        // The same patch again changes nothing: nothing is written and the version stays.
+        var unchanged = await WriteAsync("PATCH", "/cm", "application/merge-patch+json", """{"data":{"k2":"v3"}}""", "200");
+        AssertAnswerIsStored(unchanged);
+        Assert.Equal(patched["metadata"]!["resourceVersion"]!.GetValue<string>(), unchanged["metadata"]!["resourceVersion"]!.GetValue<string>());
+
+        // Other formats are encoded from the object, with the same version.
+        var yaml = await cluster.CurlAsync(cluster.Admin, "-X", "PATCH", "-H", "Content-Type: application/merge-patch+json", "-H", "Accept: application/yaml",
+            url + "/cm", "-d", """{"data":{"k3":"v4"}}""");
+        var rvLine = yaml.StdOut.Split('\n').Single(l => l.TrimStart().StartsWith("resourceVersion:", StringComparison.Ordinal));
+        Assert.Contains($"\"mod_revision\":{rvLine.Split(':')[1].Trim().Trim('"')}", cluster.Etcdctl("get", key, "-w", "json"));
     }
 
     [Fact]

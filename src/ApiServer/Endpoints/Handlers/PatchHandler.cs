@@ -75,7 +75,7 @@ internal sealed class PatchHandler(ApiServerOptions options)
         // resourceVersion (an optimistic lock) conflicts instead, as with kube-apiserver.
         var warn = ResponseWarnings.For(context);
         var scope = new RequestScope(ApiRequestFeature.Get(context).User!, dryRun, warn) { FieldManager = fieldManager };
-        var updated = await store.ApplyUpdateAsync(scope, info.Namespace, info.Name, subresource,
+        var updated = await store.ApplyUpdateWrittenAsync(scope, info.Namespace, info.Name, subresource,
             current =>
             {
                 var patched = Apply(current, patch, patchType, store.Resource, schema);
@@ -136,7 +136,7 @@ internal sealed class PatchHandler(ApiServerOptions options)
         {
             try
             {
-                var updated = await store.ApplyUpdateAsync(scope, info.Namespace, info.Name, subresource,
+                var updated = await store.ApplyUpdateWrittenAsync(scope, info.Namespace, info.Name, subresource,
                     current => FieldManagerApply(current, config, fieldContext, force), cancellationToken).ConfigureAwait(false);
                 await MediaTypes.WriteAsync(context, 200, updated, format).ConfigureAwait(false);
                 return;
@@ -155,7 +155,7 @@ internal sealed class PatchHandler(ApiServerOptions options)
             var obj = FieldManagerApply(empty, config, fieldContext, force);
             try
             {
-                var created = await store.CreateAsync(scope, info.Namespace, obj, cancellationToken).ConfigureAwait(false);
+                var created = await store.CreateWrittenAsync(scope, info.Namespace, obj, cancellationToken).ConfigureAwait(false);
                 await MediaTypes.WriteAsync(context, 201, created, format).ConfigureAwait(false);
                 return;
             }

@@ -281,7 +281,7 @@ internal sealed class ResourceHandler(
         var body = await ReadObjectAsync(context, store.Resource, cancellationToken, duplicates, strict: validation == "Strict").ConfigureAwait(false);
         PruneUnknownFields(context, store.Resource, body, validation, duplicates);
         var scope = Scope(context, dryRun) with { FieldManager = QueryOptions.FieldManager(context, "CreateOptions") };
-        var created = await store.CreateAsync(scope, info.Namespace, body, cancellationToken).ConfigureAwait(false);
+        var created = await store.CreateWrittenAsync(scope, info.Namespace, body, cancellationToken).ConfigureAwait(false);
         await MediaTypes.WriteAsync(context, 201, created, format).ConfigureAwait(false);
     }
 
