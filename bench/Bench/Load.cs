@@ -22,36 +22,81 @@ internal enum Outcome
 /// </summary>
 internal static class Load
 {
-    public static async Task<Measurement> RunAsync(Cluster cluster, int concurrency, TimeSpan duration, Func<int, long, Task<Outcome>> operation)
+    public static Task<Measurement> RunAsync(Cluster cluster, int concurrency, TimeSpan duration, Func<int, long, Task<Outcome>> operation) =>
+        new Side(concurrency).RunAsync(cluster, duration, operation);
+
+    /// <summary>
+    /// The server and raw etcd doing the same work, in alternating slices (server, etcd, server, ...)
+    /// that add up to <paramref name="duration"/> each. On a shared machine the speed drifts over
+    /// seconds; interleaving makes both sides see the same drift, so their ratio holds still where
+    /// two back-to-back runs could differ by 0.2. <paramref name="beforeServer"/> runs before every
+    /// server slice (unmeasured).
+    /// </summary>
+    public static async Task<(Measurement Server, Measurement Etcd)> CompareAsync(
+        Cluster cluster, int concurrency, TimeSpan duration, int slices, Func<Task> beforeServer,
+        Func<int, long, Task<Outcome>> server, Func<int, long, Task<Outcome>> etcd)
     {
-        var latencies = new List<double>[concurrency];
-        long errors = 0, conflicts = 0;
-        var serverCpu = ProcStats.CpuSeconds(cluster.ServerPid);
-        var etcdCpu = ProcStats.CpuSeconds(cluster.EtcdPid);
-        var clock = Stopwatch.StartNew();
-        var workers = Enumerable.Range(0, concurrency).Select(worker => Task.Run(async () =>
+        var serverSide = new Side(concurrency);
+        var etcdSide = new Side(concurrency);
+        var slice = duration / slices;
+        for (var i = 0; i < slices; i++)
         {
-            var mine = latencies[worker] = [];
-            for (long i = 0; clock.Elapsed < duration; i++)
+            await beforeServer();
+            await serverSide.RunAsync(cluster, slice, server);
+            await etcdSide.RunAsync(cluster, slice, etcd);
+        }
+
+        return (serverSide.Total(), etcdSide.Total());
+    }
+
+    /// <summary>One side's workers and what they measured, over one or more slices of time.</summary>
+    private sealed class Side(int concurrency)
+    {
+        private readonly List<double>[] _latencies = Enumerable.Range(0, concurrency).Select(_ => new List<double>()).ToArray();
+        // Each worker's next operation number carries on across slices (operations name objects by it).
+        private readonly long[] _next = new long[concurrency];
+        private long _errors;
+        private long _conflicts;
+        private double _seconds;
+        private double _serverCpu;
+        private double _etcdCpu;
+
+        public async Task<Measurement> RunAsync(Cluster cluster, TimeSpan duration, Func<int, long, Task<Outcome>> operation)
+        {
+            var serverCpu = ProcStats.CpuSeconds(cluster.ServerPid);
+            var etcdCpu = ProcStats.CpuSeconds(cluster.EtcdPid);
+            var clock = Stopwatch.StartNew();
+            var workers = Enumerable.Range(0, concurrency).Select(worker => Task.Run(async () =>
             {
-                var started = Stopwatch.GetTimestamp();
-                var outcome = await operation(worker, i);
-                mine.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-                if (outcome == Outcome.Error)
+                var mine = _latencies[worker];
+                while (clock.Elapsed < duration)
                 {
-                    Interlocked.Increment(ref errors);
+                    var i = _next[worker]++;
+                    var started = Stopwatch.GetTimestamp();
+                    var outcome = await operation(worker, i);
+                    mine.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                    if (outcome == Outcome.Error)
+                    {
+                        Interlocked.Increment(ref _errors);
+                    }
+                    else if (outcome == Outcome.Conflict)
+                    {
+                        Interlocked.Increment(ref _conflicts);
+                    }
                 }
-                else if (outcome == Outcome.Conflict)
-                {
-                    Interlocked.Increment(ref conflicts);
-                }
-            }
-        })).ToArray();
-        await Task.WhenAll(workers);
-        var seconds = clock.Elapsed.TotalSeconds;
-        var all = latencies.SelectMany(l => l).ToArray();
-        return new Measurement(all.Length, errors, conflicts, seconds, Percentile(all, 0.50), Percentile(all, 0.99),
-            ProcStats.CpuSeconds(cluster.ServerPid) - serverCpu, ProcStats.CpuSeconds(cluster.EtcdPid) - etcdCpu);
+            })).ToArray();
+            await Task.WhenAll(workers);
+            _seconds += clock.Elapsed.TotalSeconds;
+            _serverCpu += ProcStats.CpuSeconds(cluster.ServerPid) - serverCpu;
+            _etcdCpu += ProcStats.CpuSeconds(cluster.EtcdPid) - etcdCpu;
+            return Total();
+        }
+
+        public Measurement Total()
+        {
+            var all = _latencies.SelectMany(l => l).ToArray();
+            return new Measurement(all.Length, _errors, _conflicts, _seconds, Percentile(all, 0.50), Percentile(all, 0.99), _serverCpu, _etcdCpu);
+        }
     }
 
     /// <summary>The nearest-rank percentile (0 for no samples).</summary>

@@ -72,9 +72,9 @@ internal sealed class Workloads(Cluster cluster, Settings settings, Report repor
             foreach (var concurrency in settings.CreateConcurrency)
             {
                 var tag = $"{size / 1024}k-c{concurrency}";
-                await SettleAsync();
-                var server = await Load.RunAsync(cluster, concurrency, settings.Duration, (worker, i) => CreatePodAsync($"p-{tag}-{worker}-{i}", size));
-                var etcd = await Load.RunAsync(cluster, concurrency, settings.Duration, (worker, i) => CreateRawPodAsync($"p-{tag}-{worker}-{i}", size));
+                var (server, etcd) = await Load.CompareAsync(cluster, concurrency, settings.Duration, settings.Slices, SettleAsync,
+                    (worker, i) => CreatePodAsync($"p-{tag}-{worker}-{i}", size),
+                    (worker, i) => CreateRawPodAsync($"p-{tag}-{worker}-{i}", size));
                 var target = (concurrency, size) switch
                 {
                     (1, 1024) => Target.AtLeast(0.7),
@@ -102,8 +102,7 @@ internal sealed class Workloads(Cluster cluster, Settings settings, Report repor
         }
 
         const int concurrency = 8;
-        await SettleAsync();
-        var server = await Load.RunAsync(cluster, concurrency, settings.Duration, async (worker, i) =>
+        var (server, etcd) = await Load.CompareAsync(cluster, concurrency, settings.Duration, settings.Slices, SettleAsync, async (worker, i) =>
         {
             var index = (int)((worker + (i * concurrency)) % objects);
             var body = Objects.ConfigMap("update", $"cm-{index}", i.ToString(System.Globalization.CultureInfo.InvariantCulture))
@@ -116,13 +115,11 @@ internal sealed class Workloads(Cluster cluster, Settings settings, Report repor
 
             Volatile.Write(ref versions[index], ResourceVersion(await response.Content.ReadAsStringAsync()));
             return response.IsSuccessStatusCode ? Outcome.Ok : Outcome.Error;
-        });
-        var etcd = await Load.RunAsync(cluster, concurrency, settings.Duration, async (worker, i) =>
-            await RawUpdateAsync((int)((worker + (i * concurrency)) % objects), rawRevisions, i));
+        },
+        async (worker, i) => await RawUpdateAsync((int)((worker + (i * concurrency)) % objects), rawRevisions, i));
         report.Add("2. update", "PUT with resourceVersion, 8 writers, 64 objects", "PUT configmap", "Txn mod_revision== Put", server, etcd, Target.None);
 
-        await SettleAsync();
-        var patch = await Load.RunAsync(cluster, concurrency, settings.Duration, async (worker, i) =>
+        var (patch, rawPatch) = await Load.CompareAsync(cluster, concurrency, settings.Duration, settings.Slices, SettleAsync, async (worker, i) =>
         {
             var index = (int)((worker + (i * concurrency)) % objects);
             using var request = new HttpRequestMessage(HttpMethod.Patch, $"/api/v1/namespaces/update/configmaps/cm-{index}")
@@ -131,14 +128,12 @@ internal sealed class Workloads(Cluster cluster, Settings settings, Report repor
             };
             using var response = await Http.SendAsync(request);
             return response.IsSuccessStatusCode ? Outcome.Ok : Outcome.Error;
-        });
-        var rawPatch = await Load.RunAsync(cluster, concurrency, settings.Duration, async (worker, i) =>
-            await RawUpdateAsync((int)((worker + (i * concurrency)) % objects), rawRevisions, i));
+        },
+        async (worker, i) => await RawUpdateAsync((int)((worker + (i * concurrency)) % objects), rawRevisions, i));
         report.Add("2. update", "merge patch, 8 writers, 64 objects", "PATCH configmap", "Txn mod_revision== Put", patch, rawPatch, Target.None);
 
         // Contention: every writer on one object with the version it last saw; losers get 409.
-        await SettleAsync();
-        var contended = await Load.RunAsync(cluster, concurrency, settings.Duration, async (worker, i) =>
+        var (contended, rawContended) = await Load.CompareAsync(cluster, concurrency, settings.Duration, settings.Slices, SettleAsync, async (worker, i) =>
         {
             var body = Objects.ConfigMap("update", "cm-0", $"{worker}-{i}")
                 .Replace("\"namespace\":\"update\"", $"\"namespace\":\"update\",\"resourceVersion\":\"{Volatile.Read(ref versions[0])}\"", StringComparison.Ordinal);
@@ -152,8 +147,8 @@ internal sealed class Workloads(Cluster cluster, Settings settings, Report repor
 
             Volatile.Write(ref versions[0], ResourceVersion(await response.Content.ReadAsStringAsync()));
             return response.IsSuccessStatusCode ? Outcome.Ok : Outcome.Error;
-        });
-        var rawContended = await Load.RunAsync(cluster, concurrency, settings.Duration, async (_, i) => await RawUpdateAsync(0, rawRevisions, i));
+        },
+        async (_, i) => await RawUpdateAsync(0, rawRevisions, i));
         report.Add("2. update", "PUT, 8 writers on one object (409s counted)", "PUT configmap", "Txn mod_revision== Put", contended, rawContended, Target.None);
     }
 
@@ -190,12 +185,12 @@ internal sealed class Workloads(Cluster cluster, Settings settings, Report repor
         await Etcd.PutAsync(new PutRequest { Key = ByteString.CopyFromUtf8("/bench-raw/pods/bench/get-me"), Value = ByteString.CopyFromUtf8(Objects.StoredPod("bench", "get-me", 1024, "\"app\":\"bench\"", "")) });
         const int concurrency = 8;
         var rawKey = ByteString.CopyFromUtf8("/bench-raw/pods/bench/get-me");
-        var linearizable = await Load.RunAsync(cluster, concurrency, settings.Duration, async (_, _) =>
-            (await Etcd.RangeAsync(new RangeRequest { Key = rawKey })).Kvs.Count == 1 ? Outcome.Ok : Outcome.Error);
-        var serializable = await Load.RunAsync(cluster, concurrency, settings.Duration, async (_, _) =>
-            (await Etcd.RangeAsync(new RangeRequest { Key = rawKey, Serializable = true })).Kvs.Count == 1 ? Outcome.Ok : Outcome.Error);
-        var latest = await Load.RunAsync(cluster, concurrency, settings.Duration, async (_, _) => await GetAsync("/api/v1/namespaces/bench/pods/get-me"));
-        var cached = await Load.RunAsync(cluster, concurrency, settings.Duration, async (_, _) => await GetAsync("/api/v1/namespaces/bench/pods/get-me?resourceVersion=0"));
+        var (latest, linearizable) = await Load.CompareAsync(cluster, concurrency, settings.Duration, settings.Slices, SettleAsync,
+            async (_, _) => await GetAsync("/api/v1/namespaces/bench/pods/get-me"),
+            async (_, _) => (await Etcd.RangeAsync(new RangeRequest { Key = rawKey })).Kvs.Count == 1 ? Outcome.Ok : Outcome.Error);
+        var (cached, serializable) = await Load.CompareAsync(cluster, concurrency, settings.Duration, settings.Slices, SettleAsync,
+            async (_, _) => await GetAsync("/api/v1/namespaces/bench/pods/get-me?resourceVersion=0"),
+            async (_, _) => (await Etcd.RangeAsync(new RangeRequest { Key = rawKey, Serializable = true })).Kvs.Count == 1 ? Outcome.Ok : Outcome.Error);
         report.Add("3. get", "one pod, resourceVersion unset, 8 readers", "GET pod", "linearizable Range", latest, linearizable, Target.None);
         report.Add("3. get", "one pod, resourceVersion=0, 8 readers", "GET pod (cache)", "serializable Range", cached, serializable, Target.AtLeast(2));
     }
