@@ -23,7 +23,8 @@ internal sealed class GenericStore(
     IStorage storage,
     StorageKeys keys,
     AdmissionChain admission,
-    TimeProvider time)
+    TimeProvider time,
+    OwnWriteViews? ownWriteViews = null)
 {
     /// <summary>kube-apiserver retries a generated name this many times before answering AlreadyExists.</summary>
     private const int GenerateNameAttempts = 8;
@@ -105,6 +106,7 @@ internal sealed class GenericStore(
                 var encoded = ObjectCodec.EncodeForStorage(obj);
                 var stored = await storage.CreateAsync(key, encoded.Bytes, cancellationToken).ConfigureAwait(false);
                 ObjectCodec.SetResourceVersion(obj, stored.ModRevision);
+                ownWriteViews?.Prepare(key, stored.ModRevision, obj, encoded);
                 return new Written(obj, ObjectCodec.Served(encoded, stored.ModRevision));
             }
             catch (StorageException e) when (e.Code == StorageErrorCode.KeyExists && generated && attempt < GenerateNameAttempts)
@@ -404,6 +406,7 @@ internal sealed class GenericStore(
                 updated = lastObject;
                 ObjectCodec.SetResourceVersion(updated, stored.ModRevision);
                 json = ObjectCodec.Served(lastEncoded, stored.ModRevision);
+                ownWriteViews?.Prepare(key, stored.ModRevision, updated, lastEncoded);
             }
             else
             {

@@ -24,14 +24,13 @@ internal sealed class ObjectView : ICachedView
     // cannot be spliced, the whole JSON with the version in it.
     private readonly ServedJson _json;
 
-    private ObjectView(StoredObject stored, IReadOnlyDictionary<string, string> labels, FrozenDictionary<string, int> fieldIndex, string?[] fieldValues,
-        IReadOnlyList<string> indexKeys, ServedJson json)
+    private ObjectView(StoredObject stored, SelectionFacts facts, ServedJson json)
     {
         _stored = stored;
-        Labels = labels;
-        _fieldIndex = fieldIndex;
-        _fieldValues = fieldValues;
-        IndexKeys = indexKeys;
+        Labels = facts.Labels;
+        _fieldIndex = facts.FieldIndex;
+        _fieldValues = facts.FieldValues;
+        IndexKeys = facts.IndexKeys;
         _json = json;
     }
 
@@ -60,31 +59,15 @@ internal sealed class ObjectView : ICachedView
             ?? throw new InvalidDataException($"stored value at {stored.Key} is not a JSON object");
         var spliceable = obj["metadata"] is JsonObject metadata && !metadata.ContainsKey("resourceVersion");
         ObjectCodec.SetResourceVersion(obj, stored.ModRevision);
-
-        var labels = ObjectMeta.Labels(obj);
-        var fieldIndex = strategy.SupportedFieldIndex;
-        var fieldValues = new string?[fieldIndex.Count];
-        foreach (var (field, i) in fieldIndex)
-        {
-            fieldValues[i] = strategy.FieldValue(obj, field);
-        }
-
-        var indexKeys = new List<string>(labels.Count + strategy.IndexedFields.Count);
-        foreach (var (key, value) in labels)
-        {
-            indexKeys.Add(LabelIndexKey(key, value));
-        }
-
-        foreach (var field in strategy.IndexedFields)
-        {
-            indexKeys.Add(FieldIndexKey(field, (fieldIndex.TryGetValue(field, out var position) ? fieldValues[position] : null) ?? ""));
-        }
-
+        var facts = SelectionFacts.Of(obj, strategy);
         var json = spliceable && MetadataBody(stored.Value.Span) is var (at, empty) && at > 0
             ? ServedJson.Splice(stored.Value, at, empty, stored.ModRevision)
             : ServedJson.Whole(ObjectCodec.Serialize(obj));
-        return new ObjectView(stored, labels, fieldIndex, fieldValues, indexKeys, json);
+        return new ObjectView(stored, facts, json);
     }
+
+    /// <summary>A view from facts already known (a write of this server prepared them), without parsing the bytes.</summary>
+    public static ObjectView Create(StoredObject stored, SelectionFacts facts, ServedJson json) => new(stored, facts, json);
 
     /// <summary>Where the top-level metadata object's members start (just after its brace), and whether it has none.</summary>
     private static (int At, bool Empty) MetadataBody(ReadOnlySpan<byte> json)
@@ -115,4 +98,33 @@ internal sealed class ObjectView : ICachedView
     public static string LabelIndexKey(string label, string value) => $"label:{label}={value}";
 
     public static string FieldIndexKey(string field, string value) => $"field:{field}={value}";
+}
+
+/// <summary>What selectors and the cache's index look at in one object version: labels and field values.</summary>
+internal sealed record SelectionFacts(
+    IReadOnlyDictionary<string, string> Labels, FrozenDictionary<string, int> FieldIndex, string?[] FieldValues, IReadOnlyList<string> IndexKeys)
+{
+    public static SelectionFacts Of(JsonObject obj, ResourceStrategy strategy)
+    {
+        var labels = ObjectMeta.Labels(obj);
+        var fieldIndex = strategy.SupportedFieldIndex;
+        var fieldValues = new string?[fieldIndex.Count];
+        foreach (var (field, i) in fieldIndex)
+        {
+            fieldValues[i] = strategy.FieldValue(obj, field);
+        }
+
+        var indexKeys = new List<string>(labels.Count + strategy.IndexedFields.Count);
+        foreach (var (key, value) in labels)
+        {
+            indexKeys.Add(ObjectView.LabelIndexKey(key, value));
+        }
+
+        foreach (var field in strategy.IndexedFields)
+        {
+            indexKeys.Add(ObjectView.FieldIndexKey(field, (fieldIndex.TryGetValue(field, out var position) ? fieldValues[position] : null) ?? ""));
+        }
+
+        return new SelectionFacts(labels, fieldIndex, fieldValues, indexKeys);
+    }
 }

@@ -28,28 +28,36 @@ internal sealed class RegistryCatalog
         Table = table;
         var watchCache = options?.WatchCache ?? new WatchCacheOptions { Enabled = false };
         // Versions of one resource share their keys, so they share one cache.
-        var caches = new Dictionary<string, Cacher>(StringComparer.Ordinal);
+        var caches = new Dictionary<string, (Cacher Cache, OwnWriteViews Views)>(StringComparer.Ordinal);
         _stores = table.All.ToFrozenDictionary(
             r => (r.Group, r.Version, r.Plural),
             r =>
             {
                 var strategy = StrategyFactory.For(r);
                 var resourceStorage = storage;
-                if (reflector is not null && watchCache.Enabled && !ResourceTable.IsVirtual(r) && CacherOptionsFor(r, strategy, watchCache, time) is { } cacherOptions)
+                OwnWriteViews? views = null;
+                if (reflector is not null && watchCache.Enabled && !ResourceTable.IsVirtual(r))
                 {
                     var prefix = keys.ListPrefix(r, null);
-                    if (!caches.TryGetValue(prefix, out var cache))
+                    if (caches.TryGetValue(prefix, out var cached))
                     {
-                        cache = reflector.Register(prefix, cacherOptions);
-                        caches.Add(prefix, cache);
+                        (resourceStorage, views) = cached;
                     }
-
-                    resourceStorage = cache;
+                    else
+                    {
+                        var ownWrites = new OwnWriteViews(strategy);
+                        if (CacherOptionsFor(r, ownWrites.Decorate, watchCache, time) is { } cacherOptions)
+                        {
+                            var cache = reflector.Register(prefix, cacherOptions);
+                            caches.Add(prefix, (cache, ownWrites));
+                            (resourceStorage, views) = (cache, ownWrites);
+                        }
+                    }
                 }
 
-                return new GenericStore(r, strategy, resourceStorage, keys, admission, time);
+                return new GenericStore(r, strategy, resourceStorage, keys, admission, time, views);
             });
-        Caches = caches.Values.ToArray();
+        Caches = caches.Values.Select(c => c.Cache).ToArray();
     }
 
     public ResourceTable Table { get; }
@@ -65,18 +73,16 @@ internal sealed class RegistryCatalog
     public GenericStore Namespaces => Find("", "v1", "namespaces") ?? throw new InvalidOperationException("namespaces are not served");
 
     /// <summary>null when --watch-cache-sizes turns the resource's cache off (size 0).</summary>
-    private static CacherOptions? CacherOptionsFor(ResourceDefinition resource, ResourceStrategy strategy, WatchCacheOptions watchCache, TimeProvider time)
+    private static CacherOptions? CacherOptionsFor(ResourceDefinition resource, Func<StoredObject, ICachedView?> decorate, WatchCacheOptions watchCache, TimeProvider time)
     {
-        ICachedView Decorate(StoredObject stored) => ObjectView.Create(stored, strategy);
-
         if (watchCache.Sizes.TryGetValue(resource.QualifiedResource, out var size))
         {
             // An explicit size is a fixed window of that many events.
             return size == 0
                 ? null
-                : new CacherOptions { Decorate = Decorate, MinimumEvents = size, MaximumEvents = size, EventRetention = TimeSpan.Zero, Time = time };
+                : new CacherOptions { Decorate = decorate, MinimumEvents = size, MaximumEvents = size, EventRetention = TimeSpan.Zero, Time = time };
         }
 
-        return new CacherOptions { Decorate = Decorate, MinimumEvents = Math.Max(watchCache.DefaultSize, 1), Time = time };
+        return new CacherOptions { Decorate = decorate, MinimumEvents = Math.Max(watchCache.DefaultSize, 1), Time = time };
     }
 }
