@@ -30,7 +30,7 @@ public sealed class FieldManagerConflictException(IReadOnlyList<(ManagedFieldsEn
 /// <param name="ApiVersion">the object's apiVersion, recorded per entry.</param>
 /// <param name="Subresource">"" for the main resource, "status" or "scale"...</param>
 /// <param name="Schema">the kind's schema facts (null: untyped, as for custom resources).</param>
-/// <param name="Ignored">fields the write resets and so cannot own (status on the main resource of a kind with a status subresource).</param>
+/// <param name="Ignored">fields the write resets and so cannot own (status on the main resource of a kind with a status subresource); not changed afterwards.</param>
 public sealed record FieldManagerContext(
     string Manager, string ApiVersion, string Subresource, DefinitionSchema? Schema, DateTimeOffset Now, FieldSet? Ignored = null);
 
@@ -100,15 +100,19 @@ public static class FieldManager
         ManagedFields.Write(updated, entries);
     }
 
-    /// <summary>The system fields and the ones the write resets, as subtrees a comparison skips.</summary>
-    private static FieldSet Unowned(FieldManagerContext context)
+    /// <summary>
+    /// The system fields and the ones the write resets, as subtrees a comparison skips (read only).
+    /// Stores pass the same ignored set for every write of a kind and subresource, so the union is made once per set.
+    /// </summary>
+    private static FieldSet Unowned(FieldManagerContext context) =>
+        context.Ignored is { } ignored ? UnownedWith.GetValue(ignored, UnionWithStripped) : StrippedLeaves;
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<FieldSet, FieldSet> UnownedWith = [];
+
+    private static FieldSet UnionWithStripped(FieldSet ignored)
     {
         var set = StrippedLeaves.Clone();
-        if (context.Ignored is { } ignored)
-        {
-            set.UnionWith(ignored);
-        }
-
+        set.UnionWith(ignored);
         return set;
     }
 

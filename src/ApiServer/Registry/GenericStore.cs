@@ -447,6 +447,15 @@ internal sealed class GenericStore(
     {
         subresource = scope.FieldManagerSubresource ?? subresource;
         var schema = SchemaFacts.Builtin.ForKind(Resource.Group, Resource.Version, Resource.Kind);
+        var ignored = _ignoredFields.GetOrAdd(subresource, IgnoredFields, schema);
+        return new FieldManagerContext(scope.FieldManager ?? DefaultFieldManager, Resource.ApiVersion, subresource, schema, time.GetUtcNow(), ignored);
+    }
+
+    // The fields each subresource's writes reset, made once per subresource and then only read.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, FieldSet> _ignoredFields = new(StringComparer.Ordinal);
+
+    private FieldSet IgnoredFields(string subresource, DefinitionSchema? schema)
+    {
         var ignored = new FieldSet();
         if (subresource.Length == 0 && Resource.FindSubresource("status") is not null)
         {
@@ -462,7 +471,7 @@ internal sealed class GenericStore(
             }
         }
 
-        return new FieldManagerContext(scope.FieldManager ?? DefaultFieldManager, Resource.ApiVersion, subresource, schema, time.GetUtcNow(), ignored);
+        return ignored;
     }
 
     /// <summary>The manager of the server's own writes (kube-apiserver's User-Agent product).</summary>
