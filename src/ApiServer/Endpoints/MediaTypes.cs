@@ -233,15 +233,21 @@ internal static class MediaTypes
     {
         if (format == WireFormat.Json && written.Json is { } json)
         {
-            context.Response.StatusCode = statusCode;
-            context.Response.ContentType = Json;
-            context.Response.ContentLength = json.Length;
-            json.WriteTo(context.Response.BodyWriter);
-            await context.Response.BodyWriter.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+            await WriteAsync(context, statusCode, json).ConfigureAwait(false);
             return;
         }
 
         await WriteAsync(context, statusCode, written.Object, format).ConfigureAwait(false);
+    }
+
+    /// <summary>JSON already served-ready (stored bytes with their resourceVersion), written as it is.</summary>
+    public static async Task WriteAsync(HttpContext context, int statusCode, ServedJson json)
+    {
+        context.Response.StatusCode = statusCode;
+        context.Response.ContentType = Json;
+        context.Response.ContentLength = json.Length;
+        json.WriteTo(context.Response.BodyWriter);
+        await context.Response.BodyWriter.FlushAsync(context.RequestAborted).ConfigureAwait(false);
     }
 
     public static Task WriteAsync(HttpContext context, int statusCode, JsonNode body) =>

@@ -38,6 +38,9 @@ internal sealed class ObjectView : ICachedView
 
     public IReadOnlyList<string> IndexKeys { get; }
 
+    /// <summary>The object as served: compact JSON with metadata.resourceVersion.</summary>
+    public ServedJson Json => _json;
+
     /// <summary>The number of bytes <see cref="WriteTo"/> writes.</summary>
     public int Length => _json.Length;
 
@@ -46,9 +49,6 @@ internal sealed class ObjectView : ICachedView
 
     /// <summary>Writes the object as served: compact JSON with metadata.resourceVersion.</summary>
     public void WriteTo(IBufferWriter<byte> writer) => _json.WriteTo(writer);
-
-    /// <summary>The served JSON as one array (for callers that need it contiguous).</summary>
-    public byte[] ToArray() => _json.ToArray();
 
     /// <summary>A fresh, mutable copy of the object.</summary>
     public JsonObject Decode() => ObjectCodec.Decode(_stored);

@@ -47,14 +47,6 @@ internal readonly struct ServedJson
         writer.Write(_version);
         writer.Write(bytes[_spliceAt..]);
     }
-
-    /// <summary>The served JSON as one array (for callers that need it contiguous).</summary>
-    public byte[] ToArray()
-    {
-        var buffer = new ArrayBufferWriter<byte>(Length);
-        WriteTo(buffer);
-        return buffer.WrittenSpan.ToArray();
-    }
 }
 
 /// <summary>What a write returns: the object, and the JSON it stored as served (null when nothing was stored, as in a dry run).</summary>

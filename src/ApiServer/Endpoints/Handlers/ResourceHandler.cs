@@ -189,11 +189,7 @@ internal sealed class ResourceHandler(
         if (table is null && format == WireFormat.Json && stored.View is ObjectView view)
         {
             // From the watch cache: its bytes as they are.
-            context.Response.StatusCode = 200;
-            context.Response.ContentType = MediaTypes.Json;
-            context.Response.ContentLength = view.Length;
-            view.WriteTo(context.Response.BodyWriter);
-            await context.Response.BodyWriter.FlushAsync(cancellationToken).ConfigureAwait(false);
+            await MediaTypes.WriteAsync(context, 200, view.Json).ConfigureAwait(false);
             return;
         }
 
