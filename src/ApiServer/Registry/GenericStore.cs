@@ -107,7 +107,7 @@ internal sealed class GenericStore(
                 var stored = await storage.CreateAsync(key, encoded.Bytes, cancellationToken).ConfigureAwait(false);
                 ObjectCodec.SetResourceVersion(obj, stored.ModRevision);
                 ownWriteViews?.Prepare(key, stored.ModRevision, obj, encoded);
-                return new Written(obj, ObjectCodec.Served(encoded, stored.ModRevision));
+                return new Written(obj, encoded.Served(stored.ModRevision));
             }
             catch (StorageException e) when (e.Code == StorageErrorCode.KeyExists && generated && attempt < GenerateNameAttempts)
             {
@@ -388,7 +388,7 @@ internal sealed class GenericStore(
             // already stored, for an update that changed nothing), the answer is made from them
             // instead of decoding the stored bytes and encoding them again.
             JsonObject? lastObject = null;
-            (byte[] Bytes, int MetadataBodyAt, bool MetadataEmpty) lastEncoded = default;
+            EncodedObject lastEncoded = default;
             var stored = await storage.GuaranteedUpdateAsync(
                 key,
                 async (current, ct) =>
@@ -405,7 +405,7 @@ internal sealed class GenericStore(
             {
                 updated = lastObject;
                 ObjectCodec.SetResourceVersion(updated, stored.ModRevision);
-                json = ObjectCodec.Served(lastEncoded, stored.ModRevision);
+                json = lastEncoded.Served(stored.ModRevision);
                 ownWriteViews?.Prepare(key, stored.ModRevision, updated, lastEncoded);
             }
             else

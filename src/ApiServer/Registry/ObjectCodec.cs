@@ -47,10 +47,9 @@ internal static class ObjectCodec
     /// <summary>
     /// The bytes to store (the object without metadata.resourceVersion), written in one pass that
     /// also notes where metadata's members start, so that the write can answer with these same bytes
-    /// and the revision spliced in (<see cref="Served"/>). MetadataBodyAt is 0 when the object has
-    /// no metadata object.
+    /// and the revision spliced in (<see cref="EncodedObject.Served"/>).
     /// </summary>
-    public static (byte[] Bytes, int MetadataBodyAt, bool MetadataEmpty) EncodeForStorage(JsonObject obj)
+    public static EncodedObject EncodeForStorage(JsonObject obj)
     {
         var buffer = t_buffer ??= new ArrayBufferWriter<byte>(4096);
         var writer = t_writer ??= new Utf8JsonWriter(buffer, WriterOptions);
@@ -88,7 +87,7 @@ internal static class ObjectCodec
 
             writer.WriteEndObject();
             writer.Flush();
-            return (buffer.WrittenSpan.ToArray(), at, empty);
+            return new EncodedObject(buffer.WrittenSpan.ToArray(), at, empty);
         }
         finally
         {
@@ -100,10 +99,6 @@ internal static class ObjectCodec
             }
         }
     }
-
-    /// <summary>What a write answers: the bytes it stored with the revision it was stored at.</summary>
-    public static ServedJson? Served((byte[] Bytes, int MetadataBodyAt, bool MetadataEmpty) encoded, long revision) =>
-        encoded.MetadataBodyAt > 0 ? ServedJson.Splice(encoded.Bytes, encoded.MetadataBodyAt, encoded.MetadataEmpty, revision) : null;
 
     private static void WriteValue(Utf8JsonWriter writer, JsonNode? value)
     {

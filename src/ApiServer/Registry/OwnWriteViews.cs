@@ -13,25 +13,27 @@ namespace ApiServer.Registry;
 /// </summary>
 internal sealed class OwnWriteViews(ResourceStrategy strategy)
 {
-    // A write can finish after its event was already cached; such leftovers are dropped past this many.
-    private const int PruneAbove = 256;
+    // A write can finish after its event was already cached; such leftovers are dropped every this
+    // many preparations (counting the dictionary itself would take all its locks on every write).
+    private const int PruneEvery = 256;
 
     private readonly ConcurrentDictionary<(string Key, long Revision), Prepared> _prepared = new();
     private long _lastDecorated;
+    private int _preparations;
 
     /// <summary>Preparations whose events have not been cached yet (for tests).</summary>
     internal int PendingCount => _prepared.Count;
 
     /// <summary>Called by a write once etcd has stored <paramref name="encoded"/> at <paramref name="revision"/>.</summary>
-    public void Prepare(string key, long revision, JsonObject obj, (byte[] Bytes, int MetadataBodyAt, bool MetadataEmpty) encoded)
+    public void Prepare(string key, long revision, JsonObject obj, EncodedObject encoded)
     {
         if (encoded.MetadataBodyAt == 0 || revision <= Volatile.Read(ref _lastDecorated))
         {
             return;
         }
 
-        _prepared[(key, revision)] = new Prepared(encoded.Bytes, SelectionFacts.Of(obj, strategy), encoded.MetadataBodyAt, encoded.MetadataEmpty);
-        if (_prepared.Count > PruneAbove)
+        _prepared[(key, revision)] = new Prepared(encoded, SelectionFacts.Of(obj, strategy));
+        if (Interlocked.Increment(ref _preparations) % PruneEvery == 0)
         {
             var last = Volatile.Read(ref _lastDecorated);
             foreach (var stale in _prepared.Keys.Where(k => k.Revision <= last))
@@ -45,15 +47,15 @@ internal sealed class OwnWriteViews(ResourceStrategy strategy)
     public ICachedView Decorate(StoredObject stored)
     {
         Revisions.RaiseTo(ref _lastDecorated, stored.ModRevision);
-        if (_prepared.TryRemove((stored.Key, stored.ModRevision), out var prepared) && stored.Value.Span.SequenceEqual(prepared.Bytes))
+        if (_prepared.TryRemove((stored.Key, stored.ModRevision), out var prepared) && stored.Value.Span.SequenceEqual(prepared.Encoded.Bytes)
+            && prepared.Encoded.ServedAs(stored.Value, stored.ModRevision) is { } json)
         {
             // The view refers to the event's bytes, which the cache keeps, not to the write's copy.
-            return ObjectView.Create(stored, prepared.Facts,
-                ServedJson.Splice(stored.Value, prepared.MetadataBodyAt, prepared.MetadataEmpty, stored.ModRevision));
+            return ObjectView.Create(stored, prepared.Facts, json);
         }
 
         return ObjectView.Create(stored, strategy);
     }
 
-    private sealed record Prepared(byte[] Bytes, SelectionFacts Facts, int MetadataBodyAt, bool MetadataEmpty);
+    private sealed record Prepared(EncodedObject Encoded, SelectionFacts Facts);
 }

@@ -51,3 +51,17 @@ internal readonly struct ServedJson
 
 /// <summary>What a write returns: the object, and the JSON it stored as served (null when nothing was stored, as in a dry run).</summary>
 internal readonly record struct Written(JsonObject Object, ServedJson? Json);
+
+/// <summary>
+/// An object as encoded for storage (without metadata.resourceVersion), with where metadata's members
+/// start: 0 when it has no metadata object, and then it cannot be served by splicing.
+/// </summary>
+internal readonly record struct EncodedObject(byte[] Bytes, int MetadataBodyAt, bool MetadataEmpty)
+{
+    /// <summary>What a write answers: these bytes as stored at <paramref name="revision"/>.</summary>
+    public ServedJson? Served(long revision) => ServedAs(Bytes, revision);
+
+    /// <summary>The same JSON held in other memory (a watch event's copy of these bytes), as served at <paramref name="revision"/>.</summary>
+    public ServedJson? ServedAs(ReadOnlyMemory<byte> sameBytes, long revision) =>
+        MetadataBodyAt > 0 ? ServedJson.Splice(sameBytes, MetadataBodyAt, MetadataEmpty, revision) : null;
+}

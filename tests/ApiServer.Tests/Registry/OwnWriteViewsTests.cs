@@ -19,7 +19,7 @@ public sealed class OwnWriteViewsTests
         ["spec"] = new JsonObject { ["nodeName"] = node, ["containers"] = new JsonArray(new JsonObject { ["name"] = "c", ["image"] = "busybox" }) },
     };
 
-    private static (StoredObject Stored, JsonObject Written, (byte[] Bytes, int MetadataBodyAt, bool MetadataEmpty) Encoded) Write(string name, long revision, string app = "web", string node = "n1")
+    private static (StoredObject Stored, JsonObject Written, EncodedObject Encoded) Write(string name, long revision, string app = "web", string node = "n1")
     {
         var obj = Pod(name, app, node);
         var encoded = ObjectCodec.EncodeForStorage(obj);
