@@ -4,7 +4,8 @@
 #   bench/run.sh             the full run (10,000 listed pods, 10,000 and 100,000 for memory)
 #   bench/run.sh --only list,watch   selected workloads (create, update, get, list, watch, memory)
 #   bench/run.sh --only create --concurrency 1,32   only those create rows
-# BENCH_SERVER_X=v in the environment reaches the server alone as X=v (runtime knobs to try).
+# BENCH_SERVER_X=v in the environment reaches the server alone as X=v (runtime knobs to try);
+# BENCH_ARGS="--flag=v ..." adds server flags (configurations to compare, e.g. --watch-cache=false).
 # Starts its own etcd and server on free loopback ports; needs etcd installed (scripts/install-deps.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."

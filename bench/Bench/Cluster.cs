@@ -65,6 +65,12 @@ internal sealed class Cluster : IAsyncDisposable
             start.ArgumentList.Add(arg);
         }
 
+        // BENCH_ARGS adds server flags (for example --watch-cache=false) to compare configurations.
+        foreach (var arg in (Environment.GetEnvironmentVariable("BENCH_ARGS") ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        {
+            start.ArgumentList.Add(arg);
+        }
+
         // BENCH_SERVER_X=v reaches the server alone as X=v: runtime knobs (DOTNET_...) can be tried on
         // the server without changing the generator, which drives the etcd baseline too.
         foreach (System.Collections.DictionaryEntry variable in Environment.GetEnvironmentVariables())
