@@ -209,6 +209,21 @@ public sealed class RestApiTests(ClusterFixture cluster)
         var tooLarge = await StatusOf(await cluster.Http.PostAsync($"/api/v1/namespaces/{ns}/configmaps", ClusterFixture.Json(huge)));
         Assert.Equal((413, "RequestEntityTooLarge"), (tooLarge.Code, tooLarge.Reason));
 
+        // Without a Content-Length (HTTP/2 DATA frames until the stream ends) the limit holds while
+        // reading, and a body of ordinary size arrives whole.
+        var tooLargeUnsized = await StatusOf(await cluster.Http.PostAsync($"/api/v1/namespaces/{ns}/configmaps", new UnsizedJson(huge)));
+        Assert.Equal((413, "RequestEntityTooLarge"), (tooLargeUnsized.Code, tooLargeUnsized.Reason));
+        var spread = new string('y', 200 * 1024);
+        using (var unsized = await cluster.Http.PostAsync($"/api/v1/namespaces/{ns}/configmaps",
+            new UnsizedJson("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"unsized\"},\"data\":{\"a\":\"" + spread + "\"}}")))
+        {
+            Assert.Equal(HttpStatusCode.Created, unsized.StatusCode);
+            Assert.Null(unsized.RequestMessage!.Content!.Headers.ContentLength);
+        }
+
+        var stored = JsonNode.Parse(await cluster.Http.GetStringAsync($"/api/v1/namespaces/{ns}/configmaps/unsized"))!;
+        Assert.Equal(spread, stored["data"]!["a"]!.GetValue<string>());
+
         var badJson = await StatusOf(await cluster.Http.PostAsync(pods, ClusterFixture.Json("{not json")));
         Assert.Equal((400, "BadRequest"), (badJson.Code, badJson.Reason));
 
@@ -379,6 +394,33 @@ public sealed class RestApiTests(ClusterFixture cluster)
         Assert.Equal("DELETED", deleted["type"]!.GetValue<string>());
         Assert.True(long.Parse(deleted["object"]!["metadata"]!["resourceVersion"]!.GetValue<string>())
             > long.Parse(modified["object"]!["metadata"]!["resourceVersion"]!.GetValue<string>()));
+    }
+
+    /// <summary>JSON sent in pieces without a length, as a streaming client sends it.</summary>
+    private sealed class UnsizedJson : HttpContent
+    {
+        private readonly byte[] _bytes;
+
+        public UnsizedJson(string json)
+        {
+            _bytes = Encoding.UTF8.GetBytes(json);
+            Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        }
+
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
+        {
+            for (var at = 0; at < _bytes.Length; at += 16 * 1024)
+            {
+                await stream.WriteAsync(_bytes.AsMemory(at, Math.Min(16 * 1024, _bytes.Length - at)));
+                await stream.FlushAsync();
+            }
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
     }
 
     private sealed record StatusBody(int Code, string Reason, string Message, JsonNode Body);
