@@ -270,6 +270,18 @@ public static class FieldManager
     /// <summary>At most ten Update entries: the oldest beyond that merge into one "ancient-changes" entry.</summary>
     private static void CapUpdateManagers(List<ManagedFieldsEntry> entries, DateTimeOffset now)
     {
+        // Every write passes here and almost none has too many managers: count before sorting.
+        var updateEntries = 0;
+        foreach (var entry in entries)
+        {
+            updateEntries += entry.Operation == ManagedFieldsEntry.Update ? 1 : 0;
+        }
+
+        if (updateEntries <= MaxUpdateManagers)
+        {
+            return;
+        }
+
         var updates = entries.Where(e => e.Operation == ManagedFieldsEntry.Update && e.Manager != AncientChanges)
             .OrderBy(e => e.Time, StringComparer.Ordinal)
             .ToList();

@@ -35,7 +35,17 @@ public sealed class FieldShape
 
     public static readonly FieldShape Untyped = new(ShapeKind.Untyped);
 
+    /// <summary>One struct shape per definition, shared by every write of every kind that uses it.</summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<DefinitionSchema, FieldShape> StructShapes = [];
+
     private readonly FieldSchema? _field;
+
+    /// <summary>
+    /// A struct's declared fields, each with its shape and its path element (<c>f:name</c>), made on
+    /// first use. Field management walks every field of every write; without this each step
+    /// allocated a shape and a string. Bounded by the schema: undeclared names are not kept.
+    /// </summary>
+    private System.Collections.Concurrent.ConcurrentDictionary<string, (FieldShape Shape, string Element)>? _declared;
 
     private FieldShape(ShapeKind kind, DefinitionSchema? definition = null, FieldSchema? field = null, IReadOnlyList<string>? keys = null)
     {
@@ -67,7 +77,7 @@ public sealed class FieldShape
             return Leaf;
         }
 
-        return new FieldShape(ShapeKind.Struct, definition);
+        return StructShapes.GetValue(definition, static d => new FieldShape(ShapeKind.Struct, d));
     }
 
     /// <summary>The shape of a struct's field <paramref name="name"/>; a field the schema lacks is a leaf.</summary>
@@ -78,18 +88,39 @@ public sealed class FieldShape
             return Untyped;
         }
 
-        if (Definition?.Field(name) is not { } field)
+        return Declared(name)?.Shape ?? Leaf;
+    }
+
+    /// <summary>The path element of a struct's field or a map's key: <c>f:name</c>, shared for declared fields.</summary>
+    public string FieldElement(string name) => Declared(name)?.Element ?? PathElements.Field(name);
+
+    private (FieldShape Shape, string Element)? Declared(string name)
+    {
+        if (Kind != ShapeKind.Struct || Definition?.Field(name) is not { } field)
         {
-            return Leaf;
+            return null;
         }
 
-        return field.Kind switch
+        var declared = _declared;
+        if (declared is null)
+        {
+            declared = new(StringComparer.Ordinal);
+            declared = Interlocked.CompareExchange(ref _declared, declared, null) ?? declared;
+        }
+
+        if (declared.TryGetValue(name, out var known))
+        {
+            return known;
+        }
+
+        var shape = field.Kind switch
         {
             FieldKind.Ref => field.MapType == "atomic" ? Leaf : Of(field.Definition),
             FieldKind.Map => field.MapType == "atomic" ? Leaf : new FieldShape(ShapeKind.Map, field: field),
             FieldKind.Array => ListOf(field),
             _ => Leaf,
         };
+        return declared.GetOrAdd(name, (shape, PathElements.Field(name)));
     }
 
     /// <summary>The shape of a map's values or a list's items.</summary>

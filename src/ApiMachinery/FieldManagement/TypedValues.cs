@@ -11,7 +11,8 @@ public sealed class Comparison
 
     public FieldSet Removed { get; } = new();
 
-    public FieldSet AddedOrModified => Added.Union(Modified);
+    /// <summary>Added and modified together; one of them itself when the other is empty (as on a create), else a new set.</summary>
+    public FieldSet AddedOrModified => Modified.IsEmpty ? Added : Added.IsEmpty ? Modified : Added.Union(Modified);
 }
 
 /// <summary>
@@ -37,7 +38,7 @@ public static class TypedValues
                 foreach (var (key, child) in (JsonObject)value!)
                 {
                     var childShape = ChildShape(shape, key);
-                    path.Add(PathElements.Field(key));
+                    path.Add(shape.FieldElement(key));
                     Collect(child, childShape, path, set);
                     // An entry of a free-keyed map, an empty object and null are owned themselves.
                     if (child is null || child is JsonObject { Count: 0 } || shape.Kind != ShapeKind.Struct || shape.Definition?.Field(key) is null)
@@ -105,7 +106,7 @@ public static class TypedValues
             var r = hasRhs ? (JsonObject)rhs! : null;
             foreach (var key in Keys(l, r))
             {
-                var pe = PathElements.Field(key);
+                var pe = shape.FieldElement(key);
                 var childExclude = exclude?.Get(pe);
                 if (childExclude?.IsMember == true)
                 {
@@ -324,20 +325,25 @@ public static class TypedValues
     private static bool IsEmptyContainer(JsonNode? value) =>
         value is null || value is JsonObject { Count: 0 } || value is JsonArray { Count: 0 };
 
+    /// <summary>The left object's keys, then the right one's that the left lacks.</summary>
     private static IEnumerable<string> Keys(JsonObject? l, JsonObject? r)
     {
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (key, _) in l ?? [])
+        if (l is not null)
         {
-            seen.Add(key);
-            yield return key;
-        }
-
-        foreach (var (key, _) in r ?? [])
-        {
-            if (seen.Add(key))
+            foreach (var (key, _) in l)
             {
                 yield return key;
+            }
+        }
+
+        if (r is not null)
+        {
+            foreach (var (key, _) in r)
+            {
+                if (l is null || !l.ContainsKey(key))
+                {
+                    yield return key;
+                }
             }
         }
     }
