@@ -104,9 +104,20 @@ internal sealed class GenericStore(
                 }
 
                 var encoded = ObjectCodec.EncodeForStorage(obj);
-                var stored = await storage.CreateAsync(key, encoded.Bytes, cancellationToken).ConfigureAwait(false);
+                var preparation = ownWriteViews?.Prepare(key, obj, encoded);
+                StoredObject stored;
+                try
+                {
+                    stored = await storage.CreateAsync(key, encoded.Bytes, cancellationToken).ConfigureAwait(false);
+                }
+                catch
+                {
+                    ownWriteViews?.Forget(preparation);
+                    throw;
+                }
+
+                OwnWriteViews.Stored(preparation, stored.ModRevision);
                 ObjectCodec.SetResourceVersion(obj, stored.ModRevision);
-                ownWriteViews?.Prepare(key, stored.ModRevision, obj, encoded);
                 return new Written(obj, encoded.Served(stored.ModRevision));
             }
             catch (StorageException e) when (e.Code == StorageErrorCode.KeyExists && generated && attempt < GenerateNameAttempts)
@@ -389,15 +400,27 @@ internal sealed class GenericStore(
             // instead of decoding the stored bytes and encoding them again.
             JsonObject? lastObject = null;
             EncodedObject lastEncoded = default;
-            var stored = await storage.GuaranteedUpdateAsync(
-                key,
-                async (current, ct) =>
-                {
-                    lastObject = await Transform(current, ct).ConfigureAwait(false);
-                    lastEncoded = ObjectCodec.EncodeForStorage(lastObject);
-                    return lastEncoded.Bytes;
-                },
-                cancellationToken).ConfigureAwait(false);
+            OwnWriteViews.Preparation? preparation = null;
+            StoredObject stored;
+            try
+            {
+                stored = await storage.GuaranteedUpdateAsync(
+                    key,
+                    async (current, ct) =>
+                    {
+                        lastObject = await Transform(current, ct).ConfigureAwait(false);
+                        lastEncoded = ObjectCodec.EncodeForStorage(lastObject);
+                        // Each attempt's preparation replaces the previous one's (same key).
+                        preparation = ownWriteViews?.Prepare(key, lastObject, lastEncoded);
+                        return lastEncoded.Bytes;
+                    },
+                    cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                ownWriteViews?.Forget(preparation);
+                throw;
+            }
 
             JsonObject updated;
             ServedJson? json = null;
@@ -406,10 +429,11 @@ internal sealed class GenericStore(
                 updated = lastObject;
                 ObjectCodec.SetResourceVersion(updated, stored.ModRevision);
                 json = lastEncoded.Served(stored.ModRevision);
-                ownWriteViews?.Prepare(key, stored.ModRevision, updated, lastEncoded);
+                OwnWriteViews.Stored(preparation, stored.ModRevision);
             }
             else
             {
+                ownWriteViews?.Forget(preparation);
                 updated = ObjectCodec.Decode(stored);
             }
 

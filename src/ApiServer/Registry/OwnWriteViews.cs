@@ -13,41 +13,74 @@ namespace ApiServer.Registry;
 /// </summary>
 internal sealed class OwnWriteViews(ResourceStrategy strategy)
 {
-    // A write can finish after its event was already cached; such leftovers are dropped every this
-    // many preparations (counting the dictionary itself would take all its locks on every write).
+    // A preparation whose event never comes (a no-op update, a relist in between) is dropped once
+    // the cache has passed its write's revision; this runs every this many preparations (counting
+    // the dictionary itself would take all its locks on every write).
     private const int PruneEvery = 256;
 
-    private readonly ConcurrentDictionary<(string Key, long Revision), Prepared> _prepared = new();
+    // One preparation per key: the latest write in flight there. A write prepares before it sends
+    // its Txn, because etcd's watch event can reach the cache before the Txn's answer reaches the
+    // writer; preparing after the answer lost that race about as often as it won it.
+    private readonly ConcurrentDictionary<string, Preparation> _prepared = new(StringComparer.Ordinal);
     private long _lastDecorated;
     private int _preparations;
 
     /// <summary>Preparations whose events have not been cached yet (for tests).</summary>
     internal int PendingCount => _prepared.Count;
 
-    /// <summary>Called by a write once etcd has stored <paramref name="encoded"/> at <paramref name="revision"/>.</summary>
-    public void Prepare(string key, long revision, JsonObject obj, EncodedObject encoded)
+    /// <summary>
+    /// Called by a write just before it sends <paramref name="encoded"/> for <paramref name="key"/>.
+    /// The write then reports <see cref="Stored"/> or <see cref="Forget"/>. Null when the bytes
+    /// cannot be served spliced (the cache parses those anyway).
+    /// </summary>
+    public Preparation? Prepare(string key, JsonObject obj, EncodedObject encoded)
     {
-        if (encoded.MetadataBodyAt == 0 || revision <= Volatile.Read(ref _lastDecorated))
+        if (encoded.MetadataBodyAt == 0)
         {
-            return;
+            return null;
         }
 
-        _prepared[(key, revision)] = new Prepared(encoded, SelectionFacts.Of(obj, strategy));
+        var preparation = new Preparation(key, encoded, SelectionFacts.Of(obj, strategy));
+        _prepared[key] = preparation;
         if (Interlocked.Increment(ref _preparations) % PruneEvery == 0)
         {
             var last = Volatile.Read(ref _lastDecorated);
-            foreach (var stale in _prepared.Keys.Where(k => k.Revision <= last))
+            foreach (var (staleKey, stale) in _prepared)
             {
-                _prepared.TryRemove(stale, out _);
+                if (stale.Revision is > 0 and var revision && revision <= last)
+                {
+                    _prepared.TryRemove(KeyValuePair.Create(staleKey, stale));
+                }
             }
+        }
+
+        return preparation;
+    }
+
+    /// <summary>The write was acknowledged at <paramref name="revision"/>: its preparation may be pruned once the cache is past it.</summary>
+    public static void Stored(Preparation? preparation, long revision)
+    {
+        if (preparation is not null)
+        {
+            preparation.Revision = revision;
         }
     }
 
-    /// <summary>The cache's decorator: the prepared view when this is that write's event, else one parsed from the bytes.</summary>
+    /// <summary>The write failed, or stored other bytes: its preparation must not describe another write's event.</summary>
+    public void Forget(Preparation? preparation)
+    {
+        if (preparation is not null)
+        {
+            _prepared.TryRemove(KeyValuePair.Create(preparation.Key, preparation));
+        }
+    }
+
+    /// <summary>The cache's decorator: the prepared view when the event carries exactly the prepared bytes, else one parsed from the bytes.</summary>
     public ICachedView Decorate(StoredObject stored)
     {
         Revisions.RaiseTo(ref _lastDecorated, stored.ModRevision);
-        if (_prepared.TryRemove((stored.Key, stored.ModRevision), out var prepared) && stored.Value.Span.SequenceEqual(prepared.Encoded.Bytes)
+        if (_prepared.TryGetValue(stored.Key, out var prepared) && stored.Value.Span.SequenceEqual(prepared.Encoded.Bytes)
+            && _prepared.TryRemove(KeyValuePair.Create(stored.Key, prepared))
             && prepared.Encoded.ServedAs(stored.Value, stored.ModRevision) is { } json)
         {
             // The view refers to the event's bytes, which the cache keeps, not to the write's copy.
@@ -57,5 +90,22 @@ internal sealed class OwnWriteViews(ResourceStrategy strategy)
         return ObjectView.Create(stored, strategy);
     }
 
-    private sealed record Prepared(EncodedObject Encoded, SelectionFacts Facts);
+    /// <summary>One write's bytes and the selection facts of the object it encoded.</summary>
+    public sealed class Preparation(string key, EncodedObject encoded, SelectionFacts facts)
+    {
+        private long _revision;
+
+        public string Key { get; } = key;
+
+        public EncodedObject Encoded { get; } = encoded;
+
+        public SelectionFacts Facts { get; } = facts;
+
+        /// <summary>The write's revision once etcd acknowledged it; 0 while in flight.</summary>
+        public long Revision
+        {
+            get => Volatile.Read(ref _revision);
+            set => Volatile.Write(ref _revision, value);
+        }
+    }
 }

@@ -40,11 +40,12 @@ public sealed class OwnWriteViewsTests
     {
         var views = new OwnWriteViews(Pods);
         var (stored, written, encoded) = Write("a", 10);
-        views.Prepare(stored.Key, 10, written, encoded);
+        OwnWriteViews.Stored(views.Prepare(stored.Key, written, encoded), 10);
 
         var prepared = (ObjectView)views.Decorate(stored);
         var parsed = ObjectView.Create(stored, Pods);
 
+        Assert.Equal(0, views.PendingCount);
         Assert.Equal(Served(parsed), Served(prepared));
         Assert.Equal(parsed.IndexKeys, prepared.IndexKeys);
         Assert.Equal(parsed.Labels, prepared.Labels);
@@ -53,42 +54,59 @@ public sealed class OwnWriteViewsTests
     }
 
     [Fact]
-    public void Decorate_OtherBytesAtThatRevision_AreParsedNotTakenFromThePreparation()
+    public void Decorate_EventBeforeTheWriteHearsBack_TakesThePreparation()
+    {
+        var views = new OwnWriteViews(Pods);
+        var (stored, written, encoded) = Write("a", 10);
+        var preparation = views.Prepare(stored.Key, written, encoded);
+
+        // etcd's watch event can arrive before the Txn's answer reaches the writer.
+        var view = (ObjectView)views.Decorate(stored);
+        OwnWriteViews.Stored(preparation, 10);
+
+        Assert.Equal(0, views.PendingCount);
+        Assert.Equal(Served(ObjectView.Create(stored, Pods)), Served(view));
+    }
+
+    [Fact]
+    public void Decorate_OtherBytesForThatKey_AreParsed_AndAFailedWriteForgetsItsPreparation()
     {
         var views = new OwnWriteViews(Pods);
         var (_, written, encoded) = Write("a", 10, app: "prepared");
         var (other, _, _) = Write("a", 10, app: "stored");
-        views.Prepare(other.Key, 10, written, encoded);
+        var preparation = views.Prepare(other.Key, written, encoded);
 
         var view = (ObjectView)views.Decorate(other);
 
         Assert.Equal("stored", view.Labels["app"]);
         Assert.Contains("label:app=stored", view.IndexKeys);
+        Assert.Equal(1, views.PendingCount);
+        views.Forget(preparation);
+        Assert.Equal(0, views.PendingCount);
     }
 
     [Fact]
-    public void Prepare_AfterItsEventWasCached_IsDropped_AndLeftoversStayBounded()
+    public void Preparations_WhoseEventsNeverCome_ArePrunedOnceTheCacheIsPastThem_InFlightOnesStay()
     {
         var views = new OwnWriteViews(Pods);
-        var (late, lateWritten, lateEncoded) = Write("late", 5, app: "prepared");
-        views.Decorate(Write("newer", 9).Stored);
+        var (inFlight, inFlightWritten, inFlightEncoded) = Write("in-flight", 1);
+        views.Prepare(inFlight.Key, inFlightWritten, inFlightEncoded);
 
-        // Too late to matter: its event (revision 5) is older than what the cache has seen.
-        views.Prepare(late.Key, 5, lateWritten, lateEncoded);
-        var relisted = late with { Value = Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(late.Value.Span).Replace("prepared", "relisted", StringComparison.Ordinal)) };
-        Assert.Equal("relisted", ((ObjectView)views.Decorate(relisted)).Labels["app"]);
-
-        // Preparations whose events never come are pruned once they pile up.
         for (var revision = 100; revision < 1100; revision++)
         {
             var (stored, written, encoded) = Write($"p{revision}", revision);
-            views.Prepare(stored.Key, revision, written, encoded);
+            OwnWriteViews.Stored(views.Prepare(stored.Key, written, encoded), revision);
             if (revision % 2 == 0)
             {
                 views.Decorate(stored);
             }
         }
 
-        Assert.InRange(views.PendingCount, 0, 257);
+        var pending = views.PendingCount;
+        Assert.InRange(pending, 1, 257);
+
+        // The write still in flight kept its preparation through every pruning: its event takes it.
+        views.Decorate(inFlight);
+        Assert.Equal(pending - 1, views.PendingCount);
     }
 }
