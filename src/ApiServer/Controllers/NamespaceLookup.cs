@@ -10,8 +10,14 @@ namespace ApiServer.Controllers;
 /// (resourceVersion "0", no etcd round trip on every create), and live from etcd when the cache does
 /// not know the namespace (it may have been created a moment ago) or the plugin asks for it.
 /// </summary>
+/// <remarks>
+/// Every namespaced create asks; the answer for a cached version of the namespace is worked out once
+/// and kept for as long as the cache holds that version, instead of decoding the namespace each time.
+/// </remarks>
 internal sealed class NamespaceLookup(Lazy<RegistryCatalog> registry) : INamespaceLookup
 {
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<ObjectView, NamespaceState> _states = [];
+
     public async ValueTask<NamespaceState?> GetAsync(string name, bool live, CancellationToken cancellationToken)
     {
         if (!live && await FindAsync(name, "0", cancellationToken).ConfigureAwait(false) is { } cached)
@@ -26,12 +32,20 @@ internal sealed class NamespaceLookup(Lazy<RegistryCatalog> registry) : INamespa
     {
         try
         {
-            var ns = await registry.Value.Namespaces.GetAsync("", name, cancellationToken, resourceVersion).ConfigureAwait(false);
-            return new NamespaceState(name, NamespaceStrategy.IsTerminating(ns), ObjectMeta.Labels(ns));
+            var stored = await registry.Value.Namespaces.GetStoredAsync("", name, resourceVersion, cancellationToken).ConfigureAwait(false);
+            return stored.View is ObjectView view
+                ? _states.GetValue(view, _ => State(name, stored))
+                : State(name, stored);
         }
         catch (StatusException e) when (e.Code == 404)
         {
             return null;
         }
+    }
+
+    private static NamespaceState State(string name, Storage.StoredObject stored)
+    {
+        var ns = stored.View is ObjectView view ? view.Decode() : ObjectCodec.Decode(stored);
+        return new NamespaceState(name, NamespaceStrategy.IsTerminating(ns), ObjectMeta.Labels(ns));
     }
 }

@@ -84,6 +84,28 @@ public sealed class AdmissionTests(ClusterFixture cluster)
     }
 
     [Fact]
+    public async Task NamespaceLifecycle_RefusesNewContent_OnceTheNamespaceIsTerminating()
+    {
+        var ns = await cluster.CreateNamespaceAsync("ending");
+        // The first create makes the server remember this namespace as active.
+        await cluster.KubectlOkAsync("create", "configmap", "before", "-n", ns);
+
+        // A finalizer of our own holds the namespace in Terminating until the test lets it go.
+        await cluster.KubectlOkAsync("patch", "namespace", ns, "--type=merge", "-p", """{"metadata":{"finalizers":["example.com/hold"]}}""");
+        await cluster.KubectlOkAsync("delete", "namespace", ns, "--wait=false");
+        try
+        {
+            var refused = await cluster.KubectlAsync("create", "configmap", "after", "-n", ns);
+            Assert.NotEqual(0, refused.ExitCode);
+            Assert.Contains($"configmaps \"after\" is forbidden: unable to create new content in namespace {ns} because it is being terminated", refused.StdErr);
+        }
+        finally
+        {
+            await cluster.KubectlOkAsync("patch", "namespace", ns, "--type=merge", "-p", """{"metadata":{"finalizers":null}}""");
+        }
+    }
+
+    [Fact]
     public async Task ServiceAccountPlugin_GivesPodsTheDefaultAccountAndItsTokenVolume()
     {
         var ns = await cluster.CreateNamespaceAsync("sa");
