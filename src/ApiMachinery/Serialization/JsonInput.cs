@@ -13,11 +13,22 @@ public static class JsonInput
 {
     public static JsonNode? Parse(ReadOnlySpan<byte> utf8, int maxDepth, List<string>? duplicates = null)
     {
-        var documentOptions = new JsonDocumentOptions { MaxDepth = maxDepth };
-        var found = FindDuplicates(utf8, maxDepth);
-        if (found.Count == 0)
+        // Almost no request repeats a field: one parse that refuses repeats settles it, and only a
+        // refused (or malformed) document is scanned for them. Scanning every body first cost a
+        // string and a set per object on every write.
+        List<string> found;
+        try
         {
-            return JsonNode.Parse(utf8, documentOptions: documentOptions);
+            return JsonNode.Parse(utf8, documentOptions: new JsonDocumentOptions { MaxDepth = maxDepth, AllowDuplicateProperties = false });
+        }
+        catch (JsonException)
+        {
+            // Malformed JSON fails here again, with the reader's own message, as it always has.
+            found = FindDuplicates(utf8, maxDepth);
+            if (found.Count == 0)
+            {
+                throw;
+            }
         }
 
         duplicates?.AddRange(found);

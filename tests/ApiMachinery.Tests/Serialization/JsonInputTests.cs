@@ -27,6 +27,24 @@ public sealed class JsonInputTests
     }
 
     [Fact]
+    public void ARepeatSpelledWithAnEscape_IsStillARepeat()
+    {
+        var duplicates = new List<string>();
+        var node = JsonInput.Parse("""{"a":1,"\u0061":2}"""u8, 64, duplicates);
+        Assert.Equal(["a"], duplicates);
+        Assert.Equal(2, node!["a"]!.GetValue<int>());
+    }
+
+    [Theory]
+    [InlineData("""{"a":1,""")]
+    [InlineData("""{"a":1,"a":""")]
+    [InlineData("""{"a":1}}""")]
+    public void Malformed_FailsWithTheReadersError_EvenWithARepeat(string json)
+    {
+        Assert.ThrowsAny<System.Text.Json.JsonException>(() => JsonInput.Parse(Encoding.UTF8.GetBytes(json), 64, []));
+    }
+
+    [Fact]
     public void DepthIsLimited()
     {
         Assert.ThrowsAny<System.Text.Json.JsonException>(() => JsonInput.Parse(Encoding.UTF8.GetBytes(new string('[', 10) + new string(']', 10)), 5));
