@@ -22,3 +22,24 @@ public interface IAdmissionObjects
     /// </summary>
     ValueTask<JsonObject?> TryUpdateStatusAsync(string group, string resource, JsonObject obj, CancellationToken cancellationToken);
 }
+
+/// <summary>
+/// The resources admission reads: through <see cref="IAdmissionObjects"/>, webhook service
+/// resolution and the namespace lookup. The registry keeps them in memory even with
+/// --watch-cache=false, as kube's plugins keep informers whatever the watch cache does. A resource
+/// a plugin reads that is missing here is still read correctly, from etcd, only slower.
+/// </summary>
+public static class AdmissionReads
+{
+    public static IReadOnlySet<(string Group, string Resource)> Resources { get; } = new HashSet<(string Group, string Resource)>
+    {
+        ("", "namespaces"),
+        ("", "serviceaccounts"),
+        ("", "limitranges"),
+        ("", "resourcequotas"),
+        ("", "services"),
+        ("", "endpoints"),
+        ("scheduling.k8s.io", "priorityclasses"),
+        ("storage.k8s.io", "storageclasses"),
+    };
+}

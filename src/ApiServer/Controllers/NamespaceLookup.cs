@@ -6,9 +6,9 @@ using ApiServer.Registry.Strategies;
 namespace ApiServer.Controllers;
 
 /// <summary>
-/// Answers NamespaceLifecycle's question from the namespace registry: from the watch cache first
-/// (resourceVersion "0", no etcd round trip on every create), and live from etcd when the cache does
-/// not know the namespace (it may have been created a moment ago) or the plugin asks for it.
+/// Answers NamespaceLifecycle's question from the namespace registry: from memory first (as of every
+/// write this server made, no etcd round trip on every create), and live from etcd when the cache
+/// does not know the namespace (another server may have created it a moment ago) or the plugin asks.
 /// </summary>
 /// <remarks>
 /// Every namespaced create asks; the answer for a cached version of the namespace is worked out once
@@ -20,19 +20,23 @@ internal sealed class NamespaceLookup(Lazy<RegistryCatalog> registry) : INamespa
 
     public async ValueTask<NamespaceState?> GetAsync(string name, bool live, CancellationToken cancellationToken)
     {
-        if (!live && await FindAsync(name, "0", cancellationToken).ConfigureAwait(false) is { } cached)
+        if (!live && await FindAsync(name, cached: true, cancellationToken).ConfigureAwait(false) is { } known)
         {
-            return cached;
+            return known;
         }
 
-        return await FindAsync(name, null, cancellationToken).ConfigureAwait(false);
+        return await FindAsync(name, cached: false, cancellationToken).ConfigureAwait(false);
     }
 
-    private async ValueTask<NamespaceState?> FindAsync(string name, string? resourceVersion, CancellationToken cancellationToken)
+    /// <param name="cached">from memory, as of every write this server made (admission's read); else live from etcd.</param>
+    private async ValueTask<NamespaceState?> FindAsync(string name, bool cached, CancellationToken cancellationToken)
     {
         try
         {
-            var stored = await registry.Value.Namespaces.GetStoredAsync("", name, resourceVersion, cancellationToken).ConfigureAwait(false);
+            var namespaces = registry.Value.Namespaces;
+            var stored = cached
+                ? await namespaces.GetStoredAfterOwnWritesAsync("", name, cancellationToken).ConfigureAwait(false)
+                : await namespaces.GetStoredAsync("", name, null, cancellationToken).ConfigureAwait(false);
             return stored.View is ObjectView view
                 ? _states.GetValue(view, _ => State(name, stored))
                 : State(name, stored);

@@ -10,7 +10,9 @@ namespace ApiServer.Registry;
 /// <summary>
 /// One <see cref="GenericStore"/> per served resource, built once from the resource table. With the
 /// watch cache on (--watch-cache, the default), each resource's storage is its watch cache in front
-/// of etcd, as kube-apiserver decorates its etcd3 store with a cacher per resource.
+/// of etcd, as kube-apiserver decorates its etcd3 store with a cacher per resource. Where the watch
+/// cache is off, the resources admission reads (<see cref="AdmissionReads"/>) still get a cache, one
+/// that answers admission alone, as kube's admission plugins read informers.
 /// </summary>
 internal sealed class RegistryCatalog
 {
@@ -36,7 +38,7 @@ internal sealed class RegistryCatalog
                 var strategy = StrategyFactory.For(r);
                 var resourceStorage = storage;
                 OwnWriteViews? views = null;
-                if (reflector is not null && watchCache.Enabled && !ResourceTable.IsVirtual(r))
+                if (reflector is not null && !ResourceTable.IsVirtual(r))
                 {
                     var prefix = keys.ListPrefix(r, null);
                     if (caches.TryGetValue(prefix, out var cached))
@@ -46,7 +48,13 @@ internal sealed class RegistryCatalog
                     else
                     {
                         var ownWrites = new OwnWriteViews(strategy);
-                        if (CacherOptionsFor(r, ownWrites.Decorate, watchCache, time) is { } cacherOptions)
+                        var cacherOptions = watchCache.Enabled ? CacherOptionsFor(r, ownWrites.Decorate, watchCache, time) : null;
+                        if (cacherOptions is null && AdmissionReads.Resources.Contains((r.Group, r.Plural)))
+                        {
+                            cacherOptions = AdmissionOnly(ownWrites.Decorate, time);
+                        }
+
+                        if (cacherOptions is not null)
                         {
                             var cache = reflector.Register(prefix, cacherOptions);
                             caches.Add(prefix, (cache, ownWrites));
@@ -62,7 +70,7 @@ internal sealed class RegistryCatalog
 
     public ResourceTable Table { get; }
 
-    /// <summary>The resources' watch caches (empty with --watch-cache=false).</summary>
+    /// <summary>The resources' watch caches; with --watch-cache=false, only the admission-only ones.</summary>
     public IReadOnlyList<Cacher> Caches { get; }
 
     public IEnumerable<GenericStore> Stores => _stores.Values;
@@ -71,6 +79,13 @@ internal sealed class RegistryCatalog
         _stores.TryGetValue((group, version, plural), out var store) ? store : null;
 
     public GenericStore Namespaces => Find("", "v1", "namespaces") ?? throw new InvalidOperationException("namespaces are not served");
+
+    /// <summary>
+    /// A cache that answers admission's reads alone (clients read etcd), for what admission reads
+    /// when the watch cache is off for it; it keeps no history for watchers.
+    /// </summary>
+    private static CacherOptions AdmissionOnly(Func<StoredObject, ICachedView?> decorate, TimeProvider time) =>
+        new() { Decorate = decorate, OwnWritesReadsOnly = true, MinimumEvents = 1, MaximumEvents = 1, EventRetention = TimeSpan.Zero, Time = time };
 
     /// <summary>null when --watch-cache-sizes turns the resource's cache off (size 0).</summary>
     private static CacherOptions? CacherOptionsFor(ResourceDefinition resource, Func<StoredObject, ICachedView?> decorate, WatchCacheOptions watchCache, TimeProvider time)

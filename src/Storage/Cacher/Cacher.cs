@@ -104,7 +104,7 @@ public sealed class Cacher : IStorage
     public async Task<StoredObject?> GetAsync(string key, ReadOptions options = default, CancellationToken cancellationToken = default)
     {
         // A consistent get is one etcd range either way; kube-apiserver sends it to etcd too.
-        if (options.Mode == ReadMode.Default || !_reflector.Ready)
+        if (options.Mode == ReadMode.Default || !_reflector.Ready || (_options.OwnWritesReadsOnly && options.Mode != ReadMode.OwnWrites))
         {
             return await _etcd.GetAsync(key, options, cancellationToken).ConfigureAwait(false);
         }
@@ -132,7 +132,8 @@ public sealed class Cacher : IStorage
         }
 
         // Continue tokens and exact revisions name a past state only etcd has.
-        if (options.StartAfterKey is not null || (options.Mode == ReadMode.Default && options.Revision != 0) || !_reflector.Ready)
+        if (options.StartAfterKey is not null || (options.Mode == ReadMode.Default && options.Revision != 0) || !_reflector.Ready
+            || (_options.OwnWritesReadsOnly && options.Mode != ReadMode.OwnWrites))
         {
             return await _etcd.GetListAsync(keyPrefix, options, cancellationToken).ConfigureAwait(false);
         }
@@ -232,6 +233,16 @@ public sealed class Cacher : IStorage
         if (!keyPrefix.StartsWith(KeyPrefix, StringComparison.Ordinal))
         {
             throw new ArgumentException($"watch prefix '{keyPrefix}' is not under '{KeyPrefix}'", nameof(keyPrefix));
+        }
+
+        if (_options.OwnWritesReadsOnly)
+        {
+            await foreach (var change in _etcd.WatchAsync(keyPrefix, afterRevision, cancellationToken).ConfigureAwait(false))
+            {
+                yield return change;
+            }
+
+            yield break;
         }
 
         await _reflector.WaitUntilReadyAsync(cancellationToken).ConfigureAwait(false);

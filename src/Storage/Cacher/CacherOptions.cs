@@ -31,4 +31,12 @@ public sealed class CacherOptions
     public TimeSpan FreshnessTimeout { get; init; } = TimeSpan.FromSeconds(3);
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>
+    /// Answers only reads of this server's own writes (<see cref="ReadMode.OwnWrites"/>, what
+    /// admission reads) from memory; every other read and every watch goes to etcd. With
+    /// --watch-cache=false clients read etcd, but admission still reads from memory, as kube's
+    /// plugins read informers whatever the watch cache does.
+    /// </summary>
+    public bool OwnWritesReadsOnly { get; init; }
 }

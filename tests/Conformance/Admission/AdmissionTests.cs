@@ -84,6 +84,48 @@ public sealed class AdmissionTests(ClusterFixture cluster)
     }
 
     [Fact]
+    public async Task WithoutTheWatchCache_AdmissionStillSeesWhatWasJustWritten()
+    {
+        // Clients read etcd; admission reads its own in-memory copy of what it consults, which must
+        // already hold the namespace, its service account and the limit range created just before.
+        var uncached = new ClusterFixture("--watch-cache=false");
+        await uncached.InitializeAsync();
+        try
+        {
+            var ns = await uncached.CreateNamespaceAsync("nocache");
+            await uncached.KubectlWithInputAsync($"""
+                apiVersion: v1
+                kind: LimitRange
+                metadata:
+                  name: defaults
+                  namespace: {ns}
+                spec:
+                  limits:
+                  - type: Container
+                    defaultRequest: {"{"}cpu: 150m{"}"}
+                """, "apply", "-f", "-");
+            await uncached.KubectlOkAsync("run", "web", "-n", ns, "--image=nginx:1.27");
+
+            var pod = JsonNode.Parse(await uncached.KubectlOkAsync("get", "pod", "web", "-n", ns, "-o", "json"))!;
+            Assert.Equal("150m", pod["spec"]!["containers"]![0]!["resources"]!["requests"]!["cpu"]!.GetValue<string>());
+            Assert.Equal("default", pod["spec"]!["serviceAccountName"]!.GetValue<string>());
+            Assert.StartsWith("kube-api-access-", pod["spec"]!["volumes"]![0]!["name"]!.GetValue<string>());
+
+            // Clients still read (from etcd, as the storage tests show) what admission keeps in memory.
+            var accounts = await uncached.GetJsonAsync($"/api/v1/namespaces/{ns}/serviceaccounts?resourceVersion=0");
+            Assert.Equal("default", accounts["items"]!.AsArray().Single()!["metadata"]!["name"]!.GetValue<string>());
+
+            var missing = await uncached.KubectlAsync("create", "configmap", "x", "-n", "no-such-namespace");
+            Assert.NotEqual(0, missing.ExitCode);
+            Assert.Contains("namespaces \"no-such-namespace\" not found", missing.StdErr);
+        }
+        finally
+        {
+            await uncached.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task NamespaceLifecycle_RefusesNewContent_OnceTheNamespaceIsTerminating()
     {
         var ns = await cluster.CreateNamespaceAsync("ending");

@@ -75,6 +75,34 @@ public sealed class CacherTests(EtcdH2cFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task OwnWritesReadsOnly_AnswersAdmissionFromMemory_AndEverythingElseFromEtcd()
+    {
+        await DisposeAsync();
+        await StartAsync(new CacherOptions { OwnWritesReadsOnly = true });
+        var start = await Cache.GetCurrentRevisionAsync();
+        var created = await Cache.CreateAsync(Key("a"), Bytes("color=red"));
+
+        // Admission's reads: from memory, and they already see the write.
+        var own = await Cache.GetAsync(Key("a"), new ReadOptions(Mode: ReadMode.OwnWrites));
+        var ownList = await Cache.GetListAsync(_prefix, new ListOptions(Mode: ReadMode.OwnWrites));
+        Assert.Equal(created.ModRevision, own!.ModRevision);
+        Assert.NotNull(own.View);
+        Assert.Equal([Key("a")], ownList.Items.Select(i => i.Key));
+        Assert.Equal((0, 0), (Etcd.Gets, Etcd.Lists));
+
+        // Clients' reads and watches: from etcd, as with no cache at all.
+        var any = await Cache.GetAsync(Key("a"), new ReadOptions(Mode: ReadMode.Any));
+        var list = await Cache.GetListAsync(_prefix, new ListOptions(Mode: ReadMode.Any));
+        var consistent = await Cache.GetListAsync(_prefix, new ListOptions());
+        var watched = await TakeAsync(Cache.WatchAsync(_prefix, start), 1);
+        Assert.Equal(created.ModRevision, any!.ModRevision);
+        Assert.Null(any.View);
+        Assert.Equal([Key("a")], list.Items.Select(i => i.Key).Concat(consistent.Items.Select(i => i.Key)).Distinct());
+        Assert.Equal((1, 2), (Etcd.Gets, Etcd.Lists));
+        Assert.Null(Assert.Single(watched).Object.View);
+    }
+
+    [Fact]
     public async Task NotOlderThan_ARevisionEtcdNeverReaches_IsTooLarge()
     {
         await DisposeAsync();
@@ -237,6 +265,7 @@ public sealed class CacherTests(EtcdH2cFixture fixture) : IAsyncLifetime
             EventRetention = options.EventRetention,
             WatcherBufferSize = options.WatcherBufferSize,
             FreshnessTimeout = options.FreshnessTimeout,
+            OwnWritesReadsOnly = options.OwnWritesReadsOnly,
         });
         _reflector.Start();
         await _reflector.WaitUntilReadyAsync(CancellationToken.None);
