@@ -55,19 +55,7 @@ public sealed class AdmissionTests(ClusterFixture cluster)
     public async Task LimitRangeDefaults_LandOnANewPod()
     {
         var ns = await cluster.CreateNamespaceAsync("limits");
-        await cluster.KubectlWithInputAsync($"""
-            apiVersion: v1
-            kind: LimitRange
-            metadata:
-              name: defaults
-              namespace: {ns}
-            spec:
-              limits:
-              - type: Container
-                default: {"{"}cpu: 300m, memory: 128Mi{"}"}
-                defaultRequest: {"{"}cpu: 100m, memory: 64Mi{"}"}
-                max: {"{"}cpu: "1"{"}"}
-            """, "apply", "-f", "-");
+        await ApplyContainerLimitsAsync(cluster, ns, """{"default":{"cpu":"300m","memory":"128Mi"},"defaultRequest":{"cpu":"100m","memory":"64Mi"},"max":{"cpu":"1"}}""");
         await cluster.KubectlOkAsync("run", "web", "-n", ns, "--image=nginx:1.27");
 
         var resources = JsonNode.Parse(await cluster.KubectlOkAsync("get", "pod", "web", "-n", ns, "-o", "jsonpath={.spec.containers[0].resources}"))!;
@@ -93,17 +81,7 @@ public sealed class AdmissionTests(ClusterFixture cluster)
         try
         {
             var ns = await uncached.CreateNamespaceAsync("nocache");
-            await uncached.KubectlWithInputAsync($"""
-                apiVersion: v1
-                kind: LimitRange
-                metadata:
-                  name: defaults
-                  namespace: {ns}
-                spec:
-                  limits:
-                  - type: Container
-                    defaultRequest: {"{"}cpu: 150m{"}"}
-                """, "apply", "-f", "-");
+            await ApplyContainerLimitsAsync(uncached, ns, """{"defaultRequest":{"cpu":"150m"}}""");
             await uncached.KubectlOkAsync("run", "web", "-n", ns, "--image=nginx:1.27");
 
             var pod = JsonNode.Parse(await uncached.KubectlOkAsync("get", "pod", "web", "-n", ns, "-o", "json"))!;
@@ -305,6 +283,22 @@ public sealed class AdmissionTests(ClusterFixture cluster)
     }
 
     /// <summary>tests/Conformance/webhook/webhook_server.py on a free port, with a serving certificate from the cluster's CA.</summary>
+    /// <summary>kubectl applies a LimitRange "defaults" with one Container item (its fields as JSON) to <paramref name="ns"/>.</summary>
+    private static async Task ApplyContainerLimitsAsync(ClusterFixture on, string ns, string containerLimits)
+    {
+        var item = JsonNode.Parse(containerLimits)!.AsObject();
+        item["type"] = "Container";
+        var limitRange = new JsonObject
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "LimitRange",
+            ["metadata"] = new JsonObject { ["name"] = "defaults", ["namespace"] = ns },
+            ["spec"] = new JsonObject { ["limits"] = new JsonArray(item) },
+        };
+        var applied = await on.KubectlWithInputAsync(limitRange.ToJsonString(), "apply", "-f", "-");
+        Assert.True(applied.ExitCode == 0, applied.ToString());
+    }
+
     private sealed class WebhookServer : IAsyncDisposable
     {
         private readonly Process _process;
