@@ -40,15 +40,20 @@ public sealed class GoJsonEncoder : JavaScriptEncoder
 
     public override int MaxOutputCharactersPerInputCharacter => 12;
 
-    public override bool WillEncode(int unicodeScalar) =>
+    public override bool WillEncode(int unicodeScalar) => Escaped(unicodeScalar);
+
+    /// <summary>What Go escapes: control characters, the quote and backslash, HTML's &lt; &gt; &amp;, U+2028 and U+2029.</summary>
+    private static bool Escaped(int unicodeScalar) =>
         unicodeScalar < 0x20 || unicodeScalar is '"' or '\\' or '<' or '>' or '&' or 0x2028 or 0x2029;
 
     /// <summary>The ASCII characters Go writes verbatim (DEL among them); a scan skips runs of them vectorized.</summary>
-    private static readonly System.Buffers.SearchValues<char> VerbatimAscii = System.Buffers.SearchValues.Create(
-        Enumerable.Range(0x20, 0x80 - 0x20).Select(c => (char)c).Where(c => c is not ('"' or '\\' or '<' or '>' or '&')).ToArray());
+    private static readonly char[] VerbatimAsciiChars =
+        Enumerable.Range(0, 0x80).Where(c => !Escaped(c)).Select(c => (char)c).ToArray();
 
-    private static readonly System.Buffers.SearchValues<byte> VerbatimAsciiBytes = System.Buffers.SearchValues.Create(
-        Enumerable.Range(0x20, 0x80 - 0x20).Select(c => (byte)c).Where(c => c is not ((byte)'"' or (byte)'\\' or (byte)'<' or (byte)'>' or (byte)'&')).ToArray());
+    private static readonly System.Buffers.SearchValues<char> VerbatimAscii = System.Buffers.SearchValues.Create(VerbatimAsciiChars);
+
+    private static readonly System.Buffers.SearchValues<byte> VerbatimAsciiBytes =
+        System.Buffers.SearchValues.Create(VerbatimAsciiChars.Select(c => (byte)c).ToArray());
 
     public override unsafe int FindFirstCharacterToEncode(char* text, int textLength)
     {

@@ -17,8 +17,7 @@ namespace ApiServer.Registry;
 internal sealed class ObjectView : ICachedView
 {
     private readonly StoredObject _stored;
-    private readonly FrozenDictionary<string, int> _fieldIndex;
-    private readonly string?[] _fieldValues;
+    private readonly SelectionFacts _facts;
 
     // The stored bytes with "resourceVersion":"N" spliced in or, for the rare stored value that
     // cannot be spliced, the whole JSON with the version in it.
@@ -27,16 +26,13 @@ internal sealed class ObjectView : ICachedView
     private ObjectView(StoredObject stored, SelectionFacts facts, ServedJson json)
     {
         _stored = stored;
-        Labels = facts.Labels;
-        _fieldIndex = facts.FieldIndex;
-        _fieldValues = facts.FieldValues;
-        IndexKeys = facts.IndexKeys;
+        _facts = facts;
         _json = json;
     }
 
-    public IReadOnlyDictionary<string, string> Labels { get; }
+    public IReadOnlyDictionary<string, string> Labels => _facts.Labels;
 
-    public IReadOnlyList<string> IndexKeys { get; }
+    public IReadOnlyList<string> IndexKeys => _facts.IndexKeys;
 
     /// <summary>The object as served: compact JSON with metadata.resourceVersion.</summary>
     public ServedJson Json => _json;
@@ -45,7 +41,7 @@ internal sealed class ObjectView : ICachedView
     public int Length => _json.Length;
 
     /// <summary>The value of a supported field selector (null when unset).</summary>
-    public string? FieldValue(string field) => _fieldIndex.TryGetValue(field, out var i) ? _fieldValues[i] : null;
+    public string? FieldValue(string field) => _facts.FieldIndex.TryGetValue(field, out var i) ? _facts.FieldValues[i] : null;
 
     /// <summary>Writes the object as served: compact JSON with metadata.resourceVersion.</summary>
     public void WriteTo(IBufferWriter<byte> writer) => _json.WriteTo(writer);
