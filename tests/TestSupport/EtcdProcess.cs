@@ -42,6 +42,11 @@ public sealed class EtcdProcess : IAsyncDisposable
     private Process? _process;
     private StreamWriter? _log;
 
+    // Set for a member of an EtcdCluster: its name, the cluster's --initial-cluster and token.
+    private string _name = "default";
+    private string? _initialCluster;
+    private string? _clusterToken;
+
     static EtcdProcess()
     {
         // A test host that exits without disposing its fixtures must not leave etcd running.
@@ -147,6 +152,33 @@ public sealed class EtcdProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// A member of a multi-member cluster, not started: <see cref="EtcdCluster"/> gives it ports and
+    /// starts every member at once (none is healthy before a quorum runs).
+    /// </summary>
+    internal static EtcdProcess CreateMember(EtcdProcessOptions options, string name)
+    {
+        var workDirectory = Path.Combine(Path.GetTempPath(), $"etcd-test-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(workDirectory);
+        var member = new EtcdProcess(options, workDirectory) { _name = name };
+        member._healthClient = member.CreateHealthClient();
+        member.ClientPort = FreePort.Next();
+        member.PeerPort = FreePort.Next();
+        return member;
+    }
+
+    internal string Name => _name;
+
+    internal string PeerUrl => $"http://127.0.0.1:{PeerPort}";
+
+    /// <summary>Starts this member of <paramref name="initialCluster"/>; false when a port was taken.</summary>
+    internal Task<bool> StartMemberAsync(string initialCluster, string clusterToken, CancellationToken cancellationToken)
+    {
+        _initialCluster = initialCluster;
+        _clusterToken = clusterToken;
+        return LaunchAsync(cancellationToken);
+    }
+
     /// <summary>Kills etcd at once (SIGKILL), keeping its data; a no-op when it is not running.</summary>
     public void Kill()
     {
@@ -175,6 +207,15 @@ public sealed class EtcdProcess : IAsyncDisposable
             Live.Remove(this);
         }
     }
+
+    /// <summary>
+    /// Freezes etcd (SIGSTOP): its sockets stay open, so connections hold and calls go unanswered,
+    /// as with a hung or partitioned member, until <see cref="Resume"/>.
+    /// </summary>
+    public void Pause() => Signal("STOP");
+
+    /// <summary>Lets a paused etcd run on (SIGCONT).</summary>
+    public void Resume() => Signal("CONT");
 
     /// <summary>Kills etcd if it runs and starts it again on the same ports and data directory.</summary>
     public async Task RestartAsync(CancellationToken cancellationToken = default)
@@ -329,18 +370,17 @@ public sealed class EtcdProcess : IAsyncDisposable
 
     private List<string> BuildArguments()
     {
-        var peerUrl = $"http://127.0.0.1:{PeerPort}";
         var args = new List<string>
         {
-            "--name=default",
+            $"--name={_name}",
             $"--data-dir={DataDirectory}",
             $"--listen-client-urls={Endpoint}",
             $"--advertise-client-urls={Endpoint}",
-            $"--listen-peer-urls={peerUrl}",
-            $"--initial-advertise-peer-urls={peerUrl}",
-            $"--initial-cluster=default={peerUrl}",
+            $"--listen-peer-urls={PeerUrl}",
+            $"--initial-advertise-peer-urls={PeerUrl}",
+            $"--initial-cluster={_initialCluster ?? $"{_name}={PeerUrl}"}",
             "--initial-cluster-state=new",
-            $"--initial-cluster-token=test-{Path.GetFileName(WorkDirectory)}",
+            $"--initial-cluster-token={_clusterToken ?? $"test-{Path.GetFileName(WorkDirectory)}"}",
         };
         if (UsesTls)
         {
@@ -412,6 +452,18 @@ public sealed class EtcdProcess : IAsyncDisposable
         {
             _log?.Dispose();
             _log = null;
+        }
+    }
+
+    private void Signal(string signal)
+    {
+        var pid = ProcessId ?? throw new InvalidOperationException("etcd is not running");
+        using var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { $"-{signal}", pid.ToString(System.Globalization.CultureInfo.InvariantCulture) }, UseShellExecute = false })
+            ?? throw new InvalidOperationException("kill did not start");
+        kill.WaitForExit();
+        if (kill.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"kill -{signal} {pid} exited with {kill.ExitCode}");
         }
     }
 

@@ -2,16 +2,19 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography.X509Certificates;
 using Google.Protobuf;
+using Storage.Etcd.Handwritten;
 using Storage.Etcd.Protos;
 
 namespace Storage.Etcd;
 
 /// <summary>
-/// etcd v3 over gRPC on plain SocketsHttpHandler (HTTP/2, h2c or TLS). Thread-safe; one instance per
-/// cluster. Every call has a deadline (<see cref="EtcdClientOptions.RequestTimeout"/>) covering its
-/// retries. On a connection failure or Unavailable the client moves to the next endpoint; reads
+/// etcd v3 over gRPC (Grpc.Net.Client, HTTP/2 as h2c or TLS), one <see cref="EtcdEndpoint"/> per
+/// member. Thread-safe; one instance per cluster. Every call has a deadline
+/// (<see cref="EtcdClientOptions.RequestTimeout"/>) covering its retries, which etcd also receives as
+/// grpc-timeout. On a connection failure or Unavailable the client moves to the next endpoint; reads
 /// (Range, Status, Watch) are retried there, writes only when the request provably never left this
-/// process, because a Txn that timed out may still have been applied.
+/// process, because a Txn that timed out or met a leader change may still have been applied.
+/// Watches resume on their own (see <see cref="WatchAsync"/>), not through a library's reconnection.
 /// </summary>
 /// <remarks>Errors surface as <see cref="EtcdException"/>; caller cancellation as OperationCanceledException.</remarks>
 internal sealed class EtcdClient : IDisposable
@@ -19,7 +22,7 @@ internal sealed class EtcdClient : IDisposable
     private static readonly TimeSpan InitialRetryDelay = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(1);
 
-    private readonly EtcdEndpoint[] _endpoints;
+    private readonly IEtcdEndpoint[] _endpoints;
     private readonly TimeSpan _requestTimeout;
     private readonly int _maxRequestBytes;
     private readonly X509Certificate2? _clientCertificate;
@@ -49,36 +52,40 @@ internal sealed class EtcdClient : IDisposable
             _clientCertificate = X509Certificate2.CreateFromPemFile(options.CertFile, options.KeyFile);
         }
 
-        _endpoints = options.Endpoints.Select(e => new EtcdEndpoint(e, options, _trustedCas, _clientCertificate)).ToArray();
+        _endpoints = options.Endpoints
+            .Select(e => options.Transport == EtcdTransport.Handwritten
+                ? (IEtcdEndpoint)new HandwrittenEndpoint(e, options, _trustedCas, _clientCertificate)
+                : new EtcdEndpoint(e, options, _trustedCas, _clientCertificate))
+            .ToArray();
     }
 
     /// <summary>The endpoints in configuration order, as scheme://host:port.</summary>
     public IReadOnlyList<string> Endpoints => _endpoints.Select(e => e.Name).ToArray();
 
     public Task<RangeResponse> RangeAsync(RangeRequest request, CancellationToken cancellationToken = default) =>
-        CallAsync(EtcdMethods.Range, request, RangeResponse.Parser, idempotent: true, _requestTimeout, cancellationToken);
+        CallAsync("Range", request, static (e, r, d, c) => e.RangeAsync(r, d, c), idempotent: true, cancellationToken);
 
     public Task<PutResponse> PutAsync(PutRequest request, CancellationToken cancellationToken = default) =>
-        CallAsync(EtcdMethods.Put, request, PutResponse.Parser, idempotent: false, _requestTimeout, cancellationToken);
+        CallAsync("Put", request, static (e, r, d, c) => e.PutAsync(r, d, c), idempotent: false, cancellationToken);
 
     public Task<DeleteRangeResponse> DeleteRangeAsync(DeleteRangeRequest request, CancellationToken cancellationToken = default) =>
-        CallAsync(EtcdMethods.DeleteRange, request, DeleteRangeResponse.Parser, idempotent: false, _requestTimeout, cancellationToken);
+        CallAsync("DeleteRange", request, static (e, r, d, c) => e.DeleteRangeAsync(r, d, c), idempotent: false, cancellationToken);
 
     public Task<TxnResponse> TxnAsync(TxnRequest request, CancellationToken cancellationToken = default) =>
-        CallAsync(EtcdMethods.Txn, request, TxnResponse.Parser, idempotent: false, _requestTimeout, cancellationToken);
+        CallAsync("Txn", request, static (e, r, d, c) => e.TxnAsync(r, d, c), idempotent: false, cancellationToken);
 
     /// <summary>Discards history before <paramref name="revision"/>; OutOfRange (Compacted) when already compacted that far.</summary>
     public Task<CompactionResponse> CompactAsync(long revision, bool physical = false, CancellationToken cancellationToken = default) =>
-        CallAsync(EtcdMethods.Compact, new CompactionRequest { Revision = revision, Physical = physical }, CompactionResponse.Parser, idempotent: false, _requestTimeout, cancellationToken);
+        CallAsync("Compact", new CompactionRequest { Revision = revision, Physical = physical }, static (e, r, d, c) => e.CompactAsync(r, d, c), idempotent: false, cancellationToken);
 
     public Task<LeaseGrantResponse> LeaseGrantAsync(long ttlSeconds, CancellationToken cancellationToken = default) =>
-        CallAsync(EtcdMethods.LeaseGrant, new LeaseGrantRequest { TTL = ttlSeconds }, LeaseGrantResponse.Parser, idempotent: false, _requestTimeout, cancellationToken);
+        CallAsync("LeaseGrant", new LeaseGrantRequest { TTL = ttlSeconds }, static (e, r, d, c) => e.LeaseGrantAsync(r, d, c), idempotent: false, cancellationToken);
 
     public Task<LeaseRevokeResponse> LeaseRevokeAsync(long leaseId, CancellationToken cancellationToken = default) =>
-        CallAsync(EtcdMethods.LeaseRevoke, new LeaseRevokeRequest { ID = leaseId }, LeaseRevokeResponse.Parser, idempotent: false, _requestTimeout, cancellationToken);
+        CallAsync("LeaseRevoke", new LeaseRevokeRequest { ID = leaseId }, static (e, r, d, c) => e.LeaseRevokeAsync(r, d, c), idempotent: false, cancellationToken);
 
     public Task<StatusResponse> StatusAsync(CancellationToken cancellationToken = default) =>
-        CallAsync(EtcdMethods.Status, new StatusRequest(), StatusResponse.Parser, idempotent: true, _requestTimeout, cancellationToken);
+        CallAsync("Status", new StatusRequest(), static (e, r, d, c) => e.StatusAsync(r, d, c), idempotent: true, cancellationToken);
 
     /// <summary>
     /// For /readyz: Maintenance Status on the endpoints in turn, each with <paramref name="timeout"/>,
@@ -86,7 +93,6 @@ internal sealed class EtcdClient : IDisposable
     /// </summary>
     public async Task<EtcdHealth> CheckHealthAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
-        var frame = GrpcFraming.Frame(new StatusRequest());
         var first = Volatile.Read(ref _preferred);
         string? error = null;
         var name = _endpoints[first].Name;
@@ -94,11 +100,9 @@ internal sealed class EtcdClient : IDisposable
         {
             var endpoint = _endpoints[(first + i) % _endpoints.Length];
             name = endpoint.Name;
-            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            deadline.CancelAfter(timeout);
             try
             {
-                var status = await endpoint.UnaryAsync(EtcdMethods.Status, frame, StatusResponse.Parser, timeout, deadline.Token);
+                var status = await endpoint.StatusAsync(new StatusRequest(), DateTime.UtcNow + timeout, cancellationToken);
                 if (status.Errors.Count > 0)
                 {
                     return new EtcdHealth(false, name, status.Version, status.DbSize, "etcd reports: " + string.Join("; ", status.Errors));
@@ -108,7 +112,7 @@ internal sealed class EtcdClient : IDisposable
                     ? new EtcdHealth(false, name, status.Version, status.DbSize, "etcd has no leader")
                     : new EtcdHealth(true, name, status.Version, status.DbSize, null);
             }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            catch (EtcdException e) when (e.Kind == EtcdErrorKind.DeadlineExceeded)
             {
                 error = $"etcd {name}: no answer within {timeout.TotalSeconds:0.###} s";
             }
@@ -139,10 +143,10 @@ internal sealed class EtcdClient : IDisposable
         EtcdException? lastError = null;
         while (!cancellationToken.IsCancellationRequested)
         {
-            GrpcStream? stream = null;
+            IEtcdWatchStream? stream = null;
             try
             {
-                stream = await OpenWatchAsync(_endpoints[index], create, cancellationToken);
+                stream = await _endpoints[index].OpenWatchAsync(create, _requestTimeout, cancellationToken);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -162,7 +166,7 @@ internal sealed class EtcdClient : IDisposable
                         WatchResponse? response = null;
                         try
                         {
-                            response = await stream.ReadAsync(WatchResponse.Parser, cancellationToken);
+                            response = await stream.ReadAsync(cancellationToken);
                         }
                         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
                         {
@@ -181,7 +185,7 @@ internal sealed class EtcdClient : IDisposable
                         delay = InitialRetryDelay;
                         if (response.Canceled)
                         {
-                            throw WatchCanceled(response, stream.Endpoint);
+                            throw WatchCanceled(response, stream.EndpointName);
                         }
 
                         if (response.Events.Count > 0)
@@ -245,13 +249,27 @@ internal sealed class EtcdClient : IDisposable
         }
     }
 
-    private async Task<TResponse> CallAsync<TResponse>(string method, IMessage request, MessageParser<TResponse> parser, bool idempotent, TimeSpan timeout, CancellationToken cancellationToken)
-        where TResponse : class, IMessage<TResponse>
+    private async Task<TResponse> CallAsync<TRequest, TResponse>(
+        string method,
+        TRequest request,
+        Func<IEtcdEndpoint, TRequest, DateTime, CancellationToken, Task<TResponse>> send,
+        bool idempotent,
+        CancellationToken cancellationToken)
+        where TRequest : IMessage
     {
-        var frame = GrpcFraming.Frame(request, _maxRequestBytes);
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(timeout);
-        var started = Stopwatch.GetTimestamp();
+        // etcd's gRPC server refuses an oversized message without reading it and resets the stream,
+        // racing its own error status; refusing here says what happened and that nothing was sent.
+        var size = request.CalculateSize();
+        if (size > _maxRequestBytes)
+        {
+            throw new EtcdException(EtcdErrorKind.RequestTooLarge, $"etcd request of {size} bytes exceeds the limit of {_maxRequestBytes} bytes")
+            {
+                RequestNotSent = true,
+            };
+        }
+
+        // One deadline for every attempt; each sends etcd what is left of it as grpc-timeout.
+        var deadline = DateTime.UtcNow + _requestTimeout;
         var index = Volatile.Read(ref _preferred);
         var delay = InitialRetryDelay;
         EtcdException? lastError = null;
@@ -259,12 +277,11 @@ internal sealed class EtcdClient : IDisposable
         {
             try
             {
-                var remaining = timeout - Stopwatch.GetElapsedTime(started);
-                return await _endpoints[index].UnaryAsync(method, frame, parser, remaining, deadline.Token);
+                return await send(_endpoints[index], request, deadline, cancellationToken);
             }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            catch (EtcdException e) when (e.Kind == EtcdErrorKind.DeadlineExceeded)
             {
-                throw DeadlineExceeded(method, timeout, lastError);
+                throw DeadlineExceeded(method, lastError, e);
             }
             catch (EtcdException e) when (e.Kind == EtcdErrorKind.Unavailable)
             {
@@ -281,32 +298,15 @@ internal sealed class EtcdClient : IDisposable
             if (attempt % _endpoints.Length == 0)
             {
                 // Every endpoint failed once: pause before the next round so a restarting member is not hammered.
-                try
+                var remaining = deadline - DateTime.UtcNow;
+                if (remaining <= TimeSpan.Zero)
                 {
-                    await Task.Delay(delay, deadline.Token);
-                }
-                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-                {
-                    throw DeadlineExceeded(method, timeout, lastError);
+                    throw DeadlineExceeded(method, lastError, null);
                 }
 
+                await Task.Delay(Min(delay, remaining), cancellationToken);
                 delay = Min(delay * 2, MaxRetryDelay);
             }
-        }
-    }
-
-    private async Task<GrpcStream> OpenWatchAsync(EtcdEndpoint endpoint, WatchCreateRequest create, CancellationToken cancellationToken)
-    {
-        var frame = GrpcFraming.Frame(new WatchRequest { CreateRequest = create }, _maxRequestBytes);
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(_requestTimeout);
-        try
-        {
-            return await endpoint.OpenStreamAsync(EtcdMethods.Watch, frame, deadline.Token);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new EtcdException(EtcdErrorKind.DeadlineExceeded, $"etcd {endpoint.Name}: watch not established within {_requestTimeout.TotalSeconds:0.###} s");
         }
     }
 
@@ -314,18 +314,22 @@ internal sealed class EtcdClient : IDisposable
     private void AvoidEndpoint(int index) =>
         Interlocked.CompareExchange(ref _preferred, (index + 1) % _endpoints.Length, index);
 
-    private static EtcdException DeadlineExceeded(string method, TimeSpan timeout, EtcdException? lastError) =>
+    /// <summary>The call's deadline passed: Unavailable when endpoints failed meanwhile (that is the news), else DeadlineExceeded.</summary>
+    private EtcdException DeadlineExceeded(string method, EtcdException? lastError, EtcdException? expired) =>
         lastError is null
-            ? new EtcdException(EtcdErrorKind.DeadlineExceeded, $"etcd {method}: deadline of {timeout.TotalSeconds:0.###} s exceeded")
-            : new EtcdException(EtcdErrorKind.Unavailable, $"etcd {method}: no endpoint answered within {timeout.TotalSeconds:0.###} s; last error: {lastError.Message}", lastError);
+            ? new EtcdException(EtcdErrorKind.DeadlineExceeded, $"etcd {method}: deadline of {_requestTimeout.TotalSeconds:0.###} s exceeded", expired)
+            {
+                StatusCode = expired?.StatusCode,
+            }
+            : new EtcdException(EtcdErrorKind.Unavailable, $"etcd {method}: no endpoint answered within {_requestTimeout.TotalSeconds:0.###} s; last error: {lastError.Message}", lastError);
 
-    private static EtcdException WatchCanceled(WatchResponse response, EtcdEndpoint endpoint) =>
+    private static EtcdException WatchCanceled(WatchResponse response, string endpoint) =>
         response.CompactRevision > 0
-            ? new EtcdException(EtcdErrorKind.Compacted, $"etcd {endpoint.Name}: watch start revision is compacted (compact revision {response.CompactRevision})")
+            ? new EtcdException(EtcdErrorKind.Compacted, $"etcd {endpoint}: watch start revision is compacted (compact revision {response.CompactRevision})")
             {
                 CompactRevision = response.CompactRevision,
             }
-            : new EtcdException(EtcdErrorKind.WatchCanceled, $"etcd {endpoint.Name}: watch canceled: {response.CancelReason}");
+            : new EtcdException(EtcdErrorKind.WatchCanceled, $"etcd {endpoint}: watch canceled: {response.CancelReason}");
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 }

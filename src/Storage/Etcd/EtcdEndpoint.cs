@@ -1,31 +1,45 @@
 using System.Net;
-using System.Net.Http.Headers;
+using System.Net.Http;
 using System.Net.Security;
+using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
-using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Storage.Etcd.Protos;
 
 namespace Storage.Etcd;
 
 /// <summary>
-/// One etcd member: its own SocketsHttpHandler (so one HTTP/2 connection multiplexes every call to
-/// that member) and the gRPC call mechanics. Failover across endpoints lives in <see cref="EtcdClient"/>.
+/// One etcd member: a Grpc.Net.Client channel on its own SocketsHttpHandler (so one HTTP/2
+/// connection multiplexes every call to that member), the stubs Grpc.Tools generates from
+/// Protos/etcd.proto, and the translation of gRPC failures into <see cref="EtcdException"/>.
+/// Failover across members lives in <see cref="EtcdClient"/>.
 /// </summary>
-internal sealed class EtcdEndpoint : IDisposable
+/// <remarks>
+/// Not dotnet-etcd's client: its channel round-robins over every endpoint with a retry policy
+/// that resends any call etcd answered Unavailable (a Txn etcd may have applied included), its
+/// handler pings idle connections (etcd answers GOAWAY ENHANCE_YOUR_CALM) with the 64 KiB default
+/// stream window, and its watch API delivers to callbacks through its own reconnection. What it
+/// would leave us, the stubs, is what Grpc.Tools generates from our proto.
+/// </remarks>
+internal sealed class EtcdEndpoint : IEtcdEndpoint
 {
-    private readonly HttpMessageInvoker _invoker;
-    private readonly Uri _baseUri;
-    private readonly int _maxResponseBytes;
+    private readonly GrpcChannel _channel;
+    private readonly KV.KVClient _kv;
+    private readonly Watch.WatchClient _watch;
+    private readonly Lease.LeaseClient _lease;
+    private readonly Maintenance.MaintenanceClient _maintenance;
 
     public EtcdEndpoint(string endpoint, EtcdClientOptions options, X509Certificate2Collection? trustedCas, X509Certificate2? clientCertificate)
     {
-        _baseUri = new Uri(endpoint.TrimEnd('/') + "/", UriKind.Absolute);
-        Name = _baseUri.GetLeftPart(UriPartial.Authority);
-        _maxResponseBytes = options.MaxResponseBytes;
+        var address = new Uri(endpoint.TrimEnd('/'), UriKind.Absolute);
+        Name = address.GetLeftPart(UriPartial.Authority);
 
         var handler = new SocketsHttpHandler
         {
             ConnectTimeout = options.DialTimeout,
-            // etcd refuses pings on idle connections and more often than every 5 s.
+            // etcd counts a ping on a connection without an active call, or sooner than 5 s after
+            // the last, as abuse and answers GOAWAY ENHANCE_YOUR_CALM, which ends every watch on it.
             KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
             KeepAlivePingDelay = options.KeepAlivePingDelay,
             KeepAlivePingTimeout = options.KeepAlivePingTimeout,
@@ -33,7 +47,8 @@ internal sealed class EtcdEndpoint : IDisposable
             PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
             // Large LIST responses are twice as fast with a 1 MiB window than with the 64 KiB default.
             InitialHttp2StreamWindowSize = 1024 * 1024,
-            // etcd allows unbounded concurrent streams; more connections measured slower.
+            // etcd allows unbounded concurrent streams, so watches never starve unary calls of
+            // streams on the one connection; more connections measured slower.
             EnableMultipleHttp2Connections = false,
             AutomaticDecompression = DecompressionMethods.None,
             UseCookies = false,
@@ -41,7 +56,7 @@ internal sealed class EtcdEndpoint : IDisposable
             AllowAutoRedirect = false,
         };
 
-        if (_baseUri.Scheme == Uri.UriSchemeHttps)
+        if (address.Scheme == Uri.UriSchemeHttps)
         {
             handler.SslOptions = new SslClientAuthenticationOptions
             {
@@ -50,159 +65,160 @@ internal sealed class EtcdEndpoint : IDisposable
             };
         }
 
-        _invoker = new HttpMessageInvoker(handler, disposeHandler: true);
+        // http:// is h2c with prior knowledge (HTTP/1.1 would land on etcd's JSON gateway), https://
+        // negotiates h2 by ALPN: both are Grpc.Net.Client's defaults for such an address.
+        _channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
+        {
+            HttpHandler = handler,
+            DisposeHttpClient = true,
+            // No ServiceConfig, so the channel never retries: failover and retries are EtcdClient's,
+            // which resends a write only when it provably never left this process.
+            MaxReceiveMessageSize = options.MaxResponseBytes,
+            // EtcdClient checks the size before sending, so a refusal names the limit and says nothing was sent.
+            MaxSendMessageSize = null,
+            // The channel reconnects a member that went away on its own schedule; keep it close to
+            // EtcdClient's retry pace so a restarted etcd is used again within a second.
+            InitialReconnectBackoff = TimeSpan.FromMilliseconds(100),
+            MaxReconnectBackoff = TimeSpan.FromSeconds(1),
+            // Not ThrowOperationCanceledOnCancellation: it turns an expired deadline into a cancellation
+            // too; Cancelled is turned into OperationCanceledException below only when the caller canceled.
+        });
+        _kv = new KV.KVClient(_channel);
+        _watch = new Watch.WatchClient(_channel);
+        _lease = new Lease.LeaseClient(_channel);
+        _maintenance = new Maintenance.MaintenanceClient(_channel);
     }
 
     /// <summary>scheme://host:port, for messages.</summary>
     public string Name { get; }
 
-    /// <summary>One request, one response message. Errors come back as <see cref="EtcdException"/>.</summary>
-    public async Task<TResponse> UnaryAsync<TResponse>(string method, byte[] frame, MessageParser<TResponse> parser, TimeSpan timeout, CancellationToken cancellationToken)
-        where TResponse : class, IMessage<TResponse>
-    {
-        using var request = CreateRequest(method, GrpcContent.Unary(frame), timeout);
-        using var response = await SendAsync(request, cancellationToken);
-        try
-        {
-            await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
-            var reader = new GrpcFrameReader(body, _maxResponseBytes);
-            var message = await reader.ReadAsync(parser, cancellationToken);
-            if (message is not null && await reader.ReadAsync(parser, cancellationToken) is not null)
-            {
-                throw new EtcdException(EtcdErrorKind.Other, $"etcd {Name}: {method} answered more than one message");
-            }
+    public Task<RangeResponse> RangeAsync(RangeRequest request, DateTime deadline, CancellationToken cancellationToken) =>
+        UnaryAsync(_kv.RangeAsync(request, new CallOptions(deadline: deadline, cancellationToken: cancellationToken)), cancellationToken);
 
-            // Trailers exist only once the body has been read to its end.
-            ThrowIfError(response.TrailingHeaders, requireStatus: true);
-            return message ?? throw new EtcdException(EtcdErrorKind.Other, $"etcd {Name}: {method} answered OK without a message");
-        }
-        catch (Exception e) when (IsTransportFailure(e, cancellationToken))
-        {
-            throw TransportError(e);
-        }
-        catch (InvalidDataException e)
-        {
-            throw ProtocolError(e);
-        }
-    }
+    public Task<PutResponse> PutAsync(PutRequest request, DateTime deadline, CancellationToken cancellationToken) =>
+        UnaryAsync(_kv.PutAsync(request, new CallOptions(deadline: deadline, cancellationToken: cancellationToken)), cancellationToken);
+
+    public Task<DeleteRangeResponse> DeleteRangeAsync(DeleteRangeRequest request, DateTime deadline, CancellationToken cancellationToken) =>
+        UnaryAsync(_kv.DeleteRangeAsync(request, new CallOptions(deadline: deadline, cancellationToken: cancellationToken)), cancellationToken);
+
+    public Task<TxnResponse> TxnAsync(TxnRequest request, DateTime deadline, CancellationToken cancellationToken) =>
+        UnaryAsync(_kv.TxnAsync(request, new CallOptions(deadline: deadline, cancellationToken: cancellationToken)), cancellationToken);
+
+    public Task<CompactionResponse> CompactAsync(CompactionRequest request, DateTime deadline, CancellationToken cancellationToken) =>
+        UnaryAsync(_kv.CompactAsync(request, new CallOptions(deadline: deadline, cancellationToken: cancellationToken)), cancellationToken);
+
+    public Task<LeaseGrantResponse> LeaseGrantAsync(LeaseGrantRequest request, DateTime deadline, CancellationToken cancellationToken) =>
+        UnaryAsync(_lease.LeaseGrantAsync(request, new CallOptions(deadline: deadline, cancellationToken: cancellationToken)), cancellationToken);
+
+    public Task<LeaseRevokeResponse> LeaseRevokeAsync(LeaseRevokeRequest request, DateTime deadline, CancellationToken cancellationToken) =>
+        UnaryAsync(_lease.LeaseRevokeAsync(request, new CallOptions(deadline: deadline, cancellationToken: cancellationToken)), cancellationToken);
+
+    public Task<StatusResponse> StatusAsync(StatusRequest request, DateTime deadline, CancellationToken cancellationToken) =>
+        UnaryAsync(_maintenance.StatusAsync(request, new CallOptions(deadline: deadline, cancellationToken: cancellationToken)), cancellationToken);
 
     /// <summary>
-    /// Starts a bidirectional stream with its first request message. Returns once etcd answered with
-    /// headers (which etcd sends together with the first response message).
+    /// Opens a Watch stream and sends <paramref name="create"/>. Returns once etcd answered with
+    /// headers, which it sends together with its first message (the created response); that must
+    /// happen within <paramref name="establishTimeout"/>.
     /// </summary>
-    public async Task<GrpcStream> OpenStreamAsync(string method, byte[] firstFrame, CancellationToken cancellationToken)
+    public async Task<IEtcdWatchStream> OpenWatchAsync(WatchCreateRequest create, TimeSpan establishTimeout, CancellationToken cancellationToken)
     {
-        var content = new GrpcDuplexContent(firstFrame);
-        var request = CreateRequest(method, content, timeout: null);
+        // No deadline: a watch lives until the caller cancels (which resets the HTTP/2 stream). The
+        // request stream stays open, as gRPC clients keep it, for cancel or progress requests.
+        var call = _watch.Watch(new CallOptions(cancellationToken: cancellationToken));
         try
         {
-            var response = await SendAsync(request, cancellationToken);
-            return new GrpcStream(this, request, response, content, _maxResponseBytes);
+            try
+            {
+                await call.RequestStream.WriteAsync(new WatchRequest { CreateRequest = create }, cancellationToken);
+            }
+            catch (Exception e) when (e is OperationCanceledException or RpcException && !cancellationToken.IsCancellationRequested)
+            {
+                // The call failed before the request could be written; its status (awaited next) says why.
+            }
+
+            await call.ResponseHeadersAsync.WaitAsync(establishTimeout, cancellationToken);
+            return new EtcdWatchStream(this, call);
+        }
+        catch (TimeoutException)
+        {
+            call.Dispose();
+            throw new EtcdException(EtcdErrorKind.DeadlineExceeded, $"etcd {Name}: watch not established within {establishTimeout.TotalSeconds:0.###} s");
+        }
+        catch (RpcException e)
+        {
+            call.Dispose();
+            throw Translate(e, cancellationToken);
         }
         catch
         {
-            request.Dispose();
+            call.Dispose();
             throw;
         }
     }
 
-    public void Dispose() => _invoker.Dispose();
-
-    internal EtcdException TransportError(Exception e)
-    {
-        // Only failures while opening the connection prove the request never reached etcd.
-        var notSent = e is HttpRequestException
-        {
-            HttpRequestError: HttpRequestError.NameResolutionError or HttpRequestError.ConnectionError or HttpRequestError.SecureConnectionError,
-        } || e is OperationCanceledException { InnerException: TimeoutException }; // the handler's ConnectTimeout
-        return new EtcdException(EtcdErrorKind.Unavailable, $"etcd {Name}: {e.Message}", e) { RequestNotSent = notSent };
-    }
-
-    /// <summary>A frame this client cannot accept (compressed, over the size limit).</summary>
-    internal EtcdException ProtocolError(InvalidDataException e) =>
-        new(EtcdErrorKind.Other, $"etcd {Name}: {e.Message}", e);
+    public void Dispose() => _channel.Dispose();
 
     /// <summary>
-    /// Network and protocol failures of this endpoint. An OperationCanceledException that the
-    /// caller's token did not cause comes from the handler (its ConnectTimeout wraps a TimeoutException).
+    /// A gRPC failure in the terms EtcdClient acts on: the caller's cancellation as itself, else an
+    /// <see cref="EtcdException"/>. A status the channel raised itself carries the
+    /// exception behind it (a refused connection, a reset stream, a GOAWAY): those mean this member
+    /// is unreachable, whatever status code the HTTP/2 error maps to. A status etcd sent maps by
+    /// <see cref="EtcdException.FromStatus"/>.
     /// </summary>
-    internal static bool IsTransportFailure(Exception e, CancellationToken cancellationToken) => e switch
+    internal Exception Translate(RpcException e, CancellationToken cancellationToken)
     {
-        HttpRequestException or IOException => true,
-        OperationCanceledException => !cancellationToken.IsCancellationRequested,
+        if (e.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
+        {
+            return new OperationCanceledException(e.Message, e, cancellationToken);
+        }
+
+        if (e.StatusCode == StatusCode.DeadlineExceeded)
+        {
+            return new EtcdException(EtcdErrorKind.DeadlineExceeded, $"etcd {Name}: deadline exceeded {e.Status.Detail}".TrimEnd(), e) { StatusCode = e.StatusCode };
+        }
+
+        if (e.Status.DebugException is { } cause)
+        {
+            return new EtcdException(EtcdErrorKind.Unavailable, $"etcd {Name}: {e.Status.Detail}", e) { RequestNotSent = NeverSent(cause) };
+        }
+
+        if (e.StatusCode == StatusCode.ResourceExhausted && e.Status.Detail.StartsWith("Received message exceeds", StringComparison.Ordinal))
+        {
+            // The channel's own limit on what it accepts, not etcd refusing a request.
+            return new EtcdException(EtcdErrorKind.Other, $"etcd {Name}: {e.Status.Detail}", e) { StatusCode = e.StatusCode };
+        }
+
+        return EtcdException.FromStatus(e.StatusCode, e.Status.Detail, Name, e);
+    }
+
+    /// <summary>
+    /// Only a failure to open the connection proves the request never reached etcd: the channel's
+    /// connect (a bare SocketException: refused, unreachable) or the handler's DNS, TCP and TLS
+    /// steps. A socket error on an open connection arrives wrapped in an IOException instead.
+    /// </summary>
+    private static bool NeverSent(Exception cause) => cause switch
+    {
+        SocketException => true,
+        HttpRequestException { HttpRequestError: HttpRequestError.NameResolutionError or HttpRequestError.ConnectionError or HttpRequestError.SecureConnectionError } => true,
+        // SocketsHttpHandler's ConnectTimeout.
+        OperationCanceledException { InnerException: TimeoutException } => true,
         _ => false,
     };
 
-    /// <summary>Throws when a header block carries a non-OK grpc-status.</summary>
-    internal void ThrowIfError(HttpHeaders headers, bool requireStatus)
+    private async Task<TResponse> UnaryAsync<TResponse>(AsyncUnaryCall<TResponse> call, CancellationToken cancellationToken)
     {
-        var status = GrpcFraming.ReadStatus(headers);
-        if (status is null)
+        using (call)
         {
-            if (requireStatus)
+            try
             {
-                throw new EtcdException(EtcdErrorKind.Unavailable, $"etcd {Name}: response ended without grpc-status");
+                return await call.ResponseAsync.ConfigureAwait(false);
             }
-
-            return;
-        }
-
-        if (status.Value.Status != GrpcStatusCode.Ok)
-        {
-            throw EtcdException.FromStatus(status.Value.Status, status.Value.Message, Name);
-        }
-    }
-
-    private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-    {
-        HttpResponseMessage response;
-        try
-        {
-            response = await _invoker.SendAsync(request, cancellationToken);
-        }
-        catch (Exception e) when (IsTransportFailure(e, cancellationToken))
-        {
-            throw TransportError(e);
-        }
-
-        try
-        {
-            // A trailers-only answer (every error etcd returns before sending a message) carries the
-            // status in the response headers.
-            ThrowIfError(response.Headers, requireStatus: false);
-            if (response.StatusCode != HttpStatusCode.OK)
+            catch (RpcException e)
             {
-                var kind = response.StatusCode is HttpStatusCode.ServiceUnavailable or HttpStatusCode.BadGateway or HttpStatusCode.GatewayTimeout
-                    ? EtcdErrorKind.Unavailable
-                    : EtcdErrorKind.Other;
-                throw new EtcdException(kind, $"etcd {Name}: HTTP {(int)response.StatusCode} {response.ReasonPhrase} (is this a gRPC endpoint?)");
+                throw Translate(e, cancellationToken);
             }
-
-            return response;
         }
-        catch
-        {
-            response.Dispose();
-            throw;
-        }
-    }
-
-    private HttpRequestMessage CreateRequest(string method, HttpContent content, TimeSpan? timeout)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Post, new Uri(_baseUri, method))
-        {
-            // Anything below HTTP/2 lands on etcd's JSON gateway instead of gRPC.
-            Version = HttpVersion.Version20,
-            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
-            Content = content,
-        };
-        request.Headers.TryAddWithoutValidation("te", "trailers");
-        if (timeout is { } value)
-        {
-            request.Headers.TryAddWithoutValidation("grpc-timeout", GrpcFraming.FormatTimeout(value));
-        }
-
-        return request;
     }
 
     private static X509ChainPolicy CreateChainPolicy(X509Certificate2Collection trustedCas)
@@ -215,5 +231,31 @@ internal sealed class EtcdEndpoint : IDisposable
         };
         policy.CustomTrustStore.AddRange(trustedCas);
         return policy;
+    }
+}
+
+/// <summary>The response side of an open Watch stream on one member.</summary>
+internal sealed class EtcdWatchStream(EtcdEndpoint endpoint, AsyncDuplexStreamingCall<WatchRequest, WatchResponse> call) : IEtcdWatchStream
+{
+    public string EndpointName => endpoint.Name;
+
+    /// <summary>The next response; null when etcd ended the stream with OK; throws EtcdException on an error.</summary>
+    public async ValueTask<WatchResponse?> ReadAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await call.ResponseStream.MoveNext(cancellationToken) ? call.ResponseStream.Current : null;
+        }
+        catch (RpcException e)
+        {
+            throw endpoint.Translate(e, cancellationToken);
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        // Disposing an unfinished call resets its HTTP/2 stream, which is how a watch is canceled.
+        call.Dispose();
+        return ValueTask.CompletedTask;
     }
 }

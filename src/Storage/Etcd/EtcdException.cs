@@ -1,3 +1,5 @@
+using GrpcStatusCode = Grpc.Core.StatusCode;
+
 namespace Storage.Etcd;
 
 /// <summary>What went wrong, in the terms a caller acts on (retry elsewhere, 410, 504, 413, ...).</summary>
@@ -21,34 +23,12 @@ internal enum EtcdErrorKind
     Other,
 }
 
-/// <summary>gRPC status codes (grpc/status.proto).</summary>
-internal enum GrpcStatusCode
-{
-    Ok = 0,
-    Cancelled = 1,
-    Unknown = 2,
-    InvalidArgument = 3,
-    DeadlineExceeded = 4,
-    NotFound = 5,
-    AlreadyExists = 6,
-    PermissionDenied = 7,
-    ResourceExhausted = 8,
-    FailedPrecondition = 9,
-    Aborted = 10,
-    OutOfRange = 11,
-    Unimplemented = 12,
-    Internal = 13,
-    Unavailable = 14,
-    DataLoss = 15,
-    Unauthenticated = 16,
-}
-
 internal sealed class EtcdException(EtcdErrorKind kind, string message, Exception? inner = null)
     : Exception(message, inner)
 {
     public EtcdErrorKind Kind { get; } = kind;
 
-    /// <summary>The gRPC status etcd answered with; null for transport failures and client-side deadlines.</summary>
+    /// <summary>The gRPC status of the call (etcd's, or DeadlineExceeded for the client's deadline); null for transport failures.</summary>
     public GrpcStatusCode? StatusCode { get; init; }
 
     /// <summary>For <see cref="EtcdErrorKind.Compacted"/> from a watch: etcd's compact revision.</summary>
@@ -61,7 +41,7 @@ internal sealed class EtcdException(EtcdErrorKind kind, string message, Exceptio
     internal bool RequestNotSent { get; init; }
 
     /// <summary>Maps a non-OK grpc-status to the error a caller acts on.</summary>
-    internal static EtcdException FromStatus(GrpcStatusCode status, string message, string endpoint)
+    internal static EtcdException FromStatus(GrpcStatusCode status, string message, string endpoint, Exception? inner = null)
     {
         var kind = status switch
         {
@@ -78,6 +58,6 @@ internal sealed class EtcdException(EtcdErrorKind kind, string message, Exceptio
             GrpcStatusCode.ResourceExhausted => EtcdErrorKind.RequestTooLarge,
             _ => EtcdErrorKind.Other,
         };
-        return new EtcdException(kind, $"etcd {endpoint}: {status}: {message}") { StatusCode = status };
+        return new EtcdException(kind, $"etcd {endpoint}: {status}: {message}", inner) { StatusCode = status };
     }
 }

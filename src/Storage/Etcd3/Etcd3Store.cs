@@ -3,6 +3,7 @@ using System.Text;
 using Google.Protobuf;
 using Storage.Etcd;
 using Storage.Etcd.Protos;
+using GrpcStatusCode = Grpc.Core.StatusCode;
 
 namespace Storage.Etcd3;
 

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Google.Protobuf;
 using Storage.Etcd;
 using Storage.Etcd.Protos;
+using GrpcStatusCode = Grpc.Core.StatusCode;
 using Storage.Etcd3;
 using TestSupport;
 
@@ -174,6 +175,37 @@ public sealed class EtcdClientTests(EtcdH2cFixture fixture)
 
         Assert.Equal(EtcdErrorKind.DeadlineExceeded, error.Kind);
         Assert.Equal(StorageErrorCode.Unavailable, storeError.Code);
+    }
+
+    [Fact]
+    public async Task Call_EtcdStopsAnswering_ReadAndWriteThrowDeadlineExceededAtTheDeadline()
+    {
+        // A hung member: the connection holds, the requests are sent, no answer comes.
+        await using var etcd = await EtcdProcess.StartAsync();
+        var timeout = TimeSpan.FromMilliseconds(800);
+        using var client = new EtcdClient(new EtcdClientOptions { Endpoints = [etcd.Endpoint], RequestTimeout = timeout });
+        var key = ByteString.CopyFromUtf8("/paused");
+        await client.RangeAsync(new RangeRequest { Key = key }); // the connection is up before the pause
+        etcd.Pause();
+        try
+        {
+            var read = await Assert.ThrowsAsync<EtcdException>(() => client.RangeAsync(new RangeRequest { Key = key }));
+            var write = await Assert.ThrowsAsync<EtcdException>(() => client.PutAsync(new PutRequest { Key = key, Value = ByteString.Empty }));
+            var storeError = await Assert.ThrowsAsync<StorageException>(() => new Etcd3Store(client).GetAsync("/paused"));
+
+            Assert.Equal(EtcdErrorKind.DeadlineExceeded, read.Kind);
+            Assert.Equal(GrpcStatusCode.DeadlineExceeded, read.StatusCode);
+            Assert.Equal(EtcdErrorKind.DeadlineExceeded, write.Kind);
+            Assert.Equal(StorageErrorCode.Unavailable, storeError.Code);
+        }
+        finally
+        {
+            etcd.Resume();
+        }
+
+        // The client serves again once etcd runs (the unanswered Put may or may not be applied then,
+        // which is why a write that met its deadline is never resent).
+        Assert.True((await client.RangeAsync(new RangeRequest { Key = key })).Header.Revision > 0);
     }
 
     [Fact]

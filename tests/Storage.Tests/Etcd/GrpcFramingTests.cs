@@ -1,9 +1,12 @@
 using Google.Protobuf;
 using Storage.Etcd;
+using Storage.Etcd.Handwritten;
 using Storage.Etcd.Protos;
+using GrpcStatusCode = Grpc.Core.StatusCode;
 
 namespace Storage.Tests.Etcd;
 
+/// <summary>The hand-written transport's framing (compared with Grpc.Net.Client, then removed or kept).</summary>
 public sealed class GrpcFramingTests
 {
     [Theory]
@@ -62,28 +65,6 @@ public sealed class GrpcFramingTests
         Assert.True(error.RequestNotSent);
     }
 
-    [Theory]
-    [InlineData((int)GrpcStatusCode.DeadlineExceeded, "context deadline exceeded", (int)EtcdErrorKind.DeadlineExceeded)]
-    [InlineData((int)GrpcStatusCode.Unknown, "context deadline exceeded", (int)EtcdErrorKind.DeadlineExceeded)]
-    [InlineData((int)GrpcStatusCode.Unknown, "something else", (int)EtcdErrorKind.Other)]
-    [InlineData((int)GrpcStatusCode.Unavailable, "etcdserver: leader changed", (int)EtcdErrorKind.Unavailable)]
-    [InlineData((int)GrpcStatusCode.OutOfRange, "etcdserver: mvcc: required revision has been compacted", (int)EtcdErrorKind.Compacted)]
-    [InlineData((int)GrpcStatusCode.OutOfRange, "etcdserver: mvcc: required revision is a future revision", (int)EtcdErrorKind.FutureRevision)]
-    [InlineData((int)GrpcStatusCode.InvalidArgument, "etcdserver: request is too large", (int)EtcdErrorKind.RequestTooLarge)]
-    [InlineData((int)GrpcStatusCode.InvalidArgument, "etcdserver: key is not provided", (int)EtcdErrorKind.InvalidArgument)]
-    [InlineData((int)GrpcStatusCode.ResourceExhausted, "grpc: received message larger than max", (int)EtcdErrorKind.RequestTooLarge)]
-    [InlineData((int)GrpcStatusCode.ResourceExhausted, "etcdserver: too many requests", (int)EtcdErrorKind.Unavailable)]
-    [InlineData((int)GrpcStatusCode.PermissionDenied, "etcdserver: permission denied", (int)EtcdErrorKind.Other)]
-    public void FromStatus_MapsToKind(int status, string message, int expected)
-    {
-        // int parameters: the enums are internal and xunit theories must be public.
-        var error = EtcdException.FromStatus((GrpcStatusCode)status, message, "http://127.0.0.1:2379");
-
-        Assert.Equal((EtcdErrorKind)expected, error.Kind);
-        Assert.Equal((GrpcStatusCode)status, error.StatusCode);
-        Assert.Contains(message, error.Message);
-    }
-
     [Fact]
     public void ReadStatus_DecodesPercentEncodedMessage()
     {
@@ -94,23 +75,5 @@ public sealed class GrpcFramingTests
         var status = GrpcFraming.ReadStatus(response.Headers);
 
         Assert.Equal((GrpcStatusCode.OutOfRange, "etcdserver: mvcc: required revision has been compacted"), status);
-    }
-
-    [Theory]
-    [InlineData("/registry/pods/", "/registry/pods0")]
-    [InlineData("a\u00ff", "b")]
-    public void PrefixEnd_IncrementsLastByteBelowFf(string prefix, string expected)
-    {
-        var bytes = prefix.Select(c => (byte)c).ToArray();
-
-        var end = EtcdKeys.PrefixEnd(bytes);
-
-        Assert.Equal(expected.Select(c => (byte)c).ToArray(), end.ToByteArray());
-    }
-
-    [Fact]
-    public void PrefixEnd_AllFf_IsZeroByteMeaningEndOfKeyspace()
-    {
-        Assert.Equal([0], EtcdKeys.PrefixEnd([0xff, 0xff]).ToByteArray());
     }
 }

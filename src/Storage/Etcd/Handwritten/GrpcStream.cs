@@ -1,15 +1,18 @@
 using Google.Protobuf;
+using Storage.Etcd.Protos;
 
-namespace Storage.Etcd;
+namespace Storage.Etcd.Handwritten;
 
 /// <summary>The response side of an open bidirectional gRPC stream.</summary>
-internal sealed class GrpcStream(EtcdEndpoint endpoint, HttpRequestMessage request, HttpResponseMessage response, GrpcDuplexContent content, int maxResponseBytes)
-    : IAsyncDisposable
+internal sealed class GrpcStream(HandwrittenEndpoint endpoint, HttpRequestMessage request, HttpResponseMessage response, GrpcDuplexContent content, int maxResponseBytes)
+    : IEtcdWatchStream
 {
     private Stream? _body;
     private GrpcFrameReader? _reader;
 
-    public EtcdEndpoint Endpoint => endpoint;
+    public string EndpointName => endpoint.Name;
+
+    public ValueTask<WatchResponse?> ReadAsync(CancellationToken cancellationToken) => ReadAsync(WatchResponse.Parser, cancellationToken);
 
     /// <summary>The next message; null when the stream ended with status OK; throws on an error status.</summary>
     public async ValueTask<T?> ReadAsync<T>(MessageParser<T> parser, CancellationToken cancellationToken)
@@ -31,7 +34,7 @@ internal sealed class GrpcStream(EtcdEndpoint endpoint, HttpRequestMessage reque
 
             return message;
         }
-        catch (Exception e) when (EtcdEndpoint.IsTransportFailure(e, cancellationToken))
+        catch (Exception e) when (HandwrittenEndpoint.IsTransportFailure(e, cancellationToken))
         {
             throw endpoint.TransportError(e);
         }

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 
-namespace Storage.Etcd;
+namespace Storage.Etcd.Handwritten;
 
 /// <summary>Request bodies of gRPC calls.</summary>
 internal static class GrpcContent

@@ -3,8 +3,9 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.Net.Http.Headers;
 using Google.Protobuf;
+using GrpcStatusCode = Grpc.Core.StatusCode;
 
-namespace Storage.Etcd;
+namespace Storage.Etcd.Handwritten;
 
 /// <summary>The gRPC-over-HTTP/2 wire format: length-prefixed messages, grpc-timeout, grpc-status.</summary>
 internal static class GrpcFraming

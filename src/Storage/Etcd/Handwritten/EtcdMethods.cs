@@ -1,4 +1,4 @@
-namespace Storage.Etcd;
+namespace Storage.Etcd.Handwritten;
 
 /// <summary>gRPC method paths (service full name / method), relative to an endpoint's base URL.</summary>
 internal static class EtcdMethods
