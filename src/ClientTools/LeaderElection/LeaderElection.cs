@@ -1,0 +1,178 @@
+using ClientTools.CommandLine;
+using ClientTools.Logging;
+using k8s;
+using k8s.LeaderElection;
+using k8s.LeaderElection.ResourceLock;
+using k8s.Models;
+
+namespace ClientTools.LeaderElection;
+
+/// <summary>
+/// Leader election flags with the upstream names and defaults (component-base's
+/// LeaderElectionConfiguration): <c>--leader-elect</c>, <c>--leader-elect-lease-duration</c> (15s),
+/// <c>--leader-elect-renew-deadline</c> (10s), <c>--leader-elect-retry-period</c> (2s),
+/// <c>--leader-elect-resource-lock</c> (leases, the only lock kube still supports),
+/// <c>--leader-elect-resource-name</c> and <c>--leader-elect-resource-namespace</c>.
+/// </summary>
+public sealed class LeaderElectionOptions
+{
+    private readonly Flag<bool> _enabled;
+    private readonly Flag<TimeSpan> _leaseDuration;
+    private readonly Flag<TimeSpan> _renewDeadline;
+    private readonly Flag<TimeSpan> _retryPeriod;
+    private readonly Flag<string> _resourceLock;
+    private readonly Flag<string> _resourceName;
+    private readonly Flag<string> _resourceNamespace;
+
+    public LeaderElectionOptions(FlagSet flags, string defaultResourceName, bool enabledByDefault = true)
+    {
+        _enabled = flags.Bool("leader-elect", enabledByDefault, "Start a leader election client and gain leadership before executing the main loop. Enable this when running replicated components for high availability.");
+        _leaseDuration = flags.Duration("leader-elect-lease-duration", TimeSpan.FromSeconds(15), "The duration that non-leader candidates will wait after observing a leadership renewal until attempting to acquire leadership of a led but unrenewed leader slot.");
+        _renewDeadline = flags.Duration("leader-elect-renew-deadline", TimeSpan.FromSeconds(10), "The interval between attempts by the acting master to renew a leadership slot before it stops leading.");
+        _retryPeriod = flags.Duration("leader-elect-retry-period", TimeSpan.FromSeconds(2), "The duration the clients should wait between attempting acquisition and renewal of a leadership.");
+        _resourceLock = flags.String("leader-elect-resource-lock", "leases", "The type of resource object that is used for locking during leader election. Supported options are 'leases'.");
+        _resourceName = flags.String("leader-elect-resource-name", defaultResourceName, "The name of resource object that is used for locking during leader election.");
+        _resourceNamespace = flags.String("leader-elect-resource-namespace", "kube-system", "The namespace of resource object that is used for locking during leader election.");
+    }
+
+    public bool Enabled => _enabled.Value;
+
+    public TimeSpan LeaseDuration => _leaseDuration.Value;
+
+    public TimeSpan RenewDeadline => _renewDeadline.Value;
+
+    public TimeSpan RetryPeriod => _retryPeriod.Value;
+
+    public string ResourceName => _resourceName.Value;
+
+    public string ResourceNamespace => _resourceNamespace.Value;
+
+    /// <summary>Refuses what kube refuses: other lock kinds, a renew deadline not shorter than the lease.</summary>
+    public void Validate()
+    {
+        if (_resourceLock.Value != "leases")
+        {
+            throw new FlagException($"--leader-elect-resource-lock={_resourceLock.Value}: only \"leases\" is supported");
+        }
+
+        if (Enabled && RenewDeadline >= LeaseDuration)
+        {
+            throw new FlagException("leaseDuration must be greater than renewDeadline");
+        }
+
+        if (Enabled && RetryPeriod <= TimeSpan.Zero)
+        {
+            throw new FlagException("retryPeriod must be greater than zero");
+        }
+    }
+}
+
+/// <summary>
+/// Runs a component's work only while it holds a Lease (coordination.k8s.io/v1), as kube's
+/// components do. It uses the official C# client's <see cref="LeaderElector"/> and
+/// <see cref="LeaseLock"/>; what they lack is added here: giving the Lease up on shutdown
+/// (client-go's ReleaseOnCancel, so a successor need not wait out the lease) and the component's
+/// identity as kube forms it (host name, "_", a UUID).
+/// </summary>
+public sealed class LeaderElectionRunner(IKubernetes client, string ns, string name, TimeSpan leaseDuration, TimeSpan renewDeadline, TimeSpan retryPeriod)
+{
+    public string Identity { get; init; } = $"{Environment.MachineName}_{Guid.NewGuid()}";
+
+    public static LeaderElectionRunner From(IKubernetes client, LeaderElectionOptions options) =>
+        new(client, options.ResourceNamespace, options.ResourceName, options.LeaseDuration, options.RenewDeadline, options.RetryPeriod);
+
+    /// <summary>
+    /// Waits for leadership, then runs <paramref name="whileLeading"/> with a token cancelled when
+    /// leadership is lost or <paramref name="cancellationToken"/> is. Returns true if leadership was
+    /// lost (kube's components exit then: "leaderelection lost"), false on cancellation.
+    /// </summary>
+    public async Task<bool> RunAsync(Func<CancellationToken, Task> whileLeading, CancellationToken cancellationToken)
+    {
+        var leaseLock = new LeaseLock(client, ns, name, Identity);
+        using var elector = new LeaderElector(new LeaderElectionConfig(leaseLock)
+        {
+            LeaseDuration = leaseDuration,
+            RenewDeadline = renewDeadline,
+            RetryPeriod = retryPeriod,
+        });
+        using var leading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Task work = Task.CompletedTask;
+        var started = false;
+        elector.OnStartedLeading += () =>
+        {
+            started = true;
+            Klog.Info($"successfully acquired lease {ns}/{name}");
+            work = Task.Run(() => whileLeading(leading.Token), CancellationToken.None);
+        };
+        elector.OnNewLeader += leader =>
+        {
+            if (leader != Identity)
+            {
+                Klog.Info($"new leader elected: {leader}");
+            }
+        };
+        elector.OnError += e => Klog.Info(2, $"leader election on {ns}/{name}: {e.GetBaseException().Message}");
+
+        Klog.Info($"attempting to acquire leader lease {ns}/{name}...");
+        try
+        {
+            await elector.RunUntilLeadershipLostAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+
+        var lost = !cancellationToken.IsCancellationRequested;
+        await leading.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await work.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        if (started && !lost)
+        {
+            await ReleaseAsync().ConfigureAwait(false);
+        }
+        else if (lost)
+        {
+            Klog.Error($"leaderelection lost: {ns}/{name}");
+        }
+
+        return lost;
+    }
+
+    /// <summary>Gives the Lease up if this candidate holds it, as client-go does with ReleaseOnCancel.</summary>
+    public async Task ReleaseAsync()
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(renewDeadline);
+            var lease = await client.CoordinationV1.ReadNamespacedLeaseAsync(name, ns, cancellationToken: timeout.Token).ConfigureAwait(false);
+            if (lease.Spec?.HolderIdentity != Identity)
+            {
+                return;
+            }
+
+            var now = DateTime.UtcNow;
+            lease.Spec = new V1LeaseSpec
+            {
+                // An empty holder, not a missing one: the official client's elector tries to create
+                // the Lease again when the holder is absent.
+                HolderIdentity = "",
+                LeaseDurationSeconds = 1,
+                AcquireTime = now,
+                RenewTime = now,
+                LeaseTransitions = lease.Spec.LeaseTransitions,
+            };
+            await client.CoordinationV1.ReplaceNamespacedLeaseAsync(lease, name, ns, cancellationToken: timeout.Token).ConfigureAwait(false);
+            Klog.Info($"released lease {ns}/{name}");
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            Klog.Warning($"failed to release lease {ns}/{name}: {e.GetBaseException().Message}");
+        }
+    }
+}
