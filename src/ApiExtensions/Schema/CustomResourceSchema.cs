@@ -4,31 +4,45 @@ using ApiMachinery.Validation;
 namespace ApiExtensions.Schema;
 
 /// <summary>
-/// One CRD version's schema, compiled once and applied to every custom resource of that version: defaulting,
-/// pruning and validation (OpenAPI value validation and x-kubernetes-validations). Immutable and thread-safe.
+/// One CRD version's schema, compiled once and applied to every custom resource of that version, in kube's order:
+/// <see cref="Prune"/> when decoding (unknown fields, non-nullable nulls, unknown ObjectMeta fields),
+/// <see cref="ApplyDefaults"/> after decoding (request bodies and objects read from etcd), then
+/// <see cref="Validate"/> on create and update. Immutable and thread-safe.
 /// </summary>
 public sealed class CustomResourceSchema
 {
-    private CustomResourceSchema(JsonObject schema)
+    private readonly SchemaNode _root;
+    private readonly bool _hasDefaults;
+    private readonly bool _hasEmbedded;
+    private readonly bool _hasListTypes;
+
+    private CustomResourceSchema(SchemaNode root, JsonObject schema)
     {
+        _root = root;
         Schema = schema;
+        _hasDefaults = Defaulting.HasDefaults(root);
+        _hasEmbedded = EmbeddedObjectMeta.HasEmbedded(root);
+        _hasListTypes = HasListTypes(root);
     }
 
     /// <summary>The structural schema (a private copy of the CRD's): for OpenAPI publishing and field-management
     /// shapes (list types, map keys). Callers must not change it.</summary>
     public JsonObject Schema { get; }
 
-    /// <summary>Compiles a version's <c>openAPIV3Schema</c>; throws <see cref="ArgumentException"/> when
-    /// <see cref="CrdSchemaValidation.ValidateSchema"/> finds errors.</summary>
+    /// <summary>Compiles a version's <c>openAPIV3Schema</c>; throws <see cref="ArgumentException"/> (with kube's
+    /// aggregated field errors as its message) when <see cref="CrdSchemaValidation.ValidateSchema(JsonObject, FieldPath)"/>
+    /// finds errors.</summary>
     public static CustomResourceSchema Compile(JsonObject openApiV3Schema)
     {
         ArgumentNullException.ThrowIfNull(openApiV3Schema);
-        var errors = CrdSchemaValidation.ValidateSchema(openApiV3Schema, FieldPath.New("openAPIV3Schema"));
+        var copy = (JsonObject)openApiV3Schema.DeepClone();
+        var root = SchemaNode.Parse(copy);
+        var errors = CrdSchemaValidation.Validate(root, copy, FieldPath.New("openAPIV3Schema"), statusSubresourceEnabled: false, out _);
         if (errors.Count > 0)
         {
             throw new ArgumentException(FieldError.Aggregate(errors), nameof(openApiV3Schema));
         }
-        return new CustomResourceSchema((JsonObject)openApiV3Schema.DeepClone());
+        return new CustomResourceSchema(root, copy);
     }
 
     /// <summary>Sets absent fields that have a <c>default</c> (structural defaulting, as kube applies it when
@@ -36,21 +50,53 @@ public sealed class CustomResourceSchema
     public void ApplyDefaults(JsonObject customResource)
     {
         ArgumentNullException.ThrowIfNull(customResource);
+        if (_hasDefaults)
+        {
+            Defaulting.Default(customResource, _root);
+        }
     }
 
-    /// <summary>Drops fields the schema does not know (unless under x-kubernetes-preserve-unknown-fields) and
-    /// returns their paths as fieldValidation reports them (<c>.spec.foo</c>).</summary>
+    /// <summary>Drops fields the schema does not know (unless under x-kubernetes-preserve-unknown-fields), nulls
+    /// where the schema is neither nullable nor defaulted, and unknown ObjectMeta fields; returns the dropped
+    /// fields' paths, sorted, as kube's fieldValidation reports them (<c>spec.foo</c>, <c>metadata.bar</c>: kube's
+    /// message is <c>unknown field "spec.foo"</c>).</summary>
     public IReadOnlyList<string> Prune(JsonObject customResource)
     {
         ArgumentNullException.ThrowIfNull(customResource);
-        return [];
+        return Pruning.Prune(customResource, _root, trackPaths: true);
     }
 
-    /// <summary>Value validation, x-kubernetes-validations (transition rules when <paramref name="oldCustomResource"/>
-    /// is given) and the metadata of embedded resources.</summary>
+    /// <summary>Value validation, the metadata of embedded resources, list-type uniqueness and
+    /// x-kubernetes-validations (transition rules when <paramref name="oldCustomResource"/> is given), in kube's
+    /// order; the root's own metadata and apiVersion/kind are the caller's to validate.</summary>
     public IReadOnlyList<FieldError> Validate(JsonObject customResource, JsonObject? oldCustomResource)
     {
         ArgumentNullException.ThrowIfNull(customResource);
-        return [];
+        var errors = new List<FieldError>();
+        ValueValidator.Validate(_root, customResource, null, errors);
+        if (_hasEmbedded)
+        {
+            EmbeddedObjectMeta.Validate(customResource, _root, null, errors);
+        }
+        if (_hasListTypes)
+        {
+            // On update, a list that already broke its invariants is not held to them (kube's ratcheting).
+            var oldErrors = new List<FieldError>();
+            if (oldCustomResource is not null)
+            {
+                ListTypeValidation.Validate(oldCustomResource, _root, null, oldErrors);
+            }
+            if (oldErrors.Count == 0)
+            {
+                ListTypeValidation.Validate(customResource, _root, null, errors);
+            }
+        }
+        return errors;
     }
+
+    private static bool HasListTypes(SchemaNode s) =>
+        s.XListType is "set" or "map" ||
+        (s.PropertyList?.Any(p => HasListTypes(p.Value)) ?? false) ||
+        (s.Items is { } i && HasListTypes(i)) ||
+        (s.AdditionalProperties is { } ap && HasListTypes(ap));
 }
