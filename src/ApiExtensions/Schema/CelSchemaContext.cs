@@ -67,15 +67,8 @@ internal sealed class CelSchemaContext(SchemaNode root)
         return _costs.OrderByDescending(c => c.Cost).Take(4).Select(c => c.Path);
     }
 
-    public void CompileRules(SchemaNode s, CelScope scope, FieldPath path, List<ValidationRule> rules, FieldPath? uncorrelatablePath, List<FieldError> errors)
-    {
-        _ = s;
-        _ = scope;
-        _ = path;
-        _ = rules;
-        _ = uncorrelatablePath;
-        _ = errors;
-    }
+    public void CompileRules(SchemaNode s, bool isResourceRoot, CelScope scope, FieldPath path, FieldPath? uncorrelatablePath, List<FieldError> errors) =>
+        CelValidation.CompileErrors(s, isResourceRoot, scope.MaxCardinality, path, uncorrelatablePath, this, errors);
 
     internal void Observe(string path, ulong cost)
     {

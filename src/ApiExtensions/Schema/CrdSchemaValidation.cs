@@ -46,6 +46,7 @@ public static class CrdSchemaValidation
 
     internal static List<FieldError> Validate(SchemaNode schema, JsonObject source, FieldPath path, bool statusSubresourceEnabled, out CelRuleSet? rules)
     {
+        CelValidation.EnsureInitialized();
         rules = null;
         var errors = new List<FieldError>();
         AddDecodeErrors(schema, path, errors);
@@ -556,7 +557,7 @@ public static class CrdSchemaValidation
             // Schema errors at this level or deeper make CEL checking pointless (as in kube).
             if (own.SchemaErrors.Count == 0 && all.SchemaErrors.Count == 0 && cel is not null && scope is not null)
             {
-                cel.CompileRules(s, scope, path, rules, ssv.UncorrelatablePath, own.CelErrors);
+                cel.CompileRules(s, isRoot || s.XEmbeddedResource, scope, path, ssv.UncorrelatablePath, own.CelErrors);
             }
         }
 

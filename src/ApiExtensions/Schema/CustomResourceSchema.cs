@@ -15,6 +15,7 @@ public sealed class CustomResourceSchema
     private readonly bool _hasDefaults;
     private readonly bool _hasEmbedded;
     private readonly bool _hasListTypes;
+    private readonly bool _hasRules;
 
     private CustomResourceSchema(SchemaNode root, JsonObject schema)
     {
@@ -23,6 +24,7 @@ public sealed class CustomResourceSchema
         _hasDefaults = Defaulting.HasDefaults(root);
         _hasEmbedded = EmbeddedObjectMeta.HasEmbedded(root);
         _hasListTypes = HasListTypes(root);
+        _hasRules = CelValidation.HasRules(root);
     }
 
     /// <summary>The structural schema (a private copy of the CRD's): for OpenAPI publishing and field-management
@@ -89,6 +91,17 @@ public sealed class CustomResourceSchema
             if (oldErrors.Count == 0)
             {
                 ListTypeValidation.Validate(customResource, _root, null, errors);
+            }
+        }
+        if (_hasRules)
+        {
+            if (errors.Any(e => e.Type is FieldErrorType.NotSupported or FieldErrorType.Required or FieldErrorType.TooLong or FieldErrorType.TooMany or FieldErrorType.TypeInvalid))
+            {
+                errors.Add(new FieldError(FieldErrorType.Invalid, "<nil>", null, "some validation rules were not checked because the object was invalid; correct the existing errors to complete validation"));
+            }
+            else
+            {
+                CelValidation.Validate(_root, customResource, oldCustomResource, errors);
             }
         }
         return errors;

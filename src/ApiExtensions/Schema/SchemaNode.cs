@@ -120,6 +120,40 @@ internal sealed class SchemaNode
         MaxProperties is not null || MinProperties is not null || Required is { Count: > 0 } || AllOf is not null ||
         AnyOf is not null || OneOf is not null || Not is not null || Format.Length > 0;
 
+    public SchemaNode ShallowCopy() => (SchemaNode)MemberwiseClone();
+
+    public void SetProperties(List<KeyValuePair<string, SchemaNode>> properties)
+    {
+        PropertyList = properties;
+        _celFieldNames = null;
+        Properties = new Dictionary<string, SchemaNode>(properties.Count, StringComparer.Ordinal);
+        foreach (var (name, node) in properties)
+        {
+            Properties[name] = node;
+        }
+    }
+
+    /// <summary>CEL field names (escaped) to property names, for run-time field access; built once.</summary>
+    public Dictionary<string, string> CelFieldNames => _celFieldNames ??= BuildCelFieldNames();
+
+    private Dictionary<string, string>? _celFieldNames;
+
+    private Dictionary<string, string> BuildCelFieldNames()
+    {
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, _) in PropertyList ?? [])
+        {
+            if (SchemaCelTypes.Escape(name) is { } celName)
+            {
+                map[celName] = name;
+            }
+        }
+        return map;
+    }
+
+    /// <summary>The x-kubernetes-validations rules of this node, compiled (set once the schema is compiled).</summary>
+    internal CompiledRule[]? CompiledRules { get; set; }
+
     public SchemaNode? Property(string name) =>
         Properties is not null && Properties.TryGetValue(name, out var p) ? p : null;
 
