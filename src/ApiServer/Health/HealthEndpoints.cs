@@ -156,7 +156,7 @@ internal sealed class StartupState
         set => _namespacesBootstrapped = value;
     }
 
-    /// <summary>The bootstrap RBAC policy is stored and the authorizer sees it (true from the start without RBAC).</summary>
+    /// <summary>The bootstrap RBAC policy is stored and the authorizer's cache sees it (whatever the authorization mode).</summary>
     public bool RbacBootstrapped
     {
         get => _rbacBootstrapped;

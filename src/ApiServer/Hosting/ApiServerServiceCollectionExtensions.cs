@@ -172,11 +172,7 @@ internal static class ApiServerServiceCollectionExtensions
         });
         services.TryAddSingleton<DiscoveryEndpoints>();
         services.TryAddSingleton(sp => new OpenApiDocuments(sp.GetRequiredService<ResourceTable>()));
-        services.TryAddSingleton(sp => new StartupState
-        {
-            // Without RBAC there is no policy to bootstrap (as in kube-apiserver).
-            RbacBootstrapped = !sp.GetRequiredService<ApiServerOptions>().Authorization.Has("RBAC"),
-        });
+        services.TryAddSingleton<StartupState>();
         services.TryAddSingleton<HealthEndpoints>();
         services.TryAddSingleton<VersionInfo>();
         services.TryAddSingleton<WatchHandler>();

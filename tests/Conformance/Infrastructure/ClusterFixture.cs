@@ -39,6 +39,9 @@ public sealed class ClusterFixture : IAsyncLifetime
     /// </summary>
     internal ClusterFixture(params string[] extraFlags) => _extraFlags = extraFlags;
 
+    /// <summary>Environment variables for the server process (settings that are not kube-apiserver flags).</summary>
+    internal Dictionary<string, string> ServerEnvironment { get; init; } = [];
+
     public string WorkDirectory { get; } = Path.Combine(Path.GetTempPath(), "conformance-" + Guid.NewGuid().ToString("N")[..8]);
 
     public TestPki Pki { get; private set; } = null!;
@@ -110,7 +113,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             "--service-cluster-ip-range=10.96.0.0/12",
             .. _extraFlags,
         ];
-        Server = new ServerProcess(Path.Combine(WorkDirectory, "server"), flags, port);
+        Server = new ServerProcess(Path.Combine(WorkDirectory, "server"), flags, port, ServerEnvironment);
         _http = CreateHttpClient(Admin);
         await Server.StartAsync(CreateHttpClient(null), TimeSpan.FromSeconds(60));
 

@@ -14,15 +14,19 @@ public sealed class ServerProcess : IAsyncDisposable
     private Process? _process;
     private StreamWriter? _log;
 
-    public ServerProcess(string directory, IReadOnlyList<string> flags, int port)
+    /// <param name="environment">variables set for the server process besides the inherited ones.</param>
+    public ServerProcess(string directory, IReadOnlyList<string> flags, int port, IReadOnlyDictionary<string, string>? environment = null)
     {
         Directory.CreateDirectory(directory);
         _logPath = Path.Combine(directory, "apiserver.log");
         Flags = flags;
         Port = port;
+        Environment = environment ?? new Dictionary<string, string>();
     }
 
     public IReadOnlyList<string> Flags { get; }
+
+    public IReadOnlyDictionary<string, string> Environment { get; }
 
     public int Port { get; }
 
@@ -42,6 +46,11 @@ public sealed class ServerProcess : IAsyncDisposable
         foreach (var flag in Flags)
         {
             start.ArgumentList.Add(flag);
+        }
+
+        foreach (var (name, value) in Environment)
+        {
+            start.Environment[name] = value;
         }
 
         _log = new StreamWriter(new FileStream(_logPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true };

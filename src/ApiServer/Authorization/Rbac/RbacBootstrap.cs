@@ -13,18 +13,15 @@ namespace ApiServer.Authorization.Rbac;
 /// that are missing, and adds back rules and subjects that were removed from those still marked
 /// <c>rbac.authorization.kubernetes.io/autoupdate: "true"</c> (reconciliation never removes what
 /// an administrator added). /readyz waits for it and for the authorizer's cache to hold the result.
+/// As in kube-apiserver, it runs whatever --authorization-mode says: the policy is data in the API
+/// (cluster-admin exists under AlwaysAllow too), ready for when RBAC is turned on.
 /// </summary>
-internal sealed partial class RbacBootstrap(Lazy<RegistryCatalog> registry, IRbacPolicySource policy, StartupState startup, ApiServer.Options.ApiServerOptions options, ILogger<RbacBootstrap> logger) : BackgroundService
+internal sealed partial class RbacBootstrap(Lazy<RegistryCatalog> registry, IRbacPolicySource policy, StartupState startup, ILogger<RbacBootstrap> logger) : BackgroundService
 {
     private const string Group = "rbac.authorization.k8s.io";
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (!options.Authorization.Has("RBAC"))
-        {
-            return;
-        }
-
         var delay = TimeSpan.FromMilliseconds(200);
         while (!stoppingToken.IsCancellationRequested)
         {
