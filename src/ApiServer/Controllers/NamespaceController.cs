@@ -104,7 +104,9 @@ internal sealed partial class NamespaceController(RegistryCatalog registry, ILog
         var everything = new ListQuery(null, null);
         foreach (var store in registry.Stores.Where(s => s.Resource.Namespaced))
         {
-            var deleted = await store.DeleteCollectionAsync(RequestScope.Loopback, name, everything, new DeleteOptions(), cancellationToken).ConfigureAwait(false);
+            // In the background, as kube's namespace deleter asks: a kind's default (jobs orphan their
+            // pods) would leave the object waiting for the garbage collector.
+            var deleted = await store.DeleteCollectionAsync(RequestScope.Loopback, name, everything, new DeleteOptions(PropagationPolicy: GarbageCollection.Background), cancellationToken).ConfigureAwait(false);
             // Objects that only got a deletionTimestamp (finalizers, graceful pods) are still there.
             remaining += deleted.Items.Count(o => ObjectMeta.DeletionTimestamp(o).Length > 0);
         }

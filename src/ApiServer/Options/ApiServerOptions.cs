@@ -96,6 +96,9 @@ internal sealed class EtcdOptions
 
     /// <summary>--etcd-compaction-interval; zero disables compaction.</summary>
     public TimeSpan CompactionInterval { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>--enable-garbage-collector: deletes manage the garbage collector's finalizers (orphan, foregroundDeletion).</summary>
+    public bool EnableGarbageCollector { get; set; } = true;
 }
 
 /// <summary>--watch-cache, --default-watch-cache-size, --watch-cache-sizes.</summary>

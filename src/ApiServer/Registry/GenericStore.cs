@@ -437,7 +437,7 @@ internal sealed class GenericStore(
                 updated = ObjectCodec.Decode(stored);
             }
 
-            if (ObjectMeta.DeletionTimestamp(updated).Length > 0 && !Strategy.HasPendingFinalizers(updated))
+            if (ShouldDeleteDuringUpdate(updated))
             {
                 // The last finalizer is gone: the object's deletion completes now (ShouldDeleteDuringUpdate).
                 return new Written(await DeleteFinalizedAsync(key, updated, cancellationToken).ConfigureAwait(false), null);
@@ -503,6 +503,18 @@ internal sealed class GenericStore(
 
     // ---------------------------------------------------------------- delete
 
+    /// <summary>
+    /// Whether deletes manage the garbage collector's finalizers (kube-apiserver's
+    /// --enable-garbage-collector, on by default): <c>orphan</c> and <c>foregroundDeletion</c>.
+    /// </summary>
+    public bool GarbageCollection { get; init; } = true;
+
+    /// <summary>
+    /// kube's store.Delete: preconditions, then either an update that marks the object (a graceful
+    /// period, finalizers pending, or the garbage collector's finalizers to add or remove) and
+    /// leaves it to whoever finishes it, or the removal from storage. Admission's view of the
+    /// delete runs inside the storage retry, on the object each attempt would delete or mark.
+    /// </summary>
     /// <returns>the object as it now stands (or as it was deleted) and whether it is gone from storage.</returns>
     public async Task<(JsonObject Object, bool Deleted)> DeleteAsync(
         RequestScope scope, string ns, string name, DeleteOptions options, CancellationToken cancellationToken)
@@ -512,26 +524,49 @@ internal sealed class GenericStore(
         {
             var current = await storage.GetAsync(key, default, cancellationToken).ConfigureAwait(false) ?? throw NotFound(name);
             var obj = ObjectCodec.Decode(current);
-            CheckPreconditions(obj, options, name);
-            await admission.ValidateAsync(Attributes(AdmissionOperation.Delete, scope, null, obj), cancellationToken).ConfigureAwait(false);
-
-            var grace = Strategy.GracefulDeletePeriod(obj, options.GracePeriodSeconds);
-            if (Strategy.HasPendingFinalizers(obj) || grace is not null)
+            var plan = BeforeDelete(obj, options, name);
+            if (plan.Pending)
             {
-                return (await MarkForDeletionAsync(scope, key, name, options, grace, cancellationToken).ConfigureAwait(false), false);
+                // A graceful deletion is under way and this one would not shorten it: nothing changes
+                // (not even the finalizers, as in kube).
+                return (obj, false);
+            }
+
+            JsonObject? marked = null;
+            if (plan.Graceful || Strategy.HasPendingFinalizers(obj) || GarbageCollectionFinalizers(obj, options) is not null)
+            {
+                (marked, var deleteNow) = await MarkForDeletionAsync(scope, key, name, options, cancellationToken).ConfigureAwait(false);
+                if (!deleteNow)
+                {
+                    return (marked, false);
+                }
+
+                if (scope.DryRun)
+                {
+                    return (marked, true);
+                }
             }
 
             if (scope.DryRun)
             {
+                await ValidateDeletionAsync(scope, obj, options, name, cancellationToken).ConfigureAwait(false);
                 return (obj, true);
             }
 
-            var deleted = await storage.DeleteAsync(key, (latest, _) =>
+            try
             {
-                CheckPreconditions(ObjectCodec.Decode(latest), options, name);
-                return ValueTask.CompletedTask;
-            }, cancellationToken).ConfigureAwait(false);
-            return (ObjectCodec.Decode(deleted), true);
+                var deleted = await storage.DeleteAsync(
+                    key,
+                    (latest, ct) => ValidateDeletionAsync(scope, ObjectCodec.Decode(latest), options, name, ct),
+                    cancellationToken).ConfigureAwait(false);
+                return (ObjectCodec.Decode(deleted), true);
+            }
+            catch (StorageException e) when (e.Code == StorageErrorCode.KeyNotFound && marked is not null)
+            {
+                // Marked with no grace period left, then removed by someone else first (its kubelet,
+                // a finalizer's owner): the delete happened all the same.
+                return (marked, true);
+            }
         }
         catch (StorageException e)
         {
@@ -560,45 +595,173 @@ internal sealed class GenericStore(
         return new ObjectList(deleted, list.ResourceVersion, null, null);
     }
 
-    /// <summary>Sets deletionTimestamp (finalizers pending or graceful deletion) and leaves the rest to their owners.</summary>
-    private async Task<JsonObject> MarkForDeletionAsync(
-        RequestScope scope, string key, string name, DeleteOptions options, long? grace, CancellationToken cancellationToken)
+    /// <summary>
+    /// What a delete of <paramref name="obj"/> does to its deletion marks (kube's rest.BeforeDelete):
+    /// a graceful period (a pod on a node) sets deletionTimestamp that far ahead, a deletion already
+    /// under way may only be shortened, and otherwise it is Pending (nothing to change).
+    /// Preconditions are checked here first, as kube does to fail early.
+    /// </summary>
+    private DeletePlan BeforeDelete(JsonObject obj, DeleteOptions options, string name)
     {
-        JsonObject Mark(JsonObject obj)
+        CheckPreconditions(obj, options, name);
+        // A negative grace period counts as 1 s on the delete path.
+        var requested = options.GracePeriodSeconds is < 0 ? 1 : options.GracePeriodSeconds;
+        var metadata = ObjectMeta.Metadata(obj);
+        if (ObjectMeta.DeletionTimestamp(obj).Length > 0)
         {
-            CheckPreconditions(obj, options, name);
-            var metadata = ObjectMeta.Metadata(obj);
-            var now = time.GetUtcNow();
-            var period = grace ?? 0;
-            var existingPeriod = metadata["deletionGracePeriodSeconds"] is JsonValue v && v.TryGetValue<long>(out var p) ? p : (long?)null;
-            // A deletion already under way can only be shortened (kube's BeforeDelete).
-            if (existingPeriod is null || period < existingPeriod)
+            var existing = metadata["deletionGracePeriodSeconds"] is JsonValue v && v.TryGetValue<long>(out var p) ? p : 0;
+            // Marked without a period (finalizers): the delete goes ahead (the finalizers decide).
+            if (existing <= 0)
             {
-                metadata["deletionTimestamp"] = ObjectMeta.FormatTime(now.AddSeconds(period));
-                metadata["deletionGracePeriodSeconds"] = period;
+                return default;
+            }
+
+            // Only a shorter grace period may be asked for.
+            if (requested is not { } shorter || shorter >= existing)
+            {
+                return new DeletePlan(Pending: true);
+            }
+
+            var started = DateTimeOffset.Parse(ObjectMeta.DeletionTimestamp(obj), System.Globalization.CultureInfo.InvariantCulture).AddSeconds(-existing);
+            metadata["deletionTimestamp"] = ObjectMeta.FormatTime(started.AddSeconds(shorter));
+            metadata["deletionGracePeriodSeconds"] = shorter;
+            return new DeletePlan(Graceful: true, Period: shorter);
+        }
+
+        if (Strategy.GracefulDeletePeriod(obj, requested) is not { } period)
+        {
+            return default;
+        }
+
+        metadata["deletionTimestamp"] = ObjectMeta.FormatTime(time.GetUtcNow().AddSeconds(period));
+        metadata["deletionGracePeriodSeconds"] = period;
+        BumpGeneration(metadata);
+        return new DeletePlan(Graceful: true, Period: period);
+    }
+
+    /// <summary>The finalizers the garbage collector's policy wants after this delete; null when unchanged.</summary>
+    private List<string>? GarbageCollectionFinalizers(JsonObject obj, DeleteOptions options) =>
+        GarbageCollection ? Registry.GarbageCollection.FinalizersAfterDelete(ObjectMeta.Finalizers(obj), options, Registry.GarbageCollection.DefaultPolicy(Resource)) : null;
+
+    /// <summary>
+    /// kube's updateForGracefulDeletionAndFinalizers: in one read-modify-write, the deletion marks of
+    /// <see cref="BeforeDelete"/>, the garbage collector's finalizers, and, when finalizers are
+    /// pending, deletionTimestamp (now) with a zero grace period. Returns the object as marked, and
+    /// whether it is to be removed now instead (no finalizers and no grace period left).
+    /// </summary>
+    private async Task<(JsonObject Object, bool DeleteNow)> MarkForDeletionAsync(
+        RequestScope scope, string key, string name, DeleteOptions options, CancellationToken cancellationToken)
+    {
+        var deleteNow = false;
+        var pending = false;
+        async ValueTask<JsonObject?> Mark(JsonObject obj, CancellationToken ct)
+        {
+            deleteNow = pending = false;
+            await ValidateDeletionAsync(scope, obj, options, name, ct).ConfigureAwait(false);
+            var plan = BeforeDelete(obj, options, name);
+            if (plan.Pending)
+            {
+                pending = true;
+                return null;
+            }
+
+            var metadata = ObjectMeta.Metadata(obj);
+            if (GarbageCollectionFinalizers(obj, options) is { } finalizers)
+            {
+                metadata["finalizers"] = new JsonArray(finalizers.Select(f => (JsonNode)f).ToArray());
+            }
+
+            if (Strategy.HasPendingFinalizers(obj))
+            {
+                if (!plan.Graceful)
+                {
+                    // markAsDeleting: the finalizers' owners take it from here.
+                    var now = time.GetUtcNow();
+                    if (ObjectMeta.DeletionTimestamp(obj) is not { Length: > 0 } existing)
+                    {
+                        BumpGeneration(metadata);
+                        metadata["deletionTimestamp"] = ObjectMeta.FormatTime(now);
+                    }
+                    else if (DateTimeOffset.Parse(existing, System.Globalization.CultureInfo.InvariantCulture) > now)
+                    {
+                        metadata["deletionTimestamp"] = ObjectMeta.FormatTime(now);
+                    }
+
+                    metadata["deletionGracePeriodSeconds"] = 0;
+                }
+
+                Strategy.PrepareForFinalizingDelete(obj);
+                return obj;
+            }
+
+            if (!plan.Graceful)
+            {
+                deleteNow = true;
+                return null;
             }
 
             Strategy.PrepareForFinalizingDelete(obj);
+            // A grace period shortened to zero with no finalizers: marked, then removed at once.
+            deleteNow = plan.Period == 0;
             return obj;
         }
 
         if (scope.DryRun)
         {
             var current = await storage.GetAsync(key, default, cancellationToken).ConfigureAwait(false) ?? throw NotFound(name);
-            return Mark(ObjectCodec.Decode(current));
+            var obj = ObjectCodec.Decode(current);
+            var marked = await Mark(obj, cancellationToken).ConfigureAwait(false);
+            return (marked ?? ObjectCodec.Decode(current), deleteNow);
         }
 
-        var stored = await storage.GuaranteedUpdateAsync(key, (current, _) =>
+        var stored = await storage.GuaranteedUpdateAsync(key, async (current, ct) =>
         {
             if (current is null)
             {
                 throw NotFound(name);
             }
 
-            return ValueTask.FromResult<ReadOnlyMemory<byte>>(ObjectCodec.Encode(Mark(ObjectCodec.Decode(current))));
+            // Nothing to write (already being deleted, or to be deleted now) is the stored bytes unchanged.
+            return await Mark(ObjectCodec.Decode(current), ct).ConfigureAwait(false) is { } marked ? ObjectCodec.Encode(marked) : current.Value;
         }, cancellationToken).ConfigureAwait(false);
-        return ObjectCodec.Decode(stored);
+        return (ObjectCodec.Decode(stored), deleteNow && !pending);
     }
+
+    /// <summary>
+    /// What each attempt at a delete checks on the object it would delete or mark: the preconditions,
+    /// then admission (kube's AdmissionToValidateObjectDeleteFunc: mutating plugins see a DELETE too,
+    /// then validating ones), inside the storage retry as for creates and updates.
+    /// </summary>
+    private async ValueTask ValidateDeletionAsync(RequestScope scope, JsonObject obj, DeleteOptions options, string name, CancellationToken cancellationToken)
+    {
+        CheckPreconditions(obj, options, name);
+        var attributes = Attributes(AdmissionOperation.Delete, scope, null, obj);
+        await admission.AdmitAsync(attributes, cancellationToken).ConfigureAwait(false);
+        await admission.ValidateAsync(attributes, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The first mark of a deletion counts as a change of the object's generation (kube's BeforeDelete, markAsDeleting).</summary>
+    private static void BumpGeneration(JsonObject metadata)
+    {
+        if (metadata["generation"] is JsonValue g && g.TryGetValue<long>(out var generation) && generation > 0)
+        {
+            metadata["generation"] = generation + 1;
+        }
+    }
+
+    /// <param name="Graceful">the delete sets (or shortens) a grace period: the object is marked, not removed.</param>
+    /// <param name="Pending">a graceful deletion is already under way and stays as it is.</param>
+    /// <param name="Period">the grace period set, when Graceful.</param>
+    private readonly record struct DeletePlan(bool Graceful = false, bool Pending = false, long Period = 0);
+
+    /// <summary>
+    /// kube's ShouldDeleteDuringUpdate: an update leaves an object under deletion with no finalizers
+    /// and no grace period running (a pod still terminating on its node stays until its kubelet deletes it).
+    /// </summary>
+    private bool ShouldDeleteDuringUpdate(JsonObject obj) =>
+        ObjectMeta.DeletionTimestamp(obj).Length > 0
+        && !Strategy.HasPendingFinalizers(obj)
+        && !(ObjectMeta.Metadata(obj)["deletionGracePeriodSeconds"] is JsonValue v && v.TryGetValue<long>(out var grace) && grace > 0);
 
     private async Task<JsonObject> DeleteFinalizedAsync(string key, JsonObject obj, CancellationToken cancellationToken)
     {

@@ -63,7 +63,10 @@ internal sealed class RegistryCatalog
                     }
                 }
 
-                return new GenericStore(r, strategy, resourceStorage, keys, admission, time, views);
+                return new GenericStore(r, strategy, resourceStorage, keys, admission, time, views)
+                {
+                    GarbageCollection = options?.Etcd.EnableGarbageCollector ?? true,
+                };
             });
         Caches = caches.Values.Select(c => c.Cache).ToArray();
     }

@@ -26,7 +26,8 @@ internal sealed record DeleteOptions(
     long? GracePeriodSeconds = null,
     string? PreconditionUid = null,
     string? PreconditionResourceVersion = null,
-    string? PropagationPolicy = null);
+    string? PropagationPolicy = null,
+    bool? OrphanDependents = null);
 
 /// <summary>The selection and paging of a list or watch, already parsed and validated.</summary>
 internal sealed record ListQuery(

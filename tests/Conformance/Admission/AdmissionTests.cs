@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Http;
 using System.Text.Json.Nodes;
 using Conformance.Infrastructure;
 
@@ -238,13 +239,61 @@ public sealed class AdmissionTests(ClusterFixture cluster)
         }
     }
 
+    [Fact]
+    public async Task Delete_RunsValidatingAdmissionInsideTheStorageRetry_OnTheObjectItDeletes()
+    {
+        // The webhook allows the delete of an unlabelled configmap, slowly; meanwhile the configmap
+        // gets deny=true. The delete's write then finds a newer object and retries, admission sees
+        // the new one and refuses it, as kube-apiserver does (admission inside GuaranteedDelete).
+        await using var webhook = await WebhookServer.StartAsync(cluster);
+        var id = Guid.NewGuid().ToString("N")[..6];
+        var ns = await cluster.CreateNamespaceAsync("delete-admission");
+        await cluster.KubectlOkAsync("label", "namespace", ns, $"webhook-test={id}");
+        await cluster.KubectlOkAsync("create", "configmap", "probe", "-n", ns);
+        await cluster.KubectlOkAsync("label", "configmap", "probe", "-n", ns, "deny=true");
+        await cluster.KubectlOkAsync("create", "configmap", "guarded", "-n", ns);
+        var name = $"slow-delete-{id}";
+        await CreateAsync(Configuration("ValidatingWebhookConfiguration", name, "delete.example.com", webhook.Url("/slow-delete"), id, "configmaps", "Fail", 15, "DELETE"));
+        try
+        {
+            await Eventually(async () => (await cluster.KubectlAsync("delete", "configmap", "probe", "-n", ns, "--dry-run=server")).ExitCode != 0,
+                "the validating webhook to see deletes");
+
+            var delete = cluster.KubectlAsync("delete", "configmap", "guarded", "-n", ns);
+            await Eventually(
+                () => Task.FromResult(webhook.Reviews().Any(r => r["request"]!["name"]?.GetValue<string>() == "guarded")),
+                "the webhook to be asked about the delete");
+            using (var patch = new HttpRequestMessage(HttpMethod.Patch, $"/api/v1/namespaces/{ns}/configmaps/guarded")
+            {
+                Content = new StringContent("""{"metadata":{"labels":{"deny":"true"}}}""", System.Text.Encoding.UTF8, "application/merge-patch+json"),
+            })
+            using (var patched = await cluster.Http.SendAsync(patch))
+            {
+                Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
+            }
+
+            var result = await delete;
+            Assert.NotEqual(0, result.ExitCode);
+            Assert.Contains("admission webhook \"delete.example.com\" denied the request: objects labelled deny=true may not be deleted", result.StdErr);
+            Assert.Equal("true", await cluster.KubectlOkAsync("get", "configmap", "guarded", "-n", ns, "-o", "jsonpath={.metadata.labels.deny}"));
+            var asked = webhook.Reviews().Where(r => r["request"]!["name"]?.GetValue<string>() == "guarded").ToArray();
+            Assert.Equal(2, asked.Length);
+            Assert.All(asked, r => Assert.Equal("DELETE", r["request"]!["operation"]!.GetValue<string>()));
+            Assert.Null(asked[0]["request"]!["oldObject"]!["metadata"]!["labels"]);
+        }
+        finally
+        {
+            await cluster.KubectlAsync("delete", "validatingwebhookconfiguration", name);
+        }
+    }
+
     private async Task CreateAsync(string yaml)
     {
         var result = await cluster.KubectlWithInputAsync(yaml, "create", "-f", "-");
         Assert.True(result.ExitCode == 0, result.ToString());
     }
 
-    private string Configuration(string kind, string name, string webhookName, string url, string id, string resource, string failurePolicy, int timeoutSeconds)
+    private string Configuration(string kind, string name, string webhookName, string url, string id, string resource, string failurePolicy, int timeoutSeconds, string operation = "CREATE")
     {
         var caBundle = Convert.ToBase64String(File.ReadAllBytes(cluster.Pki.CaCertificatePath));
         return $"""
@@ -260,7 +309,7 @@ public sealed class AdmissionTests(ClusterFixture cluster)
               rules:
               - apiGroups: [""]
                 apiVersions: ["v1"]
-                operations: ["CREATE"]
+                operations: ["{operation}"]
                 resources: ["{resource}"]
               namespaceSelector:
                 matchLabels:

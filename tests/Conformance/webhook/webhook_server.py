@@ -7,6 +7,8 @@ Paths (each answers an AdmissionReview v1):
   /validate  denies objects labelled deny=true, with a warning on every answer
   /mutate    adds the label mutated=yes (a JSONPatch)
   /slow      sleeps 5 seconds before allowing (for timeoutSeconds and failurePolicy)
+  /slow-delete  a DELETE of an object (oldObject) labelled deny=true is denied at once; any other
+             is allowed after 5 seconds (time for the test to change the object meanwhile)
 Every review received is appended, one JSON line per review, to PORTFILE + ".log".
 """
 import base64
@@ -41,6 +43,13 @@ class Handler(BaseHTTPRequestHandler):
             ops.append({"op": "add", "path": "/metadata/labels/mutated", "value": "yes"})
             response["patchType"] = "JSONPatch"
             response["patch"] = base64.b64encode(json.dumps(ops).encode()).decode()
+        elif self.path.startswith("/slow-delete"):
+            old_labels = ((request.get("oldObject") or {}).get("metadata") or {}).get("labels") or {}
+            if old_labels.get("deny") == "true":
+                response["allowed"] = False
+                response["status"] = {"code": 403, "reason": "Forbidden", "message": "objects labelled deny=true may not be deleted"}
+            else:
+                time.sleep(5)
         elif self.path.startswith("/slow"):
             time.sleep(5)
         body = json.dumps({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "response": response}).encode()

@@ -206,6 +206,14 @@ internal static class QueryOptions
         }
     }
 
+    /// <summary>A boolean query parameter as Go's strconv.ParseBool reads it; anything else is 400.</summary>
+    public static bool ParseBool(string name, string text) => text switch
+    {
+        "1" or "t" or "T" or "TRUE" or "true" or "True" => true,
+        "0" or "f" or "F" or "FALSE" or "false" or "False" => false,
+        _ => throw StatusException.NewBadRequest($"invalid {name} \"{text}\": strconv.ParseBool: parsing {ApiMachinery.Text.GoText.Quote(text)}: invalid syntax"),
+    };
+
     public static long? ParseGracePeriod(string? text) =>
         string.IsNullOrEmpty(text) ? null
         : long.TryParse(text, out var value) ? value

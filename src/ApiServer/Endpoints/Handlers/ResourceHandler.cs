@@ -321,12 +321,15 @@ internal sealed class ResourceHandler(
         var dryRun = QueryOptions.ParseDryRun(query, "DeleteOptions");
         var options = new DeleteOptions(
             GracePeriodSeconds: QueryOptions.ParseGracePeriod(query["gracePeriodSeconds"]),
-            PropagationPolicy: query["propagationPolicy"].ToString() is { Length: > 0 } p ? p : null);
+            PropagationPolicy: query["propagationPolicy"].ToString() is { Length: > 0 } p ? p : null,
+            OrphanDependents: query["orphanDependents"].ToString() is { Length: > 0 } orphan
+                ? QueryOptions.ParseBool("orphanDependents", orphan)
+                : null);
 
         var bytes = await MediaTypes.ReadBodyAsync(context.Request, MaxBodyBytes, cancellationToken).ConfigureAwait(false);
         if (bytes.Length == 0)
         {
-            return (options, dryRun);
+            return (Validated(options), dryRun);
         }
 
         var body = MediaTypes.Parse(bytes, MediaTypes.RequestFormat(context.Request.ContentType ?? MediaTypes.Json));
@@ -344,6 +347,7 @@ internal sealed class ResourceHandler(
             PropagationPolicy = ObjectMeta.GetString(body, "propagationPolicy") is { Length: > 0 } policy ? policy : options.PropagationPolicy,
             PreconditionUid = ObjectMeta.GetString(preconditions, "uid") is { Length: > 0 } uid ? uid : null,
             PreconditionResourceVersion = ObjectMeta.GetString(preconditions, "resourceVersion") is { Length: > 0 } rv ? rv : null,
+            OrphanDependents = body["orphanDependents"] is JsonValue o && o.TryGetValue<bool>(out var orphanDependents) ? orphanDependents : options.OrphanDependents,
         };
         if (body["dryRun"] is JsonArray dryRunValues && dryRunValues.Count > 0)
         {
@@ -352,8 +356,14 @@ internal sealed class ResourceHandler(
                 : throw StatusException.NewBadRequest("dryRun: Unsupported value: only \"All\" is supported");
         }
 
-        return (options, dryRun);
+        return (Validated(options), dryRun);
     }
+
+    /// <summary>kube's delete handler validates DeleteOptions before anything else: 422 Invalid on DeleteOptions.meta.k8s.io.</summary>
+    private static DeleteOptions Validated(DeleteOptions options) =>
+        GarbageCollection.Validate(options) is { Count: > 0 } errors
+            ? throw StatusException.NewInvalid("meta.k8s.io", "DeleteOptions", "", errors)
+            : options;
 
     private long MaxBodyBytes => options.SecureServing.MaxRequestBodyBytes;
 
