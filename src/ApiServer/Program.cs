@@ -26,6 +26,7 @@ catch (CommandLineException e)
     return 2;
 }
 
+options.WatchCache.ApplyEnvironment(Environment.GetEnvironmentVariable);
 var problems = options.Validate();
 if (problems.Count > 0)
 {

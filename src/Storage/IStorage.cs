@@ -146,6 +146,12 @@ public enum WatchEventType
     Added,
     Modified,
     Deleted,
+
+    /// <summary>
+    /// No change: every event up to the object's ModRevision has been sent (its key and value are
+    /// empty). Only watches that ask for bookmarks get these (<see cref="Cacher.WatchBookmarks"/>).
+    /// </summary>
+    Bookmark,
 }
 
 /// <summary>

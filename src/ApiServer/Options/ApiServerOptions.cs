@@ -111,6 +111,24 @@ internal sealed class WatchCacheOptions
 
     /// <summary>Per resource ("pods", "deployments.apps"): a fixed number of recent events; 0 turns the cache off for it.</summary>
     public Dictionary<string, int> Sizes { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// How often a watcher that allows bookmarks gets one: kube's cacher sends one about every
+    /// minute. Not a kube-apiserver flag; tests shorten it through <see cref="BookmarkIntervalVariable"/>.
+    /// </summary>
+    public TimeSpan BookmarkInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>The environment variable (a Go duration) that overrides <see cref="BookmarkInterval"/>, for tests.</summary>
+    public const string BookmarkIntervalVariable = "APISERVER_TESTING_WATCH_BOOKMARK_INTERVAL";
+
+    /// <summary>Settings that are not kube-apiserver flags, taken from the environment (tests only).</summary>
+    public void ApplyEnvironment(Func<string, string?> variable)
+    {
+        if (variable(BookmarkIntervalVariable) is { Length: > 0 } text && GoDuration.TryParse(text, out var interval) && interval > TimeSpan.Zero)
+        {
+            BookmarkInterval = interval;
+        }
+    }
 }
 
 internal sealed class SecureServingOptions

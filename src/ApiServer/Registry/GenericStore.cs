@@ -800,8 +800,14 @@ internal sealed class GenericStore(
     /// not match the selection yield a Progress event carrying only their revision, so the caller
     /// can bookmark how far the watch has come.
     /// </summary>
+    public IAsyncEnumerable<ObjectEvent> WatchAsync(string ns, string name, ListQuery query, bool sendInitialEvents, CancellationToken cancellationToken) =>
+        WatchAsync(ns, name, query, sendInitialEvents, null, cancellationToken);
+
+    /// <param name="bookmarks">when the watcher allows bookmarks: the watch cache then sends periodic
+    /// BOOKMARK events (kube's cacher does; etcd's watches, without a cache, send none).</param>
     public async IAsyncEnumerable<ObjectEvent> WatchAsync(
-        string ns, string name, ListQuery query, bool sendInitialEvents, [EnumeratorCancellation] CancellationToken cancellationToken)
+        string ns, string name, ListQuery query, bool sendInitialEvents, Storage.Cacher.WatchBookmarks? bookmarks,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var prefix = name.Length > 0 ? keys.ObjectKey(Resource, ns, name) : keys.ListPrefix(Resource, ns);
         long after;
@@ -836,8 +842,17 @@ internal sealed class GenericStore(
             after = ParseResourceVersion(query.ResourceVersion);
         }
 
-        await foreach (var change in storage.WatchAsync(prefix, after, cancellationToken).ConfigureAwait(false))
+        var changes = bookmarks is not null && storage is Storage.Cacher.Cacher cache
+            ? cache.WatchAsync(prefix, after, bookmarks, cancellationToken)
+            : storage.WatchAsync(prefix, after, cancellationToken);
+        await foreach (var change in changes.ConfigureAwait(false))
         {
+            if (change.Type == WatchEventType.Bookmark)
+            {
+                yield return new ObjectEvent(WatchEventKind.Bookmark, Bookmark(change.Object.ModRevision, initialEventsEnd: false));
+                continue;
+            }
+
             // From the watch cache, every watcher shares the event's view (decoded and serialized
             // once); straight from etcd, each decodes its own.
             var matchesNow = Matches(change.Object, query);

@@ -98,9 +98,9 @@ internal sealed class RegistryCatalog
             // An explicit size is a fixed window of that many events.
             return size == 0
                 ? null
-                : new CacherOptions { Decorate = decorate, MinimumEvents = size, MaximumEvents = size, EventRetention = TimeSpan.Zero, Time = time };
+                : new CacherOptions { Decorate = decorate, MinimumEvents = size, MaximumEvents = size, EventRetention = TimeSpan.Zero, Time = time, BookmarkInterval = watchCache.BookmarkInterval };
         }
 
-        return new CacherOptions { Decorate = decorate, MinimumEvents = Math.Max(watchCache.DefaultSize, 1), Time = time };
+        return new CacherOptions { Decorate = decorate, MinimumEvents = Math.Max(watchCache.DefaultSize, 1), Time = time, BookmarkInterval = watchCache.BookmarkInterval };
     }
 }

@@ -22,6 +22,7 @@ public sealed class CacheReflector : IAsyncDisposable
     private int _disposed;
     private bool _ready;
     private Task? _loop;
+    private Task? _bookmarks;
 
     public CacheReflector(IStorage etcd)
     {
@@ -77,6 +78,7 @@ public sealed class CacheReflector : IAsyncDisposable
         lock (Lock)
         {
             _loop ??= Task.Run(() => RunAsync(_stop.Token));
+            _bookmarks ??= Task.Run(() => DispatchBookmarksAsync(_stop.Token));
         }
     }
 
@@ -138,14 +140,17 @@ public sealed class CacheReflector : IAsyncDisposable
         }
 
         await _stop.CancelAsync().ConfigureAwait(false);
-        if (_loop is not null)
+        foreach (var task in new[] { _loop, _bookmarks })
         {
-            try
+            if (task is not null)
             {
-                await _loop.ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
+                try
+                {
+                    await task.ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                }
             }
         }
 
@@ -188,6 +193,31 @@ public sealed class CacheReflector : IAsyncDisposable
 
                 await Task.Delay(delay, stop).ConfigureAwait(false);
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
+            }
+        }
+    }
+
+    /// <summary>
+    /// About once a second (jittered, as kube's cacher dispatches bookmarks), offers every watcher
+    /// whose bookmark is due one at the current revision: every cache is exactly there, and every
+    /// event up to it is already in the watchers' buffers, ahead of the bookmark.
+    /// </summary>
+    private async Task DispatchBookmarksAsync(CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(750 + Random.Shared.Next(500)), stop).ConfigureAwait(false);
+            lock (Lock)
+            {
+                if (!_ready)
+                {
+                    continue;
+                }
+
+                foreach (var cacher in _cachers.Values)
+                {
+                    cacher.DispatchBookmarks(_revision);
+                }
             }
         }
     }

@@ -226,8 +226,18 @@ public sealed class Cacher : IStorage
 
     // ---------------------------------------------------------------- watch
 
+    public IAsyncEnumerable<StorageWatchEvent> WatchAsync(string keyPrefix, long afterRevision, CancellationToken cancellationToken = default) =>
+        WatchAsync(keyPrefix, afterRevision, null, cancellationToken);
+
+    /// <summary>
+    /// <see cref="IStorage.WatchAsync"/>, and with <paramref name="bookmarks"/> periodic
+    /// <see cref="WatchEventType.Bookmark"/> events in order with the others (kube's cacher sends
+    /// them to every watcher that allows them). A watch etcd serves (older than the window) gets them
+    /// too, at the last revision it has passed on; with the cache answering admission only (kube: no
+    /// watch cache), watches are etcd's and get none, as kube's etcd watches send none.
+    /// </summary>
     public async IAsyncEnumerable<StorageWatchEvent> WatchAsync(
-        string keyPrefix, long afterRevision, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        string keyPrefix, long afterRevision, WatchBookmarks? bookmarks, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(afterRevision);
         if (!keyPrefix.StartsWith(KeyPrefix, StringComparison.Ordinal))
@@ -269,14 +279,24 @@ public sealed class Cacher : IStorage
             else
             {
                 backlog = _window.EventsAfter(afterRevision, keyPrefix);
-                watcher = new CacheWatcher(keyPrefix, _options.WatcherBufferSize);
+                BookmarkTimes? times = null;
+                if (bookmarks is not null)
+                {
+                    times = new BookmarkTimes(_options.BookmarkInterval, bookmarks.Deadline);
+                    times.ScheduleAfter(_options.Time.GetUtcNow());
+                }
+
+                watcher = new CacheWatcher(keyPrefix, _options.WatcherBufferSize, times);
                 _watchers.Add(watcher);
             }
         }
 
         if (watcher is null)
         {
-            await foreach (var change in _etcd.WatchAsync(keyPrefix, afterRevision, cancellationToken).ConfigureAwait(false))
+            var fromEtcd = bookmarks is null
+                ? _etcd.WatchAsync(keyPrefix, afterRevision, cancellationToken)
+                : WithBookmarksAsync(_etcd.WatchAsync(keyPrefix, afterRevision, cancellationToken), afterRevision, bookmarks, cancellationToken);
+            await foreach (var change in fromEtcd.ConfigureAwait(false))
             {
                 yield return change;
             }
@@ -308,6 +328,104 @@ public sealed class Cacher : IStorage
             }
 
             watcher.End();
+        }
+    }
+
+    /// <summary>
+    /// A watch etcd serves, with bookmarks at the last revision passed on (the start revision until
+    /// the first event): every change of the watched keys up to it has been sent.
+    /// </summary>
+    private async IAsyncEnumerable<StorageWatchEvent> WithBookmarksAsync(
+        IAsyncEnumerable<StorageWatchEvent> source, long afterRevision, WatchBookmarks bookmarks, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var time = _options.Time;
+        var times = new BookmarkTimes(_options.BookmarkInterval, bookmarks.Deadline);
+        times.ScheduleAfter(time.GetUtcNow());
+        var passed = afterRevision;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var events = source.GetAsyncEnumerator(stop.Token);
+        var next = events.MoveNextAsync().AsTask();
+        try
+        {
+            while (true)
+            {
+                if (!next.IsCompleted && times.Next is { } due)
+                {
+                    var wait = due - time.GetUtcNow();
+                    if (wait > TimeSpan.Zero)
+                    {
+                        using var timer = CancellationTokenSource.CreateLinkedTokenSource(stop.Token);
+                        var delay = Task.Delay(wait, time, timer.Token);
+                        await Task.WhenAny(next, delay).ConfigureAwait(false);
+                        await timer.CancelAsync().ConfigureAwait(false);
+                        cancellationToken.ThrowIfCancellationRequested();
+                    }
+
+                    if (!next.IsCompleted)
+                    {
+                        times.ScheduleAfter(time.GetUtcNow());
+                        yield return Bookmark(passed);
+                        continue;
+                    }
+                }
+
+                if (!await next.ConfigureAwait(false))
+                {
+                    yield break;
+                }
+
+                var change = events.Current;
+                passed = change.Object.ModRevision;
+                next = events.MoveNextAsync().AsTask();
+                yield return change;
+            }
+        }
+        finally
+        {
+            // An enumerator cannot be disposed while a move is pending: end that move first.
+            if (!next.IsCompleted)
+            {
+                await stop.CancelAsync().ConfigureAwait(false);
+            }
+
+            try
+            {
+                await next.ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // Cancelled here, or a failure the loop has already passed on.
+            }
+
+            await events.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A bookmark: no object, only the revision everything before which has been sent.</summary>
+    internal static StorageWatchEvent Bookmark(long revision) =>
+        new(WatchEventType.Bookmark, new StoredObject("", ReadOnlyMemory<byte>.Empty, revision, 0), null);
+
+    /// <summary>Under the lock: offers a bookmark at <paramref name="revision"/> to every watcher whose bookmark is due.</summary>
+    internal void DispatchBookmarks(long revision)
+    {
+        if (_watchers.Count == 0)
+        {
+            return;
+        }
+
+        var now = _options.Time.GetUtcNow();
+        StorageWatchEvent? bookmark = null;
+        foreach (var watcher in _watchers)
+        {
+            if (watcher.Bookmarks is { } times && times.IsDue(now))
+            {
+                bookmark ??= Bookmark(revision);
+                // A full buffer keeps it due: tried again on the next round.
+                if (watcher.TryOfferBookmark(bookmark))
+                {
+                    times.ScheduleAfter(now);
+                }
+            }
         }
     }
 

@@ -33,6 +33,12 @@ public sealed class CacherOptions
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
     /// <summary>
+    /// How often a watcher that allows bookmarks gets one when nothing else reaches it (kube's
+    /// cacher: defaultBookmarkFrequency, a minute; not a kube-apiserver flag).
+    /// </summary>
+    public TimeSpan BookmarkInterval { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
     /// Answers only reads of this server's own writes (<see cref="ReadMode.OwnWrites"/>, what
     /// admission reads) from memory; every other read and every watch goes to etcd. With
     /// --watch-cache=false clients read etcd, but admission still reads from memory, as kube's

@@ -55,6 +55,26 @@ public sealed class WatchProtocolTests(ClusterFixture cluster)
     }
 
     [Fact]
+    public async Task AnIdleWatchThatAllowsBookmarks_GetsOneJustBeforeItsTimeout()
+    {
+        // kube's watch cache sends a bookmark 2 s before a watch's deadline (the periodic ones come
+        // every minute, later than this watch lasts), so the client resumes from a recent revision.
+        var ns = await cluster.CreateNamespaceAsync("pretimeout");
+        var path = $"/api/v1/namespaces/{ns}/configmaps";
+        var rv = long.Parse((await cluster.GetJsonAsync(path))["metadata"]!["resourceVersion"]!.GetValue<string>());
+        var result = await cluster.CurlAsync(cluster.Admin, $"{cluster.ServerUrl}{path}?watch=1&resourceVersion={rv}&allowWatchBookmarks=true&timeoutSeconds=4");
+        var events = result.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!).ToArray();
+        var bookmark = Assert.Single(events);
+        Assert.Equal("BOOKMARK", bookmark["type"]!.GetValue<string>());
+        Assert.Equal("ConfigMap", bookmark["object"]!["kind"]!.GetValue<string>());
+        Assert.True(long.Parse(bookmark["object"]!["metadata"]!["resourceVersion"]!.GetValue<string>()) >= rv);
+
+        // Without allowWatchBookmarks there is none.
+        var plain = await cluster.CurlAsync(cluster.Admin, $"{cluster.ServerUrl}{path}?watch=1&resourceVersion={rv}&timeoutSeconds=3");
+        Assert.Equal("", plain.StdOut);
+    }
+
+    [Fact]
     public async Task WatchOfOneObjectByName_SeesOnlyThatObject()
     {
         var ns = await cluster.CreateNamespaceAsync("byname");

@@ -254,6 +254,65 @@ public sealed class CacherTests(EtcdH2cFixture fixture) : IAsyncLifetime
         Assert.Equal(4, list.Items.Count);
     }
 
+    [Fact]
+    public async Task WatchWithBookmarks_GetsThemInOrder_AtTheCachesRevision()
+    {
+        await DisposeAsync();
+        await StartAsync(new CacherOptions { BookmarkInterval = TimeSpan.FromMilliseconds(300) });
+        var start = await Cache.GetCurrentRevisionAsync();
+        using var cancel = new CancellationTokenSource(Timeout);
+        await using var events = Cache.WatchAsync(_prefix, start, new WatchBookmarks(DateTimeOffset.UtcNow.AddMinutes(1)), cancel.Token).GetAsyncEnumerator(cancel.Token);
+
+        // A change elsewhere moves the revision: a later bookmark carries it (every cache is there).
+        var created = await Cache.CreateAsync(Key("a"), Bytes("x"));
+        var elsewhere = await new Etcd3Store(fixture.Client).CreateAsync($"/registry/elsewhere-{Guid.NewGuid():N}", Bytes("x"));
+        var seen = new List<StorageWatchEvent>();
+        while (await events.MoveNextAsync())
+        {
+            seen.Add(events.Current);
+            if (events.Current.Type == WatchEventType.Bookmark && events.Current.Object.ModRevision >= elsewhere.ModRevision)
+            {
+                break;
+            }
+        }
+
+        var added = seen.FindIndex(e => e.Type == WatchEventType.Added);
+        Assert.Equal(Key("a"), seen[added].Object.Key);
+        // Bookmarks never claim a revision whose events have not been sent.
+        Assert.All(seen.Take(added), e => Assert.True(e.Type == WatchEventType.Bookmark && e.Object.ModRevision < created.ModRevision));
+        Assert.All(seen.Skip(added + 1), e => Assert.Equal(WatchEventType.Bookmark, e.Type));
+    }
+
+    [Fact]
+    public async Task WatchWithoutBookmarks_GetsNone()
+    {
+        await DisposeAsync();
+        await StartAsync(new CacherOptions { BookmarkInterval = TimeSpan.FromMilliseconds(100) });
+        var start = await Cache.GetCurrentRevisionAsync();
+        var watch = TakeAsync(Cache.WatchAsync(_prefix, start), 1);
+        await Task.Delay(1500);
+        var created = await Cache.CreateAsync(Key("a"), Bytes("x"));
+        Assert.Equal([(WatchEventType.Added, created.ModRevision)], (await watch).Select(e => (e.Type, e.Object.ModRevision)));
+    }
+
+    [Fact]
+    public async Task WatchServedByEtcd_GetsBookmarksAtTheLastRevisionItSent()
+    {
+        await DisposeAsync();
+        await StartAsync(new CacherOptions { MinimumEvents = 2, EventRetention = TimeSpan.Zero, BookmarkInterval = TimeSpan.FromMilliseconds(300) });
+        var start = await Cache.GetCurrentRevisionAsync();
+        var last = 0L;
+        for (var i = 0; i < 5; i++)
+        {
+            last = (await Cache.CreateAsync(Key($"k{i}"), Bytes("x"))).ModRevision;
+        }
+
+        await Cache.GetListAsync(_prefix, new ListOptions()); // the window has moved past start
+        var events = await TakeAsync(Cache.WatchAsync(_prefix, start, new WatchBookmarks(DateTimeOffset.UtcNow.AddMinutes(1))), 7);
+        Assert.Equal(Enumerable.Repeat(WatchEventType.Added, 5), events.Take(5).Select(e => e.Type));
+        Assert.All(events.Skip(5), e => Assert.Equal((WatchEventType.Bookmark, last), (e.Type, e.Object.ModRevision)));
+    }
+
     private async Task StartAsync(CacherOptions options)
     {
         _etcd = new CountingStorage(new Etcd3Store(fixture.Client));
@@ -266,6 +325,7 @@ public sealed class CacherTests(EtcdH2cFixture fixture) : IAsyncLifetime
             WatcherBufferSize = options.WatcherBufferSize,
             FreshnessTimeout = options.FreshnessTimeout,
             OwnWritesReadsOnly = options.OwnWritesReadsOnly,
+            BookmarkInterval = options.BookmarkInterval,
         });
         _reflector.Start();
         await _reflector.WaitUntilReadyAsync(CancellationToken.None);

@@ -9,6 +9,7 @@ using ApiServer.Registry;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Hosting;
 using Storage;
+using Storage.Cacher;
 
 namespace ApiServer.Endpoints.Handlers;
 
@@ -21,9 +22,6 @@ namespace ApiServer.Endpoints.Handlers;
 internal sealed class WatchHandler(IHostApplicationLifetime lifetime, TimeProvider time, ApiServerOptions options)
 {
     private static readonly byte[] Newline = "\n"u8.ToArray();
-
-    /// <summary>How often a watch that allows bookmarks gets one (kube-apiserver: about once a minute).</summary>
-    internal static readonly TimeSpan BookmarkInterval = TimeSpan.FromMinutes(1);
 
     public async Task HandleAsync(HttpContext context, RequestInfo info, GenericStore store, CancellationToken cancellationToken)
     {
@@ -60,98 +58,47 @@ internal sealed class WatchHandler(IHostApplicationLifetime lifetime, TimeProvid
         try
         {
             var first = true;
-            long progress = 0, bookmarked = 0;
-            Task? bookmarkTimer = null;
-            var events = store.WatchAsync(info.Namespace, name, query, sendInitialEvents, token).GetAsyncEnumerator(token);
-            var next = events.MoveNextAsync().AsTask();
-            try
+            // Periodic bookmarks come from the watch cache, in order with the events (about every
+            // minute, and 2 s before this watch's deadline), as kube's cacher sends them.
+            var bookmarks = allowBookmarks ? new WatchBookmarks(time.GetUtcNow() + timeout) : null;
+            await foreach (var change in store.WatchAsync(info.Namespace, name, query, sendInitialEvents, bookmarks, token).ConfigureAwait(false))
             {
-                while (true)
+                if (change.Kind == WatchEventKind.Progress)
                 {
-                    // Wait for the next event, or for the bookmark timer when the watcher allows bookmarks.
-                    if (allowBookmarks && !next.IsCompleted)
-                    {
-                        // One timer per interval, not per event.
-                        bookmarkTimer ??= Task.Delay(BookmarkInterval, token);
-                        if (await Task.WhenAny(next, bookmarkTimer).ConfigureAwait(false) == bookmarkTimer)
-                        {
-                            await bookmarkTimer.ConfigureAwait(false);
-                            bookmarkTimer = null;
-                            if (progress > bookmarked)
-                            {
-                                bookmarked = progress;
-                                await WriteEventAsync(response, "BOOKMARK", store.Bookmark(progress, initialEventsEnd: false), token).ConfigureAwait(false);
-                            }
+                    continue;
+                }
 
-                            continue;
-                        }
-                    }
+                if (change.Kind == WatchEventKind.Bookmark)
+                {
+                    await WriteEventAsync(response, change.TypeName, change.Object, token).ConfigureAwait(false);
+                    continue;
+                }
 
-                    if (!await next.ConfigureAwait(false))
-                    {
-                        break;
-                    }
-
-                    var change = events.Current;
-                    next = events.MoveNextAsync().AsTask();
-                    progress = Math.Max(progress, change.Revision);
-                    if (change.Kind == WatchEventKind.Progress)
-                    {
-                        continue;
-                    }
-
-                    if (change.Kind == WatchEventKind.Bookmark)
-                    {
-                        bookmarked = progress;
-                        await WriteEventAsync(response, change.TypeName, change.Object, token).ConfigureAwait(false);
-                        continue;
-                    }
-
-                    if (table is null && change.View is { } view)
-                    {
-                        // The cache serialized the object once; every watcher sends those bytes.
-                        first = false;
-                        await WriteEventAsync(response, change.TypeName, view, token).ConfigureAwait(false);
-                        continue;
-                    }
-
-                    JsonNode body = change.Object;
-                    if (table is { } t)
-                    {
-                        // Each event is a one-row Table; only the first carries the column definitions.
-                        var metadata = new JsonObject { ["resourceVersion"] = ObjectMeta.ResourceVersion(change.Object) };
-                        var rows = TableConvertor.ToTable(store.Resource, [change.Object], metadata, t.IncludeObject, time.GetUtcNow());
-                        rows["apiVersion"] = t.ApiVersion;
-                        if (!first)
-                        {
-                            rows["columnDefinitions"] = null;
-                        }
-
-                        body = rows;
-                    }
-
+                if (table is null && change.View is { } view)
+                {
+                    // The cache serialized the object once; every watcher sends those bytes.
                     first = false;
-                    await WriteEventAsync(response, change.TypeName, body, token).ConfigureAwait(false);
-                }
-            }
-            finally
-            {
-                // An async iterator cannot be disposed while a MoveNextAsync is pending (the loop
-                // can leave on the bookmark timer's cancellation): end that move first.
-                if (!next.IsCompleted)
-                {
-                    await linked.CancelAsync().ConfigureAwait(false);
+                    await WriteEventAsync(response, change.TypeName, view, token).ConfigureAwait(false);
+                    continue;
                 }
 
-                try
+                JsonNode body = change.Object;
+                if (table is { } t)
                 {
-                    await next.ConfigureAwait(false);
-                }
-                catch (Exception e) when (e is OperationCanceledException or StorageException or StatusException)
-                {
+                    // Each event is a one-row Table; only the first carries the column definitions.
+                    var metadata = new JsonObject { ["resourceVersion"] = ObjectMeta.ResourceVersion(change.Object) };
+                    var rows = TableConvertor.ToTable(store.Resource, [change.Object], metadata, t.IncludeObject, time.GetUtcNow());
+                    rows["apiVersion"] = t.ApiVersion;
+                    if (!first)
+                    {
+                        rows["columnDefinitions"] = null;
+                    }
+
+                    body = rows;
                 }
 
-                await events.DisposeAsync().ConfigureAwait(false);
+                first = false;
+                await WriteEventAsync(response, change.TypeName, body, token).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
