@@ -27,4 +27,5 @@ internal static class LogEvents
     public const int ControllerSyncFailed = 91;
     public const int QuotaSyncFailed = 92;
     public const int PriorityClassBootstrapFailed = 93;
+    public const int BackgroundLoopFailed = 95;
 }

@@ -11,34 +11,21 @@ namespace ApiServer.Controllers;
 /// Creates the namespaces every cluster has from its first start (default, kube-system,
 /// kube-public, kube-node-lease), retrying until etcd answers; /readyz waits for it.
 /// </summary>
-internal sealed partial class BootstrapNamespaces(RegistryCatalog registry, StartupState startup, ILogger<BootstrapNamespaces> logger) : BackgroundService
+internal sealed partial class BootstrapNamespaces(RegistryCatalog registry, StartupState startup, BackgroundLoops loops, ILogger<BootstrapNamespaces> logger) : BackgroundService
 {
     public static readonly string[] SystemNamespaces = ["default", "kube-system", "kube-public", "kube-node-lease"];
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var delay = TimeSpan.FromMilliseconds(200);
-        while (!stoppingToken.IsCancellationRequested)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        loops.RunUntilDoneAsync("poststarthook/bootstrap-namespaces", async ct =>
         {
-            try
+            foreach (var name in SystemNamespaces)
             {
-                foreach (var name in SystemNamespaces)
-                {
-                    await EnsureAsync(name, stoppingToken).ConfigureAwait(false);
-                }
+                await EnsureAsync(name, ct).ConfigureAwait(false);
+            }
 
-                startup.NamespacesBootstrapped = true;
-                LogDone(logger);
-                return;
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                LogRetry(logger, e.Message);
-                await Task.Delay(delay, stoppingToken).ConfigureAwait(false);
-                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 5000));
-            }
-        }
-    }
+            startup.NamespacesBootstrapped = true;
+            LogDone(logger);
+        }, stoppingToken);
 
     private async Task EnsureAsync(string name, CancellationToken cancellationToken)
     {
@@ -65,9 +52,6 @@ internal sealed partial class BootstrapNamespaces(RegistryCatalog registry, Star
             }
         }
     }
-
-    [LoggerMessage(EventId = LogEvents.BootstrapRetry, Level = LogLevel.Warning, Message = "Creating system namespaces failed, retrying: {Error}")]
-    private static partial void LogRetry(ILogger logger, string error);
 
     [LoggerMessage(EventId = LogEvents.BootstrapDone, Level = LogLevel.Information, Message = "System namespaces are in place")]
     private static partial void LogDone(ILogger logger);

@@ -1,4 +1,6 @@
 using ApiMachinery.Errors;
+using ApiMachinery.Wait;
+using ApiServer.Health;
 using ApiServer.Registry;
 using ApiServer.Registry.Strategies;
 using Microsoft.Extensions.Hosting;
@@ -13,42 +15,33 @@ namespace ApiServer.Controllers;
 /// inside the server so a lone server behaves like a cluster; it watches namespaces and resumes
 /// from a fresh list whenever the watch breaks.
 /// </summary>
-internal sealed partial class NamespaceController(RegistryCatalog registry, ILogger<NamespaceController> logger) : BackgroundService
+internal sealed partial class NamespaceController(RegistryCatalog registry, BackgroundLoops loops, ILogger<NamespaceController> logger) : BackgroundService
 {
-    private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(2);
+    /// <summary>The controller's loop and health check.</summary>
+    private const string Loop = "controller/namespace";
+
+    /// <summary>How long to wait for a namespace's content to go, pass after pass.</summary>
+    private static readonly Backoff ContentWait = new(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5));
 
     /// <summary>Namespaces being finalized now: one worker per namespace however many events arrive.</summary>
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _inFlight = new(StringComparer.Ordinal);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var store = registry.Namespaces;
-        var all = new ListQuery(null, null);
-        while (!stoppingToken.IsCancellationRequested)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        // A fresh watch starts with every namespace as ADDED.
+        WatchLoop.RunAsync(loops, Loop, registry.Namespaces, null, change =>
         {
-            try
+            if (change.Kind is WatchEventKind.Added or WatchEventKind.Modified && NamespaceStrategy.IsTerminating(change.Object)
+                && ObjectMeta.DeletionTimestamp(change.Object).Length > 0)
             {
-                // A watch without a resourceVersion starts with every namespace as ADDED.
-                await foreach (var change in store.WatchAsync("", "", all, sendInitialEvents: false, stoppingToken).ConfigureAwait(false))
+                var name = ObjectMeta.Name(change.Object);
+                if (_inFlight.TryAdd(name, 0))
                 {
-                    if (change.Kind is WatchEventKind.Added or WatchEventKind.Modified && NamespaceStrategy.IsTerminating(change.Object)
-                        && ObjectMeta.DeletionTimestamp(change.Object).Length > 0)
-                    {
-                        var name = ObjectMeta.Name(change.Object);
-                        if (_inFlight.TryAdd(name, 0))
-                        {
-                            _ = FinalizeInBackgroundAsync(name, stoppingToken);
-                        }
-                    }
+                    _ = FinalizeInBackgroundAsync(name, stoppingToken);
                 }
             }
-            catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
-            {
-                LogWatchRestart(logger, e.Message);
-                await Task.Delay(RetryDelay, stoppingToken).ConfigureAwait(false);
-            }
-        }
-    }
+
+            return Task.CompletedTask;
+        }, stoppingToken);
 
     /// <summary>Empties and finalizes one namespace, retrying while content remains.</summary>
     private async Task FinalizeInBackgroundAsync(string name, CancellationToken stoppingToken)
@@ -69,11 +62,13 @@ internal sealed partial class NamespaceController(RegistryCatalog registry, ILog
     private async Task FinalizeAsync(string name, CancellationToken stoppingToken)
     {
         await Task.Yield();
-        for (var attempt = 0; !stoppingToken.IsCancellationRequested; attempt++)
+        for (var pass = 1; !stoppingToken.IsCancellationRequested; pass++)
         {
             try
             {
-                if (await TryFinalizeAsync(name, stoppingToken).ConfigureAwait(false))
+                var finalized = await TryFinalizeAsync(name, stoppingToken).ConfigureAwait(false);
+                loops.Status(Loop).Succeeded();
+                if (finalized)
                 {
                     LogFinalized(logger, name);
                     return;
@@ -85,10 +80,17 @@ internal sealed partial class NamespaceController(RegistryCatalog registry, ILog
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                LogFinalizeFailed(logger, name, e.Message);
+                // Logged whole and counted against the controller's health; tried again after its backoff.
+                if (!await loops.FailedAsync(Loop, new NamespaceFinalizeException(name, e), stoppingToken).ConfigureAwait(false))
+                {
+                    return;
+                }
+
+                continue;
             }
 
-            await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5000, 100 * (1 << Math.Min(attempt, 6)))), stoppingToken).ConfigureAwait(false);
+            // Content remains (finalizers, graceful pods): look again, less and less often.
+            await Task.Delay(ContentWait.Delay(pass, Random.Shared.NextDouble()), stoppingToken).ConfigureAwait(false);
         }
     }
 
@@ -128,10 +130,7 @@ internal sealed partial class NamespaceController(RegistryCatalog registry, ILog
 
     [LoggerMessage(EventId = LogEvents.NamespaceFinalized, Level = LogLevel.Information, Message = "Namespace {Namespace} emptied and finalized")]
     private static partial void LogFinalized(ILogger logger, string @namespace);
-
-    [LoggerMessage(EventId = LogEvents.NamespaceFinalizeFailed, Level = LogLevel.Warning, Message = "Finalizing namespace {Namespace} failed, retrying: {Error}")]
-    private static partial void LogFinalizeFailed(ILogger logger, string @namespace, string error);
-
-    [LoggerMessage(EventId = LogEvents.NamespaceWatchRestart, Level = LogLevel.Warning, Message = "Namespace watch ended, restarting: {Error}")]
-    private static partial void LogWatchRestart(ILogger logger, string error);
 }
+
+/// <summary>A namespace could not be emptied or finalized (the inner exception says why).</summary>
+internal sealed class NamespaceFinalizeException(string name, Exception inner) : Exception($"finalizing namespace {name} failed: {inner.Message}", inner);

@@ -1,11 +1,11 @@
 using System.Text.Json.Nodes;
 using Admission.Plugins;
 using ApiMachinery.Errors;
+using ApiServer.Health;
 using ApiServer.Options;
 using ApiServer.Registry;
 using ApiServer.Registry.Strategies;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace ApiServer.Controllers;
 
@@ -16,14 +16,17 @@ namespace ApiServer.Controllers;
 /// alone. The <c>kube-root-ca.crt</c> ConfigMap stays kube-controller-manager's job (its
 /// root-ca-cert-publisher), as with kube-apiserver.
 /// </summary>
-internal sealed partial class NamespaceDefaultsController(RegistryCatalog registry, ILogger<NamespaceDefaultsController> logger) : BackgroundService
+internal sealed class NamespaceDefaultsController(RegistryCatalog registry, BackgroundLoops loops) : BackgroundService
 {
+    /// <summary>The controller's loops' names and health checks (kube-controller-manager's serviceaccount controller).</summary>
+    private const string Loop = "controller/serviceaccount";
+
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var serviceAccounts = registry.Find("", "v1", "serviceaccounts");
         var tasks = new List<Task>
         {
-            WatchLoop.RunAsync(registry.Namespaces, logger, null, async change =>
+            WatchLoop.RunAsync(loops, Loop + "/namespaces", registry.Namespaces, null, async change =>
             {
                 if (change.Kind is WatchEventKind.Added or WatchEventKind.Modified && !NamespaceStrategy.IsTerminating(change.Object))
                 {
@@ -33,7 +36,7 @@ internal sealed partial class NamespaceDefaultsController(RegistryCatalog regist
         };
         if (serviceAccounts is not null)
         {
-            tasks.Add(WatchLoop.RunAsync(serviceAccounts, logger, null, async change =>
+            tasks.Add(WatchLoop.RunAsync(loops, Loop + "/serviceaccounts", serviceAccounts, null, async change =>
             {
                 if (change.Kind == WatchEventKind.Deleted && ObjectMeta.Name(change.Object) == ServiceAccountAdmission.DefaultServiceAccountName)
                 {
@@ -55,10 +58,9 @@ internal sealed partial class NamespaceDefaultsController(RegistryCatalog regist
         {
             // The namespace went away or began terminating meanwhile; or someone else was first.
         }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            LogSyncFailed(logger, ns, e.Message);
-        }
+
+        // Anything else fails the watch loop: it is logged, and the fresh list after the backoff
+        // brings every namespace round again.
     }
 
     private async Task EnsureServiceAccountAsync(string ns, CancellationToken cancellationToken)
@@ -89,7 +91,4 @@ internal sealed partial class NamespaceDefaultsController(RegistryCatalog regist
             return null;
         }
     }
-
-    [LoggerMessage(EventId = LogEvents.ControllerSyncFailed, Level = LogLevel.Warning, Message = "Giving namespace {Namespace} its default service account failed: {Error}")]
-    private static partial void LogSyncFailed(ILogger logger, string @namespace, string error);
 }

@@ -2,9 +2,9 @@ using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Admission.Quota;
 using ApiMachinery.Errors;
+using ApiServer.Health;
 using ApiServer.Registry;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace ApiServer.Controllers;
 
@@ -15,8 +15,11 @@ namespace ApiServer.Controllers;
 /// or a pod finishes (replenishment), and every <see cref="ResyncPeriod"/>. Admission charges
 /// quota between recalculations; both write status conditional on the resourceVersion read.
 /// </summary>
-internal sealed partial class ResourceQuotaController(RegistryCatalog registry, ILogger<ResourceQuotaController> logger) : BackgroundService
+internal sealed class ResourceQuotaController(RegistryCatalog registry, BackgroundLoops loops) : BackgroundService
 {
+    /// <summary>The controller's loop (its health check): recalculations and resyncs.</summary>
+    private const string Loop = "controller/resourcequota";
+
     /// <summary>kube-controller-manager's --resource-quota-sync-period default.</summary>
     public static readonly TimeSpan ResyncPeriod = TimeSpan.FromMinutes(5);
 
@@ -36,7 +39,7 @@ internal sealed partial class ResourceQuotaController(RegistryCatalog registry, 
 
         var tasks = new List<Task>
         {
-            WatchLoop.RunAsync(quotas, logger, null, change =>
+            WatchLoop.RunAsync(loops, Loop + "/resourcequotas", quotas, null, change =>
             {
                 if (change.Kind is WatchEventKind.Added or WatchEventKind.Modified
                     && !JsonNode.DeepEquals(change.Object["spec"]?["hard"], change.Object["status"]?["hard"]))
@@ -53,7 +56,7 @@ internal sealed partial class ResourceQuotaController(RegistryCatalog registry, 
         {
             if (registry.Find("", "v1", resource) is { } store)
             {
-                tasks.Add(WatchLoop.RunAsync(store, logger, null, change =>
+                tasks.Add(WatchLoop.RunAsync(loops, $"{Loop}/{resource}", store, null, change =>
                 {
                     var finished = resource == "pods" && change.Kind == WatchEventKind.Modified
                         && change.Object["status"]?["phase"]?.ToString() is "Succeeded" or "Failed";
@@ -93,7 +96,9 @@ internal sealed partial class ResourceQuotaController(RegistryCatalog registry, 
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                LogSyncFailed(logger, "*", e.Message);
+                // The next tick lists again.
+                loops.Status(Loop).Failed(e);
+                loops.Reporter(Loop)(e, ResyncPeriod);
             }
         }
     }
@@ -112,20 +117,24 @@ internal sealed partial class ResourceQuotaController(RegistryCatalog registry, 
                     {
                         MarkDirty(ns);
                     }
+
+                    loops.Status(Loop).Succeeded();
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
-                    LogSyncFailed(logger, ns, e.Message);
-                    _ = RetryLaterAsync(ns, stoppingToken);
+                    _ = RetryLaterAsync(ns, e, stoppingToken);
                 }
             }
         }
     }
 
-    private async Task RetryLaterAsync(string ns, CancellationToken stoppingToken)
+    /// <summary>A namespace whose recalculation failed is tried again after the loop's backoff (the failure logged whole).</summary>
+    private async Task RetryLaterAsync(string ns, Exception failure, CancellationToken stoppingToken)
     {
-        await Task.Delay(TimeSpan.FromSeconds(2), stoppingToken).ConfigureAwait(false);
-        MarkDirty(ns);
+        if (await loops.FailedAsync(Loop, failure, stoppingToken).ConfigureAwait(false))
+        {
+            MarkDirty(ns);
+        }
     }
 
     /// <returns>false when a quota changed under us and the namespace needs another pass.</returns>
@@ -201,7 +210,4 @@ internal sealed partial class ResourceQuotaController(RegistryCatalog registry, 
 
         return complete;
     }
-
-    [LoggerMessage(EventId = LogEvents.QuotaSyncFailed, Level = LogLevel.Warning, Message = "Recalculating resource quota usage in {Namespace} failed: {Error}")]
-    private static partial void LogSyncFailed(ILogger logger, string @namespace, string error);
 }

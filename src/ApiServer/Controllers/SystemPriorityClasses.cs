@@ -1,8 +1,8 @@
 using System.Text.Json.Nodes;
 using ApiMachinery.Errors;
+using ApiServer.Health;
 using ApiServer.Registry;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace ApiServer.Controllers;
 
@@ -11,7 +11,7 @@ namespace ApiServer.Controllers;
 /// PriorityClasses system pods rely on exist from the first start, and are put back if deleted
 /// before a restart. Retries until etcd answers.
 /// </summary>
-internal sealed partial class SystemPriorityClasses(RegistryCatalog registry, ILogger<SystemPriorityClasses> logger) : BackgroundService
+internal sealed class SystemPriorityClasses(RegistryCatalog registry, BackgroundLoops loops) : BackgroundService
 {
     public static readonly (string Name, long Value, string Description)[] Classes =
     [
@@ -19,33 +19,18 @@ internal sealed partial class SystemPriorityClasses(RegistryCatalog registry, IL
         ("system-cluster-critical", 2000000000, "Used for system critical pods that must run in the cluster, but can be moved to another node if necessary."),
     ];
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var store = registry.Find("scheduling.k8s.io", "v1", "priorityclasses");
-        if (store is null)
-        {
-            return;
-        }
-
-        var delay = TimeSpan.FromMilliseconds(200);
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
+        return store is null
+            ? Task.CompletedTask
+            : loops.RunUntilDoneAsync("poststarthook/scheduling/bootstrap-system-priority-classes", async ct =>
             {
                 foreach (var (name, value, description) in Classes)
                 {
-                    await EnsureAsync(store, name, value, description, stoppingToken).ConfigureAwait(false);
+                    await EnsureAsync(store, name, value, description, ct).ConfigureAwait(false);
                 }
-
-                return;
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                LogRetry(logger, e.Message);
-                await Task.Delay(delay, stoppingToken).ConfigureAwait(false);
-                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 5000));
-            }
-        }
+            }, stoppingToken);
     }
 
     private static async Task EnsureAsync(GenericStore store, string name, long value, string description, CancellationToken cancellationToken)
@@ -76,7 +61,4 @@ internal sealed partial class SystemPriorityClasses(RegistryCatalog registry, IL
         {
         }
     }
-
-    [LoggerMessage(EventId = LogEvents.PriorityClassBootstrapFailed, Level = LogLevel.Warning, Message = "Creating the system priority classes failed, retrying: {Error}")]
-    private static partial void LogRetry(ILogger logger, string error);
 }

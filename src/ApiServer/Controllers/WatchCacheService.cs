@@ -1,3 +1,4 @@
+using ApiServer.Health;
 using ApiServer.Registry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -6,7 +7,7 @@ using Storage.Cacher;
 namespace ApiServer.Controllers;
 
 /// <summary>Starts the watch caches' reflector once every resource has registered its cache, and stops it at shutdown.</summary>
-internal sealed partial class WatchCacheService(RegistryCatalog registry, CacheReflector reflector, ILogger<WatchCacheService> logger) : IHostedService
+internal sealed partial class WatchCacheService(RegistryCatalog registry, CacheReflector reflector, BackgroundLoops loops, ILogger<WatchCacheService> logger) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -16,7 +17,8 @@ internal sealed partial class WatchCacheService(RegistryCatalog registry, CacheR
         }
 
         reflector.Listed += (count, revision) => LogFilled(logger, count, revision);
-        reflector.Relisting += e => LogRelisting(logger, e.Message, e);
+        reflector.Relisting += (e, delay) => LogRelisting(logger, delay, e);
+        loops.Track(reflector.Status);
         reflector.Start();
         return Task.CompletedTask;
     }
@@ -26,6 +28,6 @@ internal sealed partial class WatchCacheService(RegistryCatalog registry, CacheR
     [LoggerMessage(EventId = LogEvents.WatchCacheFilled, Level = LogLevel.Information, Message = "watch cache filled {Count} resources at revision {Revision}")]
     private static partial void LogFilled(ILogger logger, int count, long revision);
 
-    [LoggerMessage(EventId = LogEvents.WatchCacheRelisting, Level = LogLevel.Warning, Message = "watch cache relisting: {Reason}")]
-    private static partial void LogRelisting(ILogger logger, string reason, Exception exception);
+    [LoggerMessage(EventId = LogEvents.WatchCacheRelisting, Level = LogLevel.Warning, Message = "watch cache relisting in {Delay}")]
+    private static partial void LogRelisting(ILogger logger, TimeSpan delay, Exception exception);
 }

@@ -1,38 +1,34 @@
+using ApiServer.Health;
 using ApiServer.Registry;
-using Microsoft.Extensions.Logging;
 
 namespace ApiServer.Controllers;
 
 /// <summary>
 /// The informer loop controllers share: watch a resource from a fresh list (every current object
-/// arrives as ADDED), hand each event over, and start again after a pause when the watch breaks.
+/// arrives as ADDED, then the end of the initial events marks the watch as working), hand each
+/// event over, and start again when the watch breaks, through <see cref="BackgroundLoops"/> (the
+/// failure logged, a backoff, and a health check named <paramref name="name"/>).
 /// </summary>
-internal static partial class WatchLoop
+internal static class WatchLoop
 {
-    private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
+    private static readonly ListQuery Everything = new(null, null);
 
+    /// <param name="name">the loop's name and health check, e.g. "controller/namespace".</param>
     /// <param name="restart">called before each fresh list, so state built from the last one can be dropped.</param>
-    public static async Task RunAsync(GenericStore store, ILogger logger, Action? restart, Func<ObjectEvent, Task> handle, CancellationToken stoppingToken)
-    {
-        var all = new ListQuery(null, null);
-        while (!stoppingToken.IsCancellationRequested)
+    public static Task RunAsync(BackgroundLoops loops, string name, GenericStore store, Action? restart, Func<ObjectEvent, Task> handle, CancellationToken stoppingToken) =>
+        loops.RunAsync(name, async (status, ct) =>
         {
-            try
+            restart?.Invoke();
+            await foreach (var change in store.WatchAsync("", "", Everything, sendInitialEvents: true, ct).ConfigureAwait(false))
             {
-                restart?.Invoke();
-                await foreach (var change in store.WatchAsync("", "", all, sendInitialEvents: false, stoppingToken).ConfigureAwait(false))
+                if (change.Kind == WatchEventKind.Bookmark)
                 {
-                    await handle(change).ConfigureAwait(false);
+                    // The initial list is in: the watch works.
+                    status.Succeeded();
+                    continue;
                 }
-            }
-            catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
-            {
-                LogRestart(logger, store.Resource.Plural, e.Message);
-                await Task.Delay(RetryDelay, stoppingToken).ConfigureAwait(false);
-            }
-        }
-    }
 
-    [LoggerMessage(EventId = LogEvents.ControllerWatchRestart, Level = LogLevel.Warning, Message = "Watch of {Resource} ended, restarting: {Error}")]
-    private static partial void LogRestart(ILogger logger, string resource, string error);
+                await handle(change).ConfigureAwait(false);
+            }
+        }, stoppingToken);
 }

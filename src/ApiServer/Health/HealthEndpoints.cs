@@ -13,7 +13,7 @@ internal sealed record HealthCheck(string Name, Func<CancellationToken, Task> Ch
 /// /healthz, /livez and /readyz as kube-apiserver serves them: "ok" or, with ?verbose, one
 /// "[+]name ok" line per check; a failing check answers 500 with "[-]name failed: reason withheld";
 /// ?exclude=name skips a check; /readyz/name runs one. /readyz fails once shutdown has begun so
-/// load balancers drain us before the listener closes.
+/// load balancers drain us before the listener closes, and while a background loop keeps failing.
 /// </summary>
 internal sealed partial class HealthEndpoints
 {
@@ -22,11 +22,14 @@ internal sealed partial class HealthEndpoints
     private readonly IReadOnlyList<HealthCheck> _livez;
     private readonly IReadOnlyList<HealthCheck> _readyz;
     private readonly IReadOnlyList<HealthCheck> _healthz;
+    private readonly HealthCheck _shutdown;
+    private readonly BackgroundLoops _loops;
     private readonly ILogger<HealthEndpoints> _logger;
 
-    public HealthEndpoints(IStorage storage, IHostApplicationLifetime lifetime, StartupState startup, ILogger<HealthEndpoints> logger)
+    public HealthEndpoints(IStorage storage, IHostApplicationLifetime lifetime, StartupState startup, BackgroundLoops loops, ILogger<HealthEndpoints> logger)
     {
         _logger = logger;
+        _loops = loops;
         var ping = new HealthCheck("ping", _ => Task.CompletedTask);
         var log = new HealthCheck("log", _ => Task.CompletedTask);
         var etcd = new HealthCheck("etcd", async ct => await storage.GetCurrentRevisionAsync(ct).ConfigureAwait(false));
@@ -39,19 +42,26 @@ internal sealed partial class HealthEndpoints
 
         _livez = [ping, log, etcd, bootstrap, rbac];
         _healthz = [ping, log, etcd, bootstrap, rbac];
-        _readyz = [ping, log, etcd, new HealthCheck("etcd-readiness", etcd.Check), bootstrap, rbac, shutdown];
+        _readyz = [ping, log, etcd, new HealthCheck("etcd-readiness", etcd.Check), bootstrap, rbac];
+        _shutdown = shutdown;
     }
+
+    /// <summary>
+    /// The checks of an endpoint. /readyz and /healthz also have one per background loop, failing
+    /// while that loop keeps failing (a restart would not mend it, so /livez does not).
+    /// </summary>
+    private IReadOnlyList<HealthCheck>? ChecksOf(string endpoint) => endpoint switch
+    {
+        "livez" => _livez,
+        "healthz" => [.. _healthz, .. _loops.Checked.Select(BackgroundLoops.CheckOf)],
+        "readyz" => [.. _readyz, .. _loops.Checked.Select(BackgroundLoops.CheckOf), _shutdown],
+        _ => null,
+    };
 
     public async Task<bool> TryHandleAsync(HttpContext context, string path)
     {
         var segments = path.Trim('/').Split('/');
-        var checks = segments[0] switch
-        {
-            "healthz" => _healthz,
-            "livez" => _livez,
-            "readyz" => _readyz,
-            _ => null,
-        };
+        var checks = ChecksOf(segments[0]);
         if (checks is null)
         {
             return false;

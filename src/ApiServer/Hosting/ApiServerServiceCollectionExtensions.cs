@@ -173,6 +173,7 @@ internal static class ApiServerServiceCollectionExtensions
         services.TryAddSingleton<DiscoveryEndpoints>();
         services.TryAddSingleton(sp => new OpenApiDocuments(sp.GetRequiredService<ResourceTable>()));
         services.TryAddSingleton<StartupState>();
+        services.TryAddSingleton<BackgroundLoops>();
         services.TryAddSingleton<HealthEndpoints>();
         services.TryAddSingleton<VersionInfo>();
         services.TryAddSingleton<WatchHandler>();

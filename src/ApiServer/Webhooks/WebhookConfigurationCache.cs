@@ -1,9 +1,9 @@
 using System.Text.Json.Nodes;
 using Admission.Webhooks;
 using ApiServer.Controllers;
+using ApiServer.Health;
 using ApiServer.Registry;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace ApiServer.Webhooks;
 
@@ -12,7 +12,7 @@ namespace ApiServer.Webhooks;
 /// registry (list, then changes; a broken watch starts over from a fresh list). Readers get an
 /// immutable snapshot, swapped atomically on every change.
 /// </summary>
-internal sealed class WebhookConfigurationCache(Lazy<RegistryCatalog> registry, ILogger<WebhookConfigurationCache> logger) : BackgroundService, IWebhookSource
+internal sealed class WebhookConfigurationCache(Lazy<RegistryCatalog> registry, BackgroundLoops loops) : BackgroundService, IWebhookSource
 {
     private const string Group = "admissionregistration.k8s.io";
 
@@ -36,7 +36,7 @@ internal sealed class WebhookConfigurationCache(Lazy<RegistryCatalog> registry, 
         }
 
         var configurations = new SortedDictionary<string, JsonObject>(StringComparer.Ordinal);
-        await WatchLoop.RunAsync(store, logger, () => configurations.Clear(), change =>
+        await WatchLoop.RunAsync(loops, $"informer/{resource}", store, () => configurations.Clear(), change =>
         {
             var name = ObjectMeta.Name(change.Object);
             switch (change.Kind)

@@ -1,3 +1,5 @@
+using ApiMachinery.Wait;
+
 namespace Storage.Cacher;
 
 /// <summary>
@@ -32,8 +34,11 @@ public sealed class CacheReflector : IAsyncDisposable
     /// <summary>Raised after the caches were filled: the number of resources and the revision (the host logs it).</summary>
     public event Action<int, long>? Listed;
 
-    /// <summary>Raised when the stream failed and the caches will be refilled (the host logs it).</summary>
-    public event Action<Exception>? Relisting;
+    /// <summary>Raised when the stream failed and the caches will be refilled after the delay given (the host logs it).</summary>
+    public event Action<Exception, TimeSpan>? Relisting;
+
+    /// <summary>How the list-and-watch loop is doing (the host makes it the "watch-cache" health check).</summary>
+    public LoopStatus Status { get; } = new("watch-cache");
 
     /// <summary>Guards every cache's state, the revision and the watcher sets.</summary>
     internal Lock Lock { get; } = new();
@@ -165,37 +170,33 @@ public sealed class CacheReflector : IAsyncDisposable
         _stop.Dispose();
     }
 
-    private async Task RunAsync(CancellationToken stop)
-    {
-        var delay = TimeSpan.FromMilliseconds(100);
-        while (!stop.IsCancellationRequested)
+    /// <summary>
+    /// List, then watch, until the watch fails (compacted past our revision, an event etcd could not
+    /// complete, etcd away longer than the client retries); then start over from a fresh list after
+    /// the shared backoff. Watchers end at the relist and resume on their own.
+    /// </summary>
+    private Task RunAsync(CancellationToken stop) => BackgroundLoop.RunAsync(
+        Status,
+        async ct =>
         {
-            try
+            var revision = await ListAllAsync(ct).ConfigureAwait(false);
+            Status.Succeeded();
+            await WatchAsync(revision, ct).ConfigureAwait(false);
+        },
+        (failure, delay) =>
+        {
+            Relisting?.Invoke(failure, delay);
+            lock (Lock)
             {
-                var revision = await ListAllAsync(stop).ConfigureAwait(false);
-                delay = TimeSpan.FromMilliseconds(100);
-                await WatchAsync(revision, stop).ConfigureAwait(false);
+                _ready = false;
+                Signal();
             }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                // Compacted past our revision, an event etcd could not complete, etcd away longer than
-                // the client retries: start over from a fresh list. Watchers end and resume on their own.
-                Relisting?.Invoke(e);
-                lock (Lock)
-                {
-                    _ready = false;
-                    Signal();
-                }
+        },
+        stop,
+        RelistBackoff);
 
-                await Task.Delay(delay, stop).ConfigureAwait(false);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
-            }
-        }
-    }
+    /// <summary>Relists come back quickly: until the caches are filled again, reads go to etcd and watches wait.</summary>
+    private static readonly Backoff RelistBackoff = new(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5));
 
     /// <summary>
     /// About once a second (jittered, as kube's cacher dispatches bookmarks), offers every watcher

@@ -64,21 +64,4 @@ internal sealed class Compactor(EtcdClient client)
         await client.CompactAsync(toCompact, physical: false, cancellationToken).ConfigureAwait(false);
         return toCompact;
     }
-
-    /// <summary>Rounds every <paramref name="interval"/> until cancelled; a failed round is retried next interval.</summary>
-    public async Task RunAsync(TimeSpan interval, Action<Exception>? onError, CancellationToken cancellationToken)
-    {
-        using var timer = new PeriodicTimer(interval);
-        while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
-        {
-            try
-            {
-                await CompactOnceAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                onError?.Invoke(e);
-            }
-        }
-    }
 }

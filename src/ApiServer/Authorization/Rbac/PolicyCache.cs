@@ -1,8 +1,8 @@
 using System.Collections.Immutable;
 using System.Text.Json.Nodes;
+using ApiServer.Health;
 using ApiServer.Registry;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace ApiServer.Authorization.Rbac;
 
@@ -35,7 +35,7 @@ internal interface IRbacPolicySource
 /// locks. A watch that ends or fails is restarted and the snapshot replaced when its new initial
 /// list is complete.
 /// </summary>
-internal sealed partial class ObjectInformer<T>(string resource, Func<GenericStore> store, Func<JsonObject, T> transform, ILogger logger)
+internal sealed class ObjectInformer<T>(string resource, Func<GenericStore> store, Func<JsonObject, T> transform, BackgroundLoops loops)
     where T : class
 {
     private static readonly ListQuery Everything = new(null, null);
@@ -55,54 +55,42 @@ internal sealed partial class ObjectInformer<T>(string resource, Func<GenericSto
 
     public IEnumerable<T> All => _byNamespace.Values.SelectMany(v => v.Values);
 
-    public async Task RunAsync(CancellationToken cancellationToken)
+    /// <summary>Runs for the life of the server as the loop (and health check) "informer/rbac/{resource}".</summary>
+    public Task RunAsync(CancellationToken cancellationToken) => loops.RunAsync($"informer/rbac/{resource}", async (status, ct) =>
     {
-        var delay = TimeSpan.FromMilliseconds(200);
-        while (!cancellationToken.IsCancellationRequested)
+        Dictionary<(string, string), T>? initial = [];
+        await foreach (var change in store().WatchAsync("", "", Everything, sendInitialEvents: true, ct).ConfigureAwait(false))
         {
-            try
+            var obj = change.Object;
+            var key = (ObjectMeta.Namespace(obj), ObjectMeta.Name(obj));
+            switch (change.Kind)
             {
-                Dictionary<(string, string), T>? initial = [];
-                await foreach (var change in store().WatchAsync("", "", Everything, sendInitialEvents: true, cancellationToken).ConfigureAwait(false))
-                {
-                    var obj = change.Object;
-                    var key = (ObjectMeta.Namespace(obj), ObjectMeta.Name(obj));
-                    switch (change.Kind)
-                    {
-                        case WatchEventKind.Added or WatchEventKind.Modified when initial is not null:
-                            initial[key] = transform(obj);
-                            break;
-                        case WatchEventKind.Deleted when initial is not null:
-                            initial.Remove(key);
-                            break;
-                        case WatchEventKind.Added or WatchEventKind.Modified:
-                            Set(key, transform(obj));
-                            break;
-                        case WatchEventKind.Deleted:
-                            Set(key, null);
-                            break;
-                        case WatchEventKind.Bookmark when initial is not null:
-                            _byNamespace = initial
-                                .GroupBy(p => p.Key.Item1)
-                                .ToImmutableDictionary(g => g.Key, g => g.ToImmutableDictionary(p => p.Key.Item2, p => p.Value));
-                            initial = null;
-                            _synced = true;
-                            delay = TimeSpan.FromMilliseconds(200);
-                            Changed?.Invoke();
-                            break;
-                        default:
-                            break;
-                    }
-                }
-            }
-            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-            {
-                LogRestart(logger, resource, e.Message);
-                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
-                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 5000));
+                case WatchEventKind.Added or WatchEventKind.Modified when initial is not null:
+                    initial[key] = transform(obj);
+                    break;
+                case WatchEventKind.Deleted when initial is not null:
+                    initial.Remove(key);
+                    break;
+                case WatchEventKind.Added or WatchEventKind.Modified:
+                    Set(key, transform(obj));
+                    break;
+                case WatchEventKind.Deleted:
+                    Set(key, null);
+                    break;
+                case WatchEventKind.Bookmark when initial is not null:
+                    _byNamespace = initial
+                        .GroupBy(p => p.Key.Item1)
+                        .ToImmutableDictionary(g => g.Key, g => g.ToImmutableDictionary(p => p.Key.Item2, p => p.Value));
+                    initial = null;
+                    _synced = true;
+                    status.Succeeded();
+                    Changed?.Invoke();
+                    break;
+                default:
+                    break;
             }
         }
-    }
+    }, cancellationToken);
 
     private void Set((string Namespace, string Name) key, T? value)
     {
@@ -112,9 +100,6 @@ internal sealed partial class ObjectInformer<T>(string resource, Func<GenericSto
         _byNamespace = items.IsEmpty ? current.Remove(key.Namespace) : current.SetItem(key.Namespace, items);
         Changed?.Invoke();
     }
-
-    [LoggerMessage(EventId = LogEvents.InformerRestart, Level = LogLevel.Warning, Message = "Watch of {Resource} for authorization ended, restarting: {Error}")]
-    private static partial void LogRestart(ILogger logger, string resource, string error);
 }
 
 /// <summary>The four RBAC informers, run for the life of the server.</summary>
@@ -125,14 +110,14 @@ internal sealed class RbacPolicyCache : BackgroundService, IRbacPolicySource
     private readonly ObjectInformer<BindingObject> _roleBindings;
     private readonly ObjectInformer<BindingObject> _clusterRoleBindings;
 
-    public RbacPolicyCache(Lazy<RegistryCatalog> registry, ILogger<RbacPolicyCache> logger)
+    public RbacPolicyCache(Lazy<RegistryCatalog> registry, BackgroundLoops loops)
     {
         GenericStore Store(string plural) => registry.Value.Find("rbac.authorization.k8s.io", "v1", plural)
             ?? throw new InvalidOperationException($"{plural}.rbac.authorization.k8s.io are not served");
-        _roles = new("roles", () => Store("roles"), RoleObject.Parse, logger);
-        _clusterRoles = new("clusterroles", () => Store("clusterroles"), RoleObject.Parse, logger);
-        _roleBindings = new("rolebindings", () => Store("rolebindings"), BindingObject.Parse, logger);
-        _clusterRoleBindings = new("clusterrolebindings", () => Store("clusterrolebindings"), BindingObject.Parse, logger);
+        _roles = new("roles", () => Store("roles"), RoleObject.Parse, loops);
+        _clusterRoles = new("clusterroles", () => Store("clusterroles"), RoleObject.Parse, loops);
+        _roleBindings = new("rolebindings", () => Store("rolebindings"), BindingObject.Parse, loops);
+        _clusterRoleBindings = new("clusterrolebindings", () => Store("clusterrolebindings"), BindingObject.Parse, loops);
         _clusterRoles.Changed += () => ClusterRolesChanged?.Invoke();
     }
 

@@ -16,61 +16,48 @@ namespace ApiServer.Authorization.Rbac;
 /// As in kube-apiserver, it runs whatever --authorization-mode says: the policy is data in the API
 /// (cluster-admin exists under AlwaysAllow too), ready for when RBAC is turned on.
 /// </summary>
-internal sealed partial class RbacBootstrap(Lazy<RegistryCatalog> registry, IRbacPolicySource policy, StartupState startup, ILogger<RbacBootstrap> logger) : BackgroundService
+internal sealed partial class RbacBootstrap(Lazy<RegistryCatalog> registry, IRbacPolicySource policy, StartupState startup, BackgroundLoops loops, ILogger<RbacBootstrap> logger) : BackgroundService
 {
     private const string Group = "rbac.authorization.k8s.io";
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var delay = TimeSpan.FromMilliseconds(200);
-        while (!stoppingToken.IsCancellationRequested)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        loops.RunUntilDoneAsync("poststarthook/rbac/bootstrap-roles", async ct =>
         {
-            try
+            // Roles in kube-system need the namespace to exist.
+            while (!startup.NamespacesBootstrapped)
             {
-                // Roles in kube-system need the namespace to exist.
-                while (!startup.NamespacesBootstrapped)
-                {
-                    await Task.Delay(50, stoppingToken).ConfigureAwait(false);
-                }
-
-                foreach (var role in BootstrapPolicy.ClusterRoles)
-                {
-                    await EnsureRoleAsync("clusterroles", role, stoppingToken).ConfigureAwait(false);
-                }
-
-                foreach (var binding in BootstrapPolicy.ClusterRoleBindings)
-                {
-                    await EnsureBindingAsync("clusterrolebindings", binding, stoppingToken).ConfigureAwait(false);
-                }
-
-                foreach (var role in BootstrapPolicy.Roles)
-                {
-                    await EnsureRoleAsync("roles", role, stoppingToken).ConfigureAwait(false);
-                }
-
-                foreach (var binding in BootstrapPolicy.RoleBindings)
-                {
-                    await EnsureBindingAsync("rolebindings", binding, stoppingToken).ConfigureAwait(false);
-                }
-
-                // Ready once the authorizer's cache holds what was just written.
-                while (!policy.HasSynced || !policy.ClusterRoleBindings.Any(b => b.Name == "system:public-info-viewer"))
-                {
-                    await Task.Delay(20, stoppingToken).ConfigureAwait(false);
-                }
-
-                startup.RbacBootstrapped = true;
-                LogDone(logger);
-                return;
+                await Task.Delay(50, ct).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+
+            foreach (var role in BootstrapPolicy.ClusterRoles)
             {
-                LogRetry(logger, e.Message);
-                await Task.Delay(delay, stoppingToken).ConfigureAwait(false);
-                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 5000));
+                await EnsureRoleAsync("clusterroles", role, ct).ConfigureAwait(false);
             }
-        }
-    }
+
+            foreach (var binding in BootstrapPolicy.ClusterRoleBindings)
+            {
+                await EnsureBindingAsync("clusterrolebindings", binding, ct).ConfigureAwait(false);
+            }
+
+            foreach (var role in BootstrapPolicy.Roles)
+            {
+                await EnsureRoleAsync("roles", role, ct).ConfigureAwait(false);
+            }
+
+            foreach (var binding in BootstrapPolicy.RoleBindings)
+            {
+                await EnsureBindingAsync("rolebindings", binding, ct).ConfigureAwait(false);
+            }
+
+            // Ready once the authorizer's cache holds what was just written.
+            while (!policy.HasSynced || !policy.ClusterRoleBindings.Any(b => b.Name == "system:public-info-viewer"))
+            {
+                await Task.Delay(20, ct).ConfigureAwait(false);
+            }
+
+            startup.RbacBootstrapped = true;
+            LogDone(logger);
+        }, stoppingToken);
 
     private GenericStore Store(string plural) =>
         registry.Value.Find(Group, "v1", plural) ?? throw new InvalidOperationException($"{plural}.{Group} are not served");
@@ -177,9 +164,6 @@ internal sealed partial class RbacBootstrap(Lazy<RegistryCatalog> registry, IRba
         }
     }
 
-    [LoggerMessage(EventId = LogEvents.RbacBootstrapRetry, Level = LogLevel.Warning, Message = "Creating the bootstrap RBAC policy failed, retrying: {Error}")]
-    private static partial void LogRetry(ILogger logger, string error);
-
     [LoggerMessage(EventId = LogEvents.RbacBootstrapDone, Level = LogLevel.Information, Message = "Bootstrap RBAC roles and bindings are in place")]
     private static partial void LogDone(ILogger logger);
 }
@@ -190,8 +174,10 @@ internal sealed partial class RbacBootstrap(Lazy<RegistryCatalog> registry, IRba
 /// dropped). Runs whenever ClusterRoles change; chains (view into edit into admin) settle because
 /// each write is itself a change.
 /// </summary>
-internal sealed partial class ClusterRoleAggregation(IRbacPolicySource policy, Lazy<RegistryCatalog> registry, ILogger<ClusterRoleAggregation> logger) : BackgroundService
+internal sealed class ClusterRoleAggregation(IRbacPolicySource policy, Lazy<RegistryCatalog> registry, BackgroundLoops loops) : BackgroundService
 {
+    private const string Loop = "controller/clusterrole-aggregation";
+
     private readonly SemaphoreSlim _changed = new(0, 1);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -209,11 +195,16 @@ internal sealed partial class ClusterRoleAggregation(IRbacPolicySource policy, L
             try
             {
                 await AggregateAllAsync(stoppingToken).ConfigureAwait(false);
+                loops.Status(Loop).Succeeded();
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                LogFailed(logger, e.Message);
-                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(false);
+                // Logged whole; the pass runs again after the backoff.
+                if (!await loops.FailedAsync(Loop, e, stoppingToken).ConfigureAwait(false))
+                {
+                    return;
+                }
+
                 Signal();
             }
         }
@@ -271,7 +262,4 @@ internal sealed partial class ClusterRoleAggregation(IRbacPolicySource policy, L
     private static bool Same(PolicyRule a, PolicyRule b) =>
         a.Verbs.SequenceEqual(b.Verbs) && a.ApiGroups.SequenceEqual(b.ApiGroups) && a.Resources.SequenceEqual(b.Resources)
         && a.ResourceNames.SequenceEqual(b.ResourceNames) && a.NonResourceUrls.SequenceEqual(b.NonResourceUrls);
-
-    [LoggerMessage(EventId = LogEvents.AggregationFailed, Level = LogLevel.Warning, Message = "Aggregating ClusterRoles failed, retrying: {Error}")]
-    private static partial void LogFailed(ILogger logger, string error);
 }
