@@ -1,13 +1,20 @@
 using System.Diagnostics;
 using Bench;
 
-// bench [--quick] [--out docs/benchmarks.md] [--only create,update,get,list,watch,memory] [--concurrency 1,32]
+// bench [--quick] [--out docs/benchmarks.md] [--only create,update,get,list,watch,memory | crd-schema] [--concurrency 1,32]
 var quick = args.Contains("--quick");
 var outIndex = Array.IndexOf(args, "--out");
 var output = outIndex >= 0 && outIndex + 1 < args.Length ? args[outIndex + 1] : Path.Combine(Cluster.RepoRoot(), "docs", "benchmarks.md");
 var onlyIndex = Array.IndexOf(args, "--only");
 var only = onlyIndex >= 0 && onlyIndex + 1 < args.Length ? args[onlyIndex + 1].Split(',') : null;
 bool Runs(string name) => only is null || only.Contains(name);
+
+// The CRD schema workload runs in-process (no cluster): its own file, its own output (default /tmp).
+if (only is ["crd-schema"])
+{
+    await CrdSchemaBench.RunAsync(outIndex >= 0 ? output : "/tmp/crdschema-bench.md", quick);
+    return;
+}
 
 var settings = Settings.For(quick);
 var concurrencyIndex = Array.IndexOf(args, "--concurrency");

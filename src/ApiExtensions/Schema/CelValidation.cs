@@ -199,11 +199,13 @@ internal static class CelValidation
     }
 
     /// <summary>Whether any node has rules (to skip the walk when none does).</summary>
-    public static bool HasRules(SchemaNode s) =>
+    public static bool HasRules(SchemaNode s) => s.SubtreeHasRules || HasRulesWalk(s);
+
+    private static bool HasRulesWalk(SchemaNode s) =>
         s.XValidations is { Count: > 0 } ||
-        (s.PropertyList?.Any(p => HasRules(p.Value)) ?? false) ||
-        (s.Items is { } i && HasRules(i)) ||
-        (s.AdditionalProperties is { } ap && HasRules(ap));
+        (s.PropertyList?.Any(p => HasRulesWalk(p.Value)) ?? false) ||
+        (s.Items is { } i && HasRulesWalk(i)) ||
+        (s.AdditionalProperties is { } ap && HasRulesWalk(ap));
 
     /// <summary>Evaluates the rules of the whole tree on an object (the root's rules see it as a resource root).</summary>
     public static void Validate(SchemaNode root, JsonNode obj, JsonNode? old, List<FieldError> errors)
@@ -235,7 +237,7 @@ internal static class CelValidation
             case JsonObject o:
             {
                 var oldObject = correlatable && CrdSchemaValidation.MapIsCorrelatable(s.XMapType) ? old as JsonObject : null;
-                if (s.AdditionalProperties is { } ap && HasRules(ap))
+                if (s.AdditionalProperties is { } ap && ap.SubtreeHasRules)
                 {
                     foreach (var (key, value) in o)
                     {
@@ -251,7 +253,7 @@ internal static class CelValidation
                 {
                     foreach (var (key, value) in o)
                     {
-                        if (!props.TryGetValue(key, out var prop) || !HasRules(prop))
+                        if (!props.TryGetValue(key, out var prop) || !prop.SubtreeHasRules)
                         {
                             continue;
                         }
@@ -265,7 +267,7 @@ internal static class CelValidation
                 }
                 break;
             }
-            case JsonArray a when s.Items is { } items && HasRules(items):
+            case JsonArray a when s.Items is { } items && items.SubtreeHasRules:
             {
                 // Only map lists correlate old items with new ones (by their keys).
                 var oldArray = correlatable && s.XListType == "map" ? old as JsonArray : null;
@@ -433,10 +435,11 @@ internal static class CelValidation
     // CRD time: a default must pass the rules of its own subtree (with oldSelf = the default, and without).
     private static void ValidateDefault(SchemaNode s, bool isResourceRoot, JsonNode value, FieldPath path, List<FieldError> errors)
     {
-        if (!HasRules(s))
+        if (!HasRulesWalk(s))
         {
             return;
         }
+        s.ComputeSubtreeFacts();
         var found = new List<FieldError>();
         var budget = RuntimeCostBudget;
         ValidateDefaultNode(path, s, isResourceRoot, value, value, ref budget, found);

@@ -21,15 +21,19 @@ public sealed class CustomResourceSchema
     {
         _root = root;
         Schema = schema;
-        _hasDefaults = Defaulting.HasDefaults(root);
-        _hasEmbedded = EmbeddedObjectMeta.HasEmbedded(root);
-        _hasListTypes = HasListTypes(root);
-        _hasRules = CelValidation.HasRules(root);
+        root.ComputeSubtreeFacts();
+        _hasDefaults = root.SubtreeHasDefaults;
+        _hasEmbedded = root.SubtreeHasEmbedded;
+        _hasListTypes = root.SubtreeHasListTypes;
+        _hasRules = root.SubtreeHasRules;
     }
 
     /// <summary>The structural schema (a private copy of the CRD's): for OpenAPI publishing and field-management
     /// shapes (list types, map keys). Callers must not change it.</summary>
     public JsonObject Schema { get; }
+
+    /// <summary>The parsed schema tree (for the benchmark's per-step rows).</summary>
+    internal SchemaNode Root => _root;
 
     /// <summary>Compiles a version's <c>openAPIV3Schema</c>; throws <see cref="ArgumentException"/> (with kube's
     /// aggregated field errors as its message) when <see cref="CrdSchemaValidation.ValidateSchema(JsonObject, FieldPath)"/>
@@ -106,10 +110,4 @@ public sealed class CustomResourceSchema
         }
         return errors;
     }
-
-    private static bool HasListTypes(SchemaNode s) =>
-        s.XListType is "set" or "map" ||
-        (s.PropertyList?.Any(p => HasListTypes(p.Value)) ?? false) ||
-        (s.Items is { } i && HasListTypes(i)) ||
-        (s.AdditionalProperties is { } ap && HasListTypes(ap));
 }

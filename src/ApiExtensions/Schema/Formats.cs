@@ -79,6 +79,12 @@ internal static partial class Formats
 
     private static bool IsEmail(string s)
     {
+        // The common bare address takes the fast path; display names and quoting go to the full parser.
+        var at = s.IndexOf('@', StringComparison.Ordinal);
+        if (at > 0 && at < s.Length - 1 && s.IndexOf('@', at + 1) < 0 && s.AsSpan().IndexOfAny(" <>\"(),;:[]\\") < 0 && !s.Contains("..", StringComparison.Ordinal) && s[0] != '.' && s[^1] != '.')
+        {
+            return true;
+        }
         try
         {
             var addr = new System.Net.Mail.MailAddress(s);

@@ -44,9 +44,12 @@ internal static class ListTypeValidation
         switch (s.XListType)
         {
             case "set":
-                foreach (var i in NonUnique(a.Select(x => (object?)x).ToList()))
+                if (a.Count > 1)
                 {
-                    errors.Add(FieldError.Duplicate(path.Index(i), OpenApiError.ToClr(a[i])));
+                    foreach (var i in NonUnique(a.Count, (x, y) => JsonEquality.DeepEquals(a[x], a[y]), i => Canonical(a[i])))
+                    {
+                        errors.Add(FieldError.Duplicate(path.Index(i), OpenApiError.ToClr(a[i])));
+                    }
                 }
                 break;
             case "map":
@@ -77,11 +80,27 @@ internal static class ListTypeValidation
             return;
         }
         var keyFields = s.XListMapKeys ?? [];
-        var keys = new List<object?>(a.Count);
-        foreach (var item in a)
+        bool SameKeys(int x, int y)
+        {
+            var ox = a[x] as JsonObject;
+            var oy = a[y] as JsonObject;
+            foreach (var k in keyFields)
+            {
+                JsonNode? vx = null;
+                JsonNode? vy = null;
+                var hx = ox is not null && ox.TryGetPropertyValue(k, out vx);
+                var hy = oy is not null && oy.TryGetPropertyValue(k, out vy);
+                if (hx != hy || (hx && !JsonEquality.DeepEquals(vx, vy)))
+                {
+                    return false;
+                }
+            }
+            return true;
+        }
+        JsonObject KeyOf(int i)
         {
             var key = new JsonObject();
-            if (item is JsonObject o)
+            if (a[i] is JsonObject o)
             {
                 foreach (var k in keyFields)
                 {
@@ -91,26 +110,46 @@ internal static class ListTypeValidation
                     }
                 }
             }
-            keys.Add(key);
+            return key;
         }
-        foreach (var i in NonUnique(keys))
+        foreach (var i in NonUnique(a.Count, SameKeys, i => Canonical(KeyOf(i))))
         {
-            errors.Add(FieldError.Duplicate(path.Index(i), keys[i]));
+            errors.Add(FieldError.Duplicate(path.Index(i), KeyOf(i)));
         }
     }
 
-    // The index of the second occurrence of each repeated value (validateListSet).
-    private static List<int> NonUnique(List<object?> items)
+    // The index of the second occurrence of each repeated value (validateListSet): pairwise for short lists
+    // (no allocation), by a canonical text for long ones.
+    private static List<int> NonUnique(int count, Func<int, int, bool> equal, Func<int, string> canonical)
     {
         var result = new List<int>();
-        if (items.Count <= 1)
+        if (count <= 1)
         {
             return result;
         }
-        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (var i = 0; i < items.Count; i++)
+        if (count <= 32)
         {
-            var text = Canonical(items[i] as JsonNode);
+            for (var i = 1; i < count; i++)
+            {
+                var earlier = 0;
+                for (var j = 0; j < i; j++)
+                {
+                    if (equal(i, j))
+                    {
+                        earlier++;
+                    }
+                }
+                if (earlier == 1)
+                {
+                    result.Add(i);
+                }
+            }
+            return result;
+        }
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < count; i++)
+        {
+            var text = canonical(i);
             if (seen.TryGetValue(text, out var times))
             {
                 seen[text] = times + 1;

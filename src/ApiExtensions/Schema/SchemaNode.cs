@@ -111,6 +111,57 @@ internal sealed class SchemaNode
         };
     }
 
+    /// <summary>The normalized name of the string format value validation checks (null when none is checked).</summary>
+    public string? CheckedFormat { get; private set; }
+
+    /// <summary>The enum when every entry is a string (the common case, checked without JSON comparisons).</summary>
+    public string[]? EnumStrings { get; private set; }
+
+    /// <summary>Facts about the subtree, computed once when the schema is compiled (see <see cref="ComputeSubtreeFacts"/>).</summary>
+    public bool SubtreeHasRules { get; private set; }
+
+    public bool SubtreeHasDefaults { get; private set; }
+
+    public bool SubtreeHasEmbedded { get; private set; }
+
+    public bool SubtreeHasListTypes { get; private set; }
+
+    /// <summary>Fills the Subtree* flags of this node and every node under it (properties, items, additionalProperties).</summary>
+    public void ComputeSubtreeFacts()
+    {
+        SubtreeHasRules = XValidations is { Count: > 0 };
+        SubtreeHasDefaults = Default is not null;
+        SubtreeHasEmbedded = false;
+        SubtreeHasListTypes = XListType is "set" or "map";
+        foreach (var child in SpineChildren())
+        {
+            child.ComputeSubtreeFacts();
+            SubtreeHasRules |= child.SubtreeHasRules;
+            SubtreeHasDefaults |= child.SubtreeHasDefaults;
+            SubtreeHasEmbedded |= child.SubtreeHasEmbedded || child.XEmbeddedResource;
+            SubtreeHasListTypes |= child.SubtreeHasListTypes;
+        }
+    }
+
+    private IEnumerable<SchemaNode> SpineChildren()
+    {
+        if (PropertyList is { } props)
+        {
+            foreach (var (_, p) in props)
+            {
+                yield return p;
+            }
+        }
+        if (Items is { } items)
+        {
+            yield return items;
+        }
+        if (AdditionalProperties is { } ap)
+        {
+            yield return ap;
+        }
+    }
+
     /// <summary>Problems reading the JSON itself (a field of the wrong JSON type), with their paths.</summary>
     public List<(string RelativePath, string Message)>? DecodeErrors { get; set; }
 
@@ -178,6 +229,11 @@ internal sealed class SchemaNode
         }
         node.OpenApiTypes = node.XIntOrString ? ["integer", "string"] : node.Type.Length > 0 ? [node.Type] : [];
         node.EffectiveFormat = EffectiveFormatOf(node.OpenApiTypes, node.Format);
+        node.CheckedFormat = node.EffectiveFormat.Length > 0 ? Formats.Supported(node.EffectiveFormat) : null;
+        if (node.Enum is { Count: > 0 } e && e.All(v => v is JsonValue jv && jv.GetValueKind() == JsonValueKind.String))
+        {
+            node.EnumStrings = e.Select(v => v!.GetValue<string>()).ToArray();
+        }
         return node;
     }
 

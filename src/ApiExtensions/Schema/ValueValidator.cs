@@ -77,7 +77,7 @@ internal static class ValueValidator
                 var str = data.GetValue<string>();
                 ValidateString(s, str, path, result);
                 result.Inc();
-                if (format.Length > 0 && Formats.Supported(format) is { } normalized)
+                if (s.CheckedFormat is { } normalized)
                 {
                     if (!Formats.IsValid(normalized, str))
                     {
@@ -526,7 +526,18 @@ internal static class ValueValidator
         {
             return;
         }
-        if (data is not null)
+        if (s.EnumStrings is { } strings && data is JsonValue sv && sv.GetValueKind() == JsonValueKind.String)
+        {
+            var str = sv.GetValue<string>();
+            foreach (var candidate in strings)
+            {
+                if (string.Equals(candidate, str, StringComparison.Ordinal))
+                {
+                    return;
+                }
+            }
+        }
+        else if (data is not null)
         {
             foreach (var v in values)
             {
