@@ -203,4 +203,21 @@ public class CustomResourceSchemaTests
         Assert.Contains("""spec.privateKey.algorithm: Unsupported value: "DSA": supported values: "RSA", "ECDSA", "Ed25519" """.TrimEnd(), errors);
         Assert.Contains("""spec.usages[2]: Duplicate value: "server auth" """.TrimEnd(), errors);
     }
+
+    [Fact]
+    public void StatusUpdatesAreValidatedWithTheStatusSchema()
+    {
+        var schema = Compile("""
+            {"type":"object","properties":{
+              "spec":{"type":"object","properties":{"replicas":{"type":"integer","minimum":0}}},
+              "status":{"type":"object","properties":{"ready":{"type":"integer","minimum":0},"phase":{"type":"string","enum":["Up","Down"]}}}}}
+            """);
+        var old = Json("""{"spec":{"replicas":-1},"status":{"ready":1}}""");
+        var updated = Json("""{"spec":{"replicas":-1},"status":{"ready":-2,"phase":"Sideways"}}""");
+        Assert.Equal(
+        [
+            "status.ready: Invalid value: -2: ready in body should be greater than or equal to 0",
+            """status.phase: Unsupported value: "Sideways": supported values: "Up", "Down" """.TrimEnd(),
+        ], schema.ValidateStatusUpdate(updated, old).Select(e => e.ToString()));
+    }
 }

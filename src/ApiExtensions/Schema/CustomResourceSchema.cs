@@ -110,4 +110,44 @@ public sealed class CustomResourceSchema
         }
         return errors;
     }
+
+    /// <summary>Validation of a <c>/status</c> update, as kube's status strategy does it: the <c>status</c> value
+    /// against the status schema alone (paths <c>status.x</c>, messages naming <c>x</c>), then list types
+    /// (ratcheted) and x-kubernetes-validations of the whole object.</summary>
+    public IReadOnlyList<FieldError> ValidateStatusUpdate(JsonObject customResource, JsonObject oldCustomResource)
+    {
+        ArgumentNullException.ThrowIfNull(customResource);
+        ArgumentNullException.ThrowIfNull(oldCustomResource);
+        var errors = new List<FieldError>();
+        if (customResource.TryGetPropertyValue("status", out var status) && _root.Property("status") is { } statusSchema)
+        {
+            ValueValidator.Validate(statusSchema, status, "status", errors);
+        }
+        if (_hasListTypes)
+        {
+            var newErrors = new List<FieldError>();
+            ListTypeValidation.Validate(customResource, _root, null, newErrors);
+            if (newErrors.Count > 0)
+            {
+                var oldErrors = new List<FieldError>();
+                ListTypeValidation.Validate(oldCustomResource, _root, null, oldErrors);
+                if (oldErrors.Count == 0)
+                {
+                    errors.AddRange(newErrors);
+                }
+            }
+        }
+        if (_hasRules)
+        {
+            if (errors.Any(e => e.Type is FieldErrorType.NotSupported or FieldErrorType.Required or FieldErrorType.TooLong or FieldErrorType.TooMany or FieldErrorType.TypeInvalid))
+            {
+                errors.Add(new FieldError(FieldErrorType.Invalid, "<nil>", null, "some validation rules were not checked because the object was invalid; correct the existing errors to complete validation"));
+            }
+            else
+            {
+                CelValidation.Validate(_root, customResource, oldCustomResource, errors);
+            }
+        }
+        return errors;
+    }
 }
