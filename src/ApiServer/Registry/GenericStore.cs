@@ -58,9 +58,10 @@ internal sealed class GenericStore(
         metadata = ObjectMeta.Metadata(obj);
         metadata.Remove("deletionTimestamp");
         metadata.Remove("deletionGracePeriodSeconds");
-        Strategy.PrepareForCreate(obj);
+        // The system fields come first: a strategy may build on them (a Job's generated selector names its uid).
         metadata["uid"] = Guid.NewGuid().ToString();
         metadata["creationTimestamp"] = ObjectMeta.FormatTime(time.GetUtcNow());
+        Strategy.PrepareForCreate(obj);
         if (Strategy.TracksGeneration)
         {
             metadata["generation"] = 1;
@@ -382,7 +383,8 @@ internal sealed class GenericStore(
             TrackManagedFields(scope, old, obj, subresource);
             await admission.AdmitAsync(Attributes(AdmissionOperation.Update, scope, obj, old, subresource), ct).ConfigureAwait(false);
             BeforeUpdate(obj, old, mainResource: subresource.Length == 0);
-            ThrowIfInvalid(obj, ValidateMeta(obj).Concat(ValidateMetaUpdate(obj, old)).Concat(Strategy.ValidateUpdate(obj, old)));
+            var kindErrors = Strategy.ValidateSubresourceUpdate(subresource, obj, old);
+            ThrowIfInvalid(obj, ValidateMeta(obj).Concat(ValidateMetaUpdate(obj, old)).Concat(kindErrors));
             await admission.ValidateAsync(Attributes(AdmissionOperation.Update, scope, obj, old, subresource), ct).ConfigureAwait(false);
             return obj;
         }
@@ -1008,7 +1010,8 @@ internal sealed class GenericStore(
         if (Strategy.TracksGeneration)
         {
             var generation = oldMetadata["generation"] is JsonValue g && g.TryGetValue<long>(out var n) ? n : 1;
-            if (mainResource && SpecChanged(obj, old))
+            if (mainResource && (SpecChanged(obj, old)
+                || Strategy.AnnotationsBumpGeneration && !JsonNode.DeepEquals(metadata["annotations"], oldMetadata["annotations"])))
             {
                 generation++;
             }

@@ -144,6 +144,12 @@ internal static class BuiltinDefaults
                 }
 
                 break;
+            case ("resource.k8s.io", "ResourceClaim"):
+                DeviceRequests(obj["spec"] as JsonObject);
+                break;
+            case ("resource.k8s.io", "ResourceClaimTemplate"):
+                DeviceRequests(obj["spec"]?["spec"] as JsonObject);
+                break;
             case ("networking.k8s.io", "IngressClass"):
                 if (obj["spec"]?["parameters"] is JsonObject parameters)
                 {
@@ -395,8 +401,40 @@ internal static class BuiltinDefaults
         }
     }
 
+    /// <summary>The volume sources a pod volume may name; a volume with none is an emptyDir (SetDefaults_Volume).</summary>
+    private static readonly string[] VolumeSources =
+    [
+        "hostPath", "emptyDir", "gcePersistentDisk", "awsElasticBlockStore", "gitRepo", "secret", "nfs", "iscsi",
+        "glusterfs", "persistentVolumeClaim", "rbd", "flexVolume", "cinder", "cephfs", "flocker", "downwardAPI", "fc",
+        "azureFile", "configMap", "vsphereVolume", "quobyte", "azureDisk", "photonPersistentDisk", "projected",
+        "portworxVolume", "scaleIO", "storageos", "csi", "ephemeral", "image",
+    ];
+
     private static void Volume(JsonObject volume)
     {
+        if (!VolumeSources.Any(source => volume[source] is not null))
+        {
+            volume["emptyDir"] = new JsonObject();
+        }
+
+        foreach (var item in Items(volume["downwardAPI"]?["items"]))
+        {
+            DefaultFieldRefVersion(item);
+        }
+
+        foreach (var projection in Items(volume["projected"]?["sources"]))
+        {
+            if (projection["serviceAccountToken"] is JsonObject token)
+            {
+                SetIfMissing(token, "expirationSeconds", 3600);
+            }
+
+            foreach (var item in Items(projection["downwardAPI"]?["items"]))
+            {
+                DefaultFieldRefVersion(item);
+            }
+        }
+
         foreach (var source in new[] { "secret", "configMap", "downwardAPI", "projected" })
         {
             if (volume[source] is JsonObject s)
@@ -413,6 +451,14 @@ internal static class BuiltinDefaults
         if (volume["iscsi"] is JsonObject iscsi)
         {
             SetIfMissing(iscsi, "iscsiInterface", "default");
+        }
+    }
+
+    private static void DefaultFieldRefVersion(JsonObject item)
+    {
+        if (item["fieldRef"] is JsonObject fieldRef)
+        {
+            SetIfMissing(fieldRef, "apiVersion", "v1");
         }
     }
 
@@ -455,6 +501,13 @@ internal static class BuiltinDefaults
         if (type == "LoadBalancer")
         {
             SetIfMissing(spec, "allocateLoadBalancerNodePorts", true);
+        }
+
+        // ClientIP affinity sticks for three hours unless configured.
+        if (spec["sessionAffinity"]?.GetValue<string>() == "ClientIP")
+        {
+            var clientIP = Object(Object(spec, "sessionAffinityConfig"), "clientIP");
+            SetIfMissing(clientIP, "timeoutSeconds", 10800);
         }
 
         foreach (var port in Items(spec["ports"]))
@@ -548,6 +601,33 @@ internal static class BuiltinDefaults
         if (spec["jobTemplate"]?["spec"] is JsonObject jobSpec)
         {
             JobSpec(jobSpec);
+        }
+    }
+
+    /// <summary>An exact device request asks for one device unless it says otherwise (SetDefaults_ExactDeviceRequest).</summary>
+    private static void DeviceRequests(JsonObject? claimSpec)
+    {
+        foreach (var request in Items(claimSpec?["devices"]?["requests"]))
+        {
+            var exact = request["exactly"] as JsonObject;
+            foreach (var target in new[] { exact }.Concat(Items(request["firstAvailable"])))
+            {
+                if (target is null)
+                {
+                    continue;
+                }
+
+                SetIfMissing(target, "allocationMode", "ExactCount");
+                if (target["allocationMode"]?.GetValue<string>() == "ExactCount")
+                {
+                    SetIfMissing(target, "count", 1);
+                }
+
+                foreach (var toleration in Items(target["tolerations"]))
+                {
+                    SetIfMissing(toleration, "operator", "Equal");
+                }
+            }
         }
     }
 

@@ -13,11 +13,7 @@ internal sealed class NamespaceStrategy(ResourceDefinition resource) : ResourceS
     public const string KubernetesFinalizer = "kubernetes";
     public const string NameLabel = "kubernetes.io/metadata.name";
 
-    public override bool TracksGeneration => false;
-
     protected override IEnumerable<string> KindFields => ["status.phase"];
-
-    public override IReadOnlyList<string> ValidateName(string name, bool prefix) => NameValidation.NameIsDNSLabel(name, prefix);
 
     public override void PrepareForCreate(JsonObject obj)
     {

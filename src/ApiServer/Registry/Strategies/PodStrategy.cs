@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using ApiMachinery.Validation;
 
 namespace ApiServer.Registry.Strategies;
 
@@ -10,8 +9,6 @@ namespace ApiServer.Registry.Strategies;
 internal sealed class PodStrategy(ResourceDefinition resource) : ResourceStrategy(resource)
 {
     private const long DefaultTerminationGracePeriodSeconds = 30;
-
-    public override bool TracksGeneration => true;
 
     public override IReadOnlyList<string> IndexedFields => ["spec.nodeName"];
 
@@ -35,52 +32,6 @@ internal sealed class PodStrategy(ResourceDefinition resource) : ResourceStrateg
     {
         base.PrepareForCreate(obj);
         obj["status"] = new JsonObject { ["phase"] = "Pending", ["qosClass"] = QosClass(obj) };
-    }
-
-    public override IEnumerable<FieldError> Validate(JsonObject obj)
-    {
-        var spec = FieldPath.New("spec");
-        if (obj["spec"] is not JsonObject specObj)
-        {
-            yield return FieldError.Required(spec, "");
-            yield break;
-        }
-
-        var containersPath = spec.Child("containers");
-        if (specObj["containers"] is not JsonArray containers || containers.Count == 0)
-        {
-            yield return FieldError.Required(containersPath, "");
-            yield break;
-        }
-
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        for (var i = 0; i < containers.Count; i++)
-        {
-            var path = containersPath.Index(i);
-            var container = containers[i] as JsonObject;
-            var name = ObjectMeta.GetString(container, "name");
-            if (name.Length == 0)
-            {
-                yield return FieldError.Required(path.Child("name"), "");
-            }
-            else
-            {
-                foreach (var message in NameValidation.IsDNS1123Label(name))
-                {
-                    yield return FieldError.Invalid(path.Child("name"), name, message);
-                }
-
-                if (!seen.Add(name))
-                {
-                    yield return FieldError.Duplicate(path.Child("name"), name);
-                }
-            }
-
-            if (ObjectMeta.GetString(container, "image").Trim().Length == 0)
-            {
-                yield return FieldError.Required(path.Child("image"), "");
-            }
-        }
     }
 
     public override long? GracefulDeletePeriod(JsonObject obj, long? requested)

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using ApiMachinery.Validation;
+using ApiServer.Registry.Validation;
 
 namespace ApiServer.Registry.Strategies;
 
@@ -17,15 +18,22 @@ internal class ResourceStrategy
     {
         Resource = resource;
         HasStatus = resource.FindSubresource("status") is not null;
+        Validation = KindValidations.For(resource.Group, resource.Kind);
     }
+
+    /// <summary>The kind's validation (Registry/Validation, one file per API group); null for metadata only.</summary>
+    public KindValidation? Validation { get; }
 
     public ResourceDefinition Resource { get; }
 
     /// <summary>True when the kind has a status subresource: main-resource writes keep the stored status.</summary>
     public bool HasStatus { get; }
 
-    /// <summary>Kinds with a spec whose changes bump metadata.generation.</summary>
-    public virtual bool TracksGeneration => HasStatus;
+    /// <summary>Kinds whose PrepareForCreate sets metadata.generation to 1 and whose spec changes bump it.</summary>
+    public virtual bool TracksGeneration => InitialState.TracksGeneration(Resource.Group, Resource.Kind);
+
+    /// <summary>Deployments also bump generation when annotations change (kube's rollback annotations).</summary>
+    public virtual bool AnnotationsBumpGeneration => false;
 
     public virtual bool AllowCreateOnUpdate => false;
 
@@ -35,8 +43,9 @@ internal class ResourceStrategy
     /// <summary>Kinds whose DELETE answers with the deleted object rather than a Success Status.</summary>
     public virtual bool ReturnDeletedObject => false;
 
-    /// <summary>The name rule of the kind (DNS-1123 subdomain unless the kind says otherwise).</summary>
-    public virtual IReadOnlyList<string> ValidateName(string name, bool prefix) => NameValidation.NameIsDNSSubdomain(name, prefix);
+    /// <summary>The name rule of the kind (DNS-1123 subdomain unless its validation says otherwise).</summary>
+    public virtual IReadOnlyList<string> ValidateName(string name, bool prefix) =>
+        Validation?.Name is { } rule ? rule(name, prefix) : NameValidation.NameIsDNSSubdomain(name, prefix);
 
     /// <summary>Field selectors the kind supports beyond metadata.name and metadata.namespace.</summary>
     protected virtual IEnumerable<string> KindFields => [];
@@ -64,12 +73,19 @@ internal class ResourceStrategy
         _ => FieldPathValue(obj, field),
     };
 
-    /// <summary>Clears what a client may not set on create and fills the kind's initial state.</summary>
+    /// <summary>Clears what a client may not set on create and fills the kind's initial state (kube's status on create).</summary>
     public virtual void PrepareForCreate(JsonObject obj)
     {
         if (HasStatus)
         {
-            obj.Remove("status");
+            if (InitialState.Status(Resource.Group, Resource.Kind) is { } status)
+            {
+                obj["status"] = status;
+            }
+            else
+            {
+                obj.Remove("status");
+            }
         }
     }
 
@@ -110,10 +126,25 @@ internal class ResourceStrategy
     }
 
     /// <summary>The kind's own validation of a new object, beyond object metadata.</summary>
-    public virtual IEnumerable<FieldError> Validate(JsonObject obj) => [];
+    public virtual IEnumerable<FieldError> Validate(JsonObject obj) => Validation?.ValidateCreate(obj) ?? [];
 
-    /// <summary>The kind's own validation of an update, beyond object metadata.</summary>
-    public virtual IEnumerable<FieldError> ValidateUpdate(JsonObject obj, JsonObject old) => Validate(obj);
+    /// <summary>The kind's own validation of a main-resource update, beyond object metadata.</summary>
+    public virtual IEnumerable<FieldError> ValidateUpdate(JsonObject obj, JsonObject old) => Validation?.ValidateUpdate(obj, old) ?? [];
+
+    /// <summary>
+    /// The validation an update through a subresource gets: the main resource's and /finalize get
+    /// the kind's update rules, /status its status rules; the others (a pod's /binding) change only
+    /// what their handler sets, as kube's subresource strategies check nothing more.
+    /// </summary>
+    public IEnumerable<FieldError> ValidateSubresourceUpdate(string subresource, JsonObject obj, JsonObject old) => subresource switch
+    {
+        "" or "finalize" => ValidateUpdate(obj, old),
+        "status" => ValidateStatusUpdate(obj, old),
+        _ => [],
+    };
+
+    /// <summary>The kind's own validation of a status update (kube's ValidateXStatusUpdate).</summary>
+    public virtual IEnumerable<FieldError> ValidateStatusUpdate(JsonObject obj, JsonObject old) => Validation?.ValidateStatusUpdate(obj, old) ?? [];
 
     /// <summary>
     /// The grace period this delete gets: null deletes at once; a positive value marks the object

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using ApiMachinery.Validation;
+using ApiServer.Registry.Validation;
 
 namespace ApiServer.Registry.Strategies;
 
@@ -18,14 +19,85 @@ internal sealed class SecretStrategy(ResourceDefinition resource) : ResourceStra
     }
 }
 
-/// <summary>Services are named by DNS-1035 labels: they become DNS names and environment variables.</summary>
+/// <summary>
+/// Services: kept allocations carry over an update that leaves them empty (kube's
+/// patchAllocatedValues), so a client that replaces a service without its clusterIP keeps it.
+/// </summary>
 internal sealed class ServiceStrategy(ResourceDefinition resource) : ResourceStrategy(resource)
 {
-    public override bool TracksGeneration => false;
-
     protected override IEnumerable<string> KindFields => ["spec.clusterIP", "spec.type"];
 
-    public override IReadOnlyList<string> ValidateName(string name, bool prefix) => NameValidation.NameIsDNS1035Label(name, prefix);
+    public override void PrepareForUpdate(JsonObject obj, JsonObject old)
+    {
+        base.PrepareForUpdate(obj, old);
+        if (obj["spec"] is not JsonObject spec || old["spec"] is not JsonObject oldSpec
+            || ObjectMeta.GetString(spec, "type") == "ExternalName" || ObjectMeta.GetString(oldSpec, "type") == "ExternalName")
+        {
+            return;
+        }
+
+        if (ObjectMeta.GetString(spec, "clusterIP").Length == 0 && oldSpec["clusterIP"] is { } clusterIP)
+        {
+            spec["clusterIP"] = clusterIP.DeepClone();
+        }
+
+        if (spec["clusterIPs"] is not JsonArray { Count: > 0 } && oldSpec["clusterIPs"] is { } clusterIPs)
+        {
+            spec["clusterIPs"] = clusterIPs.DeepClone();
+        }
+    }
+}
+
+/// <summary>
+/// Jobs: unless spec.manualSelector, the selector is generated from the job's uid and the template
+/// gets the labels that selector and clients use (kube's generateSelector); status starts empty.
+/// </summary>
+internal sealed class JobStrategy(ResourceDefinition resource) : ResourceStrategy(resource)
+{
+    protected override IEnumerable<string> KindFields => ["status.successful"];
+
+    public override void PrepareForCreate(JsonObject obj)
+    {
+        base.PrepareForCreate(obj);
+        if (obj["spec"] is not JsonObject spec || spec["manualSelector"] is JsonValue manual && manual.TryGetValue<bool>(out var isManual) && isManual)
+        {
+            return;
+        }
+
+        if (spec["manualSelector"] is null)
+        {
+            spec["manualSelector"] = false;
+        }
+
+        var uid = ObjectMeta.Uid(obj);
+        var name = ObjectMeta.Name(obj);
+        var template = spec["template"] as JsonObject ?? [];
+        spec["template"] = template;
+        var templateMetadata = template["metadata"] as JsonObject ?? [];
+        template["metadata"] = templateMetadata;
+        var labels = templateMetadata["labels"] as JsonObject ?? [];
+        templateMetadata["labels"] = labels;
+        foreach (var (label, value) in new[]
+        {
+            (BatchValidation.LegacyJobName, name), (BatchValidation.JobNameLabel, name),
+            (BatchValidation.LegacyControllerUid, uid), (BatchValidation.ControllerUidLabel, uid),
+        })
+        {
+            labels[label] ??= value;
+        }
+
+        var selector = spec["selector"] as JsonObject ?? [];
+        spec["selector"] = selector;
+        var matchLabels = selector["matchLabels"] as JsonObject ?? [];
+        selector["matchLabels"] = matchLabels;
+        matchLabels[BatchValidation.ControllerUidLabel] ??= uid;
+    }
+}
+
+/// <summary>Deployments bump their generation on annotation changes too (rollbacks were annotations).</summary>
+internal sealed class DeploymentStrategy(ResourceDefinition resource) : ResourceStrategy(resource)
+{
+    public override bool AnnotationsBumpGeneration => true;
 }
 
 /// <summary>Core events: selectable by what they are about, as kubectl describe does.</summary>
@@ -42,9 +114,6 @@ internal sealed class EventStrategy(ResourceDefinition resource) : ResourceStrat
 
     public override string? FieldValue(JsonObject obj, string field) =>
         field == "source" ? FieldPathValue(obj, "source.component") : base.FieldValue(obj, field);
-
-    // Event names carry timestamps and dots; kube-apiserver accepts any path segment.
-    public override IReadOnlyList<string> ValidateName(string name, bool prefix) => NameValidation.ValidatePathSegmentName(name, prefix);
 }
 
 /// <summary>
@@ -53,8 +122,6 @@ internal sealed class EventStrategy(ResourceDefinition resource) : ResourceStrat
 /// </summary>
 internal sealed class NodeStrategy(ResourceDefinition resource) : ResourceStrategy(resource)
 {
-    public override bool TracksGeneration => false;
-
     protected override IEnumerable<string> KindFields => ["spec.unschedulable"];
 
     public override void PrepareForCreate(JsonObject obj)
@@ -63,18 +130,10 @@ internal sealed class NodeStrategy(ResourceDefinition resource) : ResourceStrate
 }
 
 /// <summary>A kind whose extra field selectors are plain paths into the object.</summary>
-internal sealed class FieldSelectableStrategy(ResourceDefinition resource, bool tracksGeneration, params string[] fields)
+internal sealed class FieldSelectableStrategy(ResourceDefinition resource, params string[] fields)
     : ResourceStrategy(resource)
 {
-    public override bool TracksGeneration => tracksGeneration;
-
     protected override IEnumerable<string> KindFields => fields;
-}
-
-/// <summary>RBAC objects are named by path segments (e.g. "system:node"), not DNS names.</summary>
-internal sealed class PathSegmentNameStrategy(ResourceDefinition resource) : ResourceStrategy(resource)
-{
-    public override IReadOnlyList<string> ValidateName(string name, bool prefix) => NameValidation.ValidatePathSegmentName(name, prefix);
 }
 
 /// <summary>Picks the strategy of a resource; everything not listed gets the generic behaviour.</summary>
@@ -88,13 +147,11 @@ internal static class StrategyFactory
         ("", "services") => new ServiceStrategy(r),
         ("", "events") => new EventStrategy(r),
         ("", "nodes") => new NodeStrategy(r),
-        ("", "replicationcontrollers") => new FieldSelectableStrategy(r, tracksGeneration: true, "status.replicas"),
-        ("", "persistentvolumes") or ("", "persistentvolumeclaims") or ("", "resourcequotas") =>
-            new FieldSelectableStrategy(r, tracksGeneration: false),
-        ("apps", "replicasets") => new FieldSelectableStrategy(r, tracksGeneration: true, "status.replicas"),
-        ("batch", "jobs") => new FieldSelectableStrategy(r, tracksGeneration: true, "status.successful"),
-        ("certificates.k8s.io", "certificatesigningrequests") => new FieldSelectableStrategy(r, tracksGeneration: false, "spec.signerName"),
-        ("rbac.authorization.k8s.io", _) => new PathSegmentNameStrategy(r),
+        ("", "replicationcontrollers") => new FieldSelectableStrategy(r, "status.replicas"),
+        ("apps", "replicasets") => new FieldSelectableStrategy(r, "status.replicas"),
+        ("apps", "deployments") => new DeploymentStrategy(r),
+        ("batch", "jobs") => new JobStrategy(r),
+        ("certificates.k8s.io", "certificatesigningrequests") => new FieldSelectableStrategy(r, "spec.signerName"),
         _ => new ResourceStrategy(r),
     };
 }
