@@ -51,7 +51,7 @@ public sealed class ResourceCoverageTests(ClusterFixture cluster)
         {
             // The one create-only resource: a binding of an existing pod (PodBindingTests has the rest).
             Assert.Equal(["create"], resource.Verbs);
-            await Send(HttpMethod.Post, $"/api/v1/namespaces/{ns}/pods", Body(Table.Find("", "v1", "pods")!, name), HttpStatusCode.Created);
+            await Send(HttpMethod.Post, $"/api/v1/namespaces/{ns}/pods", Body(Table.Find("", "v1", "pods")!, name, ns), HttpStatusCode.Created);
             var binding = $$$"""{"apiVersion":"v1","kind":"Binding","metadata":{"name":"{{{name}}}"},"target":{"kind":"Node","name":"n1"}}""";
             await Send(HttpMethod.Post, basePath, binding, HttpStatusCode.Created);
             return;
@@ -69,7 +69,8 @@ public sealed class ResourceCoverageTests(ClusterFixture cluster)
         }
 
         // create
-        var created = await Send(HttpMethod.Post, basePath, Body(resource, name), HttpStatusCode.Created);
+        name = CoverageObjects.NameFor(resource, name);
+        var created = await Send(HttpMethod.Post, basePath, Body(resource, name, ns), HttpStatusCode.Created);
         Assert.Equal(resource.Kind, created["kind"]!.GetValue<string>());
         Assert.Equal(resource.ApiVersion, created["apiVersion"]!.GetValue<string>());
 
@@ -82,24 +83,57 @@ public sealed class ResourceCoverageTests(ClusterFixture cluster)
         Assert.Equal(resource.ListKind, list["kind"]!.GetValue<string>());
         Assert.Contains(list["items"]!.AsArray(), i => i!["metadata"]!["name"]!.GetValue<string>() == name);
 
-        // watch (from the list's revision, ended by timeoutSeconds)
-        var watch = await cluster.Http.GetAsync($"{basePath}?watch=true&timeoutSeconds=1&resourceVersion={list["metadata"]!["resourceVersion"]}");
-        Assert.Equal(HttpStatusCode.OK, watch.StatusCode);
+        // watch: from resourceVersion 0 the watch starts with the object as an ADDED event
+        var watched = await FirstWatchEvent($"{basePath}?watch=true&timeoutSeconds=5&resourceVersion=0&fieldSelector=metadata.name%3D{name}");
+        Assert.Equal("ADDED", watched["type"]!.GetValue<string>());
+        Assert.Equal(name, watched["object"]!["metadata"]!["name"]!.GetValue<string>());
 
         // update
         got["metadata"]!["labels"] = new JsonObject { ["covered"] = "update" };
         var updated = await Send(HttpMethod.Put, $"{basePath}/{name}", got.ToJsonString(), HttpStatusCode.OK);
         Assert.Equal("update", updated["metadata"]!["labels"]!["covered"]!.GetValue<string>());
 
-        // patch
+        // patch, in every patch type kube accepts for a built-in kind
         if (resource.Supports("patch"))
         {
-            using var request = new HttpRequestMessage(HttpMethod.Patch, $"{basePath}/{name}")
+            foreach (var (contentType, patch, value) in new[]
             {
-                Content = new StringContent("""{"metadata":{"labels":{"covered":"patch"}}}""", Encoding.UTF8, "application/merge-patch+json"),
-            };
-            var patched = await SendRequest(request, HttpStatusCode.OK);
-            Assert.Equal("patch", patched["metadata"]!["labels"]!["covered"]!.GetValue<string>());
+                ("application/merge-patch+json", """{"metadata":{"labels":{"covered":"merge"}}}""", "merge"),
+                ("application/strategic-merge-patch+json", """{"metadata":{"labels":{"covered":"strategic"}}}""", "strategic"),
+                ("application/json-patch+json", """[{"op":"replace","path":"/metadata/labels/covered","value":"json"}]""", "json"),
+            })
+            {
+                var patched = await Patch($"{basePath}/{name}", contentType, patch);
+                Assert.Equal(value, patched["metadata"]!["labels"]!["covered"]!.GetValue<string>());
+            }
+
+            var apply = new JsonObject
+            {
+                ["apiVersion"] = resource.ApiVersion,
+                ["kind"] = resource.Kind,
+                ["metadata"] = new JsonObject { ["name"] = name, ["labels"] = new JsonObject { ["applied"] = "yes" } },
+            }.ToJsonString();
+            var applied = await Patch($"{basePath}/{name}?fieldManager=coverage", "application/apply-patch+yaml", apply);
+            Assert.Equal("yes", applied["metadata"]!["labels"]!["applied"]!.GetValue<string>());
+        }
+
+        // the status subresource: a PUT and a merge patch of the object's own status are accepted
+        if (resource.FindSubresource("status") is not null)
+        {
+            var current = await Send(HttpMethod.Get, $"{basePath}/{name}", null, HttpStatusCode.OK);
+            var statusPut = await Send(HttpMethod.Put, $"{basePath}/{name}/status", current.ToJsonString(), HttpStatusCode.OK);
+            Assert.Equal(current["metadata"]!["uid"]!.GetValue<string>(), statusPut["metadata"]!["uid"]!.GetValue<string>());
+            var statusPatched = await Patch($"{basePath}/{name}/status", "application/merge-patch+json", """{"metadata":{"labels":{"status":"patched"}}}""");
+            Assert.Equal(resource.Kind, statusPatched["kind"]!.GetValue<string>());
+        }
+
+        // the scale subresource reads and writes spec.replicas
+        if (resource.FindSubresource("scale") is not null)
+        {
+            var scale = await Send(HttpMethod.Get, $"{basePath}/{name}/scale", null, HttpStatusCode.OK);
+            Assert.Equal("Scale", scale["kind"]!.GetValue<string>());
+            var scaled = await Patch($"{basePath}/{name}/scale", "application/merge-patch+json", """{"spec":{"replicas":0}}""");
+            Assert.Equal(0, scaled["spec"]!["replicas"]!.GetValue<int>());
         }
 
         // delete
@@ -111,19 +145,53 @@ public sealed class ResourceCoverageTests(ClusterFixture cluster)
         {
             // Only what this test made: cluster-scoped collections hold the server's own objects too
             // (the bootstrap RBAC policy, the system priority classes).
-            var labelled = JsonNode.Parse(Body(resource, name + "b"))!.AsObject();
-            labelled["metadata"]!["labels"] = new JsonObject { ["coverage"] = name };
+            var second = CoverageObjects.NameFor(resource, "cov" + Guid.NewGuid().ToString("N")[..8]);
+            var labelled = JsonNode.Parse(Body(resource, second, ns))!.AsObject();
+            labelled["metadata"]!["labels"] = new JsonObject { ["coverage"] = second.Replace('.', '-') };
             await Send(HttpMethod.Post, basePath, labelled.ToJsonString(), HttpStatusCode.Created);
-            var collection = await Send(HttpMethod.Delete, $"{basePath}?labelSelector=coverage%3D{name}", null, HttpStatusCode.OK);
+            var collection = await Send(HttpMethod.Delete, $"{basePath}?labelSelector=coverage%3D{second.Replace('.', '-')}", null, HttpStatusCode.OK);
             Assert.Equal(resource.ListKind, collection["kind"]!.GetValue<string>());
             var after = await Send(HttpMethod.Get, basePath, null, HttpStatusCode.OK);
-            Assert.DoesNotContain(after["items"]!.AsArray(), i => i!["metadata"]!["name"]!.GetValue<string>() == name + "b"
+            Assert.DoesNotContain(after["items"]!.AsArray(), i => i!["metadata"]!["name"]!.GetValue<string>() == second
                 && i["metadata"]!["deletionTimestamp"] is null);
         }
     }
 
-    /// <summary>The smallest valid object of each kind: metadata, plus what a kind requires.</summary>
-    private static string Body(ResourceDefinition resource, string name)
+    /// <summary>Every stored kind refuses what kube refuses, with kube's 422 and message.</summary>
+    [Theory]
+    [MemberData(nameof(Resources))]
+    public async Task Resource_RefusesWhatKubeRefuses(string group, string version, string plural)
+    {
+        var resource = Table.Find(group, version, plural)!;
+        if (resource is { Group: "", Plural: "bindings" } || ReviewSpec(plural, "") is not null || !resource.Supports("create"))
+        {
+            return;
+        }
+
+        var invalid = CoverageObjects.Invalid(resource);
+        if (invalid is null)
+        {
+            // kube validates these kinds' metadata only.
+            Assert.Contains((resource.Group, resource.Kind), MetadataOnlyKinds);
+            return;
+        }
+
+        var ns = resource.Namespaced ? await cluster.CreateNamespaceAsync("covbad") : "";
+        var basePath = (group.Length == 0 ? $"/api/{version}" : $"/apis/{group}/{version}")
+            + (resource.Namespaced ? $"/namespaces/{ns}" : "") + $"/{plural}";
+        var name = CoverageObjects.NameFor(resource, "covbad" + Guid.NewGuid().ToString("N")[..8]);
+        var body = JsonNode.Parse(Body(resource, name, ns))!.AsObject();
+        invalid.Value.Break(body);
+        var refused = await Send(HttpMethod.Post, basePath, body.ToJsonString(), HttpStatusCode.UnprocessableEntity);
+        Assert.Equal("Invalid", refused["reason"]!.GetValue<string>());
+        Assert.Contains(invalid.Value.Message, refused["message"]!.GetValue<string>());
+        await Send(HttpMethod.Get, $"{basePath}/{name}", null, HttpStatusCode.NotFound);
+    }
+
+    private static readonly (string, string)[] MetadataOnlyKinds = [("", "ServiceAccount"), ("apiextensions.k8s.io", "CustomResourceDefinition")];
+
+    /// <summary>The smallest valid object of each kind (<see cref="CoverageObjects"/>), with its metadata.</summary>
+    private static string Body(ResourceDefinition resource, string name, string ns)
     {
         var obj = new JsonObject
         {
@@ -131,12 +199,34 @@ public sealed class ResourceCoverageTests(ClusterFixture cluster)
             ["kind"] = resource.Kind,
             ["metadata"] = new JsonObject { ["name"] = name },
         };
-        if (resource is { Group: "", Plural: "pods" })
+        foreach (var (field, value) in CoverageObjects.Valid(resource, name, ns).ToList())
         {
-            obj["spec"] = JsonNode.Parse("""{"containers":[{"name":"c","image":"busybox"}]}""");
+            obj[field] = value?.DeepClone();
         }
 
         return obj.ToJsonString();
+    }
+
+    private async Task<JsonObject> Patch(string path, string contentType, string patch)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Patch, path)
+        {
+            Content = new StringContent(patch, Encoding.UTF8),
+        };
+        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(contentType);
+        return await SendRequest(request, HttpStatusCode.OK);
+    }
+
+    /// <summary>Opens a watch and reads its first event.</summary>
+    private async Task<JsonObject> FirstWatchEvent(string path)
+    {
+        using var response = await cluster.Http.GetAsync(path, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        await using var stream = await response.Content.ReadAsStreamAsync();
+        using var reader = new StreamReader(stream);
+        var line = await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.False(string.IsNullOrEmpty(line), $"no watch event from {path}");
+        return JsonNode.Parse(line!)!.AsObject();
     }
 
     private async Task<JsonObject> Send(HttpMethod method, string path, string? body, HttpStatusCode expected)
