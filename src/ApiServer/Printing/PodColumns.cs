@@ -13,64 +13,125 @@ internal static class PodColumns
     public static readonly IReadOnlyList<TableColumn> All =
     [
         new("Name", "string", "name", "The name of the object, unique within its namespace.", 0, (o, _) => ObjectMeta.Name(o)),
-        new("Ready", "string", "", "Ready containers out of all containers.", 0, (o, _) => Ready(o)),
-        new("Status", "string", "", "The aggregate state of the pod's containers.", 0, (o, _) => Status(o)),
-        new("Restarts", "string", "", "Container restarts since the pod started.", 0, (o, _) => Restarts(o).ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        new("Ready", "string", "", "Ready containers out of all containers.", 0, (o, now) => Summarize(o, now).Ready),
+        new("Status", "string", "", "The aggregate state of the pod's containers.", 0, (o, now) => Summarize(o, now).Status),
+        new("Restarts", "string", "", "Container restarts since the pod started.", 0, (o, now) => Summarize(o, now).Restarts),
         new("Age", "string", "", "How long ago the object was created.", 0, (o, now) => TableConvertor.Age(o, now)),
-        new("IP", "string", "", "The pod's IP address.", 1, (o, _) => TableConvertor.Path(o, "status", "podIP") is { Length: > 0 } ip ? ip : "<none>"),
+        new("IP", "string", "", "The pod's IP address.", 1, (o, _) => PodIP(o)),
         new("Node", "string", "", "The node the pod is bound to.", 1, (o, _) => TableConvertor.Path(o, "spec", "nodeName") is { Length: > 0 } n ? n : "<none>"),
         new("Nominated Node", "string", "", "The node preemption nominated for the pod.", 1, (o, _) => TableConvertor.Path(o, "status", "nominatedNodeName") is { Length: > 0 } n ? n : "<none>"),
         new("Readiness Gates", "string", "", "Readiness gates that are true out of all.", 1, (o, _) => ReadinessGates(o)),
     ];
 
+    /// <summary>The READY, STATUS and RESTARTS cells, worked out together as kube's printPod does.</summary>
+    internal readonly record struct Summary(string Ready, string Status, string Restarts);
+
     private static JsonArray Statuses(JsonObject pod, string field) => pod["status"]?[field] as JsonArray ?? [];
 
-    private static string Ready(JsonObject pod)
+    private static bool True(JsonNode? node, string field) => node?[field] is JsonValue v && v.TryGetValue<bool>(out var b) && b;
+
+    private static string PodIP(JsonObject pod)
     {
-        var total = (pod["spec"]?["containers"] as JsonArray)?.Count ?? 0;
-        var ready = Statuses(pod, "containerStatuses").Count(s => s?["ready"] is JsonValue v && v.TryGetValue<bool>(out var b) && b);
-        return $"{ready}/{total}";
+        var ips = pod["status"]?["podIPs"] as JsonArray;
+        var ip = ips is { Count: > 0 } && ips[0] is JsonObject first ? TableConvertor.Path(first, "ip") : TableConvertor.Path(pod, "status", "podIP");
+        return ip.Length > 0 ? ip : "<none>";
     }
 
-    private static long Restarts(JsonObject pod) =>
-        Statuses(pod, "containerStatuses").Concat(Statuses(pod, "initContainerStatuses"))
-            .Sum(s => s is JsonObject o ? TableConvertor.Int(o, "restartCount") : 0);
-
-    private static string Status(JsonObject pod)
+    /// <summary>
+    /// kube's printPod: the reason a person wants to see (the phase or the pod's reason, then the
+    /// first unfinished init container, then the containers' waiting or terminated reasons, Running
+    /// or NotReady for a completed pod with containers still running, Terminating while deleted),
+    /// ready containers counting started sidecars, and restarts with how long ago the last one was.
+    /// </summary>
+    internal static Summary Summarize(JsonObject pod, DateTimeOffset now)
     {
-        var reason = TableConvertor.Path(pod, "status", "phase");
-        if (TableConvertor.Path(pod, "status", "reason") is { Length: > 0 } podReason)
+        var phase = TableConvertor.Path(pod, "status", "phase");
+        var reason = TableConvertor.Path(pod, "status", "reason") is { Length: > 0 } podReason ? podReason : phase;
+        var conditions = Statuses(pod, "conditions").OfType<JsonObject>().ToList();
+        if (conditions.Any(c => TableConvertor.Path(c, "type") == "PodScheduled" && TableConvertor.Path(c, "reason") == "SchedulingGated"))
         {
-            reason = podReason;
+            reason = "SchedulingGated";
         }
 
-        var initContainers = pod["spec"]?["initContainers"] as JsonArray ?? [];
+        var initSpecs = (pod["spec"]?["initContainers"] as JsonArray ?? []).OfType<JsonObject>().ToList();
+        var sidecars = initSpecs.Where(c => TableConvertor.Path(c, "restartPolicy") == "Always").Select(c => TableConvertor.Path(c, "name")).ToHashSet(StringComparer.Ordinal);
+        var total = ((pod["spec"]?["containers"] as JsonArray)?.Count ?? 0) + sidecars.Count;
+        var ready = 0;
+        long restarts = 0, sidecarRestarts = 0;
+        DateTimeOffset? lastRestart = null, lastSidecarRestart = null;
+
         var initializing = false;
         var initStatuses = Statuses(pod, "initContainerStatuses");
         for (var i = 0; i < initStatuses.Count; i++)
         {
-            var state = initStatuses[i]?["state"] as JsonObject;
-            if (state?["terminated"] is JsonObject terminated && TableConvertor.Int(terminated, "exitCode") == 0)
+            if (initStatuses[i] is not JsonObject status)
             {
                 continue;
             }
 
+            var isSidecar = sidecars.Contains(TableConvertor.Path(status, "name"));
+            var count = TableConvertor.Int(status, "restartCount");
+            var finished = LastTermination(status);
+            restarts += count;
+            lastRestart = Latest(lastRestart, finished);
+            if (isSidecar)
+            {
+                sidecarRestarts += count;
+                lastSidecarRestart = Latest(lastSidecarRestart, finished);
+            }
+
+            var state = status["state"] as JsonObject;
+            if (state?["terminated"] is JsonObject done && TableConvertor.Int(done, "exitCode") == 0)
+            {
+                continue;
+            }
+
+            if (isSidecar && True(status, "started"))
+            {
+                if (True(status, "ready"))
+                {
+                    ready++;
+                }
+
+                continue;
+            }
+
             initializing = true;
-            reason = state?["terminated"] is JsonObject failed
-                ? (TableConvertor.Path(failed, "reason") is { Length: > 0 } r ? "Init:" + r : $"Init:ExitCode:{TableConvertor.Int(failed, "exitCode")}")
-                : state?["waiting"] is JsonObject waiting && TableConvertor.Path(waiting, "reason") is { Length: > 0 } w && w != "PodInitializing"
-                    ? "Init:" + w
-                    : $"Init:{i}/{initContainers.Count}";
+            if (state?["terminated"] is JsonObject failed)
+            {
+                reason = TableConvertor.Path(failed, "reason") is { Length: > 0 } r ? "Init:" + r
+                    : TableConvertor.Int(failed, "signal") != 0 ? $"Init:Signal:{TableConvertor.Int(failed, "signal")}"
+                    : $"Init:ExitCode:{TableConvertor.Int(failed, "exitCode")}";
+            }
+            else if (state?["waiting"] is JsonObject waiting && TableConvertor.Path(waiting, "reason") is { Length: > 0 } w && w != "PodInitializing")
+            {
+                reason = "Init:" + w;
+            }
+            else
+            {
+                reason = $"Init:{i}/{initSpecs.Count}";
+            }
+
             break;
         }
 
-        if (!initializing)
+        var initialized = conditions.FirstOrDefault(c => TableConvertor.Path(c, "type") == "Initialized") is { } init && TableConvertor.Path(init, "status") == "True";
+        if (!initializing || initialized)
         {
+            restarts = sidecarRestarts;
+            lastRestart = lastSidecarRestart;
             var hasRunning = false;
             var statuses = Statuses(pod, "containerStatuses");
             for (var i = statuses.Count - 1; i >= 0; i--)
             {
-                var state = statuses[i]?["state"] as JsonObject;
+                if (statuses[i] is not JsonObject status)
+                {
+                    continue;
+                }
+
+                restarts += TableConvertor.Int(status, "restartCount");
+                lastRestart = Latest(lastRestart, LastTermination(status));
+                var state = status["state"] as JsonObject;
                 if (state?["waiting"] is JsonObject waiting && TableConvertor.Path(waiting, "reason") is { Length: > 0 } w)
                 {
                     reason = w;
@@ -81,25 +142,48 @@ internal static class PodColumns
                         : TableConvertor.Int(terminated, "signal") != 0 ? $"Signal:{TableConvertor.Int(terminated, "signal")}"
                         : $"ExitCode:{TableConvertor.Int(terminated, "exitCode")}";
                 }
-                else if (state?["running"] is JsonObject && statuses[i]?["ready"] is JsonValue ready && ready.TryGetValue<bool>(out var r) && r)
+                else if (True(status, "ready") && state?["running"] is JsonObject)
                 {
                     hasRunning = true;
+                    ready++;
                 }
             }
 
+            // A completed pod with a container still running is Running, or NotReady without the Ready condition.
             if (reason == "Completed" && hasRunning)
             {
-                reason = "Running";
+                reason = conditions.Any(c => TableConvertor.Path(c, "type") == "Ready" && TableConvertor.Path(c, "status") == "True") ? "Running" : "NotReady";
             }
         }
 
         if (ObjectMeta.DeletionTimestamp(pod).Length > 0)
         {
-            reason = TableConvertor.Path(pod, "status", "reason") == "NodeLost" ? "Unknown" : "Terminating";
+            if (TableConvertor.Path(pod, "status", "reason") == "NodeLost")
+            {
+                reason = "Unknown";
+            }
+            else if (phase is not ("Succeeded" or "Failed"))
+            {
+                reason = "Terminating";
+            }
         }
 
-        return reason;
+        var restartsText = restarts.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (restarts != 0 && lastRestart is { } last)
+        {
+            restartsText += $" ({TableConvertor.HumanDuration(now - last)} ago)";
+        }
+
+        return new Summary($"{ready}/{total}", reason, restartsText);
     }
+
+    private static DateTimeOffset? LastTermination(JsonObject status) =>
+        status["lastState"]?["terminated"] is JsonObject terminated
+        && DateTimeOffset.TryParse(TableConvertor.Path(terminated, "finishedAt"), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var at)
+            ? at
+            : null;
+
+    private static DateTimeOffset? Latest(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : (a > b ? a : b);
 
     private static string ReadinessGates(JsonObject pod)
     {
