@@ -82,18 +82,20 @@ public sealed class TestPki : IDisposable
     }
 
     /// <summary>
-    /// A client certificate with CN=<paramref name="commonName"/> and one O per organization
-    /// (Kubernetes reads them as user name and groups). Written as name.crt / name.key.
+    /// A client certificate with CN=<paramref name="commonName"/> and one O per organization, in the
+    /// order given (Kubernetes reads them as user name and groups). Written as name.crt / name.key.
     /// </summary>
     public PemCertificate IssueClientCertificate(string name, string commonName, params string[] organizations)
     {
+        // The builder encodes its components in the reverse of the order they are added; the subject
+        // reads O=first, O=second, ..., CN=name in the certificate, as openssl -subj would write it.
         var subject = new X500DistinguishedNameBuilder();
-        foreach (var organization in organizations)
+        subject.AddCommonName(commonName);
+        foreach (var organization in Enumerable.Reverse(organizations))
         {
             subject.AddOrganizationName(organization);
         }
 
-        subject.AddCommonName(commonName);
         return Issue(name, subject.Build(), [ClientAuthOid], subjectAlternativeName: null);
     }
 

@@ -18,31 +18,21 @@ internal interface ITokenAuthenticator
 }
 
 /// <summary>
-/// The <c>Authorization: Bearer</c> header, checked by every token authenticator in turn. A bearer
-/// token nobody accepts fails the request (401) even when anonymous requests are allowed, as in
+/// Every token authenticator in turn (k8s.io/apiserver pkg/authentication/token/union): the first that
+/// recognises the token decides. The <c>Bearer</c> scheme (<see cref="KubernetesAuthentication"/>) and
+/// TokenReview ask it. A token nobody accepts fails (401) even when anonymous requests are allowed, as in
 /// kube-apiserver: a bad token is never anonymous.
 /// </summary>
-internal sealed class BearerTokenAuthenticator(IEnumerable<ITokenAuthenticator> authenticators) : IAuthenticator
+internal sealed class BearerTokenAuthenticator(IEnumerable<ITokenAuthenticator> authenticators)
 {
     private readonly ITokenAuthenticator[] _authenticators = authenticators.ToArray();
 
-    public async ValueTask<AuthenticationResult> AuthenticateAsync(HttpContext context, CancellationToken cancellationToken)
+    /// <summary>The token of an <c>Authorization: Bearer</c> header, or null when the request has none.</summary>
+    public static string? TokenOf(HttpRequest request)
     {
-        var header = context.Request.Headers.Authorization.ToString();
+        var header = request.Headers.Authorization.ToString();
         var parts = header.Trim().Split(' ', 2, StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-        if (parts.Length != 2 || !parts[0].Equals("bearer", StringComparison.OrdinalIgnoreCase) || parts[1].Length == 0)
-        {
-            return AuthenticationResult.NoCredentials;
-        }
-
-        var result = await AuthenticateTokenAsync(parts[1], null, cancellationToken).ConfigureAwait(false);
-        if (result.User is not null)
-        {
-            // The credential goes no further than authentication (it is not proxied or logged).
-            context.Request.Headers.Authorization = default;
-        }
-
-        return result;
+        return parts.Length == 2 && parts[0].Equals("bearer", StringComparison.OrdinalIgnoreCase) && parts[1].Length > 0 ? parts[1] : null;
     }
 
     public async ValueTask<AuthenticationResult> AuthenticateTokenAsync(string token, IReadOnlyList<string>? audiences, CancellationToken cancellationToken)

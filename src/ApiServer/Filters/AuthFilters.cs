@@ -3,64 +3,21 @@ using ApiMachinery.Errors;
 using ApiServer.Authentication;
 using ApiServer.Authorization;
 using ApiServer.Endpoints;
-using ApiServer.Options;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
 namespace ApiServer.Filters;
 
 /// <summary>
-/// Runs the authenticators in order (x509 first, then bearer tokens); the first that recognises
-/// credentials decides, and credentials that do not hold answer 401 (union.NewFailOnError).
-/// Without credentials the request is system:anonymous when --anonymous-auth allows it. As in
-/// kube-apiserver, AlwaysAllow authorization does not combine with anonymous requests: then they
-/// are let through only to the public-info endpoints (/healthz, /livez, /readyz, /version), which
-/// probes rely on, and are 401 everywhere else.
+/// kube-apiserver's WithAuthentication: UseAuthentication has run the default scheme (kube's union of
+/// client certificates, bearer tokens and anonymous, Authentication/KubernetesAuthentication) and put
+/// its principal on HttpContext.User; a request it did not authenticate (credentials that do not hold,
+/// or none where anonymous is not allowed) is 401 with a Status.
 /// </summary>
-internal sealed partial class AuthenticationFilter(RequestDelegate next, IEnumerable<IAuthenticator> authenticators, ApiServerOptions options, ILogger<AuthenticationFilter> logger)
+internal sealed class AuthenticationFilter(RequestDelegate next)
 {
-    private static readonly string[] PublicPrefixes = ["/healthz", "/livez", "/readyz", "/version"];
-
-    private readonly IAuthenticator[] _authenticators = authenticators.ToArray();
-
-    private readonly bool _anonymousEverywhere = options.Authentication.AnonymousAuth
-        && options.Authorization.EffectiveModes.Any(m => m != "AlwaysAllow");
-
-    public async Task InvokeAsync(HttpContext context)
-    {
-        var feature = ApiRequestFeature.Get(context);
-        foreach (var authenticator in _authenticators)
-        {
-            var result = await authenticator.AuthenticateAsync(context, context.RequestAborted).ConfigureAwait(false);
-            if (result.User is not null)
-            {
-                feature.User = result.User;
-                await next(context).ConfigureAwait(false);
-                return;
-            }
-
-            if (result.Error is not null)
-            {
-                LogAuthenticationFailed(logger, result.Error);
-                throw StatusException.NewUnauthorized("Unauthorized");
-            }
-        }
-
-        if (_anonymousEverywhere || (options.Authentication.AnonymousAuth && IsPublic(feature.Info.Path)))
-        {
-            feature.User = UserInfo.AnonymousUser;
-            await next(context).ConfigureAwait(false);
-            return;
-        }
-
-        throw StatusException.NewUnauthorized("Unauthorized");
-    }
-
-    private static bool IsPublic(string path) =>
-        PublicPrefixes.Any(p => path == p || path.StartsWith(p + "/", StringComparison.Ordinal));
-
-    [LoggerMessage(EventId = LogEvents.AuthenticationFailed, Level = LogLevel.Information, Message = "Unable to authenticate the request: {Error}")]
-    private static partial void LogAuthenticationFailed(ILogger logger, string error);
+    public Task InvokeAsync(HttpContext context) =>
+        context.User.Identity is UserIdentity ? next(context) : throw StatusException.NewUnauthorized("Unauthorized");
 }
 
 /// <summary>
@@ -75,6 +32,7 @@ internal sealed partial class ImpersonationFilter(RequestDelegate next, Authoriz
     private const string GroupHeader = "Impersonate-Group";
     private const string UidHeader = "Impersonate-Uid";
     private const string ExtraPrefix = "Impersonate-Extra-";
+    private const string ImpersonationAuthenticationType = "Impersonation";
 
     public async Task InvokeAsync(HttpContext context)
     {
@@ -102,8 +60,7 @@ internal sealed partial class ImpersonationFilter(RequestDelegate next, Authoriz
             return;
         }
 
-        var feature = ApiRequestFeature.Get(context);
-        var caller = feature.User!;
+        var caller = context.KubernetesUser()!;
         var serviceAccount = ServiceAccountNames.Split(userName);
         if (serviceAccount is { } sa)
         {
@@ -148,7 +105,9 @@ internal sealed partial class ImpersonationFilter(RequestDelegate next, Authoriz
             impersonatedGroups.Add(UserInfo.AllUnauthenticated);
         }
 
-        feature.User = new UserInfo(userName, impersonatedGroups, uid, extra.Count > 0 ? extra : null);
+        // The impersonated user replaces the caller on HttpContext.User for everything after this filter.
+        context.User = UserIdentity.Principal(new UserInfo(userName, impersonatedGroups, uid, extra.Count > 0 ? extra : null),
+            userName == UserInfo.Anonymous ? null : ImpersonationAuthenticationType);
         foreach (var key in headers.Keys.Where(k => k.StartsWith("Impersonate-", StringComparison.OrdinalIgnoreCase)).ToArray())
         {
             headers.Remove(key);
@@ -192,7 +151,7 @@ internal sealed class AuthorizationFilter(RequestDelegate next, AuthorizerChain 
     public async Task InvokeAsync(HttpContext context)
     {
         var feature = ApiRequestFeature.Get(context);
-        var user = feature.User!;
+        var user = context.KubernetesUser()!;
         var result = await authorizer.AuthorizeAsync(AuthorizationAttributes.FromRequest(user, feature.Info), context.RequestAborted).ConfigureAwait(false);
         if (result.Decision != AuthorizationDecision.Allow)
         {

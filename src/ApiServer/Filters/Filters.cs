@@ -78,7 +78,7 @@ internal sealed class RequestInfoFilter(RequestDelegate next)
     public Task InvokeAsync(HttpContext context)
     {
         var info = RequestInfo.Parse(context.Request.Method, context.Request.Path.Value ?? "/", context.Request.Query);
-        context.Features.Set(new ApiRequestFeature(info));
+        context.Features.Set(new ApiRequestFeature(info, context));
         return next(context);
     }
 }

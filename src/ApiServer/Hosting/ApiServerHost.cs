@@ -50,8 +50,8 @@ internal static class ApiServerHost
                 {
                     https.ServerCertificate = LoadServingCertificate(options.SecureServing);
                     https.ClientCertificateMode = ClientCertificateMode.AllowCertificate;
-                    // The chain is verified against --client-ca-file by the x509 authenticator,
-                    // so that a bad certificate answers 401 with a Status rather than a failed handshake.
+                    // The chain is verified against --client-ca-file by the Certificate authentication
+                    // scheme, so that a bad certificate answers 401 with a Status rather than a failed handshake.
                     https.ClientCertificateValidation = (_, _, _) => true;
                 });
             });
@@ -63,6 +63,9 @@ internal static class ApiServerHost
         var app = builder.Build();
         app.UseMiddleware<ErrorFilter>();
         app.UseMiddleware<RequestInfoFilter>();
+        // The default scheme (kube's union of certificates, tokens and anonymous) puts the user on
+        // HttpContext.User; the filter answers 401 when there is none.
+        app.UseAuthentication();
         app.UseMiddleware<AuthenticationFilter>();
         app.UseMiddleware<ImpersonationFilter>();
         app.UseMiddleware<AuthorizationFilter>();

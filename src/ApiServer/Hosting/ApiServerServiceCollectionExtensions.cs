@@ -14,6 +14,7 @@ using ApiServer.Options;
 using ApiServer.Registry;
 using ApiServer.Registry.Reviews;
 using ApiServer.Webhooks;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Storage;
@@ -37,7 +38,7 @@ internal static class ApiServerServiceCollectionExtensions
             .AddEtcdStorage()
             .AddRegistry()
             .AddAdmission()
-            .AddAuthenticationChain()
+            .AddAuthenticationChain(options)
             .AddAuthorizationChain()
             .AddEndpoints()
             .AddControllers();
@@ -113,15 +114,8 @@ internal static class ApiServerServiceCollectionExtensions
         return services;
     }
 
-    public static IServiceCollection AddAuthenticationChain(this IServiceCollection services)
+    public static IServiceCollection AddAuthenticationChain(this IServiceCollection services, ApiServerOptions options)
     {
-        // Order matters: client certificates first, then bearer tokens (kube-apiserver's order).
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IAuthenticator, X509Authenticator>(sp =>
-        {
-            var caFile = sp.GetRequiredService<ApiServerOptions>().Authentication.ClientCaFile
-                ?? throw new InvalidOperationException("--client-ca-file is required for client-certificate authentication");
-            return new X509Authenticator(caFile, sp.GetRequiredService<TimeProvider>());
-        }));
         services.TryAddSingleton<IObjectGetter, RegistryObjectGetter>();
         services.TryAddSingleton(sp => new ServiceAccountTokens(
             sp.GetRequiredService<ApiServerOptions>().Authentication, sp.GetRequiredService<IObjectGetter>(), sp.GetRequiredService<TimeProvider>()));
@@ -137,7 +131,26 @@ internal static class ApiServerServiceCollectionExtensions
             tokens.Add(sp.GetRequiredService<ServiceAccountTokens>());
             return new BearerTokenAuthenticator(tokens);
         });
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IAuthenticator, BearerTokenAuthenticator>(sp => sp.GetRequiredService<BearerTokenAuthenticator>()));
+
+        // ASP.NET Core authentication: kube's union of client certificates (when --client-ca-file is
+        // given) and bearer tokens, in that order, as the default scheme (Authentication/KubernetesAuthentication).
+        var clientCaFile = options.Authentication.ClientCaFile;
+        var authentication = services.AddAuthentication(KubernetesAuthentication.Scheme);
+        var schemes = new List<string>();
+        if (clientCaFile is not null)
+        {
+            authentication.AddCertificate(KubernetesAuthentication.CertificateScheme, o => ClientCertificates.Configure(o, clientCaFile))
+                .AddCertificateCache(o =>
+                {
+                    o.CacheSize = ClientCertificates.CacheSize;
+                    o.CacheEntryExpiration = ClientCertificates.CacheLifetime;
+                });
+            schemes.Add(KubernetesAuthentication.CertificateScheme);
+        }
+
+        authentication.AddScheme<AuthenticationSchemeOptions, KubernetesAuthentication.BearerTokenHandler>(KubernetesAuthentication.BearerScheme, null);
+        schemes.Add(KubernetesAuthentication.BearerScheme);
+        authentication.AddScheme<KubernetesAuthentication.UnionOptions, KubernetesAuthentication.UnionHandler>(KubernetesAuthentication.Scheme, o => o.Schemes.AddRange(schemes));
         return services;
     }
 
