@@ -1,7 +1,10 @@
 using System.Security.Cryptography.X509Certificates;
 using ApiMachinery.Authentication;
 using ApiServer.Options;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Certificate;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
 
 namespace ApiServer.Authentication;
 
@@ -11,7 +14,8 @@ namespace ApiServer.Authentication;
 /// --client-ca-file and to nothing else (custom root trust; the system store is not consulted), be
 /// valid now, and allow client authentication (extended key usage). The package's validation cache
 /// keeps each verified certificate's answer (by its SHA-256 hash) for a while, never past its notAfter,
-/// as building a chain costs about a millisecond and a client sends many requests with one certificate.
+/// as building a chain costs about a millisecond and a client sends many requests with one certificate
+/// (<see cref="VerifiedOnlyCache"/>: refusals are not kept).
 /// Kestrel accepts any certificate at the TLS layer, so a bad one answers 401 with a Status rather than
 /// failing the handshake.
 /// </summary>
@@ -59,6 +63,27 @@ internal static class ClientCertificates
                 return Task.CompletedTask;
             },
         };
+    }
+
+    /// <summary>
+    /// The package's validation cache for verified certificates only. It would also remember a
+    /// refusal, and its expiration slides on every use: a certificate refused because it was not yet
+    /// valid (the server's clock a little behind the issuer's) would stay refused for as long as the
+    /// client kept retrying, where kube-apiserver, which keeps no verdicts, accepts it once valid.
+    /// </summary>
+    internal sealed class VerifiedOnlyCache(IOptions<CertificateValidationCacheOptions> options) : ICertificateValidationCache
+    {
+        private readonly CertificateValidationCache _cache = new(options);
+
+        public AuthenticateResult? Get(HttpContext context, X509Certificate2 certificate) => _cache.Get(context, certificate);
+
+        public void Put(HttpContext context, X509Certificate2 certificate, AuthenticateResult result)
+        {
+            if (result.Failure is null)
+            {
+                _cache.Put(context, certificate, result);
+            }
+        }
     }
 
     /// <summary>CN is the user name, every O a group in the order the subject lists them (Go's pkix.Name.Organization).</summary>

@@ -145,6 +145,8 @@ internal static class ApiServerServiceCollectionExtensions
                     o.CacheSize = ClientCertificates.CacheSize;
                     o.CacheEntryExpiration = ClientCertificates.CacheLifetime;
                 });
+            // The package's cache, keeping verified certificates only (kube keeps no refusals).
+            services.Replace(ServiceDescriptor.Singleton<Microsoft.AspNetCore.Authentication.Certificate.ICertificateValidationCache, ClientCertificates.VerifiedOnlyCache>());
             schemes.Add(KubernetesAuthentication.CertificateScheme);
         }
 

@@ -127,6 +127,42 @@ public sealed class ClientCertificateTests(ClusterFixture cluster)
     }
 
     [Fact]
+    public async Task CertificateRefusedBeforeItsNotBefore_IsAcceptedOnceValid()
+    {
+        // kube-apiserver keeps no verdicts: a certificate refused because the client's clock ran a little
+        // ahead of the server's is accepted as soon as it is valid. The Certificate package's validation
+        // cache would keep the refusal for as long as the client retries; ours keeps verified ones only.
+        var margin = TimeSpan.FromSeconds(5);
+        PemCertificate? early = null;
+        DateTimeOffset notBefore = default;
+        for (var attempt = 0; attempt < 4 && early is null; attempt++, margin *= 2)
+        {
+            // x509 times have whole seconds: round up so the refusal below is certain to be a notBefore one.
+            var now = DateTimeOffset.UtcNow;
+            notBefore = DateTimeOffset.FromUnixTimeSeconds(now.Add(margin).ToUnixTimeSeconds() + 1);
+            var candidate = IssueWithCa("CN=early-user, O=system:masters", notBefore, notBefore.AddDays(1), ClientAuthOid);
+            var refused = await CurlAsync(candidate, "/api/v1/namespaces");
+            // On a loaded machine curl may answer after notBefore: then the refusal proves nothing; try a wider margin.
+            if (DateTimeOffset.UtcNow < notBefore)
+            {
+                AssertUnauthorizedStatus(refused);
+                early = candidate;
+            }
+        }
+
+        Assert.NotNull(early);
+        var wait = notBefore - DateTimeOffset.UtcNow + TimeSpan.FromSeconds(1);
+        if (wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait);
+        }
+
+        var answer = await CurlAsync(early, "/api/v1/namespaces");
+        Assert.Equal(200, answer.Code);
+        Assert.Equal("NamespaceList", answer.Body?["kind"]?.GetValue<string>());
+    }
+
+    [Fact]
     public async Task CertificateNotForClientAuthentication_Answers401Status()
     {
         var now = DateTimeOffset.UtcNow;
