@@ -212,7 +212,35 @@ public sealed class EtcdProcess : IAsyncDisposable
     /// Freezes etcd (SIGSTOP): its sockets stay open, so connections hold and calls go unanswered,
     /// as with a hung or partitioned member, until <see cref="Resume"/>.
     /// </summary>
-    public void Pause() => Signal("STOP");
+    public void Pause()
+    {
+        Signal("STOP");
+        // kill returns before every thread has stopped; a running one could still answer a request.
+        var pid = ProcessId!.Value;
+        var clock = Stopwatch.StartNew();
+        while (!Directory.EnumerateDirectories($"/proc/{pid}/task").All(task => IsStopped(Path.Combine(task, "stat"))))
+        {
+            if (clock.Elapsed > TimeSpan.FromSeconds(10))
+            {
+                throw new TimeoutException($"etcd {pid} did not stop within 10 s");
+            }
+
+            Thread.Sleep(1);
+        }
+
+        static bool IsStopped(string stat)
+        {
+            try
+            {
+                var text = File.ReadAllText(stat);
+                return text[text.LastIndexOf(')') + 2] is 'T' or 't';
+            }
+            catch (IOException)
+            {
+                return true; // the thread is gone
+            }
+        }
+    }
 
     /// <summary>Lets a paused etcd run on (SIGCONT).</summary>
     public void Resume() => Signal("CONT");

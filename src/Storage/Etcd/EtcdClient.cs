@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography.X509Certificates;
 using Google.Protobuf;
-using Storage.Etcd.Handwritten;
 using Storage.Etcd.Protos;
 
 namespace Storage.Etcd;
@@ -22,7 +21,7 @@ internal sealed class EtcdClient : IDisposable
     private static readonly TimeSpan InitialRetryDelay = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(1);
 
-    private readonly IEtcdEndpoint[] _endpoints;
+    private readonly EtcdEndpoint[] _endpoints;
     private readonly TimeSpan _requestTimeout;
     private readonly int _maxRequestBytes;
     private readonly X509Certificate2? _clientCertificate;
@@ -52,11 +51,7 @@ internal sealed class EtcdClient : IDisposable
             _clientCertificate = X509Certificate2.CreateFromPemFile(options.CertFile, options.KeyFile);
         }
 
-        _endpoints = options.Endpoints
-            .Select(e => options.Transport == EtcdTransport.Handwritten
-                ? (IEtcdEndpoint)new HandwrittenEndpoint(e, options, _trustedCas, _clientCertificate)
-                : new EtcdEndpoint(e, options, _trustedCas, _clientCertificate))
-            .ToArray();
+        _endpoints = options.Endpoints.Select(e => new EtcdEndpoint(e, options, _trustedCas, _clientCertificate)).ToArray();
     }
 
     /// <summary>The endpoints in configuration order, as scheme://host:port.</summary>
@@ -143,7 +138,7 @@ internal sealed class EtcdClient : IDisposable
         EtcdException? lastError = null;
         while (!cancellationToken.IsCancellationRequested)
         {
-            IEtcdWatchStream? stream = null;
+            EtcdWatchStream? stream = null;
             try
             {
                 stream = await _endpoints[index].OpenWatchAsync(create, _requestTimeout, cancellationToken);
@@ -252,7 +247,7 @@ internal sealed class EtcdClient : IDisposable
     private async Task<TResponse> CallAsync<TRequest, TResponse>(
         string method,
         TRequest request,
-        Func<IEtcdEndpoint, TRequest, DateTime, CancellationToken, Task<TResponse>> send,
+        Func<EtcdEndpoint, TRequest, DateTime, CancellationToken, Task<TResponse>> send,
         bool idempotent,
         CancellationToken cancellationToken)
         where TRequest : IMessage

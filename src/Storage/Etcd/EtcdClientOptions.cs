@@ -43,15 +43,6 @@ internal sealed class EtcdClientOptions
     /// <summary>Largest response message accepted; a full LIST of a big resource is one message.</summary>
     public int MaxResponseBytes { get; init; } = 1024 * 1024 * 1024;
 
-    /// <summary>
-    /// The transport, while Grpc.Net.Client and the hand-written one are compared: ETCD_CLIENT_TRANSPORT=handwritten
-    /// in the environment (bench passes BENCH_SERVER_ETCD_CLIENT_TRANSPORT to the server alone) picks the old one.
-    /// </summary>
-    public EtcdTransport Transport { get; init; } =
-        string.Equals(Environment.GetEnvironmentVariable("ETCD_CLIENT_TRANSPORT"), "handwritten", StringComparison.OrdinalIgnoreCase)
-            ? EtcdTransport.Handwritten
-            : EtcdTransport.GrpcNetClient;
-
     internal void Validate()
     {
         if (Endpoints.Count == 0)

@@ -109,23 +109,5 @@ public sealed class EtcdErrorMappingTests : IDisposable
         Assert.False(error.RequestNotSent);
     }
 
-    [Theory]
-    [InlineData("/registry/pods/", "/registry/pods0")]
-    [InlineData("a\u00ff", "b")]
-    public void PrefixEnd_IncrementsLastByteBelowFf(string prefix, string expected)
-    {
-        var bytes = prefix.Select(c => (byte)c).ToArray();
-
-        var end = EtcdKeys.PrefixEnd(bytes);
-
-        Assert.Equal(expected.Select(c => (byte)c).ToArray(), end.ToByteArray());
-    }
-
-    [Fact]
-    public void PrefixEnd_AllFf_IsZeroByteMeaningEndOfKeyspace()
-    {
-        Assert.Equal([0], EtcdKeys.PrefixEnd([0xff, 0xff]).ToByteArray());
-    }
-
     private EtcdException Translate(RpcException e) => Assert.IsType<EtcdException>(_endpoint.Translate(e, CancellationToken.None));
 }
