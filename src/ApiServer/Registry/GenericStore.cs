@@ -35,6 +35,25 @@ internal sealed class GenericStore(
 
     public ResourceStrategy Strategy { get; } = strategy;
 
+    /// <summary>The kind's Go struct facts (null for kinds without them), for <see cref="AsGoWritesIt"/>.</summary>
+    private readonly GoStruct? _goType = GoTypes.Builtin.ForKind(resource.Group, resource.Version, resource.Kind);
+
+    /// <summary>
+    /// Gives the object the shape kube's decode into the kind's Go struct gives it (structs always
+    /// present, zero values of fields without omitempty, empty omitempty fields dropped). kube decodes
+    /// the request, and decodes again whatever a patch, an apply or a mutating webhook produced, so
+    /// this runs where a write's object comes in and again before validation. The kind's conversion
+    /// to kube's internal form (Secret stringData into data) happens on the same decodes.
+    /// </summary>
+    private void AsGoWritesIt(JsonObject obj)
+    {
+        Strategy.ConvertOnDecode(obj);
+        if (_goType is not null)
+        {
+            GoRoundTrip.Normalize(obj, _goType);
+        }
+    }
+
     // ---------------------------------------------------------------- create
 
     public async Task<JsonObject> CreateAsync(RequestScope scope, string ns, JsonObject obj, CancellationToken cancellationToken) =>
@@ -43,12 +62,17 @@ internal sealed class GenericStore(
     /// <summary>Create, returning also the JSON it stored, as served, so the answer needs no second encoding.</summary>
     public async Task<Written> CreateWrittenAsync(RequestScope scope, string ns, JsonObject obj, CancellationToken cancellationToken)
     {
+        AsGoWritesIt(obj);
         var metadata = ObjectMeta.Metadata(obj);
         SetRequestNamespace(obj, ns);
-        if (ObjectMeta.ResourceVersion(obj).Length > 0)
+        // kube's etcd3 store refuses only a resourceVersion that parses to a revision ("0" is unset).
+        if (ulong.TryParse(ObjectMeta.ResourceVersion(obj), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var setVersion)
+            && setVersion != 0)
         {
             throw StatusException.NewBadRequest("resourceVersion should not be set on objects to be created");
         }
+
+        ObjectMeta.Metadata(obj).Remove("resourceVersion");
 
         Defaulting.BuiltinDefaults.Apply(Resource, obj);
         TrackManagedFields(scope, null, obj, "");
@@ -85,6 +109,7 @@ internal sealed class GenericStore(
             metadata["name"] = generateName + RandomSuffix();
         }
 
+        AsGoWritesIt(obj);
         ThrowIfInvalid(obj, ValidateMeta(obj).Concat(Strategy.Validate(obj)));
         await admission.ValidateAsync(Attributes(AdmissionOperation.Create, scope, obj, null), cancellationToken).ConfigureAwait(false);
 
@@ -174,6 +199,11 @@ internal sealed class GenericStore(
             var (tokenRevision, suffix) = ContinueToken.Decode(query.Continue);
             revision = tokenRevision;
             startAfter = keys.FromSuffix(Resource, suffix);
+            if (!startAfter.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                // A token for another namespace's list (or a forged one) cannot continue this one.
+                throw StatusException.NewBadRequest("continue key is not valid: encoded start key is not in this list");
+            }
         }
         else if (query.AfterOwnWrites)
         {
@@ -353,8 +383,20 @@ internal sealed class GenericStore(
 
             var old = ObjectCodec.Decode(current);
             var obj = computeUpdate((JsonObject)old.DeepClone());
+            AsGoWritesIt(obj);
             CheckIdentity(obj, ns, name);
+            // "" and "0" are both unset (kube's APIObjectVersioner); anything else must be a revision.
             var requestedVersion = ObjectMeta.ResourceVersion(obj);
+            if (requestedVersion == "0")
+            {
+                requestedVersion = "";
+            }
+            else if (requestedVersion.Length > 0 && !ulong.TryParse(requestedVersion, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _))
+            {
+                throw StatusException.NewInvalid(Resource.Group, Resource.Kind, name,
+                    [FieldError.Invalid(FieldPath.New("metadata").Child("resourceVersion"), requestedVersion, ParseUintError(requestedVersion))]);
+            }
+
             if (requestedVersion.Length > 0 && requestedVersion != ObjectMeta.ResourceVersion(old))
             {
                 throw Conflict(name);
@@ -383,6 +425,7 @@ internal sealed class GenericStore(
             TrackManagedFields(scope, old, obj, subresource);
             await admission.AdmitAsync(Attributes(AdmissionOperation.Update, scope, obj, old, subresource), ct).ConfigureAwait(false);
             BeforeUpdate(obj, old, mainResource: subresource.Length == 0);
+            AsGoWritesIt(obj);
             var kindErrors = Strategy.ValidateSubresourceUpdate(subresource, obj, old);
             ThrowIfInvalid(obj, ValidateMeta(obj).Concat(ValidateMetaUpdate(obj, old)).Concat(kindErrors));
             await admission.ValidateAsync(Attributes(AdmissionOperation.Update, scope, obj, old, subresource), ct).ConfigureAwait(false);
@@ -1108,6 +1151,10 @@ internal sealed class GenericStore(
         long.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var rv) && rv >= 0
             ? rv
             : throw StatusException.NewBadRequest($"invalid resource version \"{value}\"");
+
+    /// <summary>Go's strconv.ParseUint error for text that is not a uint64.</summary>
+    private static string ParseUintError(string text) =>
+        $"strconv.ParseUint: parsing {ApiMachinery.Text.GoText.Quote(text)}: " + (text.All(char.IsAsciiDigit) ? "value out of range" : "invalid syntax");
 
     private static string RandomSuffix()
     {

@@ -114,7 +114,7 @@ internal sealed class ScaleHandler(PatchHandler patches, ResourceHandlerOptions 
             status["selector"] = selector;
         }
 
-        return new JsonObject
+        var scale = new JsonObject
         {
             ["kind"] = "Scale",
             ["apiVersion"] = "autoscaling/v1",
@@ -122,6 +122,9 @@ internal sealed class ScaleHandler(PatchHandler patches, ResourceHandlerOptions 
             ["spec"] = new JsonObject { ["replicas"] = obj["spec"]?["replicas"]?.DeepClone() ?? 0 },
             ["status"] = status,
         };
+
+        // As Go writes the Scale struct: spec.replicas is omitempty, so 0 replicas is "spec: {}".
+        return ApiMachinery.Schema.GoRoundTrip.NormalizeKind(scale, "autoscaling", "v1", "Scale");
     }
 
     /// <summary>The selector as a label-selector string: a LabelSelector (apps) or a plain map (replication controllers).</summary>

@@ -12,8 +12,6 @@ internal sealed class PodStrategy(ResourceDefinition resource) : ResourceStrateg
 
     public override IReadOnlyList<string> IndexedFields => ["spec.nodeName"];
 
-    public override bool ReturnDeletedObject => true;
-
     protected override IEnumerable<string> KindFields =>
     [
         "spec.nodeName", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName", "spec.hostNetwork",

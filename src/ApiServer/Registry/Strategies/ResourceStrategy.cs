@@ -40,8 +40,22 @@ internal class ResourceStrategy
     /// <summary>Updates without metadata.resourceVersion are accepted (last writer wins).</summary>
     public virtual bool AllowUnconditionalUpdate => true;
 
-    /// <summary>Kinds whose DELETE answers with the deleted object rather than a Success Status.</summary>
-    public virtual bool ReturnDeletedObject => false;
+    /// <summary>
+    /// Kinds whose DELETE answers with the deleted object rather than a Success Status: the registries
+    /// kube builds with <c>ReturnDeletedObject: true</c> (pkg/registry/*/*/storage), typed clients parse
+    /// the object from these answers.
+    /// </summary>
+    public virtual bool ReturnDeletedObject => ReturnsDeletedObject.Contains((Resource.Group, Resource.Plural));
+
+    private static readonly HashSet<(string Group, string Plural)> ReturnsDeletedObject =
+    [
+        ("", "pods"), ("", "services"), ("", "persistentvolumes"), ("", "persistentvolumeclaims"), ("", "resourcequotas"),
+        ("", "serviceaccounts"), ("", "podtemplates"),
+        ("storage.k8s.io", "storageclasses"), ("storage.k8s.io", "volumeattachments"), ("storage.k8s.io", "csidrivers"),
+        ("storage.k8s.io", "csinodes"), ("storage.k8s.io", "volumeattributesclasses"),
+        ("resource.k8s.io", "deviceclasses"), ("resource.k8s.io", "resourceclaims"), ("resource.k8s.io", "resourceclaimtemplates"),
+        ("resource.k8s.io", "resourceslices"),
+    ];
 
     /// <summary>The name rule of the kind (DNS-1123 subdomain unless its validation says otherwise).</summary>
     public virtual IReadOnlyList<string> ValidateName(string name, bool prefix) =>
@@ -72,6 +86,14 @@ internal class ResourceStrategy
         "metadata.namespace" => ObjectMeta.Namespace(obj),
         _ => FieldPathValue(obj, field),
     };
+
+    /// <summary>
+    /// What kube's conversion from the request's version to the internal one does to an object as it is
+    /// decoded (a request body, a patch's result, a webhook's mutation); most kinds convert field for field.
+    /// </summary>
+    public virtual void ConvertOnDecode(JsonObject obj)
+    {
+    }
 
     /// <summary>Clears what a client may not set on create and fills the kind's initial state (kube's status on create).</summary>
     public virtual void PrepareForCreate(JsonObject obj)

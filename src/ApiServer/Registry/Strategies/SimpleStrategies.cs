@@ -9,6 +9,37 @@ internal sealed class SecretStrategy(ResourceDefinition resource) : ResourceStra
 {
     protected override IEnumerable<string> KindFields => ["type"];
 
+    /// <summary>
+    /// kube's conversion of a v1 Secret to its internal form: each stringData entry overwrites the
+    /// data entry of its key (as the bytes of the text, so base64 here) and stringData itself is gone.
+    /// </summary>
+    public override void ConvertOnDecode(JsonObject obj)
+    {
+        if (obj["stringData"] is not JsonObject stringData)
+        {
+            obj.Remove("stringData");
+            return;
+        }
+
+        obj.Remove("stringData");
+        if (stringData.Count == 0)
+        {
+            return;
+        }
+
+        if (obj["data"] is not JsonObject data)
+        {
+            data = new JsonObject();
+            obj["data"] = data;
+        }
+
+        foreach (var (key, value) in stringData)
+        {
+            var text = value is JsonValue v && v.TryGetValue<string>(out var s) ? s : "";
+            data[key] = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(text));
+        }
+    }
+
     public override void PrepareForCreate(JsonObject obj)
     {
         base.PrepareForCreate(obj);
