@@ -151,21 +151,25 @@ public static class FieldManager
 
         var comparison = TypedValues.Compare(liveObject, merged, shape, Unowned(context));
         var changed = comparison.AddedOrModified;
-        var conflicts = new List<(ManagedFieldsEntry, string)>();
-        var conflicting = new FieldSet();
+        var conflicts = new List<(ManagedFieldsEntry Entry, IReadOnlyList<string> Path)>();
         foreach (var entry in others)
         {
-            var overlap = entry.Fields.Intersection(changed);
-            conflicting.UnionWith(overlap);
-            foreach (var path in overlap.Members())
+            foreach (var path in entry.Fields.Intersection(changed).Members())
             {
-                conflicts.Add((entry, PathElements.Readable(path)));
+                conflicts.Add((entry, path));
             }
         }
 
-        if (conflicts.Count > 0 && !force && !ResolvedByLastApplied(liveObject, conflicting, shape))
+        if (conflicts.Count > 0 && !force)
         {
-            throw new FieldManagerConflictException(conflicts);
+            // Moving from client-side apply: only kubectl's own server-side applies are forgiven the
+            // conflicts the last-applied annotation accounts for; the rest are reported.
+            var allowed = context.Manager == KubectlManager ? AllowedByLastApplied(liveObject, shape) : null;
+            var remaining = allowed is null ? conflicts : conflicts.Where(c => !allowed.Has(c.Path)).ToList();
+            if (remaining.Count > 0)
+            {
+                throw new FieldManagerConflictException(remaining.Select(c => (c.Entry, PathElements.Readable(c.Path))).ToList());
+            }
         }
 
         foreach (var entry in others)
@@ -215,16 +219,16 @@ public static class FieldManager
     public const string AncientChanges = "ancient-changes";
 
     /// <summary>
-    /// Moving from client-side to server-side apply (kube's lastAppliedManager): conflicts are forgiven
-    /// when every conflicting field is in the last client-side configuration with the value it still
-    /// has, that is, the fields kubectl itself set and nobody has changed since.
+    /// Moving from client-side to server-side apply (kube's lastAppliedManager): the fields of the last
+    /// client-side configuration that still have the value it gave them, that is, the fields kubectl
+    /// itself set and nobody has changed since; null when the object has no usable annotation.
     /// </summary>
-    private static bool ResolvedByLastApplied(JsonObject liveObject, FieldSet conflicting, FieldShape shape)
+    private static FieldSet? AllowedByLastApplied(JsonObject liveObject, FieldShape shape)
     {
         if (liveObject["metadata"]?["annotations"]?[LastAppliedAnnotation] is not JsonValue annotation
-            || !annotation.TryGetValue<string>(out var text))
+            || !annotation.TryGetValue<string>(out var text) || text.Length == 0)
         {
-            return false;
+            return null;
         }
 
         JsonObject lastApplied;
@@ -234,12 +238,17 @@ public static class FieldManager
         }
         catch (System.Text.Json.JsonException)
         {
-            return false;
+            return null;
+        }
+
+        // kube compares only a configuration of the live object's own apiVersion.
+        if (lastApplied["apiVersion"]?.ToString() is { } apiVersion && liveObject["apiVersion"]?.ToString() is { } liveVersion && apiVersion != liveVersion)
+        {
+            return null;
         }
 
         var comparison = TypedValues.Compare(lastApplied, liveObject, shape);
-        var unchanged = TypedValues.ToFieldSet(lastApplied, shape).Difference(comparison.Modified).Difference(comparison.Removed);
-        return conflicting.Difference(unchanged).IsEmpty;
+        return TypedValues.ToFieldSet(lastApplied, shape).Difference(comparison.Modified).Difference(comparison.Removed);
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -13,6 +14,11 @@ public static class JsonInput
 {
     public static JsonNode? Parse(ReadOnlySpan<byte> utf8, int maxDepth, List<string>? duplicates = null)
     {
+        if (AsGoReadsText(utf8) is { } fixedText)
+        {
+            utf8 = fixedText;
+        }
+
         // Almost no request repeats a field: one parse that refuses repeats settles it, and only a
         // refused (or malformed) document is scanned for them. Scanning every body first cost a
         // string and a set per object on every write.
@@ -35,6 +41,129 @@ public static class JsonInput
         var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { MaxDepth = maxDepth });
         using var document = JsonDocument.ParseValue(ref reader);
         return Build(document.RootElement);
+    }
+
+    /// <summary>
+    /// The text as Go's decoder reads it, or null when that is the text as it is: each byte that is
+    /// not part of valid UTF-8 becomes U+FFFD (System.Text.Json would refuse to turn it into a string),
+    /// and a \u escape of a lone UTF-16 surrogate becomes \ufffd (Go decodes it so; System.Text.Json
+    /// would refuse it). Almost every body is valid UTF-8 without surrogate escapes: both checks are
+    /// vectorized scans that copy nothing.
+    /// </summary>
+    public static byte[]? AsGoReadsText(ReadOnlySpan<byte> utf8)
+    {
+        byte[]? text = null;
+        if (!System.Text.Unicode.Utf8.IsValid(utf8))
+        {
+            text = ReplaceInvalidUtf8(utf8);
+        }
+
+        ReadOnlySpan<byte> current = text ?? utf8;
+        if (current.IndexOf("\\u"u8) < 0)
+        {
+            return text;
+        }
+
+        var copy = text ?? current.ToArray();
+        return ReplaceLoneSurrogateEscapes(copy) || text is not null ? copy : null;
+    }
+
+    /// <summary>Each byte Go's utf8.DecodeRune refuses (it consumes one byte at a time) becomes EF BF BD.</summary>
+    private static byte[] ReplaceInvalidUtf8(ReadOnlySpan<byte> utf8)
+    {
+        var output = new System.Buffers.ArrayBufferWriter<byte>(utf8.Length + 16);
+        while (!utf8.IsEmpty)
+        {
+            var status = System.Text.Rune.DecodeFromUtf8(utf8, out _, out var consumed);
+            if (status == System.Buffers.OperationStatus.Done)
+            {
+                output.Write(utf8[..consumed]);
+                utf8 = utf8[consumed..];
+            }
+            else
+            {
+                output.Write("\uFFFD"u8);
+                utf8 = utf8[1..];
+            }
+        }
+
+        return output.WrittenSpan.ToArray();
+    }
+
+    /// <summary>
+    /// Rewrites, in place, each \uXXXX escape of a UTF-16 surrogate that is not half of a valid pair as
+    /// \ufffd (same length). Escapes are followed from backslash to backslash, so an escaped backslash
+    /// before "u" is not mistaken for one. Returns whether anything changed.
+    /// </summary>
+    private static bool ReplaceLoneSurrogateEscapes(byte[] text)
+    {
+        var changed = false;
+        var i = 0;
+        while (true)
+        {
+            var at = text.AsSpan(i).IndexOf((byte)'\\');
+            if (at < 0)
+            {
+                return changed;
+            }
+
+            i += at;
+            if (i + 1 >= text.Length)
+            {
+                return changed;
+            }
+
+            if (text[i + 1] != 'u' || Hex4(text, i + 2) is not { } unit)
+            {
+                i += 2; // any other escape, the escaped character included
+                continue;
+            }
+
+            if (unit is >= 0xD800 and <= 0xDBFF && i + 12 <= text.Length && text[i + 6] == '\\' && text[i + 7] == 'u'
+                && Hex4(text, i + 8) is >= 0xDC00 and <= 0xDFFF)
+            {
+                i += 12; // a valid pair
+                continue;
+            }
+
+            if (unit is >= 0xD800 and <= 0xDFFF)
+            {
+                "\\ufffd"u8.CopyTo(text.AsSpan(i));
+                changed = true;
+            }
+
+            i += 6;
+        }
+    }
+
+    /// <summary>The value of four hex digits at <paramref name="at"/>, or null.</summary>
+    private static int? Hex4(byte[] text, int at)
+    {
+        if (at + 4 > text.Length)
+        {
+            return null;
+        }
+
+        var value = 0;
+        for (var k = 0; k < 4; k++)
+        {
+            var c = text[at + k];
+            int digit = c switch
+            {
+                >= (byte)'0' and <= (byte)'9' => c - '0',
+                >= (byte)'a' and <= (byte)'f' => c - 'a' + 10,
+                >= (byte)'A' and <= (byte)'F' => c - 'A' + 10,
+                _ => -1,
+            };
+            if (digit < 0)
+            {
+                return null;
+            }
+
+            value = (value << 4) | digit;
+        }
+
+        return value;
     }
 
     /// <summary>The paths of fields that appear more than once in their object, in document order.</summary>

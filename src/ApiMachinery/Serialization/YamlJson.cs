@@ -42,6 +42,58 @@ public static class YamlJson
     public static JsonNode? ToJsonNode(string yaml, bool strict = false) => new YamlReader(strict).Read(yaml);
 
     /// <summary>
+    /// go-yaml's reader refuses text that is not UTF-8, naming the first problem as its reader does
+    /// ("invalid leading UTF-8 octet", ...); null when the bytes are valid UTF-8.
+    /// </summary>
+    public static string? Utf8Problem(ReadOnlySpan<byte> bytes)
+    {
+        if (System.Text.Unicode.Utf8.IsValid(bytes))
+        {
+            return null;
+        }
+
+        for (var i = 0; i < bytes.Length;)
+        {
+            var lead = bytes[i];
+            var width = (lead & 0x80) == 0 ? 1 : (lead & 0xE0) == 0xC0 ? 2 : (lead & 0xF0) == 0xE0 ? 3 : (lead & 0xF8) == 0xF0 ? 4 : 0;
+            if (width == 0)
+            {
+                return "invalid leading UTF-8 octet";
+            }
+
+            if (i + width > bytes.Length)
+            {
+                return "incomplete UTF-8 octet sequence";
+            }
+
+            var value = width switch { 1 => lead & 0x7F, 2 => lead & 0x1F, 3 => lead & 0x0F, _ => lead & 0x07 };
+            for (var k = 1; k < width; k++)
+            {
+                if ((bytes[i + k] & 0xC0) != 0x80)
+                {
+                    return "invalid trailing UTF-8 octet";
+                }
+
+                value = (value << 6) | (bytes[i + k] & 0x3F);
+            }
+
+            if (!(width == 1 || (width == 2 && value >= 0x80) || (width == 3 && value >= 0x800) || (width == 4 && value >= 0x10000)))
+            {
+                return "invalid length of a UTF-8 sequence";
+            }
+
+            if (value is >= 0xD800 and <= 0xDFFF || value > 0x10FFFF)
+            {
+                return "invalid Unicode character";
+            }
+
+            i += width;
+        }
+
+        return "invalid leading UTF-8 octet";
+    }
+
+    /// <summary>
     /// Splits a multi-document stream the way kubectl's YAML reader does: on lines starting with "---"
     /// (followed only by spaces or a comment); chunks that are empty are skipped.
     /// </summary>

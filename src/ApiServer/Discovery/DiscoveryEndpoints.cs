@@ -64,11 +64,7 @@ internal sealed class DiscoveryEndpoints(DiscoveryDocuments documents)
         return null;
     }
 
-    private static async Task WriteAsync(HttpContext context, byte[] body, string contentType)
-    {
-        context.Response.StatusCode = 200;
-        context.Response.ContentType = contentType;
-        context.Response.ContentLength = body.Length;
-        await context.Response.Body.WriteAsync(body, context.RequestAborted).ConfigureAwait(false);
-    }
+    /// <summary>Discovery documents are negotiated answers like any other: a trailing newline, or indented for pretty output.</summary>
+    private static Task WriteAsync(HttpContext context, byte[] body, string contentType) =>
+        Endpoints.MediaTypes.WriteJsonAsync(context, 200, body, contentType);
 }

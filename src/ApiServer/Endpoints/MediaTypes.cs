@@ -143,6 +143,12 @@ internal static class MediaTypes
             }
         }
 
+        if (format == WireFormat.Yaml && YamlJson.Utf8Problem(bytes) is { } problem)
+        {
+            // go-yaml reads only valid UTF-8 (JSON bodies are read as Go's JSON decoder reads them instead).
+            throw StatusException.NewBadRequest($"error converting YAML to JSON: yaml: {problem}");
+        }
+
         try
         {
             var node = format == WireFormat.Json
@@ -196,17 +202,23 @@ internal static class MediaTypes
     }
 
     /// <summary>The response format for an Accept header; JSON when any is acceptable.</summary>
-    public static WireFormat ResponseFormat(HttpRequest request)
+    public static WireFormat ResponseFormat(HttpRequest request) => Negotiate(request).Format;
+
+    /// <summary>
+    /// The format the Accept header picks, and whether the picked media type asks for pretty output
+    /// (<c>application/json;pretty=1</c>).
+    /// </summary>
+    private static (WireFormat Format, bool Pretty) Negotiate(HttpRequest request)
     {
         var accept = request.Headers.Accept.ToString();
         if (string.IsNullOrWhiteSpace(accept))
         {
-            return WireFormat.Json;
+            return (WireFormat.Json, false);
         }
 
         if (!MediaTypeHeaderValue.TryParseList(accept.Split(','), out var ranges))
         {
-            return WireFormat.Json;
+            return (WireFormat.Json, false);
         }
 
         foreach (var range in ranges.OrderByDescending(r => r.Quality ?? 1.0))
@@ -218,16 +230,49 @@ internal static class MediaTypes
                 continue;
             }
 
+            var pretty = range.Parameters.Any(p => p.Name.Equals("pretty", StringComparison.OrdinalIgnoreCase) && p.Value == "1");
             switch (range.MediaType.Value?.ToLowerInvariant())
             {
                 case Json or "application/*" or "*/*":
-                    return WireFormat.Json;
+                    return (WireFormat.Json, pretty);
                 case Yaml:
-                    return WireFormat.Yaml;
+                    return (WireFormat.Yaml, pretty);
             }
         }
 
         throw StatusException.NewNotAcceptable(AcceptedList);
+    }
+
+    /// <summary>
+    /// Whether JSON answers are indented, as kube-apiserver's negotiation decides: a <c>pretty=1</c>
+    /// parameter on the accepted media type, else the <c>pretty</c> query parameter (read as Go's
+    /// strconv.ParseBool reads it), else a User-Agent of curl, Wget or a browser.
+    /// </summary>
+    public static bool IsPretty(HttpRequest request)
+    {
+        bool acceptPretty;
+        try
+        {
+            acceptPretty = Negotiate(request).Pretty;
+        }
+        catch (StatusException)
+        {
+            acceptPretty = false;
+        }
+
+        if (acceptPretty)
+        {
+            return true;
+        }
+
+        if (request.Query["pretty"].FirstOrDefault() is { Length: > 0 } pretty)
+        {
+            return pretty is "1" or "t" or "T" or "true" or "TRUE" or "True";
+        }
+
+        var userAgent = request.Headers.UserAgent.ToString();
+        return userAgent.StartsWith("curl", StringComparison.Ordinal) || userAgent.StartsWith("Wget", StringComparison.Ordinal)
+            || userAgent.StartsWith("Mozilla/5.0", StringComparison.Ordinal);
     }
 
     public static async Task WriteAsync(HttpContext context, int statusCode, JsonNode body, WireFormat format, string? contentType = null)
@@ -240,10 +285,7 @@ internal static class MediaTypes
             return;
         }
 
-        context.Response.ContentType = contentType ?? Json;
-        var bytes = ObjectCodec.Serialize(body);
-        context.Response.ContentLength = bytes.Length;
-        await context.Response.Body.WriteAsync(bytes, context.RequestAborted).ConfigureAwait(false);
+        await WriteJsonAsync(context, statusCode, ObjectCodec.Serialize(body), contentType ?? Json).ConfigureAwait(false);
     }
 
     /// <summary>A write's answer: as JSON, the bytes it stored with the revision spliced in; else the object encoded.</summary>
@@ -261,15 +303,70 @@ internal static class MediaTypes
     /// <summary>JSON already served-ready (stored bytes with their resourceVersion), written as it is.</summary>
     public static async Task WriteAsync(HttpContext context, int statusCode, ServedJson json)
     {
+        if (IsPretty(context.Request))
+        {
+            var buffer = new ArrayBufferWriter<byte>(json.Length);
+            json.WriteTo(buffer);
+            await WriteJsonAsync(context, statusCode, buffer.WrittenSpan.ToArray(), Json).ConfigureAwait(false);
+            return;
+        }
+
         context.Response.StatusCode = statusCode;
         context.Response.ContentType = Json;
-        context.Response.ContentLength = json.Length;
+        context.Response.ContentLength = json.Length + 1;
         json.WriteTo(context.Response.BodyWriter);
+        context.Response.BodyWriter.Write(Newline);
         await context.Response.BodyWriter.FlushAsync(context.RequestAborted).ConfigureAwait(false);
     }
 
     public static Task WriteAsync(HttpContext context, int statusCode, JsonNode body) =>
         WriteAsync(context, statusCode, body, ResponseFormat(context.Request));
+
+    /// <summary>The newline Go's json.Encoder writes after every value: kube's JSON answers end with it.</summary>
+    public static ReadOnlySpan<byte> Newline => "\n"u8;
+
+    /// <summary>
+    /// Writes compact JSON as kube-apiserver's serializer does: followed by a newline (json.Encoder),
+    /// or, when the request asks for pretty output, indented by two spaces without one (json.MarshalIndent).
+    /// </summary>
+    public static async Task WriteJsonAsync(HttpContext context, int statusCode, byte[] compact, string contentType)
+    {
+        var response = context.Response;
+        response.StatusCode = statusCode;
+        response.ContentType = contentType;
+        if (IsPretty(context.Request))
+        {
+            var indented = Indent(compact);
+            response.ContentLength = indented.Length;
+            await response.Body.WriteAsync(indented, context.RequestAborted).ConfigureAwait(false);
+            return;
+        }
+
+        response.ContentLength = compact.Length + 1;
+        response.BodyWriter.Write(compact);
+        response.BodyWriter.Write(Newline);
+        await response.BodyWriter.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// <summary>Compact JSON indented as Go's json.MarshalIndent(v, "", "  ") writes it.</summary>
+    public static byte[] Indent(ReadOnlySpan<byte> compact)
+    {
+        var node = JsonNode.Parse(compact, documentOptions: new JsonDocumentOptions { MaxDepth = ObjectCodec.MaxDepth });
+        var buffer = new ArrayBufferWriter<byte>(compact.Length * 2);
+        using (var writer = new Utf8JsonWriter(buffer, ObjectCodec.WriterOptions with { Indented = true, IndentSize = 2, IndentCharacter = ' ', NewLine = "\n" }))
+        {
+            if (node is null)
+            {
+                writer.WriteNullValue();
+            }
+            else
+            {
+                node.WriteTo(writer, ObjectCodec.JsonOptions);
+            }
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
 
     private static StatusException UnsupportedMediaType(string contentType) =>
         StatusException.NewUnsupportedMediaType(AcceptedList);

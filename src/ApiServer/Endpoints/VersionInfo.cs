@@ -12,7 +12,8 @@ internal sealed class VersionInfo
     public const string Minor = "35";
     public const string GitVersion = "v1.35.0";
 
-    private readonly byte[] _body = ObjectCodec.Serialize(new JsonObject
+    // kube-apiserver writes /version with json.MarshalIndent (responsewriters.WriteRawJSON): indented, no trailing newline.
+    private readonly byte[] _body = MediaTypes.Indent(ObjectCodec.Serialize(new JsonObject
     {
         ["major"] = Major,
         ["minor"] = Minor,
@@ -27,7 +28,7 @@ internal sealed class VersionInfo
         ["goVersion"] = RuntimeInformation.FrameworkDescription,
         ["compiler"] = "dotnet",
         ["platform"] = $"linux/{RuntimeInformation.OSArchitecture.ToString().ToLowerInvariant() switch { "x64" => "amd64", var a => a }}",
-    });
+    }));
 
     public async Task<bool> TryHandleAsync(HttpContext context, string path)
     {

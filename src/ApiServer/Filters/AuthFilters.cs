@@ -53,7 +53,11 @@ internal sealed partial class ImpersonationFilter(RequestDelegate next, Authoriz
         {
             if (groups.Count > 0 || uid.Length > 0 || extra.Count > 0)
             {
-                throw StatusException.NewInternalError("requested impersonation of groups, uid or extra without impersonating a user");
+                // kube lists what was asked for, as Go prints []ObjectReference (%v), and answers 400.
+                var requested = groups.Select(g => $"{{Group  {g}    }}")
+                    .Concat(extra.SelectMany(e => e.Value.Select(v => $"{{UserExtra  {v}  authentication.k8s.io/v1  {e.Key}}}")))
+                    .Concat(uid.Length > 0 ? [$"{{UID  {uid}  authentication.k8s.io/v1  }}"] : []);
+                throw StatusException.NewBadRequest($"requested [{string.Join(' ', requested)}] without impersonating a user");
             }
 
             await next(context).ConfigureAwait(false);

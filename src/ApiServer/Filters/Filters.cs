@@ -65,7 +65,18 @@ internal sealed partial class ErrorFilter(RequestDelegate next, ILogger<ErrorFil
             context.Response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
-        await MediaTypes.WriteAsync(context, error.Code, error.Status.ToJsonObject(), WireFormat.Json).ConfigureAwait(false);
+        // Errors are negotiated like any answer (a YAML Status for Accept: application/yaml), JSON when nothing fits.
+        WireFormat format;
+        try
+        {
+            format = MediaTypes.ResponseFormat(context.Request);
+        }
+        catch (StatusException)
+        {
+            format = WireFormat.Json;
+        }
+
+        await MediaTypes.WriteAsync(context, error.Code, error.Status.ToJsonObject(), format).ConfigureAwait(false);
     }
 
     [LoggerMessage(EventId = LogEvents.RequestFailed, Level = LogLevel.Error, Message = "{Method} {Path} failed")]

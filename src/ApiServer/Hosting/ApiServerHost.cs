@@ -43,6 +43,10 @@ internal static class ApiServerHost
             kestrel.Limits.MaxRequestBodySize = null;
             kestrel.Limits.MinRequestBodyDataRate = null;
             kestrel.Limits.Http2.MaxStreamsPerConnection = 1000;
+            // Warning texts may name non-ASCII fields; Go's net/http sends such header bytes as UTF-8.
+            // (A selector that answers UTF-8 for the Warning header alone still wrote '?' over HTTP/1.1
+            // with TLS in our measurements; every other header is ASCII, which UTF-8 writes the same.)
+            kestrel.ResponseHeaderEncodingSelector = _ => System.Text.Encoding.UTF8;
             kestrel.Listen(options.SecureServing.BindAddress, options.SecureServing.SecurePort, listen =>
             {
                 listen.Protocols = HttpProtocols.Http1AndHttp2;

@@ -187,8 +187,9 @@ internal static class QueryOptions
         }
 
         var unknown = schema is null ? [] : ApiMachinery.Schema.UnknownFields.Prune(obj, schema);
-        var problems = (duplicates ?? []).Select(d => $"duplicate field \"{d}\"")
-            .Concat(unknown.Select(u => $"unknown field \"{u}\""))
+        // Go's strict decoder names each field with %q.
+        var problems = (duplicates ?? []).Select(d => "duplicate field " + ApiMachinery.Text.GoText.Quote(d))
+            .Concat(unknown.Select(u => "unknown field " + ApiMachinery.Text.GoText.Quote(u)))
             .ToList();
         if (problems.Count == 0 || validation == "Ignore")
         {

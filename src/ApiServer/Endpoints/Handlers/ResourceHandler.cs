@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Json.Nodes;
 using ApiMachinery.Errors;
+using ApiMachinery.Schema;
 using ApiServer.Options;
 using ApiServer.Printing;
 using ApiServer.Registry;
@@ -70,6 +71,7 @@ internal sealed class ResourceHandler(
         {
             var review = await ReadObjectAsync(context, resource, cancellationToken).ConfigureAwait(false);
             var answered = await reviews.CreateAsync(resource.Plural, info.Namespace, review, ApiRequestFeature.Get(context).User!, cancellationToken).ConfigureAwait(false);
+            GoRoundTrip.NormalizeKind(answered, resource.Group, resource.Version, resource.Kind);
             await MediaTypes.WriteAsync(context, 201, answered, MediaTypes.ResponseFormat(context.Request)).ConfigureAwait(false);
             return;
         }
@@ -156,6 +158,7 @@ internal sealed class ResourceHandler(
         }
 
         var answered = await tokenRequests.CreateAsync(info.Namespace, info.Name, body, cancellationToken).ConfigureAwait(false);
+        GoRoundTrip.NormalizeKind(answered, expected.Group, expected.Version, expected.Kind);
         await MediaTypes.WriteAsync(context, 201, answered, MediaTypes.ResponseFormat(context.Request)).ConfigureAwait(false);
     }
 
@@ -235,7 +238,16 @@ internal sealed class ResourceHandler(
         var envelope = ListBody(resource, ObjectList.FromStored([], list.ResourceVersion, list.Continue, list.RemainingItemCount));
         envelope.Remove("items");
         var head = ObjectCodec.Serialize(envelope);
-        var length = head.Length + "\"items\":[]}".Length + views.Sum(v => (long)v.Length) + Math.Max(0, views.Count - 1);
+        if (MediaTypes.IsPretty(context.Request))
+        {
+            // Indenting needs the whole list; pretty output is for people reading it, not for speed.
+            var whole = new ArrayBufferWriter<byte>();
+            WriteJsonList(whole, head, views);
+            await MediaTypes.WriteJsonAsync(context, 200, whole.WrittenSpan.ToArray(), MediaTypes.Json).ConfigureAwait(false);
+            return;
+        }
+
+        var length = head.Length + "\"items\":[]}".Length + views.Sum(v => (long)v.Length) + Math.Max(0, views.Count - 1) + MediaTypes.Newline.Length;
         var response = context.Response;
         response.StatusCode = 200;
         response.ContentType = MediaTypes.Json;
@@ -258,7 +270,26 @@ internal sealed class ResourceHandler(
         }
 
         writer.Write("]}"u8);
+        writer.Write(MediaTypes.Newline);
         await writer.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// <summary>The list envelope (<paramref name="head"/>, compact, with its closing brace) with the views' bytes as its items.</summary>
+    private static void WriteJsonList(IBufferWriter<byte> writer, byte[] head, IReadOnlyList<ObjectView> views)
+    {
+        writer.Write(head.AsSpan(0, head.Length - 1));
+        writer.Write(",\"items\":["u8);
+        for (var i = 0; i < views.Count; i++)
+        {
+            if (i > 0)
+            {
+                writer.Write(","u8);
+            }
+
+            views[i].WriteTo(writer);
+        }
+
+        writer.Write("]}"u8);
     }
 
     private static async Task WriteTableAsync(HttpContext context, TableOptions options, JsonObject table)
