@@ -145,11 +145,14 @@ public sealed class ClusterFixture : IAsyncLifetime
     }
 
     /// <summary>An HTTP client for the server; with a certificate, authenticated as its subject.</summary>
-    public HttpClient CreateHttpClient(PemCertificate? clientCertificate, Version? version = null)
+    /// <param name="headerEncoding">how to write and read non-ASCII header bytes (HttpClient's default refuses them), as Go's clients send them.</param>
+    public HttpClient CreateHttpClient(PemCertificate? clientCertificate, Version? version = null, Encoding? headerEncoding = null)
     {
         var ca = X509Certificate2.CreateFromPem(File.ReadAllText(Pki.CaCertificatePath));
         var handler = new SocketsHttpHandler
         {
+            RequestHeaderEncodingSelector = headerEncoding is null ? null : (_, _) => headerEncoding,
+            ResponseHeaderEncodingSelector = headerEncoding is null ? null : (_, _) => headerEncoding,
             SslOptions =
             {
                 RemoteCertificateValidationCallback = (_, certificate, _, _) =>
