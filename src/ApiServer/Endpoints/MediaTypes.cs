@@ -250,19 +250,19 @@ internal static class MediaTypes
     /// </summary>
     public static bool IsPretty(HttpRequest request)
     {
-        bool acceptPretty;
-        try
+        // Every JSON answer asks; only an Accept header that mentions pretty is parsed again.
+        if (request.Headers.Accept.ToString().Contains("pretty", StringComparison.OrdinalIgnoreCase))
         {
-            acceptPretty = Negotiate(request).Pretty;
-        }
-        catch (StatusException)
-        {
-            acceptPretty = false;
-        }
-
-        if (acceptPretty)
-        {
-            return true;
+            try
+            {
+                if (Negotiate(request).Pretty)
+                {
+                    return true;
+                }
+            }
+            catch (StatusException)
+            {
+            }
         }
 
         if (request.Query["pretty"].FirstOrDefault() is { Length: > 0 } pretty)
