@@ -192,7 +192,8 @@ public static class GoRoundTrip
         {
             JsonValueKind.String => v.GetValue<string>().Length == 0,
             JsonValueKind.False => true,
-            JsonValueKind.Number => v.TryGetValue<double>(out var d) && d == 0,
+            // ToJsonString, not TryGetValue<double>: a number made in memory as an int answers only TryGetValue<int>.
+            JsonValueKind.Number => double.TryParse(v.ToJsonString(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var d) && d == 0,
             _ => false,
         };
 

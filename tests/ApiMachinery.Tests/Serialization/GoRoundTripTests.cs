@@ -83,4 +83,20 @@ public sealed class GoRoundTripTests
         Assert.Equal("""{"loadBalancer":{}}""", once["status"]!.ToJsonString());
         Assert.Equal(0, once["spec"]!["ports"]![0]!["targetPort"]!.GetValue<int>());
     }
+
+    [Fact]
+    public void StructsInsideMapsAndLists_AreNormalizedToo()
+    {
+        var slice = Normalized("resource.k8s.io", "v1", "ResourceSlice", """
+            {"metadata":{"name":"s"},"spec":{"driver":"d","pool":{"name":"p","resourceSliceCount":1},
+             "devices":[{"name":"gpu","capacity":{"memory":{},"cores":{"value":"8"}}}],
+             "sharedCounters":[{"name":"c","counters":{"mem":null}}]}}
+            """);
+        var device = slice["spec"]!["devices"]![0]!.AsObject();
+        Assert.Equal("""{"memory":{"value":"0"},"cores":{"value":"8"}}""", device["capacity"]!.ToJsonString());
+        // A null map value of a struct type decodes to the struct's zero value.
+        Assert.Equal("""{"mem":{"value":"0"}}""", slice["spec"]!["sharedCounters"]![0]!["counters"]!.ToJsonString());
+        // pool.generation is a plain int64 without omitempty: written as 0.
+        Assert.Equal(0, slice["spec"]!["pool"]!["generation"]!.GetValue<int>());
+    }
 }

@@ -65,6 +65,9 @@ public sealed class CSharpClientTests(ClusterFixture cluster)
             Spec = new V1ServiceSpec { Ports = [new V1ServicePort { Port = 80 }], Selector = new Dictionary<string, string> { ["app"] = "web" } },
         }, ns);
         Assert.NotNull(service.Status.LoadBalancer);
+        // Go decodes the absent targetPort as 0, which kube's defaulting reads as unset: it becomes the port.
+        Assert.Equal("80", service.Spec.Ports[0].TargetPort.Value);
+        Assert.Equal("TCP", service.Spec.Ports[0].Protocol);
         var deletedService = await client.CoreV1.DeleteNamespacedServiceAsync("web", ns);
         Assert.Equal(service.Metadata.Uid, deletedService.Metadata.Uid);
 
@@ -85,6 +88,38 @@ public sealed class CSharpClientTests(ClusterFixture cluster)
 
         var status = await client.CoreV1.DeleteNamespacedConfigMapAsync("settings", ns);
         Assert.Equal("Success", status.Status);
+    }
+
+    [Fact]
+    public async Task PlainNumbersGoDecodesAsZero_StillGetKubesDefaults()
+    {
+        using var client = Client();
+        var name = "csharp-plc-" + Guid.NewGuid().ToString("N")[..6];
+        // QueuingConfiguration's numbers are plain int32s in Go: absent is 0, and kube's defaulting fills 0.
+        var level = await client.FlowcontrolApiserverV1.CreatePriorityLevelConfigurationAsync(new V1PriorityLevelConfiguration
+        {
+            Metadata = new V1ObjectMeta { Name = name },
+            Spec = new V1PriorityLevelConfigurationSpec
+            {
+                Type = "Limited",
+                Limited = new V1LimitedPriorityLevelConfiguration
+                {
+                    NominalConcurrencyShares = 5,
+                    LimitResponse = new V1LimitResponse { Type = "Queue", Queuing = new V1QueuingConfiguration() },
+                },
+            },
+        });
+        try
+        {
+            var queuing = level.Spec.Limited.LimitResponse.Queuing;
+            Assert.Equal(64, queuing.Queues);
+            Assert.Equal(8, queuing.HandSize);
+            Assert.Equal(50, queuing.QueueLengthLimit);
+        }
+        finally
+        {
+            await client.FlowcontrolApiserverV1.DeletePriorityLevelConfigurationAsync(name);
+        }
     }
 
     [Fact]

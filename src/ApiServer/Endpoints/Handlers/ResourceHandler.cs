@@ -330,10 +330,14 @@ internal sealed class ResourceHandler(
         var format = MediaTypes.ResponseFormat(context.Request);
         var (options, dryRun) = await ReadDeleteOptionsAsync(context, cancellationToken).ConfigureAwait(false);
         var (obj, deleted) = await store.DeleteAsync(Scope(context, dryRun), info.Namespace, info.Name, options, cancellationToken).ConfigureAwait(false);
+        // kube's store.Delete answers the object while it waits (grace period, finalizers) and, once gone,
+        // the object for registries built with ReturnDeletedObject, else a Success Status.
         JsonNode body = deleted && !store.Strategy.ReturnDeletedObject
             ? ApiStatus.Success(ObjectMeta.Name(obj), store.Resource.Group, store.Resource.Plural, ObjectMeta.Uid(obj)).ToJsonObject()
             : obj;
-        await MediaTypes.WriteAsync(context, 200, body, format).ConfigureAwait(false);
+        // kube's delete handler: 202 when the object stays and the client asked orphanDependents=false.
+        var code = !deleted && options.OrphanDependents == false ? 202 : 200;
+        await MediaTypes.WriteAsync(context, code, body, format).ConfigureAwait(false);
     }
 
     private async Task DeleteCollectionAsync(HttpContext context, RequestInfo info, GenericStore store, CancellationToken cancellationToken)

@@ -314,9 +314,10 @@ internal static class BuiltinDefaults
         if (response["type"]?.GetValue<string>() == "Queue")
         {
             var queuing = Object(response, "queuing");
-            SetIfMissing(queuing, "queues", 64);
-            SetIfMissing(queuing, "handSize", 8);
-            SetIfMissing(queuing, "queueLengthLimit", 50);
+            // Go holds these as plain int32s (no omitempty): 0 is what an absent one decodes to.
+            SetIfZero(queuing, "queues", 64);
+            SetIfZero(queuing, "handSize", 8);
+            SetIfZero(queuing, "queueLengthLimit", 50);
         }
     }
 
@@ -513,9 +514,10 @@ internal static class BuiltinDefaults
         foreach (var port in Items(spec["ports"]))
         {
             SetIfMissing(port, "protocol", "TCP");
-            if (port["port"] is { } number)
+            // kube's SetDefaults_Service: a targetPort of 0 or "" (what Go decodes an absent one to) is unset.
+            if (port["port"] is { } number && IsZeroIntOrString(port["targetPort"]))
             {
-                SetIfMissing(port, "targetPort", number.DeepClone());
+                port["targetPort"] = number.DeepClone();
             }
         }
     }
@@ -670,6 +672,25 @@ internal static class BuiltinDefaults
         var created = new JsonObject();
         parent[name] = created;
         return created;
+    }
+
+    /// <summary>An IntOrString Go holds as its zero value: absent, null, 0 or "".</summary>
+    private static bool IsZeroIntOrString(JsonNode? value) =>
+        value is null
+        || (value is JsonValue v && ((v.TryGetValue<string>(out var text) && text.Length == 0) || IsZeroNumber(v)));
+
+    /// <summary>A JSON number that is 0, whether parsed from a body or made in memory (an int JsonValue answers only TryGetValue&lt;int&gt;).</summary>
+    private static bool IsZeroNumber(JsonValue value) =>
+        value.GetValueKind() == System.Text.Json.JsonValueKind.Number
+        && double.TryParse(value.ToJsonString(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var n) && n == 0;
+
+    /// <summary>For numbers Go holds as values without omitempty (written as 0 when unset): missing, null or 0 get the default.</summary>
+    private static void SetIfZero(JsonObject obj, string name, long value)
+    {
+        if (obj[name] is null || (obj[name] is JsonValue v && IsZeroNumber(v)))
+        {
+            obj[name] = value;
+        }
     }
 
     private static void SetIfMissing(JsonObject obj, string name, JsonNode? value)

@@ -41,20 +41,37 @@ internal class ResourceStrategy
     public virtual bool AllowUnconditionalUpdate => true;
 
     /// <summary>
-    /// Kinds whose DELETE answers with the deleted object rather than a Success Status: the registries
-    /// kube builds with <c>ReturnDeletedObject: true</c> (pkg/registry/*/*/storage), typed clients parse
-    /// the object from these answers.
+    /// Kinds whose DELETE answers with the deleted object rather than a Success Status once it is gone:
+    /// the registries kube builds with <c>ReturnDeletedObject: true</c>; typed clients parse the object
+    /// from these answers. (While an object waits for a grace period or finalizers, every kind answers
+    /// with the object.)
     /// </summary>
     public virtual bool ReturnDeletedObject => ReturnsDeletedObject.Contains((Resource.Group, Resource.Plural));
 
+    /// <summary>
+    /// Where kube sets ReturnDeletedObject: true (k8s.io/kubernetes pkg/registry/..., each NewREST or
+    /// NewStorage's genericregistry.Store). Every other built-in registry, custom resources
+    /// (apiextensions-apiserver's customresource/etcd.go), CRDs and APIServices leave it false.
+    /// </summary>
     private static readonly HashSet<(string Group, string Plural)> ReturnsDeletedObject =
     [
-        ("", "pods"), ("", "services"), ("", "persistentvolumes"), ("", "persistentvolumeclaims"), ("", "resourcequotas"),
-        ("", "serviceaccounts"), ("", "podtemplates"),
-        ("storage.k8s.io", "storageclasses"), ("storage.k8s.io", "volumeattachments"), ("storage.k8s.io", "csidrivers"),
-        ("storage.k8s.io", "csinodes"), ("storage.k8s.io", "volumeattributesclasses"),
-        ("resource.k8s.io", "deviceclasses"), ("resource.k8s.io", "resourceclaims"), ("resource.k8s.io", "resourceclaimtemplates"),
-        ("resource.k8s.io", "resourceslices"),
+        ("", "namespaces"),                                 // core/namespace/storage/storage.go
+        ("", "persistentvolumeclaims"),                     // core/persistentvolumeclaim/storage/storage.go
+        ("", "persistentvolumes"),                          // core/persistentvolume/storage/storage.go
+        ("", "pods"),                                       // core/pod/storage/storage.go
+        ("", "podtemplates"),                               // core/podtemplate/storage/storage.go
+        ("", "resourcequotas"),                             // core/resourcequota/storage/storage.go
+        ("", "serviceaccounts"),                            // core/serviceaccount/storage/storage.go
+        ("", "services"),                                   // core/service/storage/storage.go
+        ("resource.k8s.io", "deviceclasses"),               // resource/deviceclass/storage/storage.go
+        ("resource.k8s.io", "resourceclaims"),              // resource/resourceclaim/storage/storage.go
+        ("resource.k8s.io", "resourceclaimtemplates"),      // resource/resourceclaimtemplate/storage/storage.go
+        ("resource.k8s.io", "resourceslices"),              // resource/resourceslice/storage/storage.go
+        ("storage.k8s.io", "csidrivers"),                   // storage/csidriver/storage/storage.go
+        ("storage.k8s.io", "csinodes"),                     // storage/csinode/storage/storage.go
+        ("storage.k8s.io", "storageclasses"),               // storage/storageclass/storage/storage.go
+        ("storage.k8s.io", "volumeattachments"),            // storage/volumeattachment/storage/storage.go
+        ("storage.k8s.io", "volumeattributesclasses"),      // storage/volumeattributesclass/storage/storage.go
     ];
 
     /// <summary>The name rule of the kind (DNS-1123 subdomain unless its validation says otherwise).</summary>
