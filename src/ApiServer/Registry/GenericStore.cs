@@ -385,7 +385,8 @@ internal sealed class GenericStore(
             var obj = computeUpdate((JsonObject)old.DeepClone());
             AsGoWritesIt(obj);
             CheckIdentity(obj, ns, name);
-            // "" and "0" are both unset (kube's APIObjectVersioner); anything else must be a revision.
+            // "" and "0" are both unset (kube's APIObjectVersioner); anything else must be a revision. kube's
+            // store passes strconv's error on as a 500; a bad value is the client's mistake, so 422 here.
             var requestedVersion = ObjectMeta.ResourceVersion(obj);
             if (requestedVersion == "0")
             {
