@@ -1,0 +1,30 @@
+using ControllerManager.Deployment;
+using ControllerManager.ReplicaSet;
+
+namespace ControllerManager.Infrastructure;
+
+/// <summary>One controller kube-controller-manager can run: its name, whether "*" includes it, how to make it.</summary>
+internal sealed record ControllerDescriptor(string Name, Func<ControllerContext, IController> Create, bool DisabledByDefault = false);
+
+/// <summary>
+/// The controllers this controller manager has (kube's NewControllerDescriptors). The namespace,
+/// resource-quota and service-account controllers also run inside our API server (so it is useful
+/// alone); they are off by default here and run only when named, with the server's copies turned
+/// off (--disable-builtin-controllers), so the two never act on one object.
+/// </summary>
+internal static class ControllerRegistry
+{
+    public static IReadOnlyList<ControllerDescriptor> All { get; } =
+    [
+        new(ControllerNames.ReplicaSet, ReplicaSetController.ForReplicaSets),
+        new(ControllerNames.ReplicationController, ReplicaSetController.ForReplicationControllers),
+        new(ControllerNames.Deployment, DeploymentController.Create),
+    ];
+
+    public static ISet<string> DisabledByDefault { get; } = All.Where(d => d.DisabledByDefault).Select(d => d.Name).ToHashSet(StringComparer.Ordinal);
+
+    public static ISet<string> Known { get; } = All.Select(d => d.Name).ToHashSet(StringComparer.Ordinal);
+
+    public static IEnumerable<ControllerDescriptor> Enabled(IReadOnlyList<string> controllers) =>
+        All.Where(d => ControllerNames.IsEnabled(d.Name, controllers, DisabledByDefault));
+}

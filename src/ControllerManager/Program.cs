@@ -1,0 +1,105 @@
+using ClientTools.Cache;
+using ClientTools.Client;
+using ClientTools.CommandLine;
+using ClientTools.LeaderElection;
+using ClientTools.Logging;
+using ClientTools.Runtime;
+using ControllerManager.Infrastructure;
+
+// kube-controller-manager: its flags, its identity (system:kube-controller-manager through
+// --kubeconfig), leader election on the kube-system/kube-controller-manager Lease, then the
+// controllers named by --controllers on one set of shared informers.
+var flags = new FlagSet("kube-controller-manager");
+var clientOptions = new ClientOptions(flags, qps: 20, burst: 30);
+var election = new LeaderElectionOptions(flags, "kube-controller-manager");
+var verbosity = flags.Int("v", 0, "Number for the log level verbosity.");
+var controllers = flags.StringList("controllers", ["*"],
+    "A list of controllers to enable. '*' enables all on-by-default controllers, 'foo' enables the controller named 'foo', '-foo' disables the controller named 'foo'.");
+var useServiceAccountCredentials = flags.Bool("use-service-account-credentials", false, "If true, use individual service account credentials for each controller.");
+var readSettings = ControllerManagerSettings.Register(flags);
+flags.Accept("the pod eviction timeout was replaced by taint-based eviction (pods' tolerationSeconds), as in kube", "pod-eviction-timeout");
+flags.Accept("no cloud provider, no node IPAM, no signing controllers",
+    "cloud-provider", "allocate-node-cidrs", "cluster-cidr", "service-cluster-ip-range", "node-cidr-mask-size", "cluster-name",
+    "cluster-signing-cert-file", "cluster-signing-key-file", "configure-cloud-routes");
+flags.Accept("the secure serving, delegated authentication and authorization of /metrics and /healthz are not served",
+    "bind-address", "secure-port", "authentication-kubeconfig", "authorization-kubeconfig", "client-ca-file",
+    "requestheader-client-ca-file", "tls-cert-file", "tls-private-key-file", "profiling", "contention-profiling");
+flags.Accept("service account token signing happens in the API server (TokenRequest)", "service-account-private-key-file");
+flags.Accept("feature gates and logging formats are fixed", "feature-gates", "logging-format");
+flags.ParseOrExit(args);
+Klog.Verbosity = verbosity.Value;
+var settings = readSettings();
+try
+{
+    election.Validate();
+    var unknown = ControllerNames.Unknown(controllers.Value, ControllerRegistry.Known).ToList();
+    foreach (var name in unknown.Where(n => !KubeControllerNames.IsKubes(n)))
+    {
+        throw new FlagException($"--controllers: \"{name}\" is not in the list of known controllers");
+    }
+
+    foreach (var name in unknown)
+    {
+        Klog.Warning($"--controllers: kube's controller \"{name}\" is not implemented here; ignoring it");
+    }
+}
+catch (FlagException e)
+{
+    Console.Error.WriteLine($"Error: {e.Message}");
+    return 1;
+}
+
+using var shutdown = new Shutdown();
+var token = shutdown.Token;
+var config = clientOptions.LoadConfiguration();
+var kube = ClientFactory.Create(config, "kube-controller-manager", clientOptions.Qps, clientOptions.Burst);
+var serviceAccounts = useServiceAccountCredentials.Value
+    ? new ServiceAccountCredentials(kube, clientOptions.LoadConfiguration(), clientOptions.Qps, clientOptions.Burst, TimeProvider.System)
+    : null;
+Klog.Info($"kube-controller-manager (C#) starting; controllers {string.Join(',', controllers.Value)}");
+
+async Task RunAsync(CancellationToken ct)
+{
+    // Informers list and watch as system:kube-controller-manager (kube's shared informers use the root
+    // client too); each controller writes with its own client.
+    var factory = new SharedInformerFactory(kube);
+    var context = new ControllerContext(factory, name => serviceAccounts?.ClientFor(name) ?? kube, settings, TimeProvider.System);
+    var running = new List<IController>();
+    foreach (var descriptor in ControllerRegistry.Enabled(controllers.Value))
+    {
+        running.Add(descriptor.Create(context));
+        Klog.Info($"Started \"{descriptor.Name}\"");
+    }
+
+    var recorders = context.Recorders.Select(r => r.RunAsync(ct)).ToList();
+    factory.Start(ct);
+    await factory.WaitForCacheSyncAsync(ct);
+    Klog.Info("caches synced; controllers running");
+    try
+    {
+        await Task.WhenAll(running.Select(c => c.RunAsync(ct)));
+    }
+    finally
+    {
+        await Task.WhenAll(context.Recorders.Select(r => r.FlushAsync(TimeSpan.FromSeconds(2))));
+    }
+}
+
+var exitCode = 0;
+try
+{
+    if (election.Enabled)
+    {
+        var lost = await LeaderElectionRunner.From(kube, election).RunAsync(RunAsync, token);
+        exitCode = lost ? 1 : 0;
+    }
+    else
+    {
+        await RunAsync(token);
+    }
+}
+catch (OperationCanceledException) when (token.IsCancellationRequested)
+{
+}
+
+return exitCode;
