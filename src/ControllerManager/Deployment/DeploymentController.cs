@@ -281,12 +281,11 @@ internal sealed partial class DeploymentController : QueueController
             return;
         }
 
-        var patch = new System.Text.Json.Nodes.JsonObject
-        {
-            ["metadata"] = new System.Text.Json.Nodes.JsonObject { ["annotations"] = new System.Text.Json.Nodes.JsonObject { [RevisionAnnotation] = revision } },
-        };
-        var patched = await _client.AppsV1.PatchNamespacedDeploymentAsync(new V1Patch(patch.ToJsonString(), V1Patch.PatchType.MergePatch),
-            d.Metadata.Name, d.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
+        // An update, not a patch: kube's deployment-controller role may update deployments but not patch them.
+        var copy = ObjectCopy.Clone(d);
+        copy.Metadata.Annotations ??= new Dictionary<string, string>();
+        copy.Metadata.Annotations[RevisionAnnotation] = revision;
+        var patched = await _client.AppsV1.ReplaceNamespacedDeploymentAsync(copy, d.Metadata.Name, d.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
         d.Metadata.Annotations = patched.Metadata.Annotations;
         d.Metadata.ResourceVersion = patched.Metadata.ResourceVersion;
     }

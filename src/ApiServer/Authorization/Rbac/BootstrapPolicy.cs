@@ -7,7 +7,7 @@ namespace ApiServer.Authorization.Rbac;
 /// the user-facing roles (cluster-admin, admin, edit, view and their aggregation sources), the
 /// discovery and self-review roles every user gets, and the roles of the control-plane components
 /// (scheduler, controller manager, kube-proxy, kubelets). Written from kube-apiserver's documented
-/// default roles; the per-controller system:controller:* roles are not here yet.
+/// default roles; the per-controller system:controller:* roles are in <see cref="ControllerRoles"/>.
 /// </summary>
 internal static class BootstrapPolicy
 {
@@ -192,6 +192,7 @@ internal static class BootstrapPolicy
         ]),
         new("system:certificates.k8s.io:certificatesigningrequests:nodeclient", [R(["create"], "certificates.k8s.io", "certificatesigningrequests/nodeclient")]),
         new("system:certificates.k8s.io:certificatesigningrequests:selfnodeclient", [R(["create"], "certificates.k8s.io", "certificatesigningrequests/selfnodeclient")]),
+        .. ControllerRoles.ClusterRoles,
     ];
 
     public static readonly IReadOnlyList<BindingSpec> ClusterRoleBindings =
@@ -209,6 +210,7 @@ internal static class BootstrapPolicy
         new("system:volume-scheduler", "ClusterRole", "system:volume-scheduler", [User("system:kube-scheduler")]),
         // Bound to no one: the Node authorizer grants its rules to kubelets.
         new("system:node", "ClusterRole", "system:node", []),
+        .. ControllerRoles.ClusterRoleBindings,
     ];
 
     public static readonly IReadOnlyList<RoleSpec> Roles =
