@@ -67,6 +67,12 @@ async Task RunAsync(CancellationToken ct)
     var running = new List<IController>();
     foreach (var descriptor in ControllerRegistry.Enabled(controllers.Value))
     {
+        if (descriptor.Name == ControllerNames.GarbageCollector && !settings.EnableGarbageCollector)
+        {
+            Klog.Warning("--enable-garbage-collector=false: the garbage collector does not run");
+            continue;
+        }
+
         running.Add(descriptor.Create(context));
         Klog.Info($"Started \"{descriptor.Name}\"");
     }

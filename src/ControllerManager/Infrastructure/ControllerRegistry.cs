@@ -1,4 +1,7 @@
 using ControllerManager.Deployment;
+using ControllerManager.GarbageCollector;
+using ControllerManager.NodeLifecycle;
+using ControllerManager.PodGC;
 using ControllerManager.ReplicaSet;
 
 namespace ControllerManager.Infrastructure;
@@ -19,6 +22,10 @@ internal static class ControllerRegistry
         new(ControllerNames.ReplicaSet, ReplicaSetController.ForReplicaSets),
         new(ControllerNames.ReplicationController, ReplicaSetController.ForReplicationControllers),
         new(ControllerNames.Deployment, DeploymentController.Create),
+        new(ControllerNames.GarbageCollector, c => new GarbageCollector.GarbageCollector(c)),
+        new(ControllerNames.NodeLifecycle, c => new NodeLifecycleController(c)),
+        new(ControllerNames.TaintEviction, c => new TaintEvictionController(c)),
+        new(ControllerNames.PodGarbageCollector, c => new PodGcController(c)),
     ];
 
     public static ISet<string> DisabledByDefault { get; } = All.Where(d => d.DisabledByDefault).Select(d => d.Name).ToHashSet(StringComparer.Ordinal);

@@ -29,8 +29,8 @@ public sealed class ControllerManagerFixture : IAsyncLifetime
         Admin = ComponentClients.For(Cluster, Cluster.Admin, "conformance-tests");
         ControllerManager = new ControllerManagerProcess(Path.Combine(Cluster.WorkDirectory, "logs"),
         [
-            $"--kubeconfig={kubeconfig}", "--leader-elect=true", "--leader-elect-lease-duration=4s", "--leader-elect-renew-deadline=3s",
-            "--leader-elect-retry-period=500ms", "--use-service-account-credentials=true", "--controllers=*",
+            $"--kubeconfig={kubeconfig}", "--leader-elect=true",
+            "--use-service-account-credentials=true", "--controllers=*",
             "--node-monitor-period=1s", "--node-monitor-grace-period=6s", "--v=2",
         ]);
         ControllerManager.Start();

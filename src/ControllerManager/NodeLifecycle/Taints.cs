@@ -1,0 +1,60 @@
+using k8s.Models;
+
+namespace ControllerManager.NodeLifecycle;
+
+/// <summary>The node taints kube's node controller manages, and toleration matching (v1helper.TolerationsTolerateTaint).</summary>
+internal static class Taints
+{
+    public const string NotReady = "node.kubernetes.io/not-ready";
+    public const string Unreachable = "node.kubernetes.io/unreachable";
+    public const string Unschedulable = "node.kubernetes.io/unschedulable";
+    public const string NoSchedule = "NoSchedule";
+    public const string NoExecute = "NoExecute";
+
+    public static bool Tolerates(V1Toleration toleration, V1Taint taint)
+    {
+        if (!string.IsNullOrEmpty(toleration.Effect) && toleration.Effect != taint.Effect)
+        {
+            return false;
+        }
+
+        if (toleration.OperatorProperty == "Exists")
+        {
+            return string.IsNullOrEmpty(toleration.Key) || toleration.Key == taint.Key;
+        }
+
+        return toleration.Key == taint.Key && (toleration.Value ?? "") == (taint.Value ?? "");
+    }
+
+    /// <summary>
+    /// How long a pod may stay on a node with these NoExecute taints: null when some taint is not
+    /// tolerated (evict now), <see cref="TimeSpan.MaxValue"/> when all are tolerated forever, else the
+    /// shortest tolerationSeconds among the tolerations used (kube's getMinTolerationTime).
+    /// </summary>
+    public static TimeSpan? TolerationTime(IEnumerable<V1Taint> noExecuteTaints, IList<V1Toleration>? tolerations)
+    {
+        var min = TimeSpan.MaxValue;
+        foreach (var taint in noExecuteTaints)
+        {
+            var used = (tolerations ?? []).Where(t => Tolerates(t, taint)).ToList();
+            if (used.Count == 0)
+            {
+                return null;
+            }
+
+            foreach (var toleration in used)
+            {
+                if (toleration.TolerationSeconds is { } seconds)
+                {
+                    var time = seconds <= 0 ? TimeSpan.Zero : TimeSpan.FromSeconds(seconds);
+                    if (time < min)
+                    {
+                        min = time;
+                    }
+                }
+            }
+        }
+
+        return min;
+    }
+}
