@@ -6,7 +6,15 @@ FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
 COPY . .
 RUN --mount=type=cache,id=nuget,target=/root/.nuget/packages \
-    dotnet publish src/ApiServer -c Release -o /app -nologo
+    dotnet publish src/ApiServer -c Release -o /app -nologo && \
+    dotnet publish src/ControllerManager -c Release -o /kcm -nologo
+
+# The controller manager: docker build --target kube-controller-manager -t localhost/kube-controller-manager-csharp:latest .
+FROM mcr.microsoft.com/dotnet/runtime:10.0 AS kube-controller-manager
+WORKDIR /app
+COPY --from=build /kcm .
+USER $APP_UID
+ENTRYPOINT ["dotnet", "/app/ControllerManager.dll"]
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
 WORKDIR /app
