@@ -10,6 +10,8 @@
 #   apiserver-etcd-client.crt/.key CN=kube-apiserver-etcd-client (client of etcd)
 #   sa.key/sa.pub                  service-account token signing key pair
 #   admin.kubeconfig               cluster "kubernetes" at https://127.0.0.1:PORT, credentials embedded
+#   kube-controller-manager.crt/.key  CN=system:kube-controller-manager (client); controller-manager.kubeconfig
+#                                  (kubeadm's controller-manager.conf)
 #
 # Idempotent: existing files are kept as long as they are still good (certificate matches its key,
 # verifies against its CA, is valid for at least another day, carries the expected DNS names); only
@@ -183,3 +185,32 @@ if ! cmp -s "$tmp/admin.kubeconfig" "$dir/admin.kubeconfig"; then
     log "wrote admin.kubeconfig (server https://127.0.0.1:$port)"
 fi
 chmod 600 "$dir/admin.kubeconfig"
+
+# The controller manager's identity and kubeconfig (kubeadm's controller-manager.conf).
+ensure_leaf kube-controller-manager ca "/CN=system:kube-controller-manager" clientAuth ""
+cat >"$tmp/controller-manager.kubeconfig" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+- name: kubernetes
+  cluster:
+    server: https://127.0.0.1:$port
+    certificate-authority-data: $(b64 "$dir/ca.crt")
+contexts:
+- name: system:kube-controller-manager@kubernetes
+  context:
+    cluster: kubernetes
+    user: system:kube-controller-manager
+current-context: system:kube-controller-manager@kubernetes
+preferences: {}
+users:
+- name: system:kube-controller-manager
+  user:
+    client-certificate-data: $(b64 "$dir/kube-controller-manager.crt")
+    client-key-data: $(b64 "$dir/kube-controller-manager.key")
+EOF
+if ! cmp -s "$tmp/controller-manager.kubeconfig" "$dir/controller-manager.kubeconfig"; then
+    (umask 077 && cp "$tmp/controller-manager.kubeconfig" "$dir/controller-manager.kubeconfig")
+    log "wrote controller-manager.kubeconfig (server https://127.0.0.1:$port)"
+fi
+chmod 600 "$dir/controller-manager.kubeconfig"

@@ -5,7 +5,9 @@
 #
 # Installs dependencies, generates (or reuses) the PKI under certs/, builds src/ApiServer, starts etcd
 # (data in .run/etcd, kept across runs, log in .run/etcd.log), starts the server (log on stdout) and
-# waits for /readyz. Ctrl-C or SIGTERM stops the server first, then etcd.
+# waits for /readyz, then starts the controller manager as system:kube-controller-manager (log in
+# .run/controller-manager.log; CONTROLLER_MANAGER=0 runs none). Ctrl-C or SIGTERM stops the controller
+# manager, then the server, then etcd.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -17,6 +19,7 @@ ETCD_PEER_PORT=${ETCD_PEER_PORT:-$((ETCD_PORT + 1))}
 SERVER_STOP_TIMEOUT=${SERVER_STOP_TIMEOUT:-30}
 ETCD_STOP_TIMEOUT=${ETCD_STOP_TIMEOUT:-15}
 READY_TIMEOUT=${READY_TIMEOUT:-120}
+CONTROLLER_MANAGER=${CONTROLLER_MANAGER:-1}
 
 certs=$root/certs
 run=$root/.run
@@ -37,6 +40,7 @@ fi
 # --- processes and their shutdown ---------------------------------------------------------------
 server_pid=""
 etcd_pid=""
+controller_manager_pid=""
 
 # A child that has exited stays a zombie until waited for; kill -0 would still succeed on it.
 alive() {
@@ -72,6 +76,8 @@ cleanup() {
     cleaned=1
     # Further Ctrl-C during shutdown is ignored; the timeouts above bound how long it takes.
     trap '' INT TERM HUP
+    stop "$controller_manager_pid" "controller manager" 10
+    controller_manager_pid=""
     stop "$server_pid" server "$SERVER_STOP_TIMEOUT"
     server_pid=""
     stop "$etcd_pid" etcd "$ETCD_STOP_TIMEOUT"
@@ -126,6 +132,14 @@ if [[ ! -f $server_dll ]]; then
     server_dll=$root/src/ApiServer/bin/Release/net10.0/ApiServer.dll
 fi
 [[ -f $server_dll ]] || die "built, but $server_dll is missing"
+if ((CONTROLLER_MANAGER != 0)); then
+    say "building src/ControllerManager (Release)"
+    if ! dotnet build "$root/src/ControllerManager" -c Release -nologo -v quiet -tl:off >>"$run/build.log" 2>&1; then
+        cat "$run/build.log" >&2
+        die "the build failed (log: $run/build.log)"
+    fi
+fi
+controller_manager_dll=$root/src/ControllerManager/bin/Release/net10.0/ControllerManager.dll
 
 # --- etcd ---------------------------------------------------------------------------------------
 etcdctl_flags=(
@@ -202,12 +216,24 @@ until curl -fsS -o /dev/null --max-time 2 "${curl_auth[@]}" "https://127.0.0.1:$
     sleep 0.5
 done
 
+# --- the controller manager -----------------------------------------------------------------------
+if ((CONTROLLER_MANAGER != 0)); then
+    say "starting the controller manager as system:kube-controller-manager (log $run/controller-manager.log)"
+    start dotnet "$controller_manager_dll" \
+        --kubeconfig="$certs/controller-manager.kubeconfig" \
+        --leader-elect=true \
+        --use-service-account-credentials=true \
+        --controllers='*' \
+        >>"$run/controller-manager.log" 2>&1
+    controller_manager_pid=$!
+fi
+
 cat <<EOF
 
 run.sh: ready: the API server is at https://127.0.0.1:$APISERVER_PORT, etcd at https://127.0.0.1:$ETCD_PORT
   export KUBECONFIG=$certs/admin.kubeconfig; kubectl get ns
   curl --cacert $certs/ca.crt --cert $certs/admin.crt --key $certs/admin.key https://127.0.0.1:$APISERVER_PORT/api/v1/namespaces
-Press Ctrl-C to stop (the server first, then etcd).
+Press Ctrl-C to stop (the controller manager, then the server, then etcd).
 
 EOF
 
