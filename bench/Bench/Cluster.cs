@@ -37,17 +37,18 @@ internal sealed class Cluster : IAsyncDisposable
 
     public int EtcdPid => Etcd.ProcessId ?? throw new InvalidOperationException("etcd is not running");
 
-    public static async Task<Cluster> StartAsync()
+    /// <param name="serverFlags">flags for this cluster's server besides BENCH_ARGS (configurations compared in one run).</param>
+    public static async Task<Cluster> StartAsync(IReadOnlyList<string>? serverFlags = null)
     {
         var work = Path.Combine(Path.GetTempPath(), $"bench-{Guid.NewGuid():N}");
         var pki = TestPki.Create(Path.Combine(work, "pki"));
         var etcd = await EtcdProcess.StartAsync(new EtcdProcessOptions { Tls = true, Pki = pki });
         var cluster = new Cluster(etcd, pki, work);
-        await cluster.StartServerAsync();
+        await cluster.StartServerAsync(serverFlags ?? []);
         return cluster;
     }
 
-    private async Task StartServerAsync()
+    private async Task StartServerAsync(IReadOnlyList<string> serverFlags)
     {
         var serving = Pki.IssueServerCertificate("apiserver");
         var admin = Pki.IssueClientCertificate("admin", "kubernetes-admin", "system:masters");
@@ -66,7 +67,7 @@ internal sealed class Cluster : IAsyncDisposable
         }
 
         // BENCH_ARGS adds server flags (for example --watch-cache=false) to compare configurations.
-        foreach (var arg in (Environment.GetEnvironmentVariable("BENCH_ARGS") ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        foreach (var arg in (Environment.GetEnvironmentVariable("BENCH_ARGS") ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries).Concat(serverFlags))
         {
             start.ArgumentList.Add(arg);
         }

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Bench;
 
-// bench [--quick] [--out docs/benchmarks.md] [--only create,update,get,list,watch,memory | crd-schema] [--concurrency 1,32]
+// bench [--quick] [--out docs/benchmarks.md] [--only create,update,get,list,watch,memory,encoding | crd-schema] [--concurrency 1,32]
 var quick = args.Contains("--quick");
 var outIndex = Array.IndexOf(args, "--out");
 var output = outIndex >= 0 && outIndex + 1 < args.Length ? args[outIndex + 1] : Path.Combine(Cluster.RepoRoot(), "docs", "benchmarks.md");
@@ -58,6 +58,12 @@ await using (var cluster = await Cluster.StartAsync())
     {
         await workloads.MemoryAsync();
     }
+}
+
+if (Runs("encoding"))
+{
+    // Two more clusters, one storing JSON and one protobuf, measured side by side.
+    await new StorageEncodingWorkload(settings, report).RunAsync();
 }
 
 var markdown = report.ToMarkdown(settings, loadBefore, ProcStats.LoadAverage(), clock.Elapsed);

@@ -28,4 +28,5 @@ internal static class LogEvents
     public const int QuotaSyncFailed = 92;
     public const int PriorityClassBootstrapFailed = 93;
     public const int BackgroundLoopFailed = 95;
+    public const int CorruptObject = 96;
 }

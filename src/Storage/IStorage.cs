@@ -176,6 +176,9 @@ public enum StorageErrorCode
     Unavailable,
     /// <summary>Anything else etcd answered with an error.</summary>
     Internal,
+
+    /// <summary>The stored value cannot be decoded (kube's corrupt object): it was left as it is.</summary>
+    CorruptObject,
 }
 
 public sealed class StorageException(StorageErrorCode code, string key, string message, Exception? inner = null)

@@ -256,12 +256,19 @@ public sealed class EtcdProcess : IAsyncDisposable
     }
 
     /// <summary>Runs etcdctl (API v3) against this etcd, with the endpoint and certificate flags. Returns stdout.</summary>
-    public string Etcdctl(params string[] args)
+    public string Etcdctl(params string[] args) => EtcdctlWithInput(null, args);
+
+    /// <summary>
+    /// etcdctl with <paramref name="input"/> as its standard input, byte for byte (how <c>etcdctl put
+    /// KEY</c> takes a binary value, such as an object in Kubernetes protobuf).
+    /// </summary>
+    public string EtcdctlWithInput(byte[]? input, params string[] args)
     {
         var startInfo = new ProcessStartInfo(_options.EtcdctlPath)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+            RedirectStandardInput = input is not null,
             UseShellExecute = false,
         };
         ClearEnvironment(startInfo, "ETCDCTL_");
@@ -282,6 +289,12 @@ public sealed class EtcdProcess : IAsyncDisposable
         using var process = Process.Start(startInfo) ?? throw new InvalidOperationException("etcdctl did not start");
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
+        if (input is not null)
+        {
+            process.StandardInput.BaseStream.Write(input);
+            process.StandardInput.Close();
+        }
+
         if (!process.WaitForExit(TimeSpan.FromSeconds(60)))
         {
             process.Kill(entireProcessTree: true);

@@ -19,6 +19,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Storage;
 using Storage.Cacher;
+using Storage.Codec;
 using Storage.Etcd;
 using Storage.Etcd3;
 
@@ -57,7 +58,15 @@ internal static class ApiServerServiceCollectionExtensions
                 KeyFile = etcd.KeyFile,
             });
         });
-        services.TryAddSingleton<IStorage>(sp => new Etcd3Store(sp.GetRequiredService<EtcdClient>()));
+        // Everything above the etcd3 store sees JSON; etcd holds what --storage-media-type says.
+        services.TryAddSingleton(sp => StorageEncoding.For(sp.GetRequiredService<ApiServerOptions>().Etcd));
+        services.TryAddSingleton<CorruptObjectLog>();
+        services.TryAddSingleton<IStorage>(sp =>
+        {
+            var store = new EncodingStore(new Etcd3Store(sp.GetRequiredService<EtcdClient>()), sp.GetRequiredService<StorageEncoding>());
+            store.CorruptObject += sp.GetRequiredService<CorruptObjectLog>().Report;
+            return store;
+        });
         // The watch caches' single etcd stream; RegistryCatalog registers a cache per resource on it.
         services.TryAddSingleton(sp => new CacheReflector(sp.GetRequiredService<IStorage>()));
         return services;

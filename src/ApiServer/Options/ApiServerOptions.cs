@@ -49,6 +49,11 @@ internal sealed class ApiServerOptions
             errors.Add("--etcd-prefix must start with '/'");
         }
 
+        if (Etcd.StorageMediaType is not ("application/json" or "application/vnd.kubernetes.protobuf"))
+        {
+            errors.Add($"--storage-media-type \"{Etcd.StorageMediaType}\" is not supported by this server (application/json and application/vnd.kubernetes.protobuf are)");
+        }
+
         if ((Etcd.CertFile is null) != (Etcd.KeyFile is null))
         {
             errors.Add("--etcd-certfile and --etcd-keyfile must be given together");
@@ -99,6 +104,12 @@ internal sealed class EtcdOptions
 
     /// <summary>--enable-garbage-collector: deletes manage the garbage collector's finalizers (orphan, foregroundDeletion).</summary>
     public bool EnableGarbageCollector { get; set; } = true;
+
+    /// <summary>
+    /// --storage-media-type: how objects are written in etcd, JSON (this server's default) or
+    /// application/vnd.kubernetes.protobuf (kube-apiserver's); both are always read.
+    /// </summary>
+    public string StorageMediaType { get; set; } = "application/json";
 }
 
 /// <summary>--watch-cache, --default-watch-cache-size, --watch-cache-sizes.</summary>

@@ -76,6 +76,22 @@ public sealed class CommandLineTests
     }
 
     [Theory]
+    [InlineData(new string[0], "application/json")]
+    [InlineData(new[] { "--storage-media-type=application/vnd.kubernetes.protobuf" }, "application/vnd.kubernetes.protobuf")]
+    public void Parse_StorageMediaType(string[] args, string expected)
+    {
+        var options = CommandLine.Parse(args);
+        Assert.Equal(expected, options.Etcd.StorageMediaType);
+        Assert.DoesNotContain(options.Validate(), p => p.Contains("--storage-media-type", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Validate_StorageMediaTypeThisServerCannotWrite() =>
+        Assert.Contains(
+            CommandLine.Parse(["--storage-media-type=application/yaml"]).Validate(),
+            p => p.Contains("--storage-media-type \"application/yaml\" is not supported", StringComparison.Ordinal));
+
+    [Theory]
     [InlineData("5m", 300)]
     [InlineData("1h30m", 5400)]
     [InlineData("10s", 10)]

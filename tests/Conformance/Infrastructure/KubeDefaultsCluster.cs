@@ -2,7 +2,8 @@ namespace Conformance.Infrastructure;
 
 /// <summary>
 /// A second cluster, started where kube-apiserver's own defaults differ from the kubeadm-like flags
-/// of <see cref="ClusterFixture"/>: AlwaysAllow authorization (kube-apiserver's default mode). Its
+/// of <see cref="ClusterFixture"/>: AlwaysAllow authorization (kube-apiserver's default mode) and
+/// objects stored in Kubernetes protobuf (kube-apiserver's default --storage-media-type). Its
 /// watch cache sends bookmarks every 2 s instead of every minute (a setting that is not a
 /// kube-apiserver flag), so that tests of periodic bookmarks need not wait for minutes; and
 /// pod templates keep a window of only <see cref="PodTemplateWatchWindow"/> events, so a test can
@@ -12,7 +13,10 @@ public sealed class KubeDefaultsCluster : IAsyncLifetime
 {
     public const int PodTemplateWatchWindow = 2;
 
-    public ClusterFixture Cluster { get; } = new("--authorization-mode=AlwaysAllow", $"--watch-cache-sizes=podtemplates#{PodTemplateWatchWindow}")
+    public ClusterFixture Cluster { get; } = new(
+        "--authorization-mode=AlwaysAllow",
+        "--storage-media-type=application/vnd.kubernetes.protobuf",
+        $"--watch-cache-sizes=podtemplates#{PodTemplateWatchWindow}")
     {
         ServerEnvironment = { ["APISERVER_TESTING_WATCH_BOOKMARK_INTERVAL"] = "2s" },
     };
