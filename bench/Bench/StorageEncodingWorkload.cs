@@ -1,6 +1,9 @@
 using System.Net;
 using System.Net.Http;
 using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ApiMachinery.Protobuf;
 using Google.Protobuf;
 using Storage.Etcd;
 using Storage.Etcd.Protos;
@@ -77,6 +80,52 @@ internal sealed class StorageEncodingWorkload(Settings settings, Report report)
                 async (_, _) => (await cluster.EtcdClient.RangeAsync(range)).Kvs.Count == count ? Outcome.Ok : Outcome.Error);
             report.Add(Workload, $"{name}: list {count} pods from etcd (exact resourceVersion)", "LIST resourceVersionMatch=Exact", "Range of the prefix", server, etcd, Target.None);
         }
+
+        await MeasureCodecAsync(json, protobuf);
+    }
+
+    /// <summary>
+    /// In-process, on the values the two servers stored for the listed pods: what the storage
+    /// encoding costs per object next to the JSON parse every read does anyway (printed; the
+    /// analysis quotes it): the JSON validity check (one Utf8JsonReader pass, as StorageEncoding
+    /// does for JSON values), protobuf to JSON, and JSON to protobuf.
+    /// </summary>
+    private async Task MeasureCodecAsync(Cluster json, Cluster protobuf)
+    {
+        var prefix = Encoding.UTF8.GetBytes("/registry/pods/list/");
+        var range = new RangeRequest { Key = ByteString.CopyFrom(prefix), RangeEnd = EtcdKeys.PrefixEnd(prefix) };
+        var jsonValues = (await json.EtcdClient.RangeAsync(range)).Kvs.Select(kv => kv.Value.ToByteArray()).ToArray();
+        var protobufValues = (await protobuf.EtcdClient.RangeAsync(range)).Kvs.Select(kv => kv.Value.ToByteArray()).ToArray();
+        var rounds = settings.Quick ? 5 : 20;
+        Console.WriteLine($"{Workload}: stored pod sizes, JSON {jsonValues.Average(v => v.Length):0} B, protobuf {protobufValues.Average(v => v.Length):0} B");
+        Time("JSON validity check (reader pass)", jsonValues, rounds, value =>
+        {
+            var reader = new Utf8JsonReader(value);
+            reader.Read();
+            reader.Skip();
+        });
+        Time("JSON parse (JsonNode.Parse)", jsonValues, rounds, value => JsonNode.Parse(value));
+        Time("protobuf -> JSON (decode + write)", protobufValues, rounds, value => JsonSerializer.SerializeToUtf8Bytes(KubeProtobuf.Decode(value)));
+        Time("JSON -> protobuf (parse + encode)", jsonValues, rounds, value => KubeProtobuf.Encode(JsonNode.Parse(value)!.AsObject()));
+    }
+
+    private static void Time(string what, byte[][] values, int rounds, Action<byte[]> work)
+    {
+        foreach (var value in values)
+        {
+            work(value); // warm-up
+        }
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        for (var round = 0; round < rounds; round++)
+        {
+            foreach (var value in values)
+            {
+                work(value);
+            }
+        }
+
+        Console.WriteLine($"{Workload}: {what}: {clock.Elapsed.TotalMicroseconds / (rounds * values.Length):0.0} us per pod");
     }
 
     /// <summary>Before a server slice: the server's cache has caught up with the raw etcd writes (see Workloads.SettleAsync).</summary>
