@@ -101,6 +101,12 @@ public sealed class MalformedRequestSweepTests(ClusterFixture cluster)
         {
             response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead);
         }
+        catch (HttpRequestException) when (HasNulInPath(sweep) && request.Content is not null)
+        {
+            // The same Kestrel refusal (below) while the client is still sending a large body: Kestrel
+            // answers 400 and closes the connection without reading the body, so the client's upload fails.
+            return (400, null);
+        }
         catch (HttpRequestException e)
         {
             return (0, "no answer: " + e.Message);
@@ -126,7 +132,7 @@ public sealed class MalformedRequestSweepTests(ClusterFixture cluster)
 
             // Kestrel refuses a NUL in the path (%00) itself, with a bare 400, before the server sees
             // the request; kube would route it and answer with a Status. A known, harmless difference.
-            if (code == 400 && body.Length == 0 && sweep.PathAndQuery.Split('?')[0].Contains("%00", StringComparison.Ordinal))
+            if (code == 400 && body.Length == 0 && HasNulInPath(sweep))
             {
                 return (code, null);
             }
@@ -165,6 +171,8 @@ public sealed class MalformedRequestSweepTests(ClusterFixture cluster)
         var digits = new string(answer.Take(90).Select(c => char.IsDigit(c) ? '#' : c).ToArray());
         return digits;
     }
+
+    private static bool HasNulInPath(SweepRequest sweep) => sweep.PathAndQuery.Split('?')[0].Contains("%00", StringComparison.Ordinal);
 
     private static string Shorten(string text) => text.Length <= 300 ? text : text[..300] + "...";
 
