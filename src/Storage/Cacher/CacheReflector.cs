@@ -11,13 +11,16 @@ namespace Storage.Cacher;
 /// that is what lets a consistent read wait for etcd's current revision without RequestProgress
 /// (broken in etcd 3.4.23). A compacted resume relists, ending the caches' watchers; etcd being
 /// unreachable only pauses the stream (the etcd client reconnects and resumes at the next revision).
+/// Caches may come and go while the stream runs (custom resources): a cache registered late is filled
+/// by its own list at the stream's revision, the events after it held back until the list is in.
 /// </summary>
 public sealed class CacheReflector : IAsyncDisposable
 {
     private const int ListPageSize = 5000;
 
     private readonly IStorage _etcd;
-    private readonly Dictionary<string, Cacher> _cachers = new(StringComparer.Ordinal);
+    // Replaced, never changed, under the lock: the stream's lookups read it without taking the lock.
+    private volatile Dictionary<string, Cacher> _cachers = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stop = new();
     private TaskCompletionSource _progressed = NewSignal();
     private long _revision;
@@ -52,7 +55,11 @@ public sealed class CacheReflector : IAsyncDisposable
     /// <summary>How many times the caches were (re)filled by a list; 1 after a clean start.</summary>
     public int Lists { get; private set; }
 
-    /// <summary>A cache for the keys under <paramref name="keyPrefix"/>, decorating <see cref="IStorage"/> reads and watches.</summary>
+    /// <summary>
+    /// A cache for the keys under <paramref name="keyPrefix"/>, decorating <see cref="IStorage"/> reads
+    /// and watches. Registered while the stream runs, it is filled in the background; until then its
+    /// reads go to etcd and its watches wait.
+    /// </summary>
     public Cacher Register(string keyPrefix, CacherOptions? options = null)
     {
         if (!keyPrefix.EndsWith('/'))
@@ -60,21 +67,135 @@ public sealed class CacheReflector : IAsyncDisposable
             throw new ArgumentException($"cache prefix '{keyPrefix}' must end with '/'", nameof(keyPrefix));
         }
 
+        Cacher cacher;
         lock (Lock)
         {
-            if (_loop is not null)
-            {
-                throw new InvalidOperationException("caches must be registered before the reflector starts");
-            }
-
             if (_cachers.ContainsKey(keyPrefix))
             {
                 throw new ArgumentException($"a cache for '{keyPrefix}' is already registered", nameof(keyPrefix));
             }
 
-            var cacher = new Cacher(this, _etcd, keyPrefix, options ?? new CacherOptions());
-            _cachers.Add(keyPrefix, cacher);
-            return cacher;
+            cacher = new Cacher(this, _etcd, keyPrefix, options ?? new CacherOptions());
+            _cachers = new Dictionary<string, Cacher>(_cachers, StringComparer.Ordinal) { [keyPrefix] = cacher };
+            if (_loop is null)
+            {
+                // The first list fills it.
+                return cacher;
+            }
+
+            cacher.StartFilling();
+        }
+
+        _ = Task.Run(() => FillAsync(cacher, _stop.Token));
+        return cacher;
+    }
+
+    /// <summary>Stops feeding <paramref name="cacher"/> and ends its watchers (its resource is no longer served).</summary>
+    public void Unregister(Cacher cacher)
+    {
+        lock (Lock)
+        {
+            if (_cachers.TryGetValue(cacher.KeyPrefix, out var registered) && registered == cacher)
+            {
+                var remaining = new Dictionary<string, Cacher>(_cachers, StringComparer.Ordinal);
+                remaining.Remove(cacher.KeyPrefix);
+                _cachers = remaining;
+            }
+
+            cacher.Removed = true;
+            cacher.EndWatchers();
+            Signal();
+        }
+    }
+
+    /// <summary>
+    /// Fills a cache registered while the stream runs: lists its prefix at the revision the stream had
+    /// reached when it was registered (the stream holds back its later events meanwhile), then applies
+    /// those. A relist in between fills it anyway, so the list is thrown away and taken again.
+    /// </summary>
+    private async Task FillAsync(Cacher cacher, CancellationToken stop)
+    {
+        var delay = TimeSpan.FromMilliseconds(100);
+        while (!stop.IsCancellationRequested)
+        {
+            long revision;
+            int lists;
+            lock (Lock)
+            {
+                if (!cacher.Filling || cacher.Removed)
+                {
+                    return;
+                }
+
+                if (!_ready)
+                {
+                    // Relisting: that list fills it.
+                    revision = -1;
+                    lists = Lists;
+                }
+                else
+                {
+                    revision = _revision;
+                    lists = Lists;
+                    cacher.StartFilling();
+                }
+            }
+
+            try
+            {
+                if (revision < 0)
+                {
+                    await Task.Delay(delay, stop).ConfigureAwait(false);
+                    continue;
+                }
+
+                var items = await ListPrefixAsync(cacher, revision, stop).ConfigureAwait(false);
+                lock (Lock)
+                {
+                    if (!cacher.Filling || cacher.Removed)
+                    {
+                        return;
+                    }
+
+                    if (Lists == lists && _ready)
+                    {
+                        cacher.Filled(items, revision);
+                        Signal();
+                        return;
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (StorageException)
+            {
+                // Compacted past the revision, or etcd away: try again from wherever the stream is.
+                await Task.Delay(delay, stop).ConfigureAwait(false);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
+            }
+        }
+    }
+
+    private async Task<List<StoredObject>> ListPrefixAsync(Cacher cacher, long revision, CancellationToken stop)
+    {
+        var items = new List<StoredObject>();
+        string? after = null;
+        while (true)
+        {
+            var page = await _etcd.GetListAsync(cacher.KeyPrefix, new ListOptions(revision, ListPageSize, after), stop).ConfigureAwait(false);
+            foreach (var item in page.Items)
+            {
+                items.Add(cacher.Decorate(item));
+            }
+
+            if (!page.More || page.Items.Count == 0)
+            {
+                return items;
+            }
+
+            after = page.Items[^1].Key;
         }
     }
 
@@ -88,14 +209,17 @@ public sealed class CacheReflector : IAsyncDisposable
     }
 
     /// <summary>Waits until the caches are filled (or <paramref name="cancellationToken"/> fires).</summary>
-    public async Task WaitUntilReadyAsync(CancellationToken cancellationToken)
+    public Task WaitUntilReadyAsync(CancellationToken cancellationToken) => WaitUntilReadyAsync(null, cancellationToken);
+
+    /// <summary>Waits until the caches, and <paramref name="cacher"/> when it was registered late, are filled.</summary>
+    internal async Task WaitUntilReadyAsync(Cacher? cacher, CancellationToken cancellationToken)
     {
         while (true)
         {
             Task signal;
             lock (Lock)
             {
-                if (_ready)
+                if (_ready && (cacher is null || !cacher.Filling || cacher.Removed))
                 {
                     return;
                 }
@@ -230,25 +354,7 @@ public sealed class CacheReflector : IAsyncDisposable
         var contents = new List<(Cacher Cacher, List<StoredObject> Items)>();
         foreach (var cacher in _cachers.Values)
         {
-            var items = new List<StoredObject>();
-            string? after = null;
-            while (true)
-            {
-                var page = await _etcd.GetListAsync(cacher.KeyPrefix, new ListOptions(revision, ListPageSize, after), stop).ConfigureAwait(false);
-                foreach (var item in page.Items)
-                {
-                    items.Add(cacher.Decorate(item));
-                }
-
-                if (!page.More || page.Items.Count == 0)
-                {
-                    break;
-                }
-
-                after = page.Items[^1].Key;
-            }
-
-            contents.Add((cacher, items));
+            contents.Add((cacher, await ListPrefixAsync(cacher, revision, stop).ConfigureAwait(false)));
         }
 
         lock (Lock)
@@ -264,7 +370,7 @@ public sealed class CacheReflector : IAsyncDisposable
             Signal();
         }
 
-        Listed?.Invoke(_cachers.Count, revision);
+        Listed?.Invoke(contents.Count, revision);
         return revision;
     }
 
@@ -296,9 +402,10 @@ public sealed class CacheReflector : IAsyncDisposable
     private Cacher? Find(string key)
     {
         Cacher? found = null;
+        var cachers = _cachers;
         for (var slash = key.IndexOf('/', 1); slash >= 0; slash = key.IndexOf('/', slash + 1))
         {
-            if (_cachers.TryGetValue(key[..(slash + 1)], out var cacher))
+            if (cachers.TryGetValue(key[..(slash + 1)], out var cacher))
             {
                 found = cacher;
             }

@@ -43,6 +43,20 @@ public sealed class Cacher : IStorage
 
     public string KeyPrefix { get; }
 
+    // A cache registered while the reflector runs is filled by its own list; until then (under the
+    // reflector's lock) the stream's events for it wait here and its reads go to etcd.
+    private List<StorageWatchEvent>? _heldBack;
+    private volatile bool _filling;
+
+    /// <summary>Registered while the stream runs and not filled yet (set under the reflector's lock).</summary>
+    internal bool Filling => _filling;
+
+    /// <summary>Unregistered: its resource is no longer served.</summary>
+    internal bool Removed { get; set; }
+
+    /// <summary>Whether reads and watches can be served from memory.</summary>
+    private bool Ready => _reflector.Ready && !_filling;
+
     /// <summary>Watchers currently served from this cache.</summary>
     public int WatcherCount
     {
@@ -72,7 +86,7 @@ public sealed class Cacher : IStorage
         string key, Func<StoredObject?, CancellationToken, ValueTask<ReadOnlyMemory<byte>>> tryUpdate, CancellationToken cancellationToken = default,
         StoredObject? cachedExisting = null)
     {
-        if (cachedExisting is null && _reflector.Ready)
+        if (cachedExisting is null && Ready)
         {
             lock (_reflector.Lock)
             {
@@ -104,7 +118,7 @@ public sealed class Cacher : IStorage
     public async Task<StoredObject?> GetAsync(string key, ReadOptions options = default, CancellationToken cancellationToken = default)
     {
         // A consistent get is one etcd range either way; kube-apiserver sends it to etcd too.
-        if (options.Mode == ReadMode.Default || !_reflector.Ready || (_options.OwnWritesReadsOnly && options.Mode != ReadMode.OwnWrites))
+        if (options.Mode == ReadMode.Default || !Ready || (_options.OwnWritesReadsOnly && options.Mode != ReadMode.OwnWrites))
         {
             return await _etcd.GetAsync(key, options, cancellationToken).ConfigureAwait(false);
         }
@@ -132,7 +146,7 @@ public sealed class Cacher : IStorage
         }
 
         // Continue tokens and exact revisions name a past state only etcd has.
-        if (options.StartAfterKey is not null || (options.Mode == ReadMode.Default && options.Revision != 0) || !_reflector.Ready
+        if (options.StartAfterKey is not null || (options.Mode == ReadMode.Default && options.Revision != 0) || !Ready
             || (_options.OwnWritesReadsOnly && options.Mode != ReadMode.OwnWrites))
         {
             return await _etcd.GetListAsync(keyPrefix, options, cancellationToken).ConfigureAwait(false);
@@ -255,14 +269,15 @@ public sealed class Cacher : IStorage
             yield break;
         }
 
-        await _reflector.WaitUntilReadyAsync(cancellationToken).ConfigureAwait(false);
+        await _reflector.WaitUntilReadyAsync(this, cancellationToken).ConfigureAwait(false);
         if (afterRevision > 0)
         {
             await WaitForAsync(keyPrefix, afterRevision, cancellationToken).ConfigureAwait(false);
         }
 
-        CacheWatcher? watcher;
-        List<StorageWatchEvent> backlog;
+        CacheWatcher? watcher = null;
+        List<StorageWatchEvent> backlog = [];
+        var removed = false;
         lock (_reflector.Lock)
         {
             if (afterRevision == 0)
@@ -270,13 +285,12 @@ public sealed class Cacher : IStorage
                 afterRevision = _reflector.Revision;
             }
 
-            if (afterRevision < _window.StartRevision)
+            if (Removed)
             {
-                // Older than the window: only etcd may still have it (or answer Compacted).
-                watcher = null;
-                backlog = [];
+                // Unregistered while this watch waited: its resource is no longer served.
+                removed = true;
             }
-            else
+            else if (afterRevision >= _window.StartRevision)
             {
                 backlog = _window.EventsAfter(afterRevision, keyPrefix);
                 BookmarkTimes? times = null;
@@ -291,8 +305,14 @@ public sealed class Cacher : IStorage
             }
         }
 
+        if (removed)
+        {
+            yield break;
+        }
+
         if (watcher is null)
         {
+            // Older than the window: only etcd may still have it (or answer Compacted).
             var fromEtcd = bookmarks is null
                 ? _etcd.WatchAsync(keyPrefix, afterRevision, cancellationToken)
                 : WithBookmarksAsync(_etcd.WatchAsync(keyPrefix, afterRevision, cancellationToken), afterRevision, bookmarks, cancellationToken);
@@ -450,9 +470,32 @@ public sealed class Cacher : IStorage
     /// <summary>Outside the lock: the event with its objects decorated.</summary>
     internal StorageWatchEvent Prepare(StorageWatchEvent change) => change with { Object = Decorate(change.Object) };
 
+    /// <summary>Under the lock: from now on the stream's events wait until <see cref="Filled"/> (those up to now are in the list to come).</summary>
+    internal void StartFilling()
+    {
+        _heldBack = [];
+        _filling = true;
+    }
+
+    /// <summary>Under the lock: the cache's own list, taken at <paramref name="revision"/>, and then the events held back since.</summary>
+    internal void Filled(List<StoredObject> items, long revision)
+    {
+        var heldBack = _heldBack ?? [];
+        Replace(items, revision);
+        foreach (var change in heldBack)
+        {
+            if (change.Object.ModRevision > revision)
+            {
+                Apply(change);
+            }
+        }
+    }
+
     /// <summary>Under the lock: a fresh list replaces everything; watchers end (they cannot be given a diff).</summary>
     internal void Replace(List<StoredObject> items, long revision)
     {
+        _filling = false;
+        _heldBack = null;
         var objects = NoObjects.ToBuilder();
         var index = new Dictionary<string, ImmutableSortedSet<string>.Builder>(StringComparer.Ordinal);
         foreach (var item in items)
@@ -483,6 +526,12 @@ public sealed class Cacher : IStorage
     /// <summary>Under the lock: applies one event and hands it to the watchers it concerns.</summary>
     internal void Apply(StorageWatchEvent change)
     {
+        if (_filling)
+        {
+            _heldBack?.Add(change);
+            return;
+        }
+
         var key = change.Object.Key;
         var previous = _objects.GetValueOrDefault(key) ?? change.Previous;
         StorageWatchEvent cached;

@@ -313,6 +313,51 @@ public sealed class CacherTests(EtcdH2cFixture fixture) : IAsyncLifetime
         Assert.All(events.Skip(5), e => Assert.Equal((WatchEventType.Bookmark, last), (e.Type, e.Object.ModRevision)));
     }
 
+    [Fact]
+    public async Task ACacheRegisteredWhileTheStreamRuns_IsFilledByItsOwnList_AndThenFollowsChanges()
+    {
+        // Custom resources come and go while the server runs: their caches register late.
+        var late = $"/registry/late-{Guid.NewGuid():N}/";
+        await Etcd.CreateAsync(late + "before", Bytes("color=red"));
+        var cache = _reflector!.Register(late, new CacherOptions { Decorate = stored => new TextView(Encoding.UTF8.GetString(stored.Value.Span)) });
+        var after = await cache.CreateAsync(late + "after", Bytes("color=blue"));
+
+        var watched = TakeAsync(cache.WatchAsync(late, after.ModRevision), 1);
+        // Until its own list has filled it, the cache sends reads to etcd (objects without views).
+        var list = await cache.GetListAsync(late, new ListOptions(after.ModRevision, Mode: ReadMode.NotOlderThan));
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (list.Items.Any(i => i.View is null))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the late cache was never filled");
+            await Task.Delay(50);
+            list = await cache.GetListAsync(late, new ListOptions(after.ModRevision, Mode: ReadMode.NotOlderThan));
+        }
+
+        var modified = await cache.GuaranteedUpdateAsync(late + "before", (_, _) => ValueTask.FromResult(Bytes("color=green")));
+
+        Assert.Equal([late + "after", late + "before"], list.Items.Select(i => i.Key));
+        Assert.All(list.Items, i => Assert.NotNull(i.View));
+        var change = Assert.Single(await watched);
+        Assert.Equal(modified.ModRevision, change.Object.ModRevision);
+        var cached = await cache.GetAsync(late + "before", new ReadOptions(Mode: ReadMode.Any));
+        Assert.Equal(["label:color=green"], cached!.View!.IndexKeys);
+    }
+
+    [Fact]
+    public async Task UnregisteringACache_EndsItsWatchers()
+    {
+        var late = $"/registry/gone-{Guid.NewGuid():N}/";
+        var cache = _reflector!.Register(late);
+        var start = (await cache.CreateAsync(late + "a", Bytes("v"))).ModRevision;
+        var watch = TakeAsync(cache.WatchAsync(late, start), 1, TimeSpan.FromSeconds(30));
+        await Task.Delay(200);
+
+        _reflector.Unregister(cache);
+
+        var ended = await Assert.ThrowsAsync<TimeoutException>(() => watch);
+        Assert.Contains("ended after 0", ended.Message);
+    }
+
     private async Task StartAsync(CacherOptions options)
     {
         _etcd = new CountingStorage(new Etcd3Store(fixture.Client));
