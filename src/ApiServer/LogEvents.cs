@@ -29,4 +29,7 @@ internal static class LogEvents
     public const int PriorityClassBootstrapFailed = 93;
     public const int BackgroundLoopFailed = 95;
     public const int CorruptObject = 96;
+    public const int CustomResourcesServed = 100;
+    public const int CustomResourceDefinitionSyncFailed = 101;
+    public const int CustomResourceCleanup = 102;
 }

@@ -72,6 +72,55 @@ public sealed class WebhookClient(IWebhookServiceResolver resolver) : IDisposabl
         return Verify(hook, body, uid, mutating);
     }
 
+    /// <summary>
+    /// Posts any review (a CRD's ConversionReview) to a webhook the same way, and returns the JSON it
+    /// answered. Failures throw <see cref="InvalidOperationException"/> worded as Go's client reports
+    /// them (<c>Post "https://...": dial tcp ...: connection refused</c>).
+    /// </summary>
+    public async Task<JsonObject> PostAsync(WebhookClientConfig config, JsonObject review, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var endpoint = config.Endpoint;
+        var url = new UriBuilder(endpoint) { Query = $"timeout={(int)timeout.TotalSeconds}s" }.Uri;
+        var client = _clients.GetOrAdd(config.CaBundle, CreateClient);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        string body;
+        int status;
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, url)
+            {
+                Content = new StringContent(review.ToJsonString(), Encoding.UTF8, "application/json"),
+            };
+            request.Headers.Accept.ParseAdd("application/json");
+            using var response = await client.SendAsync(request, deadline.Token).ConfigureAwait(false);
+            status = (int)response.StatusCode;
+            body = await response.Content.ReadAsStringAsync(deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new InvalidOperationException($"Post \"{url}\": context deadline exceeded", e);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new InvalidOperationException($"Post \"{url}\": {Describe(e, endpoint)}", e);
+        }
+
+        if (status is < 200 or > 299)
+        {
+            throw new InvalidOperationException(TryStatusMessage(body) ?? $"an error on the server (\"{Truncate(body)}\") has prevented the request from succeeding");
+        }
+
+        try
+        {
+            return JsonNode.Parse(body) as JsonObject ?? throw new InvalidOperationException("the webhook's answer is not a JSON object");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidOperationException(e.Message, e);
+        }
+    }
+
     private static WebhookResponse Verify(WebhookDefinition hook, string body, string uid, bool mutating)
     {
         JsonObject? review;

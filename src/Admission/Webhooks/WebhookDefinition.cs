@@ -56,16 +56,7 @@ public sealed record WebhookDefinition(
 
     private static WebhookDefinition Parse(string configName, int index, JsonObject hook)
     {
-        var client = hook["clientConfig"] as JsonObject ?? [];
-        var service = client["service"] as JsonObject;
-        var caBundle = Str(client, "caBundle");
-        var config = new WebhookClientConfig(
-            Str(client, "url") is { Length: > 0 } url ? url : null,
-            service is null ? null : Str(service, "namespace"),
-            service is null ? null : Str(service, "name"),
-            service is null ? "" : Str(service, "path"),
-            service?["port"] is JsonValue p && p.TryGetValue<int>(out var port) ? port : 443,
-            caBundle.Length == 0 ? "" : DecodeCaBundle(caBundle));
+        var config = ParseClientConfig(hook["clientConfig"] as JsonObject ?? []);
 
         var rules = (hook["rules"] as JsonArray ?? []).OfType<JsonObject>().Select(r => new WebhookRule(
             List(r, "operations"), List(r, "apiGroups"), List(r, "apiVersions"), List(r, "resources"),
@@ -85,6 +76,20 @@ public sealed record WebhookDefinition(
             TimeoutSeconds: hook["timeoutSeconds"] is JsonValue t && t.TryGetValue<int>(out var seconds) ? seconds : 10,
             ReinvokeIfNeeded: Str(hook, "reinvocationPolicy") == "IfNeeded",
             MatchConditionCount: (hook["matchConditions"] as JsonArray)?.Count ?? 0);
+    }
+
+    /// <summary>A webhook clientConfig (url, or service with port 443 by default; caBundle as PEM), as admission and CRD conversion webhooks have it.</summary>
+    public static WebhookClientConfig ParseClientConfig(JsonObject client)
+    {
+        var service = client["service"] as JsonObject;
+        var caBundle = Str(client, "caBundle");
+        return new WebhookClientConfig(
+            Str(client, "url") is { Length: > 0 } url ? url : null,
+            service is null ? null : Str(service, "namespace"),
+            service is null ? null : Str(service, "name"),
+            service is null ? "" : Str(service, "path"),
+            service?["port"] is JsonValue p && p.TryGetValue<int>(out var port) ? port : 443,
+            caBundle.Length == 0 ? "" : DecodeCaBundle(caBundle));
     }
 
     private static LabelSelector Selector(JsonNode? node)

@@ -5,8 +5,8 @@ using ApiServer.Registry;
 namespace ApiServer.Discovery;
 
 /// <summary>
-/// The discovery documents, rendered once from the resource table (it does not change while the
-/// server runs): the legacy /api, /apis, /api/v1, /apis/{group}[/{version}] documents and the
+/// The discovery documents, rendered once from a snapshot of the resource table (a new snapshot, when
+/// CRDs change, gets new documents): the legacy /api, /apis, /api/v1, /apis/{group}[/{version}] documents and the
 /// aggregated apidiscovery.k8s.io v2 (and v2beta1) lists clients ask for first.
 /// </summary>
 internal sealed class DiscoveryDocuments
@@ -18,8 +18,13 @@ internal sealed class DiscoveryDocuments
 
     public DiscoveryDocuments(ResourceTable table, string serverAddress)
     {
-        var core = table.GroupVersions.Where(gv => gv.Group.Length == 0).ToArray();
-        var groups = table.GroupVersions.Where(gv => gv.Group.Length > 0).GroupBy(gv => gv.Group).ToArray();
+        // Custom resources appear once their CRD is established (kube serves them a moment earlier).
+        var served = table.GroupVersions
+            .Select(gv => gv with { Resources = gv.Resources.Where(r => r.Custom is not { Established: false }).ToArray() })
+            .Where(gv => gv.Resources.Count > 0)
+            .ToArray();
+        var core = served.Where(gv => gv.Group.Length == 0).ToArray();
+        var groups = served.Where(gv => gv.Group.Length > 0).GroupBy(gv => gv.Group).ToArray();
 
         _legacy["/api"] = ObjectCodec.Serialize(new JsonObject
         {
@@ -40,7 +45,7 @@ internal sealed class DiscoveryDocuments
             _legacy[$"/apis/{group.Key}"] = ObjectCodec.Serialize(ApiGroup(group.Key, group.ToArray(), withTypeMeta: true));
         }
 
-        foreach (var gv in table.GroupVersions)
+        foreach (var gv in served)
         {
             var path = gv.Group.Length == 0 ? $"/api/{gv.Version}" : $"/apis/{gv.Group}/{gv.Version}";
             _legacy[path] = ObjectCodec.Serialize(ResourceList(gv));
@@ -99,7 +104,7 @@ internal sealed class DiscoveryDocuments
                 ["singularName"] = r.Singular,
                 ["namespaced"] = r.Namespaced,
                 ["kind"] = r.Kind,
-                ["verbs"] = Strings(r.Verbs),
+                ["verbs"] = Strings(VerbsOf(r)),
             };
             if (r.ShortNames.Count > 0)
             {
@@ -155,7 +160,7 @@ internal sealed class DiscoveryDocuments
             group["versions"] = new JsonArray(versions.Select(v => (JsonNode)new JsonObject
             {
                 ["version"] = v.Version,
-                ["resources"] = new JsonArray(v.Resources.Select(r => (JsonNode)AggregatedResource(r)).ToArray()),
+                ["resources"] = new JsonArray(OrderAggregated(v.Resources).Select(r => (JsonNode)AggregatedResource(r)).ToArray()),
                 ["freshness"] = "Current",
             }).ToArray());
             items.Add(group);
@@ -178,7 +183,7 @@ internal sealed class DiscoveryDocuments
             ["responseKind"] = Gvk(r.Gvk),
             ["scope"] = r.Namespaced ? "Namespaced" : "Cluster",
             ["singularResource"] = r.Singular,
-            ["verbs"] = Strings(r.Verbs),
+            ["verbs"] = Strings(VerbsOf(r)),
         };
         if (r.ShortNames.Count > 0)
         {
@@ -202,6 +207,14 @@ internal sealed class DiscoveryDocuments
 
         return entry;
     }
+
+    /// <summary>A terminating CRD's resources are offered for reading and deleting only, as kube does.</summary>
+    private static IReadOnlyList<string> VerbsOf(ResourceDefinition r) =>
+        r.Custom is { Terminating: true } ? CustomResources.CustomResourceDefinitions.TerminatingVerbs : r.Verbs;
+
+    /// <summary>kube lists a custom group's resources by name in aggregated discovery.</summary>
+    private static IEnumerable<ResourceDefinition> OrderAggregated(IReadOnlyList<ResourceDefinition> resources) =>
+        resources.Count > 0 && resources[0].Custom is not null ? resources.OrderBy(r => r.Plural, StringComparer.Ordinal) : resources;
 
     private static JsonObject Gvk(GroupVersionKind gvk) =>
         new() { ["group"] = gvk.Group, ["version"] = gvk.Version, ["kind"] = gvk.Kind };

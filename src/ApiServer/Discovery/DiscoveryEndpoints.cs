@@ -1,3 +1,4 @@
+using ApiServer.Registry;
 using Microsoft.AspNetCore.Http;
 
 namespace ApiServer.Discovery;
@@ -6,12 +7,32 @@ namespace ApiServer.Discovery;
 /// Serves discovery. /api and /apis answer in the aggregated format when the Accept header asks
 /// for it; client-go picks its parser from our Content-Type, so it must echo the parameters exactly.
 /// </summary>
-internal sealed class DiscoveryEndpoints(DiscoveryDocuments documents)
+internal sealed class DiscoveryEndpoints(RegistryCatalog registry, string serverAddress)
 {
+    // The documents of the snapshot last asked about; a new snapshot (CRDs changed) renders new ones.
+    private volatile Rendered? _rendered;
+
+    private DiscoveryDocuments Documents
+    {
+        get
+        {
+            var table = registry.Table;
+            var rendered = _rendered;
+            if (rendered is null || rendered.Table != table)
+            {
+                rendered = new Rendered(table, new DiscoveryDocuments(table, serverAddress));
+                _rendered = rendered;
+            }
+
+            return rendered.Documents;
+        }
+    }
+
     /// <returns>false when the path is not a discovery path.</returns>
     public async Task<bool> TryHandleAsync(HttpContext context, string path)
     {
         path = path.TrimEnd('/');
+        var documents = Documents;
         if (path is "/api" or "/apis")
         {
             var accept = context.Request.Headers.Accept.ToString();
@@ -67,4 +88,6 @@ internal sealed class DiscoveryEndpoints(DiscoveryDocuments documents)
     /// <summary>Discovery documents are negotiated answers like any other: a trailing newline, or indented for pretty output.</summary>
     private static Task WriteAsync(HttpContext context, byte[] body, string contentType) =>
         Endpoints.MediaTypes.WriteJsonAsync(context, 200, body, contentType);
+
+    private sealed record Rendered(ResourceTable Table, DiscoveryDocuments Documents);
 }

@@ -37,12 +37,14 @@ internal sealed partial class HealthEndpoints
             startup.NamespacesBootstrapped ? Task.CompletedTask : throw new InvalidOperationException("not finished"));
         var rbac = new HealthCheck("poststarthook/rbac/bootstrap-roles", _ =>
             startup.RbacBootstrapped ? Task.CompletedTask : throw new InvalidOperationException("not finished"));
+        var crds = new HealthCheck("poststarthook/crd-informer-synced", _ =>
+            startup.CustomResourcesSynced ? Task.CompletedTask : throw new InvalidOperationException("not finished"));
         var shutdown = new HealthCheck("shutdown", _ =>
             lifetime.ApplicationStopping.IsCancellationRequested ? throw new InvalidOperationException("process is shutting down") : Task.CompletedTask);
 
-        _livez = [ping, log, etcd, bootstrap, rbac];
-        _healthz = [ping, log, etcd, bootstrap, rbac];
-        _readyz = [ping, log, etcd, new HealthCheck("etcd-readiness", etcd.Check), bootstrap, rbac];
+        _livez = [ping, log, etcd, bootstrap, rbac, crds];
+        _healthz = [ping, log, etcd, bootstrap, rbac, crds];
+        _readyz = [ping, log, etcd, new HealthCheck("etcd-readiness", etcd.Check), bootstrap, rbac, crds];
         _shutdown = shutdown;
     }
 
@@ -159,6 +161,15 @@ internal sealed class StartupState
     private volatile bool _namespacesBootstrapped;
 
     private volatile bool _rbacBootstrapped;
+
+    private volatile bool _customResourcesSynced;
+
+    /// <summary>Every stored CRD has been read once and its resources are served (kube's crd-informer-synced).</summary>
+    public bool CustomResourcesSynced
+    {
+        get => _customResourcesSynced;
+        set => _customResourcesSynced = value;
+    }
 
     public bool NamespacesBootstrapped
     {

@@ -192,10 +192,9 @@ internal static class ApiServerServiceCollectionExtensions
         {
             var options = sp.GetRequiredService<ApiServerOptions>();
             var address = options.AdvertiseAddress.Length > 0 ? options.AdvertiseAddress : "127.0.0.1";
-            return new DiscoveryDocuments(sp.GetRequiredService<ResourceTable>(), $"{address}:{options.SecureServing.SecurePort}");
+            return new DiscoveryEndpoints(sp.GetRequiredService<RegistryCatalog>(), $"{address}:{options.SecureServing.SecurePort}");
         });
-        services.TryAddSingleton<DiscoveryEndpoints>();
-        services.TryAddSingleton(sp => new OpenApiDocuments(sp.GetRequiredService<ResourceTable>()));
+        services.TryAddSingleton(sp => new OpenApiDocuments(sp.GetRequiredService<ResourceTable>(), sp.GetRequiredService<RegistryCatalog>()));
         services.TryAddSingleton<StartupState>();
         services.TryAddSingleton<BackgroundLoops>();
         services.TryAddSingleton<HealthEndpoints>();
@@ -224,6 +223,7 @@ internal static class ApiServerServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<RbacPolicyCache>());
         services.AddHostedService<RbacBootstrap>();
         services.AddHostedService<ClusterRoleAggregation>();
+        services.AddHostedService<CustomResources.CustomResourceDefinitionController>();
         return services;
     }
 }

@@ -69,6 +69,7 @@ internal static class TableConvertor
         new("Age", "string", "", "How long ago the object was created.", 0, (o, now) => Age(o, now));
 
     private static IReadOnlyList<TableColumn> ColumnsFor(ResourceDefinition resource) =>
+        resource.Custom is { } custom ? CustomResourceColumns.For(custom) :
         MoreColumns.For(resource.Group, resource.Plural) ?? PolicyAndClusterColumns.For(resource.Group, resource.Plural) ?? (resource.Group, resource.Plural) switch
     {
         ("", "namespaces") =>

@@ -62,6 +62,7 @@ internal sealed class GenericStore(
     /// <summary>Create, returning also the JSON it stored, as served, so the answer needs no second encoding.</summary>
     public async Task<Written> CreateWrittenAsync(RequestScope scope, string ns, JsonObject obj, CancellationToken cancellationToken)
     {
+        Strategy.CheckCreateAllowed(obj);
         AsGoWritesIt(obj);
         var metadata = ObjectMeta.Metadata(obj);
         SetRequestNamespace(obj, ns);
@@ -74,7 +75,7 @@ internal sealed class GenericStore(
 
         ObjectMeta.Metadata(obj).Remove("resourceVersion");
 
-        Defaulting.BuiltinDefaults.Apply(Resource, obj);
+        Strategy.ApplyDefaults(obj);
         TrackManagedFields(scope, null, obj, "");
         await admission.AdmitAsync(Attributes(AdmissionOperation.Create, scope, obj, null), cancellationToken).ConfigureAwait(false);
 
@@ -422,7 +423,7 @@ internal sealed class GenericStore(
                 _ => obj,
             };
 
-            Defaulting.BuiltinDefaults.Apply(Resource, obj);
+            Strategy.ApplyDefaults(obj);
             TrackManagedFields(scope, old, obj, subresource);
             await admission.AdmitAsync(Attributes(AdmissionOperation.Update, scope, obj, old, subresource), ct).ConfigureAwait(false);
             BeforeUpdate(obj, old, mainResource: subresource.Length == 0);
@@ -516,7 +517,7 @@ internal sealed class GenericStore(
     public FieldManagerContext FieldManagerContext(RequestScope scope, string subresource)
     {
         subresource = scope.FieldManagerSubresource ?? subresource;
-        var schema = SchemaFacts.Builtin.ForKind(Resource.Group, Resource.Version, Resource.Kind);
+        var schema = Resource.Custom is { } custom ? custom.Facts : SchemaFacts.Builtin.ForKind(Resource.Group, Resource.Version, Resource.Kind);
         var ignored = _ignoredFields.GetOrAdd(subresource, IgnoredFields, schema);
         return new FieldManagerContext(scope.FieldManager ?? DefaultFieldManager, Resource.ApiVersion, subresource, schema, time.GetUtcNow(), ignored);
     }
@@ -1054,7 +1055,7 @@ internal sealed class GenericStore(
         if (Strategy.TracksGeneration)
         {
             var generation = oldMetadata["generation"] is JsonValue g && g.TryGetValue<long>(out var n) ? n : 1;
-            if (mainResource && (SpecChanged(obj, old)
+            if (mainResource && (Strategy.GenerationChanged(obj, old)
                 || Strategy.AnnotationsBumpGeneration && !JsonNode.DeepEquals(metadata["annotations"], oldMetadata["annotations"])))
             {
                 generation++;
@@ -1066,15 +1067,6 @@ internal sealed class GenericStore(
         {
             metadata.Remove("generation");
         }
-    }
-
-    /// <summary>Everything but metadata and status is the spec, for generation's purposes.</summary>
-    private static bool SpecChanged(JsonObject obj, JsonObject old)
-    {
-        var ignored = new HashSet<string> { "metadata", "status", "kind", "apiVersion" };
-        var keysNow = obj.Select(p => p.Key).Where(k => !ignored.Contains(k)).ToHashSet();
-        var keysBefore = old.Select(p => p.Key).Where(k => !ignored.Contains(k)).ToHashSet();
-        return !keysNow.SetEquals(keysBefore) || keysNow.Any(k => !JsonNode.DeepEquals(obj[k], old[k]));
     }
 
     private IEnumerable<FieldError> ValidateMeta(JsonObject obj)

@@ -13,7 +13,7 @@ internal sealed record SubresourceDefinition(string Name, GroupVersionKind Respo
 
 /// <summary>
 /// One served resource: the facts discovery, the REST handlers and the storage key function need.
-/// Loaded from the generated builtin-resources.tsv; immutable.
+/// Loaded from the generated builtin-resources.tsv, or made from a CRD; immutable.
 /// </summary>
 internal sealed record ResourceDefinition(
     string Group,
@@ -35,7 +35,13 @@ internal sealed record ResourceDefinition(
     /// <summary>"pods" or "deployments.apps", as error messages name a resource.</summary>
     public string QualifiedResource => Group.Length == 0 ? Plural : $"{Plural}.{Group}";
 
-    public string ListKind => Kind + "List";
+    public string ListKind => ListKindOverride ?? Kind + "List";
+
+    /// <summary>A list kind that is not the kind + "List" (a CRD's names.listKind).</summary>
+    public string? ListKindOverride { get; init; }
+
+    /// <summary>For a custom resource, the CRD version it serves; null for built-in resources.</summary>
+    public CustomResources.CustomResourceVersion? Custom { get; init; }
 
     public bool Supports(string verb) => Verbs.Contains(verb);
 

@@ -46,6 +46,11 @@ public sealed class ResourceCoverageTests(ClusterFixture cluster)
         var basePath = (group.Length == 0 ? $"/api/{version}" : $"/apis/{group}/{version}")
             + (resource.Namespaced ? $"/namespaces/{ns}" : "") + $"/{plural}";
         var name = "cov" + Guid.NewGuid().ToString("N")[..8];
+        if (resource is { Group: "apiextensions.k8s.io", Plural: "customresourcedefinitions" })
+        {
+            // A CRD is named <plural>.<group>.
+            name += ".coverage.example.com";
+        }
 
         if (resource is { Group: "", Plural: "bindings" })
         {
@@ -89,6 +94,14 @@ public sealed class ResourceCoverageTests(ClusterFixture cluster)
         Assert.Equal(name, watched["object"]!["metadata"]!["name"]!.GetValue<string>());
 
         // update
+        if (resource is { Group: "apiextensions.k8s.io", Plural: "customresourcedefinitions" })
+        {
+            // The server's CRD controller writes the new CRD's status right after the create: wait for
+            // it to be established, so the update does not race those writes.
+            await CustomResources.CustomResourceDefinitionTests.WaitForEstablishedAsync(cluster, name);
+            got = await Send(HttpMethod.Get, $"{basePath}/{name}", null, HttpStatusCode.OK);
+        }
+
         got["metadata"]!["labels"] = new JsonObject { ["covered"] = "update" };
         var updated = await Send(HttpMethod.Put, $"{basePath}/{name}", got.ToJsonString(), HttpStatusCode.OK);
         Assert.Equal("update", updated["metadata"]!["labels"]!["covered"]!.GetValue<string>());
@@ -207,6 +220,15 @@ public sealed class ResourceCoverageTests(ClusterFixture cluster)
         foreach (var (field, value) in CoverageObjects.Valid(resource, name, ns).ToList())
         {
             obj[field] = value?.DeepClone();
+        }
+
+        if (resource is { Group: "apiextensions.k8s.io", Plural: "customresourcedefinitions" })
+        {
+            var dot = name.IndexOf('.', StringComparison.Ordinal);
+            obj["spec"] = JsonNode.Parse($$$$"""
+                {"group":"{{{{name[(dot + 1)..]}}}}","scope":"Namespaced","names":{"plural":"{{{{name[..dot]}}}}","kind":"Cov"},
+                 "versions":[{"name":"v1","served":true,"storage":true,"schema":{"openAPIV3Schema":{"type":"object"}}}]}
+                """);
         }
 
         return obj.ToJsonString();

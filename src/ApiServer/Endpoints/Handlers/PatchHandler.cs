@@ -79,7 +79,15 @@ internal sealed class PatchHandler(ApiServerOptions options)
             current =>
             {
                 var patched = Apply(current, patch, patchType, store.Resource, schema);
-                QueryOptions.PruneUnknownFields(patched, schema, validation, "", warn);
+                if (store.Resource.Custom is { } custom)
+                {
+                    QueryOptions.PruneUnknownFields(patched, custom, validation, "", warn);
+                }
+                else
+                {
+                    QueryOptions.PruneUnknownFields(patched, schema, validation, "", warn);
+                }
+
                 return patched;
             }, cancellationToken).ConfigureAwait(false);
         await MediaTypes.WriteAsync(context, 200, updated, format).ConfigureAwait(false);
@@ -128,7 +136,15 @@ internal sealed class PatchHandler(ApiServerOptions options)
 
         var schema = SchemaFacts.Builtin.ForKind(resource.Group, resource.Version, resource.Kind);
         var warn = ResponseWarnings.For(context);
-        QueryOptions.PruneUnknownFields(config, schema, validation, "", warn);
+        if (resource.Custom is { } custom)
+        {
+            QueryOptions.PruneUnknownFields(config, custom, validation, "", warn);
+        }
+        else
+        {
+            QueryOptions.PruneUnknownFields(config, schema, validation, "", warn);
+        }
+
         var scope = new RequestScope(ApiRequestFeature.Get(context).User!, dryRun, warn) { FieldManager = fieldManager, FieldsManaged = true };
         var fieldContext = store.FieldManagerContext(scope, subresource);
 

@@ -187,6 +187,41 @@ internal static class QueryOptions
         }
 
         var unknown = schema is null ? [] : ApiMachinery.Schema.UnknownFields.Prune(obj, schema);
+        ReportUnknownFields(unknown, validation, prefix, warn, duplicates);
+    }
+
+    /// <summary>
+    /// A custom resource's unknown fields: what its CRD version's schema prunes (kube's structural
+    /// pruning), and metadata fields ObjectMeta does not have; metadata of the wrong type does not
+    /// decode (400), while the rest of the object is checked by the schema's validation (422).
+    /// </summary>
+    public static void PruneUnknownFields(
+        JsonObject obj, CustomResources.CustomResourceVersion custom, string validation, string prefix, Action<string> warn,
+        IReadOnlyList<string>? duplicates = null)
+    {
+        var unknown = new List<string>();
+        if (obj["metadata"] is JsonObject metadata && ApiMachinery.Schema.SchemaFacts.Builtin.Definition(ObjectMetaDefinition) is { } objectMeta)
+        {
+            if (ApiMachinery.Schema.FieldTypes.FirstError(metadata, objectMeta) is { } typeError)
+            {
+                throw StatusException.NewBadRequest(prefix + typeError);
+            }
+
+            unknown.AddRange(ApiMachinery.Schema.UnknownFields.Prune(metadata, objectMeta).Select(f => "metadata." + f));
+        }
+
+        if (custom.Schema is { } schema)
+        {
+            unknown.AddRange(schema.Prune(obj));
+        }
+
+        ReportUnknownFields(unknown, validation, prefix, warn, duplicates);
+    }
+
+    private const string ObjectMetaDefinition = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta";
+
+    private static void ReportUnknownFields(IReadOnlyList<string> unknown, string validation, string prefix, Action<string> warn, IReadOnlyList<string>? duplicates)
+    {
         // Go's strict decoder names each field with %q.
         var problems = (duplicates ?? []).Select(d => "duplicate field " + ApiMachinery.Text.GoText.Quote(d))
             .Concat(unknown.Select(u => "unknown field " + ApiMachinery.Text.GoText.Quote(u)))

@@ -417,7 +417,14 @@ internal sealed class ResourceHandler(
         $"{resource.Kind} in version \"{resource.Version}\" cannot be handled as a {resource.Kind}: ";
 
     /// <summary>Unknown fields of a create or update body: dropped, and refused or warned about per fieldValidation.</summary>
-    private static void PruneUnknownFields(HttpContext context, ResourceDefinition resource, JsonObject body, string validation, IReadOnlyList<string> duplicates) =>
+    private static void PruneUnknownFields(HttpContext context, ResourceDefinition resource, JsonObject body, string validation, IReadOnlyList<string> duplicates)
+    {
+        if (resource.Custom is { } custom)
+        {
+            QueryOptions.PruneUnknownFields(body, custom, validation, StrictPrefix(resource), ResponseWarnings.For(context), duplicates);
+            return;
+        }
+
         QueryOptions.PruneUnknownFields(
             body,
             ApiMachinery.Schema.SchemaFacts.Builtin.ForKind(resource.Group, resource.Version, resource.Kind),
@@ -425,6 +432,7 @@ internal sealed class ResourceHandler(
             StrictPrefix(resource),
             ResponseWarnings.For(context),
             duplicates);
+    }
 
     internal static void CheckKind(JsonObject body, ResourceDefinition resource)
     {

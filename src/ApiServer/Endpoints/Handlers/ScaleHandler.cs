@@ -26,7 +26,7 @@ internal sealed class ScaleHandler(PatchHandler patches, ResourceHandlerOptions 
         {
             case "get":
                 var current = await store.GetAsync(info.Namespace, info.Name, cancellationToken).ConfigureAwait(false);
-                await MediaTypes.WriteAsync(context, 200, ToScale(current), format).ConfigureAwait(false);
+                await MediaTypes.WriteAsync(context, 200, ToScale(current, store.Resource), format).ConfigureAwait(false);
                 break;
             case "update":
                 var dryRun = QueryOptions.ParseDryRun(context.Request.Query, "UpdateOptions");
@@ -58,7 +58,7 @@ internal sealed class ScaleHandler(PatchHandler patches, ResourceHandlerOptions 
         };
         var updated = await store.ApplyUpdateAsync(scope, info.Namespace, info.Name, "", current =>
         {
-            var scale = newScale(ToScale(current));
+            var scale = newScale(ToScale(current, store.Resource));
             if (ObjectMeta.Name(scale) is { Length: > 0 } named && named != info.Name)
             {
                 throw StatusException.NewBadRequest($"the name of the object ({named}) does not match the name on the URL ({info.Name})");
@@ -75,15 +75,23 @@ internal sealed class ScaleHandler(PatchHandler patches, ResourceHandlerOptions 
                     [ApiMachinery.Validation.FieldError.Invalid(ApiMachinery.Validation.FieldPath.New("spec").Child("replicas"), count, "must be greater than or equal to 0")]);
             }
 
-            var spec = current["spec"] as JsonObject ?? [];
-            spec["replicas"] = count;
-            current["spec"] = spec;
+            if (store.Resource.Custom?.Scale is { } paths)
+            {
+                SetPath(current, paths.SpecReplicasPath, count);
+            }
+            else
+            {
+                var spec = current["spec"] as JsonObject ?? [];
+                spec["replicas"] = count;
+                current["spec"] = spec;
+            }
+
             // The Scale's resourceVersion, when it has one, is a precondition on the object.
             var version = ObjectMeta.ResourceVersion(scale);
             ObjectMeta.Metadata(current)["resourceVersion"] = version.Length > 0 ? version : ObjectMeta.ResourceVersion(current);
             return current;
         }, cancellationToken).ConfigureAwait(false);
-        return ToScale(updated);
+        return ToScale(updated, store.Resource);
     }
 
     private static void CheckScaleKind(JsonObject body)
@@ -96,8 +104,11 @@ internal sealed class ScaleHandler(PatchHandler patches, ResourceHandlerOptions 
         }
     }
 
-    /// <summary>The autoscaling/v1 Scale of a scalable object.</summary>
-    public static JsonObject ToScale(JsonObject obj)
+    /// <summary>
+    /// The autoscaling/v1 Scale of a scalable object: spec.replicas, status.replicas and the selector,
+    /// or for a custom resource what its CRD's scale paths point at (the selector as the string it holds).
+    /// </summary>
+    public static JsonObject ToScale(JsonObject obj, ResourceDefinition resource)
     {
         var metadata = new JsonObject();
         foreach (var field in new[] { "name", "namespace", "uid", "resourceVersion", "creationTimestamp" })
@@ -108,8 +119,14 @@ internal sealed class ScaleHandler(PatchHandler patches, ResourceHandlerOptions 
             }
         }
 
-        var status = new JsonObject { ["replicas"] = obj["status"]?["replicas"]?.DeepClone() ?? 0 };
-        if (SelectorOf(obj) is { Length: > 0 } selector)
+        var paths = resource.Custom?.Scale;
+        var specReplicas = paths is null ? obj["spec"]?["replicas"] : GetPath(obj, paths.SpecReplicasPath);
+        var statusReplicas = paths is null ? obj["status"]?["replicas"] : GetPath(obj, paths.StatusReplicasPath);
+        var status = new JsonObject { ["replicas"] = Replicas(statusReplicas) };
+        var selector = paths is null
+            ? SelectorOf(obj)
+            : paths.LabelSelectorPath is { } selectorPath && GetPath(obj, selectorPath) is JsonValue v && v.TryGetValue<string>(out var text) ? text : "";
+        if (selector.Length > 0)
         {
             status["selector"] = selector;
         }
@@ -119,12 +136,45 @@ internal sealed class ScaleHandler(PatchHandler patches, ResourceHandlerOptions 
             ["kind"] = "Scale",
             ["apiVersion"] = "autoscaling/v1",
             ["metadata"] = metadata,
-            ["spec"] = new JsonObject { ["replicas"] = obj["spec"]?["replicas"]?.DeepClone() ?? 0 },
+            ["spec"] = new JsonObject { ["replicas"] = Replicas(specReplicas) },
             ["status"] = status,
         };
 
         // As Go writes the Scale struct: spec.replicas is omitempty, so 0 replicas is "spec: {}".
         return ApiMachinery.Schema.GoRoundTrip.NormalizeKind(scale, "autoscaling", "v1", "Scale");
+    }
+
+    private static long Replicas(JsonNode? node) => node is JsonValue v && v.TryGetValue<long>(out var n) ? n : 0;
+
+    /// <summary>The value at a CRD's simple JSON path (".spec.replicas").</summary>
+    private static JsonNode? GetPath(JsonObject obj, string path)
+    {
+        JsonNode? node = obj;
+        foreach (var part in path.TrimStart('.').Split('.'))
+        {
+            node = (node as JsonObject)?[part];
+        }
+
+        return node;
+    }
+
+    /// <summary>Sets the value at a CRD's simple JSON path, making the objects on the way.</summary>
+    private static void SetPath(JsonObject obj, string path, long value)
+    {
+        var parts = path.TrimStart('.').Split('.');
+        var node = obj;
+        foreach (var part in parts[..^1])
+        {
+            if (node[part] is not JsonObject next)
+            {
+                next = [];
+                node[part] = next;
+            }
+
+            node = next;
+        }
+
+        node[parts[^1]] = value;
     }
 
     /// <summary>The selector as a label-selector string: a LabelSelector (apps) or a plain map (replication controllers).</summary>

@@ -112,6 +112,25 @@ internal class ResourceStrategy
     {
     }
 
+    /// <summary>Refuses a create before anything else happens (custom resources of a terminating CRD).</summary>
+    public virtual void CheckCreateAllowed(JsonObject obj)
+    {
+    }
+
+    /// <summary>The defaults kube-apiserver fills in when it decodes the kind (before admission, on create and update).</summary>
+    public virtual void ApplyDefaults(JsonObject obj) => Defaulting.BuiltinDefaults.Apply(Resource, obj);
+
+    /// <summary>Whether an update changes what metadata.generation counts: everything but metadata and status.</summary>
+    public virtual bool GenerationChanged(JsonObject obj, JsonObject old) => ChangedOutside(obj, old, "metadata", "status", "kind", "apiVersion");
+
+    /// <summary>Whether the objects differ in any top-level field but <paramref name="ignored"/>.</summary>
+    protected static bool ChangedOutside(JsonObject obj, JsonObject old, params string[] ignored)
+    {
+        var keysNow = obj.Select(p => p.Key).Where(k => !ignored.Contains(k)).ToHashSet();
+        var keysBefore = old.Select(p => p.Key).Where(k => !ignored.Contains(k)).ToHashSet();
+        return !keysNow.SetEquals(keysBefore) || keysNow.Any(k => !JsonNode.DeepEquals(obj[k], old[k]));
+    }
+
     /// <summary>Clears what a client may not set on create and fills the kind's initial state (kube's status on create).</summary>
     public virtual void PrepareForCreate(JsonObject obj)
     {

@@ -170,8 +170,9 @@ internal sealed class FieldSelectableStrategy(ResourceDefinition resource, param
 /// <summary>Picks the strategy of a resource; everything not listed gets the generic behaviour.</summary>
 internal static class StrategyFactory
 {
-    public static ResourceStrategy For(ResourceDefinition r) => (r.Group, r.Plural) switch
+    public static ResourceStrategy For(ResourceDefinition r, TimeProvider? time = null) => (r.Group, r.Plural) switch
     {
+        ("apiextensions.k8s.io", "customresourcedefinitions") => new CustomResources.CustomResourceDefinitionStrategy(r, time ?? TimeProvider.System),
         ("", "namespaces") => new NamespaceStrategy(r),
         ("", "pods") => new PodStrategy(r),
         ("", "secrets") => new SecretStrategy(r),
