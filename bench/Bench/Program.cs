@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Bench;
 
-// bench [--quick] [--out docs/benchmarks.md] [--only create,update,get,list,watch,memory,encoding | crd-schema] [--concurrency 1,32]
+// bench [--quick] [--out docs/benchmarks.md] [--only create,update,get,list,watch,crd,memory,encoding | crd-schema] [--concurrency 1,32]
 var quick = args.Contains("--quick");
 var outIndex = Array.IndexOf(args, "--out");
 var output = outIndex >= 0 && outIndex + 1 < args.Length ? args[outIndex + 1] : Path.Combine(Cluster.RepoRoot(), "docs", "benchmarks.md");
@@ -52,6 +52,11 @@ await using (var cluster = await Cluster.StartAsync())
     if (Runs("watch"))
     {
         await workloads.WatchesAsync();
+    }
+
+    if (Runs("crd"))
+    {
+        await new CustomResourceWorkloads(cluster, settings, report).RunAsync();
     }
 
     if (Runs("memory"))

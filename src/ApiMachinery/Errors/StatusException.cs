@@ -179,6 +179,12 @@ public sealed class StatusException : Exception
             $"The {operation} operation against {Qualified(group, resource)} could not be completed at this time, please try again.",
             new StatusDetails { Group = group, Kind = resource, Name = operation, RetryAfterSeconds = retryAfterSeconds });
 
+    /// <summary>
+    /// 500 without a reason and the message as it is: what kube's ErrorToAPIStatus makes of an error that
+    /// is no API status (a failed conversion webhook: kubectl prints "Error from server: ...").
+    /// </summary>
+    public static StatusException NewUnknown(string message) => Failure(500, "", message, null);
+
     /// <summary>500 InternalError: <c>Internal error occurred: message</c>, with the message as the only cause.</summary>
     public static StatusException NewInternalError(string message) =>
         Failure(500, StatusReasons.InternalError, $"Internal error occurred: {message}",

@@ -42,7 +42,7 @@ internal sealed class CustomResourceConverter(CustomResourceDefinitionInfo crd, 
         string Failed(string reason) => $"conversion webhook for {from} failed: {reason}";
         if (webhooks is null || crd.Conversion.ClientConfig is not { } clientConfig)
         {
-            throw StatusException.NewInternalError(Failed("no webhook client configured"));
+            throw StatusException.NewUnknown(Failed("no webhook client configured"));
         }
 
         var uid = Guid.NewGuid().ToString();
@@ -65,35 +65,35 @@ internal sealed class CustomResourceConverter(CustomResourceDefinitionInfo crd, 
         }
         catch (InvalidOperationException e)
         {
-            throw StatusException.NewInternalError(Failed(e.Message));
+            throw StatusException.NewUnknown(Failed(e.Message));
         }
 
         if (answer["apiVersion"]?.ToString() != "apiextensions.k8s.io/v1" || answer["kind"]?.ToString() != "ConversionReview")
         {
-            throw StatusException.NewInternalError(Failed($"expected webhook response of apiextensions.k8s.io/v1, Kind=ConversionReview, got {answer["apiVersion"]}, Kind={answer["kind"]}"));
+            throw StatusException.NewUnknown(Failed($"expected webhook response of apiextensions.k8s.io/v1, Kind=ConversionReview, got {answer["apiVersion"]}, Kind={answer["kind"]}"));
         }
 
         if (answer["response"] is not JsonObject response)
         {
-            throw StatusException.NewInternalError(Failed("no response provided"));
+            throw StatusException.NewUnknown(Failed("no response provided"));
         }
 
         if (response["uid"]?.ToString() != uid)
         {
-            throw StatusException.NewInternalError(Failed($"expected response.uid=\"{uid}\", got \"{response["uid"]}\""));
+            throw StatusException.NewUnknown(Failed($"expected response.uid=\"{uid}\", got \"{response["uid"]}\""));
         }
 
         var result = response["result"]?["status"]?.ToString() ?? "";
         if (result != "Success")
         {
             var message = response["result"]?["message"]?.ToString();
-            throw StatusException.NewInternalError(Failed(message is { Length: > 0 } ? message : $"response.result.status was '{result}', not 'Success'"));
+            throw StatusException.NewUnknown(Failed(message is { Length: > 0 } ? message : $"response.result.status was '{result}', not 'Success'"));
         }
 
         var converted = (response["convertedObjects"] as JsonArray ?? []).ToList();
         if (converted.Count != toConvert.Count)
         {
-            throw StatusException.NewInternalError($"conversion webhook for {from} returned {converted.Count} objects, expected {toConvert.Count}");
+            throw StatusException.NewUnknown($"conversion webhook for {from} returned {converted.Count} objects, expected {toConvert.Count}");
         }
 
         for (var i = 0; i < converted.Count; i++)
@@ -101,18 +101,18 @@ internal sealed class CustomResourceConverter(CustomResourceDefinitionInfo crd, 
             var original = toConvert[i];
             if (converted[i] is not JsonObject result0)
             {
-                throw StatusException.NewInternalError($"conversion webhook for {from} returned invalid converted object at index {i}: not an object");
+                throw StatusException.NewUnknown($"conversion webhook for {from} returned invalid converted object at index {i}: not an object");
             }
 
             if (ObjectMeta.GetString(result0, "apiVersion") != apiVersion)
             {
-                throw StatusException.NewInternalError(
+                throw StatusException.NewUnknown(
                     $"conversion webhook for {from} returned invalid converted object at index {i}: invalid groupVersion (expected {apiVersion}, received {ObjectMeta.GetString(result0, "apiVersion")})");
             }
 
             if (ObjectMeta.GetString(result0, "kind") != ObjectMeta.GetString(original, "kind"))
             {
-                throw StatusException.NewInternalError(
+                throw StatusException.NewUnknown(
                     $"conversion webhook for {from} returned invalid converted object at index {i}: invalid kind (expected {ObjectMeta.GetString(original, "kind")}, received {ObjectMeta.GetString(result0, "kind")})");
             }
 
@@ -122,7 +122,7 @@ internal sealed class CustomResourceConverter(CustomResourceDefinitionInfo crd, 
                 var actual = ObjectMeta.GetString(result0["metadata"] as JsonObject, field);
                 if (expected != actual)
                 {
-                    throw StatusException.NewInternalError(
+                    throw StatusException.NewUnknown(
                         $"conversion webhook for {from} returned invalid metadata in object at index {i}: must have the same {label}: {expected} != {actual}");
                 }
             }

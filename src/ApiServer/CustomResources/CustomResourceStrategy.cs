@@ -39,6 +39,19 @@ internal sealed class CustomResourceStrategy : ResourceStrategy
 
     public override void ApplyDefaults(JsonObject obj) => _custom.Schema?.ApplyDefaults(obj);
 
+    /// <summary>Objects stored in this version get its defaults when read (older versions are defaulted after conversion).</summary>
+    public override bool ApplyReadDefaults(JsonObject obj)
+    {
+        if (_custom.Schema is not { HasDefaults: true } schema || ObjectMeta.GetString(obj, "apiVersion") != Resource.ApiVersion)
+        {
+            return false;
+        }
+
+        var before = obj.DeepClone();
+        schema.ApplyDefaults(obj);
+        return !JsonNode.DeepEquals(before, obj);
+    }
+
     /// <summary>With a status subresource, status is not the spec; without one, it is.</summary>
     public override bool GenerationChanged(JsonObject obj, JsonObject old) =>
         HasStatus ? ChangedOutside(obj, old, "metadata", "status") : ChangedOutside(obj, old, "metadata");

@@ -53,6 +53,12 @@ internal sealed class ObjectView : ICachedView
     {
         var obj = (JsonNode.Parse(stored.Value.Span, documentOptions: new JsonDocumentOptions { MaxDepth = ObjectCodec.MaxDepth }) as JsonObject)
             ?? throw new InvalidDataException($"stored value at {stored.Key} is not a JSON object");
+        if (strategy.ApplyReadDefaults(obj))
+        {
+            // The view is of the defaulted object (custom resources stored before a default was added).
+            stored = stored with { Value = ObjectCodec.Encode(obj) };
+        }
+
         var spliceable = obj["metadata"] is JsonObject metadata && !metadata.ContainsKey("resourceVersion");
         ObjectCodec.SetResourceVersion(obj, stored.ModRevision);
         var facts = SelectionFacts.Of(obj, strategy);

@@ -128,9 +128,11 @@ internal sealed class RegistryCatalog
             foreach (var group in customResources.Where(r => !_builtinStores.ContainsKey((r.Group, r.Version, r.Plural))).GroupBy(r => r.StorageSegment))
             {
                 var definitions = group.ToArray();
-                var custom = definitions[0].Custom!;
-                var prefix = _keys.ListPrefix(definitions[0], null);
-                var cacheStrategy = new CustomResourceStrategy(definitions[0], custom);
+                // The cache holds objects as stored: its views are defaulted by the storage version's schema when it is served.
+                var cacheDefinition = definitions.FirstOrDefault(r => r.Version == r.Custom!.StorageVersion) ?? definitions[0];
+                var custom = cacheDefinition.Custom!;
+                var prefix = _keys.ListPrefix(cacheDefinition, null);
+                var cacheStrategy = new CustomResourceStrategy(cacheDefinition, custom);
                 var (storage, views) = CacheFor(prefix, custom, cacheStrategy, caches);
                 var converter = new CustomResourceConverter(custom.Crd, _webhooks);
                 foreach (var r in definitions)

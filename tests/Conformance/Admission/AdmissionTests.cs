@@ -331,7 +331,6 @@ public sealed class AdmissionTests(ClusterFixture cluster)
         }
     }
 
-    /// <summary>tests/Conformance/webhook/webhook_server.py on a free port, with a serving certificate from the cluster's CA.</summary>
     /// <summary>kubectl applies a LimitRange "defaults" with one Container item (its fields as JSON) to <paramref name="ns"/>.</summary>
     private static async Task ApplyContainerLimitsAsync(ClusterFixture on, string ns, string containerLimits)
     {
@@ -346,65 +345,5 @@ public sealed class AdmissionTests(ClusterFixture cluster)
         };
         var applied = await on.KubectlWithInputAsync(limitRange.ToJsonString(), "apply", "-f", "-");
         Assert.True(applied.ExitCode == 0, applied.ToString());
-    }
-
-    private sealed class WebhookServer : IAsyncDisposable
-    {
-        private readonly Process _process;
-        private readonly string _portFile;
-
-        private WebhookServer(Process process, string portFile, int port)
-        {
-            _process = process;
-            _portFile = portFile;
-            Port = port;
-        }
-
-        public int Port { get; }
-
-        public string Url(string path) => $"https://127.0.0.1:{Port}{path}";
-
-        public static async Task<WebhookServer> StartAsync(ClusterFixture cluster)
-        {
-            var id = Guid.NewGuid().ToString("N")[..6];
-            var certificate = cluster.Pki.IssueServerCertificate("webhook-" + id, ["localhost"], [IPAddress.Loopback]);
-            var portFile = Path.Combine(cluster.WorkDirectory, $"webhook-{id}.port");
-            var script = Path.Combine(RepoPaths.Root, "tests", "Conformance", "webhook", "webhook_server.py");
-            var process = Process.Start(new ProcessStartInfo("python3", [script, certificate.CertificatePath, certificate.KeyPath, portFile])
-            {
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            })!;
-            var deadline = DateTime.UtcNow.AddSeconds(15);
-            while (!File.Exists(portFile))
-            {
-                if (process.HasExited)
-                {
-                    Assert.Fail("the webhook server exited: " + await process.StandardError.ReadToEndAsync());
-                }
-
-                Assert.True(DateTime.UtcNow < deadline, "the webhook server did not start");
-                await Task.Delay(50);
-            }
-
-            return new WebhookServer(process, portFile, int.Parse(await File.ReadAllTextAsync(portFile), System.Globalization.CultureInfo.InvariantCulture));
-        }
-
-        /// <summary>Every AdmissionReview request received so far, with the path it came to.</summary>
-        public IReadOnlyList<JsonNode> Reviews() =>
-            File.Exists(_portFile + ".log")
-                ? File.ReadAllLines(_portFile + ".log").Select(l => JsonNode.Parse(l)!).ToArray()
-                : [];
-
-        public async ValueTask DisposeAsync()
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                await _process.WaitForExitAsync();
-            }
-
-            _process.Dispose();
-        }
     }
 }

@@ -160,11 +160,12 @@ public sealed class CustomResourceDefinitionTests(ClusterFixture cluster)
         Assert.True(created.ExitCode == 0, created.ToString());
         Assert.Contains($"widget.{group}/w1 created", created.StdOut);
 
-        // Printer columns (the priority 1 column only with -o wide), then by short name.
-        var table = await cluster.KubectlOkAsync("get", "widgets", "-n", ns);
+        // Printer columns (the priority 1 column only with -o wide). The tests' CRDs all have a
+        // "widgets" resource, in different groups, so the group is spelled out, as users must then.
+        var table = await cluster.KubectlOkAsync("get", $"widgets.{group}", "-n", ns);
         Assert.Matches(@"NAME\s+COLOR\s+SIZE\s+AGE", table);
         Assert.Matches(@"w1\s+red\s+2\s+\d+s", table);
-        var wide = await cluster.KubectlOkAsync("get", "wd", "-n", ns, "-o", "wide");
+        var wide = await cluster.KubectlOkAsync("get", $"widgets.{group}", "-n", ns, "-o", "wide");
         Assert.Matches(@"NAME\s+COLOR\s+SIZE\s+READY\s+AGE", wide);
 
         // A merge patch changes the spec: generation moves.
@@ -487,6 +488,54 @@ public sealed class CustomResourceDefinitionTests(ClusterFixture cluster)
             using var allowed = await client.GetAsync(path);
             return allowed.StatusCode == HttpStatusCode.OK;
         });
+    }
+
+    [Fact]
+    public async Task TwoServersOnOneEtcd_ACrdCreatedThroughOne_IsServedByTheOther()
+    {
+        // A second server on the same etcd, as in an HA control plane: it follows CRDs on its own.
+        var port = TestSupport.FreePort.Next();
+        var flags = cluster.Server.Flags.Select(f => f.StartsWith("--secure-port=", StringComparison.Ordinal) ? $"--secure-port={port}" : f).ToArray();
+        await using var second = new ServerProcess(Path.Combine(cluster.WorkDirectory, "second-" + Guid.NewGuid().ToString("N")[..6]), flags, port);
+        await second.StartAsync(cluster.CreateHttpClient(null), TimeSpan.FromSeconds(90));
+        var secondKubeconfig = Path.Combine(cluster.WorkDirectory, $"second-{port}.kubeconfig");
+        await File.WriteAllTextAsync(secondKubeconfig, cluster.KubeconfigFor(cluster.Admin).Replace(cluster.ServerUrl, second.Url, StringComparison.Ordinal));
+        Task<ProcessResult> OnSecond(string? stdin, params string[] args) => ProcessRunner.RunAsync(
+            "kubectl", new[] { "--kubeconfig", secondKubeconfig, "--cache-dir", Path.Combine(cluster.WorkDirectory, $"kube-cache-{port}") }.Concat(args), stdin: stdin);
+
+        var group = NewGroup("ha");
+        await ApplyCrdAsync(cluster, WidgetCrd(group), "widgets." + group);
+        var ns = await cluster.CreateNamespaceAsync("ha");
+
+        // The second server serves it too: a create there is read through the first.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        ProcessResult created;
+        while ((created = await OnSecond(Widget(group, "from-second"), "create", "-n", ns, "-f", "-")).ExitCode != 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the second server never served the CRD: " + created);
+            await Task.Delay(200);
+        }
+
+        var read = await cluster.GetJsonAsync($"/apis/{group}/v1/namespaces/{ns}/widgets/from-second");
+        Assert.Equal("red", read["spec"]!["color"]!.GetValue<string>());
+        var table = await OnSecond(null, "get", $"widgets.{group}", "-n", ns);
+        Assert.Matches(@"from-second\s+red\s+2", table.StdOut);
+
+        // Its deletion through the first server stops the second one serving it.
+        await cluster.KubectlOkAsync("delete", "crd", "widgets." + group);
+        deadline = DateTime.UtcNow.AddSeconds(30);
+        using var client = cluster.CreateHttpClient(cluster.Admin);
+        while (true)
+        {
+            using var response = await client.GetAsync($"{second.Url}/apis/{group}/v1/namespaces/{ns}/widgets");
+            if (response.StatusCode == HttpStatusCode.NotFound)
+            {
+                break;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, "the second server still serves the deleted CRD");
+            await Task.Delay(200);
+        }
     }
 
     private static async Task EventuallyAsync(Func<Task<bool>> condition)

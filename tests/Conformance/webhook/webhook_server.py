@@ -9,6 +9,8 @@ Paths (each answers an AdmissionReview v1):
   /slow      sleeps 5 seconds before allowing (for timeoutSeconds and failurePolicy)
   /slow-delete  a DELETE of an object (oldObject) labelled deny=true is denied at once; any other
              is allowed after 5 seconds (time for the test to change the object meanwhile)
+  /convert   a CRD conversion webhook (ConversionReview v1): spec.color in v1 is spec.paint in v2
+  /convert-fail  answers every ConversionReview with a Failure result
 Every review received is appended, one JSON line per review, to PORTFILE + ".log".
 """
 import base64
@@ -26,6 +28,9 @@ class Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length", "0"))
         review = json.loads(self.rfile.read(length))
         request = review["request"]
+        if self.path.startswith("/convert"):
+            self.convert(request)
+            return
         with open(port_file + ".log", "a") as log:
             log.write(json.dumps({"path": self.path, "request": request}) + "\n")
         response = {"uid": request["uid"], "allowed": True}
@@ -53,6 +58,32 @@ class Handler(BaseHTTPRequestHandler):
         elif self.path.startswith("/slow"):
             time.sleep(5)
         body = json.dumps({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "response": response}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def convert(self, request):
+        with open(port_file + ".log", "a") as log:
+            log.write(json.dumps({"path": self.path, "request": request}) + "\n")
+        response = {"uid": request["uid"]}
+        if self.path.startswith("/convert-fail"):
+            response["result"] = {"status": "Failure", "message": "the test webhook refuses to convert"}
+        else:
+            desired = request["desiredAPIVersion"]
+            converted = []
+            for obj in request["objects"]:
+                spec = obj.get("spec") or {}
+                if desired.endswith("/v2") and "color" in spec:
+                    spec["paint"] = spec.pop("color")
+                elif desired.endswith("/v1") and "paint" in spec:
+                    spec["color"] = spec.pop("paint")
+                obj["apiVersion"] = desired
+                converted.append(obj)
+            response["convertedObjects"] = converted
+            response["result"] = {"status": "Success"}
+        body = json.dumps({"apiVersion": "apiextensions.k8s.io/v1", "kind": "ConversionReview", "response": response}).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))

@@ -120,6 +120,12 @@ internal class ResourceStrategy
     /// <summary>The defaults kube-apiserver fills in when it decodes the kind (before admission, on create and update).</summary>
     public virtual void ApplyDefaults(JsonObject obj) => Defaulting.BuiltinDefaults.Apply(Resource, obj);
 
+    /// <summary>
+    /// Defaults an object read from storage (kube defaults custom resources on decode, so a default
+    /// added to a schema shows on objects stored before it); returns whether it changed anything.
+    /// </summary>
+    public virtual bool ApplyReadDefaults(JsonObject obj) => false;
+
     /// <summary>Whether an update changes what metadata.generation counts: everything but metadata and status.</summary>
     public virtual bool GenerationChanged(JsonObject obj, JsonObject old) => ChangedOutside(obj, old, "metadata", "status", "kind", "apiVersion");
 
