@@ -491,6 +491,87 @@ public sealed class CustomResourceDefinitionTests(ClusterFixture cluster)
     }
 
     [Fact]
+    public async Task TheSchema_ValidatesPrunesAndDefaultsCustomResources()
+    {
+        var group = NewGroup("schema");
+        var name = "gizmos." + group;
+        string Crd(string extra) => $$"""
+            apiVersion: apiextensions.k8s.io/v1
+            kind: CustomResourceDefinition
+            metadata:
+              name: {{name}}
+            spec:
+              group: {{group}}
+              scope: Namespaced
+              names: {plural: gizmos, singular: gizmo, kind: Gizmo}
+              versions:
+              - name: v1
+                served: true
+                storage: true
+                schema:
+                  openAPIV3Schema:
+                    type: object
+                    properties:
+                      spec:
+                        type: object
+                        required: [color]
+                        properties:
+                          color: {type: string, enum: [red, blue]}
+                          replicas: {type: integer, minimum: 1, maximum: 10}
+                          mode: {type: string, default: auto}
+            {{extra}}
+            """;
+        await ApplyCrdAsync(cluster, Crd(""), name);
+        var ns = await cluster.CreateNamespaceAsync("schema");
+        string Gizmo(string objectName, string spec) => $"apiVersion: {group}/v1\nkind: Gizmo\nmetadata:\n  name: {objectName}\nspec: {spec}\n";
+
+        // Values the schema refuses: 422 listing every field error.
+        var invalid = await cluster.KubectlWithInputAsync(Gizmo("bad", "{color: green, replicas: 20}"), "create", "-n", ns, "-f", "-");
+        Assert.NotEqual(0, invalid.ExitCode);
+        Assert.Contains("The Gizmo \"bad\" is invalid", invalid.StdErr);
+        Assert.Contains("spec.color: Unsupported value: \"green\"", invalid.StdErr);
+        Assert.Contains("spec.replicas: Invalid value: 20", invalid.StdErr);
+
+        // Unknown fields: kubectl's strict validation refuses them, a warning otherwise, and they are pruned.
+        var strict = await cluster.KubectlWithInputAsync(Gizmo("odd", "{color: red, shade: dark}"), "create", "-n", ns, "-f", "-");
+        Assert.NotEqual(0, strict.ExitCode);
+        Assert.Contains("Gizmo in version \"v1\" cannot be handled as a Gizmo: strict decoding error: unknown field \"spec.shade\"", strict.StdErr);
+        var warned = await cluster.KubectlWithInputAsync(Gizmo("odd", "{color: red, shade: dark}"), "create", "--validate=warn", "-n", ns, "-f", "-");
+        Assert.True(warned.ExitCode == 0, warned.ToString());
+        Assert.Contains("unknown field \"spec.shade\"", warned.StdErr);
+        var odd = JsonNode.Parse(await cluster.KubectlOkAsync("get", $"gizmos.{group}", "odd", "-n", ns, "-o", "json"))!;
+        Assert.Null(odd["spec"]!["shade"]);
+        // The default is set on create.
+        Assert.Equal("auto", odd["spec"]!["mode"]!.GetValue<string>());
+
+        // A default added to the schema later shows on objects stored before it, from the cache and from etcd.
+        var original = Crd("");
+        var modeLine = original.Split('\n').Single(l => l.TrimStart().StartsWith("mode:", StringComparison.Ordinal));
+        var indent = modeLine[..(modeLine.Length - modeLine.TrimStart().Length)];
+        var withDefault = original.Replace(modeLine, modeLine + "\n" + indent + "size: {type: integer, default: 3}", StringComparison.Ordinal);
+        var changed = await cluster.KubectlWithInputAsync(withDefault, "apply", "-f", "-");
+        Assert.True(changed.ExitCode == 0, changed.ToString());
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var cached = await cluster.GetJsonAsync($"/apis/{group}/v1/namespaces/{ns}/gizmos/odd?resourceVersion=0");
+            if (cached["spec"]?["size"] is not null)
+            {
+                Assert.Equal(3, cached["spec"]!["size"]!.GetValue<int>());
+                break;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, "the new default never showed: " + cached);
+            await Task.Delay(200);
+        }
+
+        var fromEtcd = await cluster.GetJsonAsync($"/apis/{group}/v1/namespaces/{ns}/gizmos/odd");
+        Assert.Equal(3, fromEtcd["spec"]!["size"]!.GetValue<int>());
+        var stored = JsonNode.Parse(cluster.Etcdctl("get", $"{ClusterFixture.EtcdPrefix}/{group}/gizmos/{ns}/odd", "--print-value-only"))!;
+        Assert.Null(stored["spec"]!["size"]);
+    }
+
+    [Fact]
     public async Task TwoServersOnOneEtcd_ACrdCreatedThroughOne_IsServedByTheOther()
     {
         // A second server on the same etcd, as in an HA control plane: it follows CRDs on its own.
