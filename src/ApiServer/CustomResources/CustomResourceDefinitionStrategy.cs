@@ -75,10 +75,9 @@ internal sealed class CustomResourceDefinitionStrategy(ResourceDefinition resour
 
     public override IEnumerable<FieldError> Validate(JsonObject obj) => CustomResourceDefinitionValidation.ValidateCreate(obj);
 
-    public override IEnumerable<FieldError> ValidateUpdate(JsonObject obj, JsonObject old) =>
-        JsonNode.DeepEquals(obj["spec"], old["spec"]) && !JsonNode.DeepEquals(obj["status"], old["status"])
-            ? CustomResourceDefinitionValidation.ValidateStatusUpdate(obj)
-            : CustomResourceDefinitionValidation.ValidateUpdate(obj, old);
+    public override IEnumerable<FieldError> ValidateUpdate(JsonObject obj, JsonObject old) => CustomResourceDefinitionValidation.ValidateUpdate(obj, old);
+
+    public override IEnumerable<FieldError> ValidateStatusUpdate(JsonObject obj, JsonObject old) => CustomResourceDefinitionValidation.ValidateStatusUpdate(obj);
 
     /// <summary>The first delete only marks the CRD (with the cleanup finalizer); later ones wait for the finalizers.</summary>
     public override bool HasPendingFinalizers(JsonObject obj) =>

@@ -60,8 +60,31 @@ internal sealed class CustomResourceStrategy : ResourceStrategy
 
     public override IEnumerable<FieldError> ValidateUpdate(JsonObject obj, JsonObject old) => ValidateObject(obj, old);
 
+    /// <summary>kube's status strategy: type meta, then the status against the status schema alone (and the whole object's list types and rules).</summary>
+    public override IEnumerable<FieldError> ValidateStatusUpdate(JsonObject obj, JsonObject old)
+    {
+        var errors = ValidateTypeMeta(obj);
+        if (errors.Count == 0 && _custom.Schema is { } schema)
+        {
+            errors.AddRange(schema.ValidateStatusUpdate(obj, old));
+        }
+
+        return errors;
+    }
+
     /// <summary>kind and apiVersion are the CRD's (kube's ValidateTypeMeta), then the schema's value validation and rules.</summary>
     private IEnumerable<FieldError> ValidateObject(JsonObject obj, JsonObject? old)
+    {
+        var errors = ValidateTypeMeta(obj);
+        if (_custom.Schema is { } schema)
+        {
+            errors.AddRange(schema.Validate(obj, old));
+        }
+
+        return errors;
+    }
+
+    private List<FieldError> ValidateTypeMeta(JsonObject obj)
     {
         var errors = new List<FieldError>();
         if (ObjectMeta.GetString(obj, "kind").Length == 0)
@@ -77,11 +100,6 @@ internal sealed class CustomResourceStrategy : ResourceStrategy
         else if (apiVersion != Resource.ApiVersion)
         {
             errors.Add(FieldError.Invalid(FieldPath.New("apiVersion"), apiVersion, "must be " + Resource.ApiVersion));
-        }
-
-        if (_custom.Schema is { } schema)
-        {
-            errors.AddRange(schema.Validate(obj, old));
         }
 
         return errors;

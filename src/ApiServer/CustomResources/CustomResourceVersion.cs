@@ -15,6 +15,9 @@ internal interface ICustomResourceSchema
 
     IReadOnlyList<FieldError> Validate(JsonObject obj, JsonObject? old);
 
+    /// <summary>A /status update: the status against the status schema alone, then list types and rules of the whole object.</summary>
+    IReadOnlyList<FieldError> ValidateStatusUpdate(JsonObject obj, JsonObject old);
+
     /// <summary>Whether the schema has defaults at all (objects read from etcd are defaulted only then).</summary>
     bool HasDefaults { get; }
 }
@@ -36,6 +39,8 @@ internal sealed class CompiledSchema(ApiExtensions.Schema.CustomResourceSchema s
     public IReadOnlyList<string> Prune(JsonObject obj) => schema.Prune(obj).Select(p => p.TrimStart('.')).ToArray();
 
     public IReadOnlyList<FieldError> Validate(JsonObject obj, JsonObject? old) => schema.Validate(obj, old);
+
+    public IReadOnlyList<FieldError> ValidateStatusUpdate(JsonObject obj, JsonObject old) => schema.ValidateStatusUpdate(obj, old);
 }
 
 /// <summary>

@@ -179,6 +179,11 @@ public sealed class CustomResourceDefinitionTests(ClusterFixture cluster)
         Assert.Equal("True", w1["status"]!["conditions"]![0]!["status"]!.GetValue<string>());
         Assert.Matches(@"w1\s+blue\s+2\s+True\s+\d+s", await cluster.KubectlOkAsync("get", $"widgets.{group}", "-n", ns, "-o", "wide"));
 
+        // A status update is validated against the status schema, its messages naming the field inside status.
+        var badStatus = await cluster.KubectlAsync("patch", $"widgets.{group}", "w1", "-n", ns, "--subresource=status", "--type=merge", "-p", """{"status":{"size":"big"}}""");
+        Assert.NotEqual(0, badStatus.ExitCode);
+        Assert.Contains("status.size: Invalid value: \"string\": size in body must be of type integer: \"string\"", badStatus.StdErr);
+
         // Status is not written through the main resource.
         await cluster.KubectlOkAsync("patch", $"widgets.{group}", "w1", "-n", ns, "--type=merge", "-p", """{"status":{"size":9}}""");
         Assert.Equal("2", await cluster.KubectlOkAsync("get", $"widgets.{group}", "w1", "-n", ns, "-o", "jsonpath={.status.size}"));
