@@ -445,6 +445,13 @@ internal sealed class ResourceHandler(
 
         if (kind.Length > 0 && kind != resource.Kind)
         {
+            if (resource.Custom is not null)
+            {
+                // A custom resource is decoded whatever its kind; kube's ValidateTypeMeta then refuses it.
+                throw StatusException.NewInvalid(resource.Group, kind, ObjectMeta.Name(body),
+                    [ApiMachinery.Validation.FieldError.Invalid(ApiMachinery.Validation.FieldPath.New("kind"), kind, "must be " + resource.Kind)]);
+            }
+
             throw StatusException.NewBadRequest($"the kind in the data ({kind}) does not match the expected kind ({resource.Kind})");
         }
 

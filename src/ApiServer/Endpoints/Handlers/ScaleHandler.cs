@@ -69,7 +69,8 @@ internal sealed class ScaleHandler(PatchHandler patches, ResourceHandlerOptions 
                 count = 0;
             }
 
-            if (count < 0)
+            // A custom resource's count is checked by its strategy, at the CRD's path (kube's ValidateScaleSpec).
+            if (count < 0 && store.Resource.Custom is null)
             {
                 throw StatusException.NewInvalid("autoscaling", "Scale", info.Name,
                     [ApiMachinery.Validation.FieldError.Invalid(ApiMachinery.Validation.FieldPath.New("spec").Child("replicas"), count, "must be greater than or equal to 0")]);
