@@ -20,12 +20,21 @@ namespace ApiServer.CustomResources;
 /// servers harmlessly: each computes the same status, and a conflict waits for the next event.
 /// </summary>
 internal sealed partial class CustomResourceDefinitionController(
-    RegistryCatalog registry, StartupState startup, TimeProvider time, ILogger<CustomResourceDefinitionController> logger) : BackgroundService
+    RegistryCatalog registry, StartupState startup, BackgroundLoops loops, TimeProvider time, ILogger<CustomResourceDefinitionController> logger) : BackgroundService
 {
     private const string Group = "apiextensions.k8s.io";
 
+    /// <summary>The loop that lists and watches CRDs, and its health check.</summary>
+    private const string InformerLoop = "informer/customresourcedefinitions";
+
+    /// <summary>The controllers' work (names, establishing, cleanup), and its health check.</summary>
+    private const string ControllerLoop = "controller/apiextensions";
+
     /// <summary>How long the cleanup waits for a CRD's objects to go before it reports and tries again (kube: one minute).</summary>
     private static readonly TimeSpan CleanupWait = TimeSpan.FromMinutes(1);
+
+    /// <summary>How long a CRD whose reconcile failed waits before it is tried again.</summary>
+    private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
 
     private readonly Channel<string> _queue = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ConcurrentDictionary<string, CustomResourceDefinitionInfo> _crds = new(StringComparer.Ordinal);
@@ -39,54 +48,51 @@ internal sealed partial class CustomResourceDefinitionController(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // The controllers' health check exists from the start, failing only once their work keeps failing.
+        loops.Status(ControllerLoop);
         var worker = Task.Run(() => WorkAsync(stoppingToken), stoppingToken);
-        var all = new ListQuery(null, null);
-        while (!stoppingToken.IsCancellationRequested)
+        // A list (every CRD served at once, then crd-informer-synced), then a watch from its revision;
+        // a broken watch starts over from a fresh list after the loop's backoff.
+        await loops.RunAsync(InformerLoop, async (status, ct) =>
         {
-            try
+            var all = new ListQuery(null, null);
+            var list = await Store.ListAsync("", all, ct).ConfigureAwait(false);
+            _crds.Clear();
+            foreach (var item in list.Items)
             {
-                var list = await Store.ListAsync("", all, stoppingToken).ConfigureAwait(false);
-                _crds.Clear();
-                foreach (var item in list.Items)
+                _crds[ObjectMeta.Name(item)] = CustomResourceDefinitionInfo.Parse(item);
+            }
+
+            Serve();
+            startup.CustomResourcesSynced = true;
+            status.Succeeded();
+            foreach (var name in _crds.Keys)
+            {
+                _queue.Writer.TryWrite(name);
+            }
+
+            var from = all with { ResourceVersion = list.ResourceVersion.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+            await foreach (var change in Store.WatchAsync("", "", from, sendInitialEvents: false, ct).ConfigureAwait(false))
+            {
+                if (change.Kind is WatchEventKind.Progress or WatchEventKind.Bookmark || change.Object is not { } crd)
                 {
-                    _crds[ObjectMeta.Name(item)] = CustomResourceDefinitionInfo.Parse(item);
+                    continue;
+                }
+
+                var name = ObjectMeta.Name(crd);
+                if (change.Kind == WatchEventKind.Deleted)
+                {
+                    _crds.TryRemove(name, out _);
+                }
+                else
+                {
+                    _crds[name] = CustomResourceDefinitionInfo.Parse(crd);
                 }
 
                 Serve();
-                startup.CustomResourcesSynced = true;
-                foreach (var name in _crds.Keys)
-                {
-                    _queue.Writer.TryWrite(name);
-                }
-
-                var from = all with { ResourceVersion = list.ResourceVersion.ToString(System.Globalization.CultureInfo.InvariantCulture) };
-                await foreach (var change in Store.WatchAsync("", "", from, sendInitialEvents: false, stoppingToken).ConfigureAwait(false))
-                {
-                    if (change.Kind is WatchEventKind.Progress or WatchEventKind.Bookmark || change.Object is not { } crd)
-                    {
-                        continue;
-                    }
-
-                    var name = ObjectMeta.Name(crd);
-                    if (change.Kind == WatchEventKind.Deleted)
-                    {
-                        _crds.TryRemove(name, out _);
-                    }
-                    else
-                    {
-                        _crds[name] = CustomResourceDefinitionInfo.Parse(crd);
-                    }
-
-                    Serve();
-                    _queue.Writer.TryWrite(name);
-                }
+                _queue.Writer.TryWrite(name);
             }
-            catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
-            {
-                LogSyncFailed(logger, "(watch)", e.Message);
-                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(false);
-            }
-        }
+        }, stoppingToken).ConfigureAwait(false);
 
         await worker.ConfigureAwait(false);
     }
@@ -144,6 +150,7 @@ internal sealed partial class CustomResourceDefinitionController(
             try
             {
                 await ReconcileAsync(name, stoppingToken).ConfigureAwait(false);
+                loops.Status(ControllerLoop).Succeeded();
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -155,7 +162,10 @@ internal sealed partial class CustomResourceDefinitionController(
             }
             catch (Exception e)
             {
-                LogSyncFailed(logger, name, e.Message);
+                // Counted on the controller's health check and logged whole; the CRD is tried again later
+                // while the worker goes on with the others.
+                loops.Status(ControllerLoop).Failed(e);
+                loops.Reporter(ControllerLoop)(new CustomResourceDefinitionSyncException(name, e), RetryDelay);
                 _ = RetryLaterAsync(name, stoppingToken);
             }
         }
@@ -163,7 +173,7 @@ internal sealed partial class CustomResourceDefinitionController(
 
     private async Task RetryLaterAsync(string name, CancellationToken stoppingToken)
     {
-        await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(false);
+        await Task.Delay(RetryDelay, stoppingToken).ConfigureAwait(false);
         _queue.Writer.TryWrite(name);
     }
 
@@ -326,6 +336,7 @@ internal sealed partial class CustomResourceDefinitionController(
         {
             for (var attempt = 0; !stoppingToken.IsCancellationRequested; attempt++)
             {
+                var wait = TimeSpan.FromMilliseconds(Math.Min(5000, 200 * (1 << Math.Min(attempt, 5))));
                 try
                 {
                     if (await TryCleanUpAsync(crd.Name, stoppingToken).ConfigureAwait(false))
@@ -339,10 +350,11 @@ internal sealed partial class CustomResourceDefinitionController(
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
-                    LogSyncFailed(logger, crd.Name, e.Message);
+                    loops.Status(ControllerLoop).Failed(e);
+                    loops.Reporter(ControllerLoop)(new CustomResourceDefinitionSyncException(crd.Name, e), wait);
                 }
 
-                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5000, 200 * (1 << Math.Min(attempt, 5)))), stoppingToken).ConfigureAwait(false);
+                await Task.Delay(wait, stoppingToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException)
@@ -429,3 +441,7 @@ internal sealed partial class CustomResourceDefinitionController(
     [LoggerMessage(EventId = LogEvents.CustomResourceCleanup, Level = LogLevel.Information, Message = "CustomResourceDefinition {Name}: {Remaining} objects still being deleted")]
     private static partial void LogCleanup(ILogger logger, string name, int remaining);
 }
+
+/// <summary>A CRD the controllers could not bring up to date (the cause inside), for the loop's log.</summary>
+internal sealed class CustomResourceDefinitionSyncException(string name, Exception inner)
+    : Exception($"CustomResourceDefinition {name}: {inner.Message}", inner);
