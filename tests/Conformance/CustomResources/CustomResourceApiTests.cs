@@ -560,4 +560,86 @@ public sealed class CustomResourceApiTests(ClusterFixture cluster)
         Assert.Contains("spec.tier: Forbidden: tier is immutable, it was gold", transition.StdErr);
         await cluster.KubectlOkAsync("patch", $"pools.{group}", "p", "-n", ns, "--type=merge", "-p", """{"spec":{"max":9}}""");
     }
+
+    [Fact]
+    public async Task SelectableFields_AreFieldSelectors_AndKubectlEditPatchesACustomResource()
+    {
+        var group = NewGroup("sel");
+        var name = "boats." + group;
+        var crd = $$"""
+            apiVersion: apiextensions.k8s.io/v1
+            kind: CustomResourceDefinition
+            metadata:
+              name: {{name}}
+            spec:
+              group: {{group}}
+              scope: Namespaced
+              names:
+                plural: boats
+                singular: boat
+                kind: Boat
+              versions:
+              - name: v1
+                served: true
+                storage: true
+                selectableFields:
+                - jsonPath: .spec.color
+                - jsonPath: .spec.length
+                schema:
+                  openAPIV3Schema:
+                    type: object
+                    properties:
+                      spec:
+                        type: object
+                        properties:
+                          color:
+                            type: string
+                          length:
+                            type: integer
+                          sails:
+                            type: integer
+            """;
+        await CustomResourceDefinitionTests.ApplyCrdAsync(cluster, crd, name);
+        var ns = await cluster.CreateNamespaceAsync("boats");
+        foreach (var (boat, color, length) in new[] { ("b1", "red", 10), ("b2", "blue", 10), ("b3", "red", 12) })
+        {
+            var created = await cluster.KubectlWithInputAsync(
+                $"apiVersion: {group}/v1\nkind: Boat\nmetadata:\n  name: {boat}\nspec:\n  color: {color}\n  length: {length}\n  sails: 2\n",
+                "create", "-n", ns, "-f", "-");
+            Assert.True(created.ExitCode == 0, created.ToString());
+        }
+
+        async Task<string[]> Selected(string selector) =>
+            (await cluster.KubectlOkAsync("get", $"boats.{group}", "-n", ns, "--field-selector", selector, "-o", "name"))
+                .Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(n => n.Split('/')[1]).Order(StringComparer.Ordinal).ToArray();
+
+        // A string field, an integer field (compared as its decimal text), both together, and !=.
+        Assert.Equal(["b1", "b3"], await Selected("spec.color=red"));
+        Assert.Equal(["b1", "b2"], await Selected("spec.length=10"));
+        Assert.Equal(["b3"], await Selected("spec.color=red,spec.length=12"));
+        Assert.Equal(["b2", "b3"], await Selected("metadata.name!=b1"));
+
+        // A field the CRD does not list is refused, as kube's field label conversion refuses it.
+        var unsupported = await cluster.KubectlAsync("get", $"boats.{group}", "-n", ns, "--field-selector", "spec.sails=2");
+        Assert.NotEqual(0, unsupported.ExitCode);
+        Assert.Contains("field label not supported: spec.sails", unsupported.StdErr);
+
+        // The watch cache filters by the same fields.
+        var watched = await cluster.GetJsonAsync($"/apis/{group}/v1/namespaces/{ns}/boats?fieldSelector=spec.color%3Dblue&resourceVersion=0");
+        Assert.Equal(["b2"], watched["items"]!.AsArray().Select(i => i!["metadata"]!["name"]!.GetValue<string>()));
+
+        // kubectl edit of a custom resource (it sends a JSON merge patch: no strategic merge for custom resources).
+        var editor = Path.Combine(cluster.WorkDirectory, "editor-" + Guid.NewGuid().ToString("N")[..6] + ".sh");
+        await File.WriteAllTextAsync(editor, "#!/bin/sh\nsed -i 's/color: red/color: green/' \"$1\"\n");
+        var edited = await ProcessRunner.RunAsync("kubectl",
+            ["--kubeconfig", cluster.Kubeconfig, "edit", $"boats.{group}", "b1", "-n", ns],
+            environment: new Dictionary<string, string> { ["EDITOR"] = "sh " + editor, ["KUBE_EDITOR"] = "sh " + editor });
+        Assert.True(edited.ExitCode == 0, edited.ToString());
+        Assert.Contains($"boat.{group}/b1 edited", edited.StdOut);
+        Assert.Equal(["b1"], await Selected("spec.color=green"));
+        Assert.Equal(["b3"], await Selected("spec.color=red"));
+        var b1 = JsonNode.Parse(await cluster.KubectlOkAsync("get", $"boats.{group}", "b1", "-n", ns, "-o", "json"))!;
+        Assert.Equal(2, b1["metadata"]!["generation"]!.GetValue<long>());
+        Assert.Equal(10, b1["spec"]!["length"]!.GetValue<int>());
+    }
 }
