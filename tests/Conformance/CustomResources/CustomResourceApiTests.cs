@@ -642,4 +642,63 @@ public sealed class CustomResourceApiTests(ClusterFixture cluster)
         Assert.Equal(2, b1["metadata"]!["generation"]!.GetValue<long>());
         Assert.Equal(10, b1["spec"]!["length"]!.GetValue<int>());
     }
+
+    [Fact]
+    public async Task NamesOfABuiltInResourceOfTheGroup_AreNotAccepted()
+    {
+        // networking.k8s.io has networkpolicies with the short name "netpol": a CRD of the group (a
+        // protected group, so it carries the approval annotation) may not take it.
+        var name = $"w{Guid.NewGuid().ToString("N")[..6]}s.networking.k8s.io";
+        var plural = name.Split('.')[0];
+        var crd = $$"""
+            apiVersion: apiextensions.k8s.io/v1
+            kind: CustomResourceDefinition
+            metadata:
+              name: {{name}}
+              annotations:
+                api-approved.kubernetes.io: "unapproved, conformance test only"
+            spec:
+              group: networking.k8s.io
+              scope: Namespaced
+              names:
+                plural: {{plural}}
+                kind: W{{plural}}
+                shortNames: [netpol]
+              versions:
+              - name: v1
+                served: true
+                storage: true
+                schema:
+                  openAPIV3Schema:
+                    type: object
+                    x-kubernetes-preserve-unknown-fields: true
+            """;
+        var created = await cluster.KubectlWithInputAsync(crd, "create", "-f", "-");
+        Assert.True(created.ExitCode == 0, created.ToString());
+        try
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            JsonNode? condition = null;
+            while (condition is null)
+            {
+                var current = JsonNode.Parse(await cluster.KubectlOkAsync("get", "crd", name, "-o", "json"))!;
+                condition = (current["status"]?["conditions"] as JsonArray ?? []).FirstOrDefault(c => c!["type"]!.GetValue<string>() == "NamesAccepted");
+                Assert.True(DateTime.UtcNow < deadline, "NamesAccepted was never set");
+                await Task.Delay(100);
+            }
+
+            Assert.Equal("False", condition["status"]!.GetValue<string>());
+            Assert.Equal("ShortNamesConflict", condition["reason"]!.GetValue<string>());
+            Assert.Equal("\"netpol\" is already in use", condition["message"]!.GetValue<string>());
+            var networking = await cluster.GetJsonAsync("/apis/networking.k8s.io/v1");
+            Assert.DoesNotContain(plural, networking["resources"]!.AsArray().Select(r => r!["name"]!.GetValue<string>()));
+            // The short name still names the built-in resource.
+            var policies = await cluster.KubectlAsync("get", "netpol", "-A");
+            Assert.True(policies.ExitCode == 0, policies.ToString());
+        }
+        finally
+        {
+            await cluster.KubectlAsync("delete", "crd", name, "--wait=false");
+        }
+    }
 }
