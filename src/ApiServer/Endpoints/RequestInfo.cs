@@ -71,23 +71,12 @@ internal sealed record RequestInfo
             return nonResource with { ApiPrefix = prefix, ApiGroup = group, ApiVersion = version };
         }
 
-        var verb = method switch
-        {
-            "POST" => "create",
-            "GET" or "HEAD" => "get",
-            "PUT" => "update",
-            "PATCH" => "patch",
-            "DELETE" => "delete",
-            _ => method.ToLowerInvariant(),
-        };
-
         // The legacy /watch/ prefix: /api/v1/watch/namespaces/ns/pods.
         var legacyWatch = false;
         if (current[0] == "watch")
         {
             legacyWatch = true;
             current = current[1..];
-            verb = "watch";
         }
 
         var ns = "";
@@ -125,22 +114,72 @@ internal sealed record RequestInfo
             info = info with { Namespace = "" };
         }
 
-        if (info.Name.Length == 0 && !legacyWatch)
+        return info with { Verb = ResourceVerb(method, legacyWatch, info.Name, query) };
+    }
+
+    /// <summary>
+    /// The same answer as <see cref="Parse"/> for a request that matched a resource route
+    /// (<see cref="ApiEndpoints"/>): the route's metadata says which shape the path has (which API
+    /// prefix, whether namespaced, whether the legacy /watch/ prefix) and routing has already cut the
+    /// path into its values, so nothing is split again. The unit tests hold the two to the same answers
+    /// for every path shape.
+    /// </summary>
+    public static RequestInfo FromRoute(string method, string path, Microsoft.AspNetCore.Http.IQueryCollection query, ResourceRoute route, Microsoft.AspNetCore.Routing.RouteValueDictionary values)
+    {
+        var group = route.Core ? "" : Value(values, "group");
+        var version = route.Core ? "v1" : Value(values, "version");
+        var resource = route.Resource ?? Value(values, "resource");
+        var name = Value(values, "name");
+        var subresource = route.Subresource ?? Value(values, "subresource");
+        var rest = Value(values, "path").Trim('/');
+        var parts = resource.Length == 0 ? []
+            : name.Length == 0 ? [resource]
+            : subresource.Length == 0 ? [resource, name]
+            : rest.Length == 0 ? [resource, name, subresource]
+            : (string[])[resource, name, subresource, .. rest.Split('/')];
+
+        return new RequestInfo
         {
-            verb = verb switch
-            {
-                "get" => IsTrue(query["watch"]) ? "watch" : "list",
-                "delete" => "deletecollection",
-                _ => verb,
-            };
-        }
-        else if (verb == "get" && IsTrue(query["watch"]))
+            IsResourceRequest = true,
+            Path = path,
+            Verb = ResourceVerb(method, route.LegacyWatch, name, query),
+            ApiPrefix = route.Core ? "api" : "apis",
+            ApiGroup = group,
+            ApiVersion = version,
+            // A namespace object's own path (/namespaces/{name}[/status]) has no namespace scope.
+            Namespace = route.Namespaced && resource != "namespaces" ? Value(values, "namespace") : "",
+            Resource = resource,
+            Name = name,
+            Subresource = subresource,
+            Parts = parts,
+        };
+    }
+
+    private static string Value(Microsoft.AspNetCore.Routing.RouteValueDictionary values, string key) =>
+        values.TryGetValue(key, out var value) && value is string text ? text : "";
+
+    /// <summary>
+    /// A resource request's verb: the HTTP method's, refined by the path (a collection's GET is list,
+    /// its DELETE deletecollection) and by ?watch (GET /pods/name?watch=true watches one object, as
+    /// kube-apiserver treats it); everything under the legacy /watch/ prefix is watch.
+    /// </summary>
+    private static string ResourceVerb(string method, bool legacyWatch, string name, Microsoft.AspNetCore.Http.IQueryCollection query)
+    {
+        if (legacyWatch)
         {
-            // GET /pods/name?watch=true is a watch of one object, as kube-apiserver treats it.
-            verb = "watch";
+            return "watch";
         }
 
-        return info with { Verb = verb };
+        return method switch
+        {
+            "GET" or "HEAD" when IsTrue(query["watch"]) => "watch",
+            "GET" or "HEAD" => name.Length == 0 ? "list" : "get",
+            "DELETE" => name.Length == 0 ? "deletecollection" : "delete",
+            "POST" => "create",
+            "PUT" => "update",
+            "PATCH" => "patch",
+            _ => method.ToLowerInvariant(),
+        };
     }
 
     /// <summary>Go's strconv.ParseBool true values, as kube-apiserver reads boolean query parameters.</summary>

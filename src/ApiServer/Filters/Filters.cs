@@ -83,14 +83,46 @@ internal sealed partial class ErrorFilter(RequestDelegate next, ILogger<ErrorFil
     private static partial void LogRequestFailed(ILogger logger, string method, string path, Exception exception);
 }
 
-/// <summary>Parses what the request is about, once (WithRequestInfo).</summary>
+/// <summary>
+/// What the request is about, once (WithRequestInfo). Routing has run: a resource route's metadata and
+/// values give it directly; any other path (non-resource, or no route at all) is parsed as kube parses it.
+/// </summary>
 internal sealed class RequestInfoFilter(RequestDelegate next)
 {
     public Task InvokeAsync(HttpContext context)
     {
-        var info = RequestInfo.Parse(context.Request.Method, context.Request.Path.Value ?? "/", context.Request.Query);
+        var request = context.Request;
+        var path = request.Path.Value ?? "/";
+        var info = context.GetEndpoint()?.Metadata.GetMetadata<ResourceRoute>() is { } route
+            ? RequestInfo.FromRoute(request.Method, path, request.Query, route, request.RouteValues)
+            : RequestInfo.Parse(request.Method, path, request.Query);
         context.Features.Set(new ApiRequestFeature(info, context));
         return next(context);
     }
 }
 
+/// <summary>
+/// Routes on the request target as the client sent it, as kube-apiserver does (Go's URL.Path: every
+/// %XX decoded, %2F included, and dot segments left alone). Kestrel removes dot segments before anything
+/// sees the path, so <c>configmaps/%2e%2e/secrets/s</c> would have reached the secret; here it stays a
+/// configmap named "..", which no route or key resolves to anything else.
+/// </summary>
+internal sealed class RawPathFilter(RequestDelegate next)
+{
+    public Task InvokeAsync(HttpContext context)
+    {
+        var target = context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget;
+        if (target is { Length: > 0 } && target[0] == '/')
+        {
+            var query = target.IndexOf('?');
+            var raw = query < 0 ? target.AsSpan() : target.AsSpan(0, query);
+            // Nothing escaped and no dot segment: Kestrel's path is the raw one already.
+            if (raw.IndexOf('%') >= 0 || raw.IndexOf("/.", StringComparison.Ordinal) >= 0)
+            {
+                context.Request.Path = new PathString(GoPath.Unescape(raw));
+            }
+        }
+
+        return next(context);
+    }
+}

@@ -17,7 +17,7 @@ namespace ApiServer.Hosting;
 /// <summary>
 /// Builds the web host: Kestrel on --bind-address:--secure-port with the serving certificate,
 /// HTTP/1.1 and HTTP/2, asking for (not requiring) a client certificate; then the filter chain in
-/// kube-apiserver's order (DefaultBuildHandlerChain) ending in the router.
+/// kube-apiserver's order (DefaultBuildHandlerChain) ending in the endpoints.
 /// </summary>
 internal static class ApiServerHost
 {
@@ -66,6 +66,10 @@ internal static class ApiServerHost
 
         var app = builder.Build();
         app.UseMiddleware<ErrorFilter>();
+        app.UseMiddleware<RawPathFilter>();
+        // Routing picks the endpoint (Endpoints/ApiEndpoints) first, so the filters read its metadata;
+        // it runs last, after authorization, as kube's mux runs after its filter chain.
+        app.UseRouting();
         app.UseMiddleware<RequestInfoFilter>();
         // The default scheme (kube's union of certificates, tokens and anonymous) puts the user on
         // HttpContext.User; the filter answers 401 when there is none.
@@ -83,8 +87,7 @@ internal static class ApiServerHost
                 ui.SwaggerEndpoint("/openapi/v3/" + key, key);
             }
         });
-        var router = app.Services.GetRequiredService<ApiRouter>();
-        app.Run(router.InvokeAsync);
+        app.MapKubernetesApi();
         return app;
     }
 

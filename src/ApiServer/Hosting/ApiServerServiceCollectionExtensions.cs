@@ -207,7 +207,6 @@ internal static class ApiServerServiceCollectionExtensions
         services.TryAddSingleton(sp => new ResourceHandlerOptions(sp.GetRequiredService<ApiServerOptions>().SecureServing.MaxRequestBodyBytes));
         services.TryAddSingleton<ScaleHandler>();
         services.TryAddSingleton<ResourceHandler>();
-        services.TryAddSingleton<ApiRouter>();
         return services;
     }
 

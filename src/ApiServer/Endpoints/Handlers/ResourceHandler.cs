@@ -2,6 +2,8 @@ using System.Buffers;
 using System.Text.Json.Nodes;
 using ApiMachinery.Errors;
 using ApiMachinery.Schema;
+using ApiMachinery.Text;
+using ApiMachinery.Validation;
 using ApiServer.Options;
 using ApiServer.Printing;
 using ApiServer.Registry;
@@ -61,6 +63,8 @@ internal sealed class ResourceHandler(
             throw StatusException.NewMethodNotSupported(resource.Group, resource.Plural, info.Verb);
         }
 
+        CheckPathName(info);
+
         if ((resource.Group, resource.Plural) is ("", "bindings"))
         {
             await BindAsync(context, info, null, cancellationToken).ConfigureAwait(false);
@@ -107,6 +111,18 @@ internal sealed class ResourceHandler(
         }
     }
 
+    /// <summary>
+    /// A name from the path must be one path segment (kube's storage key functions): the raw path
+    /// keeps "." and ".." (and Go's decoding turns %25 into '%'), which no object can be named.
+    /// </summary>
+    private static void CheckPathName(RequestInfo info)
+    {
+        if (info.Name.Length > 0 && NameValidation.IsValidPathSegmentName(info.Name) is { Count: > 0 } problems)
+        {
+            throw StatusException.NewBadRequest($"Name parameter invalid: {GoText.Quote(info.Name)}: {string.Join(";", problems)}");
+        }
+    }
+
     private async Task HandleSubresourceAsync(HttpContext context, RequestInfo info, GenericStore store, CancellationToken cancellationToken)
     {
         var resource = store.Resource;
@@ -116,6 +132,7 @@ internal sealed class ResourceHandler(
             throw StatusException.NewMethodNotSupported(resource.Group, $"{resource.Plural}/{subresource.Name}", info.Verb);
         }
 
+        CheckPathName(info);
         if (subresource.Name == "scale")
         {
             await scale.HandleAsync(context, info, store, cancellationToken).ConfigureAwait(false);
