@@ -60,14 +60,18 @@ public sealed class TestPki : IDisposable
 
     /// <summary>
     /// A serving certificate for 127.0.0.1 and localhost (plus <paramref name="dnsNames"/> and
-    /// <paramref name="ipAddresses"/>), usable for server and client auth (etcd peers need both).
-    /// Written as name.crt / name.key.
+    /// <paramref name="ipAddresses"/>; without the loopback names when <paramref name="loopback"/> is false),
+    /// usable for server and client auth (etcd peers need both). Written as name.crt / name.key.
     /// </summary>
-    public PemCertificate IssueServerCertificate(string name, IEnumerable<string>? dnsNames = null, IEnumerable<IPAddress>? ipAddresses = null)
+    public PemCertificate IssueServerCertificate(string name, IEnumerable<string>? dnsNames = null, IEnumerable<IPAddress>? ipAddresses = null, bool loopback = true)
     {
         var san = new SubjectAlternativeNameBuilder();
-        san.AddDnsName("localhost");
-        san.AddIpAddress(IPAddress.Loopback);
+        if (loopback)
+        {
+            san.AddDnsName("localhost");
+            san.AddIpAddress(IPAddress.Loopback);
+        }
+
         foreach (var dns in dnsNames ?? [])
         {
             san.AddDnsName(dns);

@@ -106,6 +106,61 @@ public sealed class CustomResourceWebhookTests(ClusterFixture cluster)
     }
 
     [Fact]
+    public async Task ConversionWebhook_ByServiceReference_IsCalledAtTheServicesEndpoint_WithTheServiceNameInTls()
+    {
+        // The webhook runs on loopback behind a selectorless Service whose Endpoints name it; its
+        // certificate is for the service's DNS name alone, which TLS checks although the address is an IP.
+        var ns = await cluster.CreateNamespaceAsync("convsvc");
+        await using var webhook = await WebhookServer.StartAsync(cluster, $"converter.{ns}.svc");
+        var service = $$"""
+            apiVersion: v1
+            kind: Service
+            metadata: {name: converter, namespace: {{ns}}}
+            spec:
+              ports: [{name: https, port: 8443, targetPort: {{webhook.Port}}}]
+            ---
+            apiVersion: v1
+            kind: Endpoints
+            metadata: {name: converter, namespace: {{ns}}}
+            subsets:
+            - addresses: [{ip: 127.0.0.1}]
+              ports: [{name: https, port: {{webhook.Port}}}]
+            """;
+        var created = await cluster.KubectlWithInputAsync(service, "create", "-f", "-");
+        Assert.True(created.ExitCode == 0, created.ToString());
+
+        var group = $"convs{Guid.NewGuid().ToString("N")[..6]}.example.com";
+        var crd = Crd(group, "unused").Replace("url: unused", $"service: {{namespace: {ns}, name: converter, path: /convert, port: 8443}}", StringComparison.Ordinal);
+        Assert.Contains("name: converter", crd);
+        await CustomResourceDefinitionTests.ApplyCrdAsync(cluster, crd, "widgets." + group);
+
+        var written = await cluster.KubectlWithInputAsync($"apiVersion: {group}/v1\nkind: Widget\nmetadata: {{name: w}}\nspec: {{color: green}}\n", "create", "-n", ns, "-f", "-");
+        Assert.True(written.ExitCode == 0, written.ToString());
+        var asV2 = await cluster.GetJsonAsync($"/apis/{group}/v2/namespaces/{ns}/widgets/w");
+        Assert.Equal("green", asV2["spec"]!["paint"]!.GetValue<string>());
+        Assert.Contains(webhook.Reviews(), r => r["path"]!.GetValue<string>().StartsWith("/convert?timeout=", StringComparison.Ordinal)
+            && r["request"]!["desiredAPIVersion"]!.GetValue<string>() == $"{group}/v2");
+
+        // A service without endpoints (or a cluster IP) cannot be reached: a 500 naming the conversion webhook.
+        var unreachable = await cluster.KubectlWithInputAsync(crd.Replace("name: converter", "name: nowhere", StringComparison.Ordinal), "apply", "-f", "-");
+        Assert.True(unreachable.ExitCode == 0, unreachable.ToString());
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            using var response = await cluster.Http.GetAsync($"/apis/{group}/v2/namespaces/{ns}/widgets/w");
+            if (response.StatusCode == HttpStatusCode.InternalServerError)
+            {
+                var status = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+                Assert.StartsWith($"conversion webhook for {group}/v1, Kind=Widget failed: ", status["message"]!.GetValue<string>(), StringComparison.Ordinal);
+                break;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, "the conversion kept working through a service without endpoints");
+            await Task.Delay(200);
+        }
+    }
+
+    [Fact]
     public async Task ValidatingWebhook_IsCalledForCustomResources()
     {
         await using var webhook = await WebhookServer.StartAsync(cluster);

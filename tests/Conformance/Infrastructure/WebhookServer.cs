@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net;
 using System.Text.Json.Nodes;
 
 namespace Conformance.Infrastructure;
@@ -24,10 +23,16 @@ internal sealed class WebhookServer : IAsyncDisposable
 
     public string Url(string path) => $"https://127.0.0.1:{Port}{path}";
 
-    public static async Task<WebhookServer> StartAsync(ClusterFixture cluster)
+    /// <summary>
+    /// Starts the server with a certificate for localhost and 127.0.0.1, or, when <paramref name="dnsNames"/>
+    /// are given, for those names alone (a service's name.namespace.svc, which TLS must then check).
+    /// </summary>
+    public static async Task<WebhookServer> StartAsync(ClusterFixture cluster, params string[] dnsNames)
     {
         var id = Guid.NewGuid().ToString("N")[..6];
-        var certificate = cluster.Pki.IssueServerCertificate("webhook-" + id, ["localhost"], [IPAddress.Loopback]);
+        var certificate = dnsNames.Length > 0
+            ? cluster.Pki.IssueServerCertificate("webhook-" + id, dnsNames, loopback: false)
+            : cluster.Pki.IssueServerCertificate("webhook-" + id);
         var portFile = Path.Combine(cluster.WorkDirectory, $"webhook-{id}.port");
         var script = Path.Combine(RepoPaths.Root, "tests", "Conformance", "webhook", "webhook_server.py");
         var process = Process.Start(new ProcessStartInfo("python3", [script, certificate.CertificatePath, certificate.KeyPath, portFile])
