@@ -19,6 +19,8 @@ internal sealed record ControllerManagerSettings
 
     public int ConcurrentServiceAccountSyncs { get; init; } = 5;
 
+    public int MaxEndpointsPerSlice { get; init; } = 100;
+
     public int ConcurrentJobSyncs { get; init; } = 5;
 
     public int ConcurrentCronJobSyncs { get; init; } = 5;
@@ -58,6 +60,7 @@ internal sealed record ControllerManagerSettings
         var ep = flags.Int("concurrent-endpoint-syncs", d.ConcurrentEndpointSyncs, "The number of endpoint syncing operations that will be done concurrently.");
         var eps = flags.Int("concurrent-service-endpoint-syncs", d.ConcurrentServiceEndpointSyncs, "The number of service endpoint syncing operations that will be done concurrently.");
         var sa = flags.Int("concurrent-serviceaccount-token-syncs", d.ConcurrentServiceAccountSyncs, "The number of service account token objects that are allowed to sync concurrently.");
+        var perSlice = flags.Int("max-endpoints-per-slice", d.MaxEndpointsPerSlice, "The maximum number of endpoints that will be added to an EndpointSlice. More endpoints per slice will result in less endpoint slices, but larger resources. Defaults to 100.");
         var job = flags.Int("concurrent-job-syncs", d.ConcurrentJobSyncs, "The number of job objects that are allowed to sync concurrently.");
         var cron = flags.Int("concurrent-cron-job-syncs", d.ConcurrentCronJobSyncs, "The number of cron job objects that are allowed to sync concurrently.");
         var ds = flags.Int("concurrent-daemonset-syncs", d.ConcurrentDaemonSetSyncs, "The number of daemonset objects that are allowed to sync concurrently.");
@@ -79,6 +82,7 @@ internal sealed record ControllerManagerSettings
             ConcurrentEndpointSyncs = ep.Value,
             ConcurrentServiceEndpointSyncs = eps.Value,
             ConcurrentServiceAccountSyncs = sa.Value,
+            MaxEndpointsPerSlice = Math.Clamp(perSlice.Value, 1, 1000),
             ConcurrentJobSyncs = job.Value,
             ConcurrentCronJobSyncs = cron.Value,
             ConcurrentDaemonSetSyncs = ds.Value,

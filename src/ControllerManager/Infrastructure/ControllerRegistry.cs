@@ -1,4 +1,5 @@
 using ControllerManager.Deployment;
+using ControllerManager.Endpoints;
 using ControllerManager.GarbageCollector;
 using ControllerManager.NodeLifecycle;
 using ControllerManager.PodGC;
@@ -26,6 +27,8 @@ internal static class ControllerRegistry
         new(ControllerNames.NodeLifecycle, c => new NodeLifecycleController(c)),
         new(ControllerNames.TaintEviction, c => new TaintEvictionController(c)),
         new(ControllerNames.PodGarbageCollector, c => new PodGcController(c)),
+        new(ControllerNames.Endpoints, c => new EndpointsController(c)),
+        new(ControllerNames.EndpointSlice, c => new EndpointSliceController(c)),
     ];
 
     public static ISet<string> DisabledByDefault { get; } = All.Where(d => d.DisabledByDefault).Select(d => d.Name).ToHashSet(StringComparer.Ordinal);

@@ -47,6 +47,8 @@ public sealed class ControllerManagerFixture : IAsyncLifetime
         await Cluster.DisposeAsync();
     }
 
+    private int _nextPodIp;
+
     public string Logs() => $"--- controller manager\n{ClusterFixture.Tail(ControllerManager.Log, 60)}\n--- server\n{ClusterFixture.Tail(Cluster.Server.Log, 20)}";
 
     /// <summary>Polls <paramref name="probe"/> until it answers non-null; the failure message carries both programs' logs.</summary>
@@ -98,7 +100,8 @@ public sealed class ControllerManagerFixture : IAsyncLifetime
                         var now = DateTime.UtcNow;
                         pod.Status ??= new V1PodStatus();
                         pod.Status.Phase = "Running";
-                        pod.Status.PodIP = $"10.244.0.{Random.Shared.Next(2, 250)}";
+                        var n = Interlocked.Increment(ref _nextPodIp);
+                        pod.Status.PodIP = $"10.244.{n / 250}.{(n % 250) + 2}";
                         pod.Status.StartTime = now;
                         pod.Status.Conditions =
                         [
