@@ -224,6 +224,7 @@ if ((CONTROLLER_MANAGER != 0)); then
         --leader-elect=true \
         --use-service-account-credentials=true \
         --controllers='*' \
+        --root-ca-file="$certs/ca.crt" \
         >>"$run/controller-manager.log" 2>&1
     controller_manager_pid=$!
 fi

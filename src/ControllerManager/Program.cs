@@ -52,6 +52,11 @@ catch (FlagException e)
 using var shutdown = new Shutdown();
 var token = shutdown.Token;
 var config = clientOptions.LoadConfiguration();
+settings = settings with
+{
+    RootCaPem = settings.RootCaFile != "" ? File.ReadAllText(settings.RootCaFile)
+        : string.Concat((config.SslCaCerts ?? []).Select(c => c.ExportCertificatePem() + "\n")),
+};
 var kube = ClientFactory.Create(config, "kube-controller-manager", clientOptions.Qps, clientOptions.Burst);
 var serviceAccounts = useServiceAccountCredentials.Value
     ? new ServiceAccountCredentials(kube, clientOptions.LoadConfiguration(), clientOptions.Qps, clientOptions.Burst, TimeProvider.System)

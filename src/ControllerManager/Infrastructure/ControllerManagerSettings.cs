@@ -49,6 +49,9 @@ internal sealed record ControllerManagerSettings
 
     public string RootCaFile { get; init; } = "";
 
+    /// <summary>The cluster's CA bundle (PEM) the root CA publisher writes: --root-ca-file's, else the kubeconfig's CA.</summary>
+    public string RootCaPem { get; init; } = "";
+
     /// <summary>Registers the flags on <paramref name="flags"/>; <see cref="From"/> reads them after parsing.</summary>
     public static Func<ControllerManagerSettings> Register(FlagSet flags)
     {

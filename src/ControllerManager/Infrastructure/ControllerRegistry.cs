@@ -1,6 +1,7 @@
 using ControllerManager.Deployment;
 using ControllerManager.Endpoints;
 using ControllerManager.GarbageCollector;
+using ControllerManager.Job;
 using ControllerManager.NodeLifecycle;
 using ControllerManager.PodGC;
 using ControllerManager.ReplicaSet;
@@ -29,6 +30,9 @@ internal static class ControllerRegistry
         new(ControllerNames.PodGarbageCollector, c => new PodGcController(c)),
         new(ControllerNames.Endpoints, c => new EndpointsController(c)),
         new(ControllerNames.EndpointSlice, c => new EndpointSliceController(c)),
+        new(ControllerNames.Job, c => new JobController(c)),
+        new(ControllerNames.TtlAfterFinished, c => new TtlAfterFinishedController(c)),
+        new(ControllerNames.RootCaPublisher, c => new RootCaPublisher.RootCaPublisher(c, c.Settings.RootCaPem)),
     ];
 
     public static ISet<string> DisabledByDefault { get; } = All.Where(d => d.DisabledByDefault).Select(d => d.Name).ToHashSet(StringComparer.Ordinal);

@@ -31,7 +31,7 @@ public sealed class ControllerManagerFixture : IAsyncLifetime
         [
             $"--kubeconfig={kubeconfig}", "--leader-elect=true",
             "--use-service-account-credentials=true", "--controllers=*",
-            "--node-monitor-period=1s", "--node-monitor-grace-period=6s", "--v=2",
+            $"--root-ca-file={Cluster.Pki.CaCertificatePath}", "--node-monitor-period=1s", "--node-monitor-grace-period=6s", "--v=2",
         ]);
         ControllerManager.Start();
     }

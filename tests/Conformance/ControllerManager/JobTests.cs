@@ -1,0 +1,189 @@
+using k8s;
+using k8s.Models;
+
+namespace Conformance.ControllerManager;
+
+/// <summary>
+/// Jobs run to completion: the test plays the kubelet, finishing the pods the Job controller makes
+/// (through pods/status), and kubectl and the official client see kube's status, conditions and events.
+/// </summary>
+[Collection(ControllerManagerCollection.Name)]
+public sealed class JobTests(ControllerManagerFixture fixture)
+{
+    private readonly Kubernetes _admin = fixture.Admin;
+
+    [Fact]
+    public async Task KubectlCreateJob_PodSucceeds_KubectlWaitSeesComplete()
+    {
+        var cluster = fixture.Cluster;
+        var ns = await cluster.CreateNamespaceAsync("job");
+        await cluster.KubectlOkAsync("create", "job", "hello", "--image=busybox", "-n", ns, "--", "echo", "hi");
+
+        var pod = await fixture.EventuallyAsync(async () => (await _admin.CoreV1.ListNamespacedPodAsync(ns)).Items.SingleOrDefault(), "the Job's pod");
+        var owner = Assert.Single(pod.Metadata.OwnerReferences);
+        Assert.Equal(("Job", "hello", true), (owner.Kind, owner.Name, owner.Controller == true));
+        Assert.StartsWith("hello-", pod.Metadata.Name, StringComparison.Ordinal);
+        Assert.Equal("hello", pod.Metadata.Labels["batch.kubernetes.io/job-name"]);
+        await fixture.EventuallyAsync(async () => (await _admin.BatchV1.ReadNamespacedJobAsync("hello", ns)).Status?.Active == 1 ? "" : null, "status.active 1");
+
+        await FinishAsync(pod, "Succeeded");
+        await cluster.KubectlOkAsync("wait", "--for=condition=complete", "job/hello", "-n", ns, "--timeout=60s");
+        var job = await _admin.BatchV1.ReadNamespacedJobAsync("hello", ns);
+        Assert.Equal((1, 0), (job.Status.Succeeded, job.Status.Active ?? 0));
+        Assert.NotNull(job.Status.CompletionTime);
+        Assert.Contains(job.Status.Conditions, c => c.Type == "SuccessCriteriaMet" && c.Status == "True");
+        Assert.Single((await _admin.CoreV1.ListNamespacedPodAsync(ns)).Items);
+        var table = await cluster.KubectlOkAsync("get", "job", "hello", "-n", ns);
+        Assert.Contains("1/1", table, StringComparison.Ordinal);
+        var events = await fixture.EventuallyAsync(async () =>
+        {
+            var reasons = await cluster.KubectlOkAsync("get", "events", "-n", ns, "--field-selector", "involvedObject.kind=Job", "-o", "jsonpath={.items[*].reason}");
+            return reasons.Contains("Completed", StringComparison.Ordinal) ? reasons : null;
+        }, "the Completed event");
+        Assert.Contains("SuccessfulCreate", events, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CompletionsAndParallelism_NeverMoreThanParallelismActive_CompleteAtCompletions()
+    {
+        var ns = await fixture.Cluster.CreateNamespaceAsync("job-par");
+        await _admin.BatchV1.CreateNamespacedJobAsync(NewJob("batch", completions: 3, parallelism: 2), ns);
+        var finished = 0;
+        while (finished < 3)
+        {
+            var running = await fixture.EventuallyAsync(async () =>
+            {
+                var pods = (await _admin.CoreV1.ListNamespacedPodAsync(ns)).Items;
+                var active = pods.Where(p => p.Status?.Phase is not ("Succeeded" or "Failed")).ToList();
+                Assert.True(active.Count <= 2, $"{active.Count} pods active with parallelism 2");
+                return active.Count == Math.Min(2, 3 - finished) ? active : null;
+            }, $"{Math.Min(2, 3 - finished)} active pods after {finished} finished");
+            await FinishAsync(running[0], "Succeeded");
+            finished++;
+        }
+
+        var job = await fixture.EventuallyAsync(async () =>
+        {
+            var j = await _admin.BatchV1.ReadNamespacedJobAsync("batch", ns);
+            return j.Status?.Conditions?.Any(c => c.Type == "Complete" && c.Status == "True") == true ? j : null;
+        }, "the Job to complete");
+        Assert.Equal(3, job.Status.Succeeded);
+        Assert.Equal(3, (await _admin.CoreV1.ListNamespacedPodAsync(ns)).Items.Count);
+    }
+
+    [Fact]
+    public async Task BackoffLimitZero_FailedPod_FailsTheJob()
+    {
+        var ns = await fixture.Cluster.CreateNamespaceAsync("job-fail");
+        var spec = NewJob("fails", completions: 1, parallelism: 1);
+        spec.Spec.BackoffLimit = 0;
+        await _admin.BatchV1.CreateNamespacedJobAsync(spec, ns);
+        var pod = await fixture.EventuallyAsync(async () => (await _admin.CoreV1.ListNamespacedPodAsync(ns)).Items.SingleOrDefault(), "the Job's pod");
+        await FinishAsync(pod, "Failed");
+
+        await fixture.Cluster.KubectlOkAsync("wait", "--for=condition=failed", "job/fails", "-n", ns, "--timeout=60s");
+        var job = await _admin.BatchV1.ReadNamespacedJobAsync("fails", ns);
+        var failed = Assert.Single(job.Status.Conditions, c => c.Type == "Failed");
+        Assert.Equal(("True", "BackoffLimitExceeded"), (failed.Status, failed.Reason));
+        Assert.Equal(1, job.Status.Failed);
+        Assert.Single((await _admin.CoreV1.ListNamespacedPodAsync(ns)).Items);
+    }
+
+    [Fact]
+    public async Task IndexedJob_OnePodPerIndex_CompletedIndexes()
+    {
+        var ns = await fixture.Cluster.CreateNamespaceAsync("job-indexed");
+        var spec = NewJob("indexed", completions: 2, parallelism: 2);
+        spec.Spec.CompletionMode = "Indexed";
+        await _admin.BatchV1.CreateNamespacedJobAsync(spec, ns);
+        var pods = await fixture.EventuallyAsync(async () =>
+        {
+            var items = (await _admin.CoreV1.ListNamespacedPodAsync(ns)).Items;
+            return items.Count == 2 ? items : null;
+        }, "two pods");
+        Assert.Equal(["0", "1"], pods.Select(p => p.Metadata.Annotations["batch.kubernetes.io/job-completion-index"]).Order());
+        Assert.All(pods, p =>
+        {
+            var index = p.Metadata.Annotations["batch.kubernetes.io/job-completion-index"];
+            Assert.Equal($"indexed-{index}", p.Spec.Hostname);
+            Assert.StartsWith($"indexed-{index}-", p.Metadata.Name, StringComparison.Ordinal);
+            Assert.Contains(p.Spec.Containers[0].Env, e => e.Name == "JOB_COMPLETION_INDEX");
+        });
+
+        foreach (var pod in pods)
+        {
+            await FinishAsync(pod, "Succeeded");
+        }
+
+        var job = await fixture.EventuallyAsync(async () =>
+        {
+            var j = await _admin.BatchV1.ReadNamespacedJobAsync("indexed", ns);
+            return j.Status?.Conditions?.Any(c => c.Type == "Complete" && c.Status == "True") == true ? j : null;
+        }, "the Indexed Job to complete");
+        Assert.Equal("0-1", job.Status.CompletedIndexes);
+    }
+
+    [Fact]
+    public async Task TtlSecondsAfterFinished_DeletesTheFinishedJobAndItsPods()
+    {
+        var ns = await fixture.Cluster.CreateNamespaceAsync("job-ttl");
+        var spec = NewJob("short-lived", completions: 1, parallelism: 1);
+        spec.Spec.TtlSecondsAfterFinished = 1;
+        await _admin.BatchV1.CreateNamespacedJobAsync(spec, ns);
+        var pod = await fixture.EventuallyAsync(async () => (await _admin.CoreV1.ListNamespacedPodAsync(ns)).Items.SingleOrDefault(), "the Job's pod");
+        await FinishAsync(pod, "Succeeded");
+
+        await fixture.EventuallyAsync(async () =>
+        {
+            var jobs = (await _admin.BatchV1.ListNamespacedJobAsync(ns)).Items;
+            var pods = (await _admin.CoreV1.ListNamespacedPodAsync(ns)).Items;
+            return jobs.Count == 0 && pods.Count == 0 ? "" : null;
+        }, "the finished Job and its pod to be deleted");
+    }
+
+    private static V1Job NewJob(string name, int completions, int parallelism) => new()
+    {
+        Metadata = new V1ObjectMeta { Name = name },
+        Spec = new V1JobSpec
+        {
+            Completions = completions,
+            Parallelism = parallelism,
+            Template = new V1PodTemplateSpec
+            {
+                Spec = new V1PodSpec { RestartPolicy = "Never", Containers = [new V1Container { Name = "work", Image = "busybox", Command = ["true"] }] },
+            },
+        },
+    };
+
+    /// <summary>What a kubelet reports when the pod's container exits: the terminal phase.</summary>
+    private async Task FinishAsync(V1Pod pod, string phase)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var current = await _admin.CoreV1.ReadNamespacedPodAsync(pod.Metadata.Name, pod.Metadata.NamespaceProperty);
+            var now = DateTime.UtcNow;
+            current.Status ??= new V1PodStatus();
+            current.Status.Phase = phase;
+            current.Status.PodIP = null;
+            current.Status.StartTime ??= now;
+            current.Status.Conditions = [new V1PodCondition { Type = "Ready", Status = "False", Reason = "PodCompleted", LastTransitionTime = now }];
+            current.Status.ContainerStatuses = current.Spec.Containers.Select(c => new V1ContainerStatus
+            {
+                Name = c.Name,
+                Image = c.Image,
+                ImageID = "",
+                Ready = false,
+                RestartCount = 0,
+                State = new V1ContainerState { Terminated = new V1ContainerStateTerminated { ExitCode = phase == "Succeeded" ? 0 : 1, Reason = phase == "Succeeded" ? "Completed" : "Error", FinishedAt = now } },
+            }).ToList();
+            try
+            {
+                await _admin.CoreV1.ReplaceNamespacedPodStatusAsync(current, current.Metadata.Name, current.Metadata.NamespaceProperty);
+                return;
+            }
+            catch (k8s.Autorest.HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.Conflict && attempt < 5)
+            {
+            }
+        }
+    }
+}
