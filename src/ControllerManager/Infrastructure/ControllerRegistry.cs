@@ -1,3 +1,4 @@
+using ControllerManager.CronJob;
 using ControllerManager.Deployment;
 using ControllerManager.Endpoints;
 using ControllerManager.GarbageCollector;
@@ -31,6 +32,7 @@ internal static class ControllerRegistry
         new(ControllerNames.Endpoints, c => new EndpointsController(c)),
         new(ControllerNames.EndpointSlice, c => new EndpointSliceController(c)),
         new(ControllerNames.Job, c => new JobController(c)),
+        new(ControllerNames.CronJob, c => new CronJobController(c)),
         new(ControllerNames.TtlAfterFinished, c => new TtlAfterFinishedController(c)),
         new(ControllerNames.RootCaPublisher, c => new RootCaPublisher.RootCaPublisher(c, c.Settings.RootCaPem)),
     ];

@@ -80,6 +80,38 @@ public sealed class ControllerManagerFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>What a kubelet reports when the pod's container exits: the terminal phase.</summary>
+    public async Task FinishPodAsync(V1Pod pod, string phase)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var current = await Admin.CoreV1.ReadNamespacedPodAsync(pod.Metadata.Name, pod.Metadata.NamespaceProperty);
+            var now = DateTime.UtcNow;
+            current.Status ??= new V1PodStatus();
+            current.Status.Phase = phase;
+            current.Status.PodIP = null;
+            current.Status.StartTime ??= now;
+            current.Status.Conditions = [new V1PodCondition { Type = "Ready", Status = "False", Reason = "PodCompleted", LastTransitionTime = now }];
+            current.Status.ContainerStatuses = current.Spec.Containers.Select(c => new V1ContainerStatus
+            {
+                Name = c.Name,
+                Image = c.Image,
+                ImageID = "",
+                Ready = false,
+                RestartCount = 0,
+                State = new V1ContainerState { Terminated = new V1ContainerStateTerminated { ExitCode = phase == "Succeeded" ? 0 : 1, Reason = phase == "Succeeded" ? "Completed" : "Error", FinishedAt = now } },
+            }).ToList();
+            try
+            {
+                await Admin.CoreV1.ReplaceNamespacedPodStatusAsync(current, current.Metadata.Name, current.Metadata.NamespaceProperty);
+                return;
+            }
+            catch (k8s.Autorest.HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.Conflict && attempt < 5)
+            {
+            }
+        }
+    }
+
     /// <summary>
     /// Plays the kubelet for pods in <paramref name="ns"/> until disposed: every pod that is not
     /// yet Running and Ready becomes so (through pods/status), so rollouts can progress without nodes.

@@ -26,7 +26,7 @@ public sealed class JobTests(ControllerManagerFixture fixture)
         Assert.Equal("hello", pod.Metadata.Labels["batch.kubernetes.io/job-name"]);
         await fixture.EventuallyAsync(async () => (await _admin.BatchV1.ReadNamespacedJobAsync("hello", ns)).Status?.Active == 1 ? "" : null, "status.active 1");
 
-        await FinishAsync(pod, "Succeeded");
+        await fixture.FinishPodAsync(pod, "Succeeded");
         await cluster.KubectlOkAsync("wait", "--for=condition=complete", "job/hello", "-n", ns, "--timeout=60s");
         var job = await _admin.BatchV1.ReadNamespacedJobAsync("hello", ns);
         Assert.Equal((1, 0), (job.Status.Succeeded, job.Status.Active ?? 0));
@@ -58,7 +58,7 @@ public sealed class JobTests(ControllerManagerFixture fixture)
                 Assert.True(active.Count <= 2, $"{active.Count} pods active with parallelism 2");
                 return active.Count == Math.Min(2, 3 - finished) ? active : null;
             }, $"{Math.Min(2, 3 - finished)} active pods after {finished} finished");
-            await FinishAsync(running[0], "Succeeded");
+            await fixture.FinishPodAsync(running[0], "Succeeded");
             finished++;
         }
 
@@ -79,7 +79,7 @@ public sealed class JobTests(ControllerManagerFixture fixture)
         spec.Spec.BackoffLimit = 0;
         await _admin.BatchV1.CreateNamespacedJobAsync(spec, ns);
         var pod = await fixture.EventuallyAsync(async () => (await _admin.CoreV1.ListNamespacedPodAsync(ns)).Items.SingleOrDefault(), "the Job's pod");
-        await FinishAsync(pod, "Failed");
+        await fixture.FinishPodAsync(pod, "Failed");
 
         await fixture.Cluster.KubectlOkAsync("wait", "--for=condition=failed", "job/fails", "-n", ns, "--timeout=60s");
         var job = await _admin.BatchV1.ReadNamespacedJobAsync("fails", ns);
@@ -112,7 +112,7 @@ public sealed class JobTests(ControllerManagerFixture fixture)
 
         foreach (var pod in pods)
         {
-            await FinishAsync(pod, "Succeeded");
+            await fixture.FinishPodAsync(pod, "Succeeded");
         }
 
         var job = await fixture.EventuallyAsync(async () =>
@@ -131,7 +131,7 @@ public sealed class JobTests(ControllerManagerFixture fixture)
         spec.Spec.TtlSecondsAfterFinished = 1;
         await _admin.BatchV1.CreateNamespacedJobAsync(spec, ns);
         var pod = await fixture.EventuallyAsync(async () => (await _admin.CoreV1.ListNamespacedPodAsync(ns)).Items.SingleOrDefault(), "the Job's pod");
-        await FinishAsync(pod, "Succeeded");
+        await fixture.FinishPodAsync(pod, "Succeeded");
 
         await fixture.EventuallyAsync(async () =>
         {
@@ -154,36 +154,4 @@ public sealed class JobTests(ControllerManagerFixture fixture)
             },
         },
     };
-
-    /// <summary>What a kubelet reports when the pod's container exits: the terminal phase.</summary>
-    private async Task FinishAsync(V1Pod pod, string phase)
-    {
-        for (var attempt = 0; ; attempt++)
-        {
-            var current = await _admin.CoreV1.ReadNamespacedPodAsync(pod.Metadata.Name, pod.Metadata.NamespaceProperty);
-            var now = DateTime.UtcNow;
-            current.Status ??= new V1PodStatus();
-            current.Status.Phase = phase;
-            current.Status.PodIP = null;
-            current.Status.StartTime ??= now;
-            current.Status.Conditions = [new V1PodCondition { Type = "Ready", Status = "False", Reason = "PodCompleted", LastTransitionTime = now }];
-            current.Status.ContainerStatuses = current.Spec.Containers.Select(c => new V1ContainerStatus
-            {
-                Name = c.Name,
-                Image = c.Image,
-                ImageID = "",
-                Ready = false,
-                RestartCount = 0,
-                State = new V1ContainerState { Terminated = new V1ContainerStateTerminated { ExitCode = phase == "Succeeded" ? 0 : 1, Reason = phase == "Succeeded" ? "Completed" : "Error", FinishedAt = now } },
-            }).ToList();
-            try
-            {
-                await _admin.CoreV1.ReplaceNamespacedPodStatusAsync(current, current.Metadata.Name, current.Metadata.NamespaceProperty);
-                return;
-            }
-            catch (k8s.Autorest.HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.Conflict && attempt < 5)
-            {
-            }
-        }
-    }
 }
