@@ -171,6 +171,10 @@ internal static class ApiServerServiceCollectionExtensions
         services.TryAddSingleton<IRbacPolicySource>(sp => sp.GetRequiredService<RbacPolicyCache>());
         services.TryAddSingleton<RbacAuthorizer>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidatingAdmissionPlugin, RbacEscalationCheck>());
+        // The certificate plugins ask the authorizer about signers.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidatingAdmissionPlugin, CertificateApprovalAdmission>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidatingAdmissionPlugin, CertificateSigningAdmission>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidatingAdmissionPlugin, CertificateSubjectRestrictionAdmission>());
         services.TryAddSingleton(sp =>
         {
             var modes = sp.GetRequiredService<ApiServerOptions>().Authorization.EffectiveModes.Select<string, IAuthorizer>(mode => mode switch

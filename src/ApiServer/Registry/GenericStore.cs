@@ -86,7 +86,7 @@ internal sealed class GenericStore(
         // The system fields come first: a strategy may build on them (a Job's generated selector names its uid).
         metadata["uid"] = Guid.NewGuid().ToString();
         metadata["creationTimestamp"] = ObjectMeta.FormatTime(time.GetUtcNow());
-        Strategy.PrepareForCreate(obj);
+        Strategy.PrepareForCreate(obj, scope.User);
         if (Strategy.TracksGeneration)
         {
             metadata["generation"] = 1;
@@ -420,7 +420,8 @@ internal sealed class GenericStore(
             {
                 "status" => Strategy.PrepareForStatusUpdate(obj, old),
                 "finalize" => NamespaceStrategy.PrepareForFinalize(obj, old),
-                _ => obj,
+                "" => obj,
+                _ => Strategy.PrepareForSubresourceUpdate(subresource, obj, old),
             };
 
             Strategy.ApplyDefaults(obj);

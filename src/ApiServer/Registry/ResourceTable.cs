@@ -24,6 +24,7 @@ internal sealed class ResourceTable
         ["binding"] = ["create"],
         ["token"] = ["create"],
         ["scale"] = ["get", "patch", "update"],
+        ["approval"] = ["get", "patch", "update"],
     }.ToFrozenDictionary();
 
     private readonly FrozenDictionary<(string Group, string Version, string Plural), ResourceDefinition> _byPath;

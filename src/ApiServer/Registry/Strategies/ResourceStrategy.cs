@@ -137,6 +137,12 @@ internal class ResourceStrategy
         return !keysNow.SetEquals(keysBefore) || keysNow.Any(k => !JsonNode.DeepEquals(obj[k], old[k]));
     }
 
+    /// <summary>
+    /// PrepareForCreate with the request's user, for kinds that record who asked (kube's strategies
+    /// read it from the request context); by default the user plays no part.
+    /// </summary>
+    public virtual void PrepareForCreate(JsonObject obj, ApiMachinery.Authentication.UserInfo user) => PrepareForCreate(obj);
+
     /// <summary>Clears what a client may not set on create and fills the kind's initial state (kube's status on create).</summary>
     public virtual void PrepareForCreate(JsonObject obj)
     {
@@ -200,7 +206,13 @@ internal class ResourceStrategy
     /// the kind's update rules, /status its status rules; the others (a pod's /binding) change only
     /// what their handler sets, as kube's subresource strategies check nothing more.
     /// </summary>
-    public IEnumerable<FieldError> ValidateSubresourceUpdate(string subresource, JsonObject obj, JsonObject old) => subresource switch
+    /// <summary>
+    /// The update strategy of a subresource other than status and finalize (kube registers one per
+    /// subresource, e.g. a CSR's approval): the object to store, made from the request's and the stored one.
+    /// </summary>
+    public virtual JsonObject PrepareForSubresourceUpdate(string subresource, JsonObject obj, JsonObject old) => obj;
+
+    public virtual IEnumerable<FieldError> ValidateSubresourceUpdate(string subresource, JsonObject obj, JsonObject old) => subresource switch
     {
         "" or "finalize" => ValidateUpdate(obj, old),
         "status" => ValidateStatusUpdate(obj, old),

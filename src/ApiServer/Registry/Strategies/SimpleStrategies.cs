@@ -183,7 +183,7 @@ internal static class StrategyFactory
         ("apps", "replicasets") => new FieldSelectableStrategy(r, "status.replicas"),
         ("apps", "deployments") => new DeploymentStrategy(r),
         ("batch", "jobs") => new JobStrategy(r),
-        ("certificates.k8s.io", "certificatesigningrequests") => new FieldSelectableStrategy(r, "spec.signerName"),
+        ("certificates.k8s.io", "certificatesigningrequests") => new CertificateSigningRequestStrategy(r),
         _ => new ResourceStrategy(r),
     };
 }

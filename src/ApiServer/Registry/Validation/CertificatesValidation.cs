@@ -21,7 +21,63 @@ internal static class CertificatesValidation
         "server auth", "signing", "timestamping",
     ];
 
-    public static void CertificateSigningRequest(JsonObject csr, List<FieldError> errs)
+    /// <summary>
+    /// What kube's certificateValidationOptions allow: the subresource's own powers, and the bad
+    /// states an update tolerates because the stored object already has them.
+    /// </summary>
+    private sealed record Options
+    {
+        public bool AllowSettingApprovalConditions { get; init; }
+        public bool AllowSettingCertificate { get; init; }
+        public bool AllowBothApprovedAndDenied { get; init; }
+        public bool AllowLegacySignerName { get; init; }
+        public bool AllowDuplicateConditionTypes { get; init; }
+        public bool AllowEmptyConditionType { get; init; }
+        public bool AllowArbitraryCertificate { get; init; }
+        public bool AllowUnknownUsages { get; init; }
+        public bool AllowDuplicateUsages { get; init; }
+    }
+
+    private static readonly string[] ApprovalTypes = ["Approved", "Denied"];
+
+    public static void CertificateSigningRequest(JsonObject csr, List<FieldError> errs) => Validate(csr, OptionsFor(csr, null), errs);
+
+    /// <summary>ValidateCertificateSigningRequestUpdate: a main-resource update (the strategy keeps spec and status).</summary>
+    public static void CertificateSigningRequestUpdate(JsonObject csr, JsonObject old, List<FieldError> errs) =>
+        ValidateUpdate(csr, old, OptionsFor(csr, old), errs);
+
+    /// <summary>ValidateCertificateSigningRequestStatusUpdate: /status may set the certificate.</summary>
+    public static void CertificateSigningRequestStatusUpdate(JsonObject csr, JsonObject old, List<FieldError> errs) =>
+        ValidateUpdate(csr, old, OptionsFor(csr, old) with { AllowSettingCertificate = true }, errs);
+
+    /// <summary>ValidateCertificateSigningRequestApprovalUpdate: /approval may add Approved or Denied.</summary>
+    public static void CertificateSigningRequestApprovalUpdate(JsonObject csr, JsonObject old, List<FieldError> errs) =>
+        ValidateUpdate(csr, old, OptionsFor(csr, old) with { AllowSettingApprovalConditions = true }, errs);
+
+    private static Options OptionsFor(JsonObject csr, JsonObject? old)
+    {
+        if (old is null)
+        {
+            return new Options();
+        }
+        var oldConditions = Read.Items(old["status"], "conditions");
+        var oldTypes = oldConditions.Select(c => Read.Str(c, "type")).ToList();
+        var oldUsages = Read.Strings(old["spec"], "usages");
+        var oldCertificate = DecodeBytes(old["status"]?["certificate"]);
+        return new Options
+        {
+            AllowBothApprovedAndDenied = oldTypes.Contains("Approved") && oldTypes.Contains("Denied"),
+            AllowLegacySignerName = Read.Str(old["spec"], "signerName") == "kubernetes.io/legacy-unknown",
+            AllowDuplicateConditionTypes = oldTypes.Distinct(StringComparer.Ordinal).Count() != oldTypes.Count,
+            AllowEmptyConditionType = oldTypes.Contains(""),
+            AllowArbitraryCertificate = DecodeBytes(csr["status"]?["certificate"]).AsSpan().SequenceEqual(oldCertificate)
+                || CertificateError(oldCertificate) is not null,
+            AllowUnknownUsages = oldUsages.Any(u => !Usages.Contains(u, StringComparer.Ordinal)),
+            AllowDuplicateUsages = oldUsages.Distinct(StringComparer.Ordinal).Count() != oldUsages.Count,
+        };
+    }
+
+    private static void Validate(JsonObject csr, Options opts, List<FieldError> errs)
     {
         var spec = Read.Obj(csr, "spec") ?? [];
         var path = FieldPath.New("spec");
@@ -35,20 +91,29 @@ internal static class CertificatesValidation
         {
             errs.Add(FieldError.Required(path.Child("usages"), "usages must be provided"));
         }
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        for (var i = 0; i < usages.Count; i++)
+        if (!opts.AllowUnknownUsages)
         {
-            if (!Usages.Contains(usages[i], StringComparer.Ordinal))
+            for (var i = 0; i < usages.Count; i++)
             {
-                errs.Add(FieldError.NotSupported(path.Child("usages").Index(i), usages[i], Usages));
+                if (!Usages.Contains(usages[i], StringComparer.Ordinal))
+                {
+                    errs.Add(FieldError.NotSupported(path.Child("usages").Index(i), usages[i], Usages));
+                }
             }
-            if (!seen.Add(usages[i]))
+        }
+        if (!opts.AllowDuplicateUsages)
+        {
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            for (var i = 0; i < usages.Count; i++)
             {
-                errs.Add(FieldError.Duplicate(path.Child("usages").Index(i), usages[i]));
+                if (!seen.Add(usages[i]))
+                {
+                    errs.Add(FieldError.Duplicate(path.Child("usages").Index(i), usages[i]));
+                }
             }
         }
         var signer = Read.Str(spec, "signerName");
-        if (signer == "kubernetes.io/legacy-unknown")
+        if (!opts.AllowLegacySignerName && signer == "kubernetes.io/legacy-unknown")
         {
             errs.Add(FieldError.Invalid(path.Child("signerName"), signer, "the legacy signerName is not allowed via this API version"));
         }
@@ -60,41 +125,146 @@ internal static class CertificatesValidation
         {
             errs.Add(FieldError.Invalid(path.Child("expirationSeconds"), seconds, "may not specify a duration less than 600 seconds (10 minutes)"));
         }
-        Conditions(errs, csr);
+        Conditions(errs, csr, opts);
+        if (!opts.AllowArbitraryCertificate && CertificateError(DecodeBytes(csr["status"]?["certificate"])) is { } certificateError)
+        {
+            errs.Add(FieldError.Invalid(FieldPath.New("status", "certificate"), "<certificate data>", certificateError));
+        }
     }
 
-    public static void CertificateSigningRequestStatusUpdate(JsonObject csr, JsonObject old, List<FieldError> errs) => Conditions(errs, csr);
+    /// <summary>validateCertificateSigningRequestUpdate: the new object's rules, then what an update may not do to conditions and the certificate.</summary>
+    private static void ValidateUpdate(JsonObject csr, JsonObject old, Options opts, List<FieldError> errs)
+    {
+        Validate(csr, opts, errs);
+        var conditionsPath = FieldPath.New("status", "conditions");
+        foreach (var type in new[] { "Approved", "Denied", "Failed" })
+        {
+            if (ConditionsOf(csr, type).Count < ConditionsOf(old, type).Count)
+            {
+                errs.Add(FieldError.Forbidden(conditionsPath, $"updates may not remove a condition of type \"{type}\""));
+            }
+        }
+        if (!opts.AllowSettingApprovalConditions)
+        {
+            foreach (var type in ApprovalTypes)
+            {
+                var before = ConditionsOf(old, type);
+                var after = ConditionsOf(csr, type);
+                if (after.Count > before.Count)
+                {
+                    errs.Add(FieldError.Forbidden(conditionsPath, $"updates may not add a condition of type \"{type}\""));
+                }
+                else if (after.Count == before.Count && !Read.DeepEquals(new JsonArray([.. before.Select(c => c.DeepClone())]), new JsonArray([.. after.Select(c => c.DeepClone())])))
+                {
+                    errs.Add(FieldError.Forbidden(conditionsPath, $"updates may not modify a condition of type \"{type}\""));
+                }
+            }
+        }
+        var certificate = DecodeBytes(csr["status"]?["certificate"]);
+        var oldCertificate = DecodeBytes(old["status"]?["certificate"]);
+        if (!certificate.AsSpan().SequenceEqual(oldCertificate))
+        {
+            if (!opts.AllowSettingCertificate)
+            {
+                errs.Add(FieldError.Forbidden(FieldPath.New("status", "certificate"), "updates may not set certificate content"));
+            }
+            else if (oldCertificate.Length > 0)
+            {
+                errs.Add(FieldError.Forbidden(FieldPath.New("status", "certificate"), "updates may not modify existing certificate content"));
+            }
+        }
+    }
 
-    private static void Conditions(List<FieldError> errs, JsonObject csr)
+    private static List<JsonObject> ConditionsOf(JsonObject csr, string type) =>
+        Read.Items(csr["status"], "conditions").Where(c => Read.Str(c, "type") == type).ToList();
+
+    /// <summary>validateConditions: Approved, Denied and Failed may only be True; types are unique; Approved excludes Denied.</summary>
+    private static void Conditions(List<FieldError> errs, JsonObject csr, Options opts)
     {
         var conditions = Read.Items(csr["status"], "conditions");
         var path = FieldPath.New("status", "conditions");
         var seenTypes = new HashSet<string>(StringComparer.Ordinal);
+        bool hasApproved = false, hasDenied = false;
         for (var i = 0; i < conditions.Count; i++)
         {
             var type = Read.Str(conditions[i], "type");
-            if (type.Length == 0)
+            if (!opts.AllowEmptyConditionType && type.Length == 0)
             {
                 errs.Add(FieldError.Required(path.Index(i).Child("type"), ""));
             }
-            else if (type is "Approved" or "Denied" or "Failed" && !seenTypes.Add(type))
-            {
-                errs.Add(FieldError.Duplicate(path.Index(i).Child("type"), type));
-            }
             var status = Read.Str(conditions[i], "status");
+            string[] allowed = type is "Approved" or "Denied" or "Failed" ? ["True"] : ["False", "True", "Unknown"];
             if (status.Length == 0)
             {
                 errs.Add(FieldError.Required(path.Index(i).Child("status"), ""));
             }
-            else if (status is not ("True" or "False" or "Unknown"))
+            else if (!allowed.Contains(status, StringComparer.Ordinal))
             {
-                errs.Add(FieldError.NotSupported(path.Index(i).Child("status"), status, ["False", "True", "Unknown"]));
+                errs.Add(FieldError.NotSupported(path.Index(i).Child("status"), status, allowed));
+            }
+            hasApproved |= type == "Approved";
+            hasDenied |= type == "Denied";
+            if (!opts.AllowDuplicateConditionTypes && !seenTypes.Add(type))
+            {
+                errs.Add(FieldError.Duplicate(path.Index(i).Child("type"), type));
             }
         }
-        if (seenTypes.Contains("Approved") && seenTypes.Contains("Denied"))
+        if (!opts.AllowBothApprovedAndDenied && hasApproved && hasDenied)
         {
             errs.Add(FieldError.Invalid(path, new GoValue("[]certificates.CertificateSigningRequestCondition{...}"), "Approved and Denied conditions are mutually exclusive"));
         }
+    }
+
+    /// <summary>validateCertificate: empty, or only CERTIFICATE PEM blocks without headers, each parsing as X.509.</summary>
+    private static string? CertificateError(byte[] pem)
+    {
+        if (pem.Length == 0)
+        {
+            return null;
+        }
+        var text = Encoding.ASCII.GetString(pem);
+        var blocks = 0;
+        var position = 0;
+        while (true)
+        {
+            var begin = text.IndexOf("-----BEGIN ", position, StringComparison.Ordinal);
+            if (begin < 0)
+            {
+                break;
+            }
+            var typeEnd = text.IndexOf("-----", begin + 11, StringComparison.Ordinal);
+            if (typeEnd < 0)
+            {
+                break;
+            }
+            var type = text[(begin + 11)..typeEnd];
+            var endMarker = $"-----END {type}-----";
+            var end = text.IndexOf(endMarker, typeEnd, StringComparison.Ordinal);
+            if (end < 0)
+            {
+                break;
+            }
+            if (type != "CERTIFICATE")
+            {
+                return $"only CERTIFICATE PEM blocks are allowed, found \"{type}\"";
+            }
+            var body = text[(typeEnd + 5)..end];
+            if (body.Contains(':', StringComparison.Ordinal))
+            {
+                return "no PEM block headers are permitted";
+            }
+            try
+            {
+                using var certificate = X509CertificateLoader.LoadCertificate(Convert.FromBase64String(body.Replace("\n", "", StringComparison.Ordinal).Replace("\r", "", StringComparison.Ordinal)));
+            }
+            catch (Exception e) when (e is CryptographicException or FormatException)
+            {
+                return "x509: malformed certificate";
+            }
+            blocks++;
+            position = end + endMarker.Length;
+        }
+        return blocks == 0 ? "must contain at least one CERTIFICATE PEM block" : null;
     }
 
     /// <summary>ValidateSignerName: "domain/path", the domain with at least two DNS labels.</summary>

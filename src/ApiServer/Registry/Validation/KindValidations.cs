@@ -125,7 +125,7 @@ internal static class KindValidations
         [("admissionregistration.k8s.io", "ValidatingAdmissionPolicyBinding")] = new(AdmissionRegistrationValidation.ValidatingAdmissionPolicyBinding, Coverage: ValidationCoverage.Partial),
 
         // the rest
-        [("certificates.k8s.io", "CertificateSigningRequest")] = new(CertificatesValidation.CertificateSigningRequest, StatusUpdate: CertificatesValidation.CertificateSigningRequestStatusUpdate, Coverage: ValidationCoverage.Partial),
+        [("certificates.k8s.io", "CertificateSigningRequest")] = new(CertificatesValidation.CertificateSigningRequest, CertificatesValidation.CertificateSigningRequestUpdate, CertificatesValidation.CertificateSigningRequestStatusUpdate, Coverage: ValidationCoverage.Partial),
         [("discovery.k8s.io", "EndpointSlice")] = new(DiscoveryValidation.EndpointSlice, DiscoveryValidation.EndpointSliceUpdate, Coverage: ValidationCoverage.Partial),
         [("autoscaling", "HorizontalPodAutoscaler")] = new(AutoscalingValidation.HorizontalPodAutoscaler, StatusUpdate: AutoscalingValidation.HorizontalPodAutoscalerStatusUpdate, Coverage: ValidationCoverage.Partial),
         [("flowcontrol.apiserver.k8s.io", "FlowSchema")] = new(FlowControlValidation.FlowSchema, Coverage: ValidationCoverage.Partial),
