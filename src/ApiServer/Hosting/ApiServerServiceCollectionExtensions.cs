@@ -206,6 +206,7 @@ internal static class ApiServerServiceCollectionExtensions
         services.TryAddSingleton<WatchHandler>();
         services.TryAddSingleton<PatchHandler>();
         services.TryAddSingleton<PodBinder>();
+        services.TryAddSingleton<PodEvictor>();
         services.TryAddSingleton<ReviewRegistry>();
         services.TryAddSingleton<TokenRequestRegistry>();
         services.TryAddSingleton(sp => new ResourceHandlerOptions(sp.GetRequiredService<ApiServerOptions>().SecureServing.MaxRequestBodyBytes));

@@ -427,7 +427,7 @@ internal sealed class GenericStore(
             Strategy.ApplyDefaults(obj);
             TrackManagedFields(scope, old, obj, subresource);
             await admission.AdmitAsync(Attributes(AdmissionOperation.Update, scope, obj, old, subresource), ct).ConfigureAwait(false);
-            BeforeUpdate(obj, old, mainResource: subresource.Length == 0);
+            BeforeUpdate(obj, old, mainResource: subresource.Length == 0, bumpsGeneration: subresource.Length == 0 || Strategy.SubresourceBumpsGeneration(subresource));
             AsGoWritesIt(obj);
             var kindErrors = Strategy.ValidateSubresourceUpdate(subresource, obj, old);
             ThrowIfInvalid(obj, ValidateMeta(obj).Concat(ValidateMetaUpdate(obj, old)).Concat(kindErrors));
@@ -1027,7 +1027,7 @@ internal sealed class GenericStore(
     }
 
     /// <summary>kube's rest.BeforeUpdate: what an update can never change, and generation.</summary>
-    private void BeforeUpdate(JsonObject obj, JsonObject old, bool mainResource)
+    private void BeforeUpdate(JsonObject obj, JsonObject old, bool mainResource, bool bumpsGeneration)
     {
         var metadata = ObjectMeta.Metadata(obj);
         var oldMetadata = ObjectMeta.Metadata(old);
@@ -1056,7 +1056,7 @@ internal sealed class GenericStore(
         if (Strategy.TracksGeneration)
         {
             var generation = oldMetadata["generation"] is JsonValue g && g.TryGetValue<long>(out var n) ? n : 1;
-            if (mainResource && (Strategy.GenerationChanged(obj, old)
+            if (bumpsGeneration && (Strategy.GenerationChanged(obj, old)
                 || Strategy.AnnotationsBumpGeneration && !JsonNode.DeepEquals(metadata["annotations"], oldMetadata["annotations"])))
             {
                 generation++;

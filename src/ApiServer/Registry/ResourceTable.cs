@@ -25,6 +25,9 @@ internal sealed class ResourceTable
         ["token"] = ["create"],
         ["scale"] = ["get", "patch", "update"],
         ["approval"] = ["get", "patch", "update"],
+        ["ephemeralcontainers"] = ["get", "patch", "update"],
+        ["resize"] = ["get", "patch", "update"],
+        ["eviction"] = ["create"],
     }.ToFrozenDictionary();
 
     private readonly FrozenDictionary<(string Group, string Version, string Plural), ResourceDefinition> _byPath;

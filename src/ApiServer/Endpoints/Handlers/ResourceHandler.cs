@@ -21,6 +21,7 @@ internal sealed class ResourceHandler(
     WatchHandler watchHandler,
     PatchHandler patchHandler,
     PodBinder binder,
+    PodEvictor evictor,
     ReviewRegistry reviews,
     TokenRequestRegistry tokenRequests,
     ScaleHandler scale,
@@ -153,6 +154,9 @@ internal sealed class ResourceHandler(
             case "create" when subresource.Name == "binding":
                 await BindAsync(context, info, info.Name, cancellationToken).ConfigureAwait(false);
                 break;
+            case "create" when subresource.Name == "eviction":
+                await EvictAsync(context, info, cancellationToken).ConfigureAwait(false);
+                break;
             case "create" when subresource.Name == "token":
                 await RequestTokenAsync(context, info, subresource, cancellationToken).ConfigureAwait(false);
                 break;
@@ -177,6 +181,40 @@ internal sealed class ResourceHandler(
         var answered = await tokenRequests.CreateAsync(info.Namespace, info.Name, body, cancellationToken).ConfigureAwait(false);
         GoRoundTrip.NormalizeKind(answered, expected.Group, expected.Version, expected.Kind);
         await MediaTypes.WriteAsync(context, 201, answered, MediaTypes.ResponseFormat(context.Request)).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// POST pods/{name}/eviction: a policy/v1 (or v1beta1) Eviction whose deleteOptions the pod's
+    /// deletion takes; 201 with a Success Status.
+    /// </summary>
+    private async Task EvictAsync(HttpContext context, RequestInfo info, CancellationToken cancellationToken)
+    {
+        var queryDryRun = QueryOptions.ParseDryRun(context.Request.Query, "CreateOptions");
+        var body = await MediaTypes.ReadObjectAsync(context.Request, options.SecureServing.MaxRequestBodyBytes, cancellationToken).ConfigureAwait(false);
+        var apiVersion = ObjectMeta.GetString(body, "apiVersion");
+        var kind = ObjectMeta.GetString(body, "kind");
+        if (apiVersion.Length > 0 && apiVersion is not ("policy/v1" or "policy/v1beta1"))
+        {
+            throw StatusException.NewBadRequest($"the API version in the data ({apiVersion}) does not match the expected API version (policy/v1)");
+        }
+
+        if (kind.Length > 0 && kind != "Eviction")
+        {
+            throw StatusException.NewBadRequest($"the kind in the data ({kind}) does not match the expected kind (Eviction)");
+        }
+
+        var (deleteOptions, bodyDryRun) = body["deleteOptions"] is JsonObject given
+            ? DeleteOptionsFrom(given, new DeleteOptions(), dryRun: null)
+            : (new DeleteOptions(), null);
+        // kube's propagateDryRun: the query's dryRun and the eviction's deleteOptions.dryRun must agree.
+        if (bodyDryRun is { } fromBody && context.Request.Query.ContainsKey("dryRun") && fromBody != queryDryRun)
+        {
+            throw StatusException.NewBadRequest($"Non-matching dry-run options in request and content: {(queryDryRun ? "[All]" : "[]")} and {(fromBody ? "[All]" : "[]")}");
+        }
+
+        var status = await evictor.EvictAsync(Scope(context, bodyDryRun ?? queryDryRun), info.Namespace, info.Name, body, Validated(deleteOptions), cancellationToken).ConfigureAwait(false);
+        // A Status the REST returns is written with its code (Success is 201; kube answers 500 for a pod under two budgets).
+        await MediaTypes.WriteAsync(context, status.Code, status.ToJsonObject(), MediaTypes.ResponseFormat(context.Request)).ConfigureAwait(false);
     }
 
     /// <summary>POST pods/{name}/binding or bindings: 201 with a Success Status.</summary>
@@ -385,6 +423,13 @@ internal sealed class ResourceHandler(
         }
 
         var body = MediaTypes.Parse(bytes, MediaTypes.RequestFormat(context.Request.ContentType ?? MediaTypes.Json));
+        var (fromBody, bodyDryRun) = DeleteOptionsFrom(body, options, dryRun);
+        return (Validated(fromBody), bodyDryRun ?? dryRun);
+    }
+
+    /// <summary>A DeleteOptions body over <paramref name="options"/>; its dryRun when it names one.</summary>
+    private static (DeleteOptions Options, bool? DryRun) DeleteOptionsFrom(JsonObject body, DeleteOptions options, bool? dryRun)
+    {
         if (ApiMachinery.Schema.SchemaFacts.Builtin.Definition("io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions") is { } schema
             && ApiMachinery.Schema.FieldTypes.FirstError(body, schema) is { } typeError)
         {
@@ -408,7 +453,7 @@ internal sealed class ResourceHandler(
                 : throw StatusException.NewBadRequest("dryRun: Unsupported value: only \"All\" is supported");
         }
 
-        return (Validated(options), dryRun);
+        return (options, dryRun);
     }
 
     /// <summary>kube's delete handler validates DeleteOptions before anything else: 422 Invalid on DeleteOptions.meta.k8s.io.</summary>

@@ -47,8 +47,98 @@ internal sealed class PodStrategy(ResourceDefinition resource) : ResourceStrateg
         return period > 0 ? period : null;
     }
 
+    /// <summary>
+    /// The spec subresources: ephemeralcontainers changes spec.ephemeralContainers alone, resize the
+    /// resources and resize policies of containers and sidecars alone (kube's dropNonEphemeralContainerUpdates
+    /// and dropNonResizeUpdates); the rest is the stored pod.
+    /// </summary>
+    public override JsonObject PrepareForSubresourceUpdate(string subresource, JsonObject obj, JsonObject old) => subresource switch
+    {
+        "ephemeralcontainers" => KeepOnly(obj, old, (pod, from) => CopyField(pod["spec"]!.AsObject(), from["spec"] as JsonObject, "ephemeralContainers")),
+        "resize" => DropNonResizeUpdates(obj, old),
+        _ => obj,
+    };
+
+    /// <summary>Both spec subresources bump generation when the spec changes (kube's updatePodGeneration).</summary>
+    public override bool SubresourceBumpsGeneration(string subresource) => subresource is "ephemeralcontainers" or "resize";
+
+    public override IEnumerable<ApiMachinery.Validation.FieldError> ValidateSubresourceUpdate(string subresource, JsonObject obj, JsonObject old)
+    {
+        var errs = new List<ApiMachinery.Validation.FieldError>();
+        switch (subresource)
+        {
+            case "ephemeralcontainers":
+                Registry.Validation.PodSubresourceValidation.EphemeralContainersUpdate(obj, old, errs);
+                return errs;
+            case "resize":
+                Registry.Validation.PodSubresourceValidation.Resize(obj, old, errs);
+                return errs;
+            default:
+                return base.ValidateSubresourceUpdate(subresource, obj, old);
+        }
+    }
+
+    private static JsonObject DropNonResizeUpdates(JsonObject obj, JsonObject old)
+    {
+        var spec = obj["spec"] as JsonObject ?? [];
+        var oldSpec = old["spec"] as JsonObject ?? [];
+        foreach (var list in new[] { "containers", "initContainers" })
+        {
+            var now = spec[list] as JsonArray ?? [];
+            var before = oldSpec[list] as JsonArray ?? [];
+            // Adding, removing, reordering or renaming containers is left for validation to refuse.
+            if (now.Count != before.Count
+                || now.Select(c => ObjectMeta.GetString(c as JsonObject, "name")).SequenceEqual(before.Select(c => ObjectMeta.GetString(c as JsonObject, "name"))) is false)
+            {
+                return obj;
+            }
+        }
+
+        return KeepOnly(obj, old, (pod, from) =>
+        {
+            foreach (var list in new[] { "containers", "initContainers" })
+            {
+                var target = pod["spec"]?[list] as JsonArray ?? [];
+                var source = from["spec"]?[list] as JsonArray ?? [];
+                for (var i = 0; i < target.Count; i++)
+                {
+                    // Only sidecars (restartable init containers) are resized among init containers.
+                    if (list == "initContainers" && ObjectMeta.GetString(source[i] as JsonObject, "restartPolicy") != "Always")
+                    {
+                        continue;
+                    }
+
+                    CopyField(target[i]!.AsObject(), source[i] as JsonObject, "resources");
+                    CopyField(target[i]!.AsObject(), source[i] as JsonObject, "resizePolicy");
+                }
+            }
+        });
+    }
+
+    /// <summary>The stored pod with what <paramref name="copy"/> takes from the request; metadata is the stored one but for the request's resourceVersion.</summary>
+    private static JsonObject KeepOnly(JsonObject obj, JsonObject old, Action<JsonObject, JsonObject> copy)
+    {
+        var result = (JsonObject)old.DeepClone();
+        result["spec"] ??= new JsonObject();
+        copy(result, obj);
+        ObjectMeta.Metadata(result)["resourceVersion"] = ObjectMeta.ResourceVersion(obj);
+        return result;
+    }
+
+    private static void CopyField(JsonObject target, JsonObject? source, string field)
+    {
+        if (source?[field] is { } value)
+        {
+            target[field] = value.DeepClone();
+        }
+        else
+        {
+            target.Remove(field);
+        }
+    }
+
     /// <summary>The QoS class (pkg/apis/core/helper/qos): BestEffort, Guaranteed or Burstable.</summary>
-    private static string QosClass(JsonObject pod)
+    internal static string QosClass(JsonObject pod)
     {
         var containers = (pod["spec"]?["containers"] as JsonArray ?? []).Concat(pod["spec"]?["initContainers"] as JsonArray ?? []);
         bool anyResources = false, guaranteed = true;

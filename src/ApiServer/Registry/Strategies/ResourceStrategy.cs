@@ -212,6 +212,9 @@ internal class ResourceStrategy
     /// </summary>
     public virtual JsonObject PrepareForSubresourceUpdate(string subresource, JsonObject obj, JsonObject old) => obj;
 
+    /// <summary>Subresources whose spec changes bump metadata.generation as main-resource updates do (a pod's ephemeralcontainers and resize).</summary>
+    public virtual bool SubresourceBumpsGeneration(string subresource) => false;
+
     public virtual IEnumerable<FieldError> ValidateSubresourceUpdate(string subresource, JsonObject obj, JsonObject old) => subresource switch
     {
         "" or "finalize" => ValidateUpdate(obj, old),

@@ -45,9 +45,7 @@ internal static class PodValidation
     {
         var spec = Read.Obj(pod, "spec") ?? [];
         var specPath = FieldPath.New("spec");
-        PodSpecificAnnotations(errs, Read.Map(pod["metadata"], "annotations"), spec, FieldPath.New("metadata", "annotations"));
-        PodSpec(errs, spec, specPath);
-        PodOnly(errs, spec, specPath);
+        PodMetadataAndSpec(pod, errs);
         if (Read.Count(spec, "ephemeralContainers") > 0)
         {
             errs.Add(FieldError.Forbidden(specPath.Child("ephemeralContainers"), "cannot be set on create"));
@@ -56,6 +54,16 @@ internal static class PodValidation
         {
             errs.Add(FieldError.Forbidden(specPath.Child("nodeName"), "cannot be set until all schedulingGates have been cleared"));
         }
+    }
+
+    /// <summary>validatePodMetadataAndSpec: what every pod, new or updated through any path, must satisfy.</summary>
+    public static void PodMetadataAndSpec(JsonObject pod, List<FieldError> errs)
+    {
+        var spec = Read.Obj(pod, "spec") ?? [];
+        var specPath = FieldPath.New("spec");
+        PodSpecificAnnotations(errs, Read.Map(pod["metadata"], "annotations"), spec, FieldPath.New("metadata", "annotations"));
+        PodSpec(errs, spec, specPath);
+        PodOnly(errs, spec, specPath);
     }
 
     /// <summary>ValidatePodUpdate: the new pod must be valid, and only kube's mutable fields may change.</summary>
@@ -239,6 +247,7 @@ internal static class PodValidation
         var volumes = Volumes(errs, Read.Items(spec, "volumes"), path.Child("volumes"));
         Containers(errs, Read.Items(spec, "containers"), volumes, path.Child("containers"), required: true, init: false);
         Containers(errs, Read.Items(spec, "initContainers"), volumes, path.Child("initContainers"), required: false, init: true);
+        EphemeralContainers(errs, spec, volumes, path.Child("ephemeralContainers"));
         UniqueContainerNames(errs, spec, path);
         Common.OneOf(errs, Read.Str(spec, "restartPolicy"), path.Child("restartPolicy"), "Always", "OnFailure", "Never");
         Common.OneOf(errs, Read.Str(spec, "dnsPolicy"), path.Child("dnsPolicy"), "ClusterFirstWithHostNet", "ClusterFirst", "Default", "None");
@@ -315,7 +324,7 @@ internal static class PodValidation
                 }
             }
         }
-        foreach (var list in new[] { "containers", "initContainers" })
+        foreach (var list in new[] { "containers", "initContainers", "ephemeralContainers" })
         {
             var containers = Read.Items(spec, list);
             for (var i = 0; i < containers.Count; i++)
@@ -341,7 +350,7 @@ internal static class PodValidation
         }
     }
 
-    private static void PodAnnotationUpdates(List<FieldError> errs, IReadOnlyDictionary<string, string> now, IReadOnlyDictionary<string, string> before, FieldPath path)
+    public static void PodAnnotationUpdates(List<FieldError> errs, IReadOnlyDictionary<string, string> now, IReadOnlyDictionary<string, string> before, FieldPath path)
     {
         const string mirror = "kubernetes.io/config.mirror";
         if (before.TryGetValue(mirror, out var was) && (!now.TryGetValue(mirror, out var isNow) || isNow != was))
@@ -569,6 +578,64 @@ internal static class PodValidation
             }
         }
     }
+
+    /// <summary>
+    /// The fields an ephemeral container may set (kube's allowedEphemeralContainerFields); the others
+    /// (ports, probes, lifecycle, resources, resize and restart policies) would make it part of the workload.
+    /// </summary>
+    private static readonly string[] EphemeralContainerForbiddenFields =
+        ["ports", "resources", "resizePolicy", "restartPolicy", "restartPolicyRules", "livenessProbe", "readinessProbe", "startupProbe", "lifecycle"];
+
+    /// <summary>validateEphemeralContainers (names are checked with every container's in UniqueContainerNames).</summary>
+    private static void EphemeralContainers(List<FieldError> errs, JsonObject spec, HashSet<string> volumes, FieldPath path)
+    {
+        var containers = Read.Items(spec, "ephemeralContainers");
+        if (containers.Count == 0)
+        {
+            return;
+        }
+
+        var targets = Read.Items(spec, "containers").Concat(Read.Items(spec, "initContainers")).Select(c => Read.Str(c, "name")).ToHashSet(StringComparer.Ordinal);
+        for (var i = 0; i < containers.Count; i++)
+        {
+            var idx = path.Index(i);
+            Container(errs, containers[i], volumes, idx);
+            if (Read.Str(containers[i], "targetContainerName") is { Length: > 0 } target && !targets.Contains(target))
+            {
+                errs.Add(FieldError.NotFound(idx.Child("targetContainerName"), target));
+            }
+
+            foreach (var field in EphemeralContainerForbiddenFields)
+            {
+                if (!IsZero(containers[i][field]))
+                {
+                    errs.Add(FieldError.Forbidden(idx.Child(field), "cannot be set for an Ephemeral Container"));
+                }
+            }
+
+            var mounts = Read.Items(containers[i], "volumeMounts");
+            for (var j = 0; j < mounts.Count; j++)
+            {
+                foreach (var field in new[] { "subPath", "subPathExpr" })
+                {
+                    if (Read.Str(mounts[j], field).Length > 0)
+                    {
+                        errs.Add(FieldError.Forbidden(idx.Child("volumeMounts").Index(j).Child(field), "cannot be set for an Ephemeral Container"));
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>A Go zero value: absent, null, "", an empty list, or a struct whose fields are all zero.</summary>
+    private static bool IsZero(JsonNode? node) => node switch
+    {
+        null => true,
+        JsonObject o => o.All(p => IsZero(p.Value)),
+        JsonArray a => a.Count == 0,
+        JsonValue v => v.ToJsonString() is "\"\"" or "0" or "false" or "null",
+        _ => false,
+    };
 
     private static void UniqueContainerNames(List<FieldError> errs, JsonObject spec, FieldPath path)
     {
