@@ -116,6 +116,11 @@ internal sealed class DiscoveryDocuments
                 entry["categories"] = Strings(r.Categories);
             }
 
+            if (StorageVersionHash(r) is { } hash)
+            {
+                entry["storageVersionHash"] = hash;
+            }
+
             resources.Add(entry);
             foreach (var sub in r.Subresources)
             {
@@ -206,6 +211,25 @@ internal sealed class DiscoveryDocuments
         }
 
         return entry;
+    }
+
+    /// <summary>
+    /// kube's discovery.StorageVersionHash: the first 8 bytes of SHA-256 over "group/version/kind" of the
+    /// version etcd holds, base64; for resources with storage only (not bindings, reviews, componentstatuses).
+    /// Clients such as the storage version migrator compare it to notice a changed storage version.
+    /// </summary>
+    internal static string? StorageVersionHash(ResourceDefinition r)
+    {
+        if (ResourceTable.IsVirtual(r))
+        {
+            return null;
+        }
+
+        var (group, version, kind) = r.Custom is { } custom
+            ? (r.Group, custom.StorageVersion, r.Kind)
+            : Registry.Conversion.BuiltinConversions.StorageGvk(r) is var gvk ? (gvk.Group, gvk.Version, gvk.Kind) : default;
+        var digest = SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{group}/{version}/{kind}"));
+        return Convert.ToBase64String(digest, 0, 8);
     }
 
     /// <summary>A terminating CRD's resources are offered for reading and deleting only, as kube does.</summary>

@@ -207,6 +207,7 @@ internal static class ApiServerServiceCollectionExtensions
         services.TryAddSingleton<PatchHandler>();
         services.TryAddSingleton<PodBinder>();
         services.TryAddSingleton<PodEvictor>();
+        services.TryAddSingleton<ComponentStatuses>();
         services.TryAddSingleton<ReviewRegistry>();
         services.TryAddSingleton<TokenRequestRegistry>();
         services.TryAddSingleton(sp => new ResourceHandlerOptions(sp.GetRequiredService<ApiServerOptions>().SecureServing.MaxRequestBodyBytes));

@@ -121,6 +121,13 @@ internal static class MoreColumns
             new("Count", "string", "", "How often the event happened.", 1, (o, _) => Math.Max(1, TableConvertor.Int(o, "count")).ToString(System.Globalization.CultureInfo.InvariantCulture)),
             new("Name", "string", "", "The event's name.", 1, (o, _) => ObjectMeta.Name(o)),
         ],
+        ("", "componentstatuses") =>
+        [
+            Name,
+            new("Status", "string", "", "Whether the component is healthy (kube's printComponentStatus).", 0, (o, _) => ComponentHealth(o, "status") == "True" ? "Healthy" : "Unhealthy"),
+            new("Message", "string", "", "The component's health answer.", 0, (o, _) => ComponentHealth(o, "message")),
+            new("Error", "string", "", "Why the component could not be asked.", 0, (o, _) => ComponentHealth(o, "error")),
+        ],
         ("", "endpoints") =>
         [
             Name,
@@ -323,6 +330,11 @@ internal static class MoreColumns
     private static string NodeAddress(JsonObject node, string type) =>
         (node["status"]?["addresses"] as JsonArray ?? []).OfType<JsonObject>()
             .FirstOrDefault(a => TableConvertor.Path(a, "type") == type) is { } address ? TableConvertor.Path(address, "address") : "<none>";
+
+    /// <summary>A field of the Healthy condition ("" without one).</summary>
+    private static string ComponentHealth(JsonObject status, string field) =>
+        (status["conditions"] as JsonArray ?? []).OfType<JsonObject>().Where(c => ObjectMeta.GetString(c, "type") == "Healthy")
+            .Select(c => ObjectMeta.GetString(c, field)).FirstOrDefault() ?? "";
 
     private static string EndpointsText(JsonObject endpoints)
     {

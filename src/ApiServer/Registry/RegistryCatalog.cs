@@ -72,8 +72,12 @@ internal sealed class RegistryCatalog
                     }
                     else
                     {
-                        var ownWrites = new OwnWriteViews(strategy);
-                        var cacherOptions = _watchCache.Enabled ? CacherOptionsFor(r, ownWrites.Decorate, _watchCache, time) : null;
+                        // The cache holds what etcd holds: its views are the storage version's.
+                        var stored = Conversion.BuiltinConversions.StorageVersionOf(r) is { } sv
+                            ? table.Find(sv.Group, sv.Version, r.Plural) ?? r
+                            : r;
+                        var ownWrites = new OwnWriteViews(stored == r ? strategy : StrategyFactory.For(stored, time));
+                        var cacherOptions = _watchCache.Enabled ? CacherOptionsFor(stored, ownWrites.Decorate, _watchCache, time) : null;
                         if (cacherOptions is null && AdmissionReads.Resources.Contains((r.Group, r.Plural)))
                         {
                             cacherOptions = AdmissionOnly(ownWrites.Decorate, time);
@@ -86,6 +90,13 @@ internal sealed class RegistryCatalog
                             (resourceStorage, views) = (cache, ownWrites);
                         }
                     }
+                }
+
+                if (Conversion.BuiltinConversions.StorageVersionOf(r) is { } storageVersion)
+                {
+                    // A version stored as another one: the registry above sees its own version only.
+                    resourceStorage = new Conversion.ConvertingStorage(resourceStorage, r, storageVersion);
+                    views = null;
                 }
 
                 return new GenericStore(r, strategy, resourceStorage, keys, admission, time, views)

@@ -53,23 +53,28 @@ internal sealed class ResourceTable
     public bool ServesGroupVersion(string group, string version) =>
         GroupVersions.Any(gv => gv.Group == group && gv.Version == version);
 
-    /// <summary>Resources with no storage of their own (bindings, the reviews): create only, never cached.</summary>
-    public static bool IsVirtual(ResourceDefinition r) => !r.Supports("get");
+    /// <summary>Resources with no storage of their own (bindings, the reviews, componentstatuses): never cached.</summary>
+    public static bool IsVirtual(ResourceDefinition r) => !r.Supports("get") || (r.Group, r.Plural) is ("", "componentstatuses");
 
     /// <summary>
-    /// The built-in resources this server persists. Served: every GA group/version whose kinds are
-    /// stored objects. Not yet: versions that share storage with another version (they need
-    /// conversion: autoscaling/v1, events.k8s.io/v1), alpha and beta versions (off by default in
-    /// kube-apiserver too), and virtual resources that are not stored (reviews, componentstatuses);
-    /// bindings is served as pods/binding is.
+    /// The built-in resources this server serves: every GA group/version whose kinds are stored
+    /// objects, including versions stored as another one (autoscaling/v1 as v2, events.k8s.io/v1 as
+    /// core v1 Events, through Registry/Conversion); the virtual bindings, reviews and
+    /// componentstatuses. Not served: alpha and beta versions (off by default in kube-apiserver too).
+    /// Within a group the versions come in kube's priority order (autoscaling/v2 before v1), the
+    /// first being the preferred one.
     /// </summary>
     public static ResourceTable LoadBuiltin()
     {
         using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("ApiServer.Resources.builtin-resources.tsv")
             ?? throw new InvalidOperationException("builtin-resources.tsv is not embedded");
         using var reader = new StreamReader(stream);
-        var definitions = Parse(reader).Where(IsServed).Select(Restrict);
-        return new ResourceTable(definitions);
+        var definitions = Parse(reader).Where(IsServed).Select(Restrict).ToList();
+        var groupOrder = definitions.Select(r => r.Group).Distinct().Select((g, i) => (g, i)).ToDictionary(p => p.g, p => p.i);
+        return new ResourceTable(definitions
+            .Select((r, i) => (r, i))
+            .OrderBy(p => groupOrder[p.r.Group]).ThenByDescending(p => KubeVersionPriority(p.r.Version)).ThenBy(p => p.i)
+            .Select(p => p.r));
     }
 
     private static bool IsServed(ResourceDefinition r)
@@ -79,9 +84,10 @@ internal sealed class ResourceTable
             return false;
         }
 
-        if ((r.Group, r.Version) is ("autoscaling", "v1") or ("events.k8s.io", "v1"))
+        // componentstatuses is answered by probing the components, never stored.
+        if ((r.Group, r.Plural) is ("", "componentstatuses"))
         {
-            return false;
+            return true;
         }
 
         // The bindings resource is the one virtual resource served today (the scheduler's older path).
@@ -99,6 +105,10 @@ internal sealed class ResourceTable
         // Stored kinds have get, list and create; the rest are virtual.
         return r.Supports("get") && r.Supports("list") && r.Supports("create");
     }
+
+    /// <summary>GA versions by number (v2 before v1), as kube's version priority orders a group's built-in versions.</summary>
+    private static int KubeVersionPriority(string version) =>
+        version.StartsWith('v') && int.TryParse(version.AsSpan(1), out var n) ? n : 0;
 
     /// <summary>Trims verbs and subresources to what the handlers implement.</summary>
     private static ResourceDefinition Restrict(ResourceDefinition r) => r with

@@ -79,7 +79,11 @@ public sealed class ResourceTableTests
         Assert.Equal(["create"], Table.Find("authorization.k8s.io", "v1", "subjectaccessreviews")!.Verbs);
         Assert.Equal(["create"], Table.Find("authentication.k8s.io", "v1", "selfsubjectreviews")!.Verbs);
         Assert.Equal(["create"], Table.Find("", "v1", "serviceaccounts")!.FindSubresource("token")!.Verbs);
-        Assert.Null(Table.Find("", "v1", "componentstatuses"));
+        Assert.Equal(["get", "list"], Table.Find("", "v1", "componentstatuses")!.Verbs);
+        // Versions stored as another one are served through conversion, the preferred version first.
+        Assert.NotNull(Table.Find("autoscaling", "v1", "horizontalpodautoscalers"));
+        Assert.NotNull(Table.Find("events.k8s.io", "v1", "events"));
+        Assert.Equal(["v2", "v1"], Table.GroupVersions.Where(gv => gv.Group == "autoscaling").Select(gv => gv.Version));
         Assert.Equal(["create"], Table.Find("", "v1", "bindings")!.Verbs);
         Assert.DoesNotContain(Table.All, r => r.Version.Contains("beta", StringComparison.Ordinal) || r.Version.Contains("alpha", StringComparison.Ordinal));
     }

@@ -39,6 +39,10 @@ internal static class CoverageObjects
             ("apps", "ControllerRevision") => """{"data":{},"revision":1}""",
             ("batch", "Job") => """{"spec":{"suspend":true,"template":{"spec":{"restartPolicy":"Never","containers":[{"name":"c","image":"busybox"}]}}}}""",
             ("batch", "CronJob") => """{"spec":{"schedule":"*/5 * * * *","suspend":true,"jobTemplate":{"spec":{"template":{"spec":{"restartPolicy":"Never","containers":[{"name":"c","image":"busybox"}]}}}}}}""",
+            ("autoscaling", "HorizontalPodAutoscaler") when resource.Version == "v1" =>
+                """{"spec":{"scaleTargetRef":{"apiVersion":"apps/v1","kind":"Deployment","name":"d"},"maxReplicas":2,"targetCPUUtilizationPercentage":50}}""",
+            ("events.k8s.io", "Event") =>
+                """{"eventTime":"2026-01-01T00:00:00.000000Z","reportingController":"example.com/cov","reportingInstance":"i","action":"Covered","reason":"Covered","type":"Normal","regarding":{"kind":"Pod","name":"p","namespace":"@NS@"}}""",
             ("autoscaling", "HorizontalPodAutoscaler") => """{"spec":{"scaleTargetRef":{"apiVersion":"apps/v1","kind":"Deployment","name":"d"},"maxReplicas":2}}""",
             ("rbac.authorization.k8s.io", "RoleBinding") => """{"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"view"},"subjects":[{"kind":"User","name":"alice"}]}""",
             ("rbac.authorization.k8s.io", "ClusterRoleBinding") => """{"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"view"},"subjects":[{"kind":"Group","name":"readers"}]}""",
@@ -120,6 +124,7 @@ internal static class CoverageObjects
             "spec.limits[0].min[cpu]: Invalid value: \"2\": min value 2 is greater than max value 1"),
         ("", "ResourceQuota") => (o => o["spec"] = Json("""{"hard":{"widgets":"1"}}"""),
             "spec.hard[widgets]: Invalid value: \"widgets\": must be a standard resource for quota"),
+        ("events.k8s.io", "Event") => (o => o.Remove("eventTime"), "eventTime: Required value"),
         ("", "Event") => (o => o["involvedObject"]!["namespace"] = "elsewhere",
             "involvedObject.namespace: Invalid value: \"elsewhere\": does not match event.namespace"),
         ("apps", "Deployment" or "ReplicaSet" or "DaemonSet") => (o => o["spec"]!["template"]!["metadata"]!["labels"] = Json("""{"app":"other"}"""),

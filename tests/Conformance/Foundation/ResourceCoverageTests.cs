@@ -62,6 +62,16 @@ public sealed class ResourceCoverageTests(ClusterFixture cluster)
             return;
         }
 
+        if (resource is { Group: "", Plural: "componentstatuses" })
+        {
+            // Read-only and answered by asking the components (ServedVersionsTests has the rest).
+            Assert.Equal(["get", "list"], resource.Verbs);
+            var statuses = await Send(HttpMethod.Get, basePath, null, HttpStatusCode.OK);
+            Assert.Equal("ComponentStatusList", statuses["kind"]!.GetValue<string>());
+            Assert.Equal("ComponentStatus", (await Send(HttpMethod.Get, $"{basePath}/etcd-0", null, HttpStatusCode.OK))["kind"]!.GetValue<string>());
+            return;
+        }
+
         if (ReviewSpec(plural, ns) is { } spec)
         {
             // The reviews are create-only and answered, not stored: the answer carries a status.

@@ -22,6 +22,7 @@ internal sealed class ResourceHandler(
     PatchHandler patchHandler,
     PodBinder binder,
     PodEvictor evictor,
+    ComponentStatuses componentStatuses,
     ReviewRegistry reviews,
     TokenRequestRegistry tokenRequests,
     ScaleHandler scale,
@@ -69,6 +70,12 @@ internal sealed class ResourceHandler(
         if ((resource.Group, resource.Plural) is ("", "bindings"))
         {
             await BindAsync(context, info, null, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        if ((resource.Group, resource.Plural) is ("", "componentstatuses"))
+        {
+            await ComponentStatusesAsync(context, info, resource, cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -163,6 +170,23 @@ internal sealed class ResourceHandler(
             default:
                 throw StatusException.NewMethodNotSupported(resource.Group, $"{resource.Plural}/{subresource.Name}", info.Verb);
         }
+    }
+
+    /// <summary>GET componentstatuses[/{name}]: asked of the components now, with kube's deprecation warning.</summary>
+    private async Task ComponentStatusesAsync(HttpContext context, RequestInfo info, ResourceDefinition resource, CancellationToken cancellationToken)
+    {
+        ResponseWarnings.For(context)(ComponentStatuses.DeprecationWarning);
+        var answer = info.Verb == "get"
+            ? await componentStatuses.GetAsync(info.Name, cancellationToken).ConfigureAwait(false)
+            : await componentStatuses.ListAsync(cancellationToken).ConfigureAwait(false);
+        if (TableOptions.FromRequest(context.Request) is { } table)
+        {
+            var items = info.Verb == "get" ? [answer] : answer["items"]!.AsArray().Select(i => (JsonObject)i!).ToList();
+            await WriteTableAsync(context, table, TableConvertor.ToTable(resource, items, new JsonObject(), table.IncludeObject, time.GetUtcNow())).ConfigureAwait(false);
+            return;
+        }
+
+        await MediaTypes.WriteAsync(context, 200, answer, MediaTypes.ResponseFormat(context.Request)).ConfigureAwait(false);
     }
 
     /// <summary>POST serviceaccounts/{name}/token: 201 with the TokenRequest and its token.</summary>

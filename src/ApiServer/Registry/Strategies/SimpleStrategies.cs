@@ -147,6 +147,12 @@ internal sealed class EventStrategy(ResourceDefinition resource) : ResourceStrat
         field == "source" ? FieldPathValue(obj, "source.component") : base.FieldValue(obj, field);
 }
 
+/// <summary>events.k8s.io/v1 Events: the same registry as core events in kube (created on update).</summary>
+internal sealed class EventsV1Strategy(ResourceDefinition resource) : ResourceStrategy(resource)
+{
+    public override bool AllowCreateOnUpdate => true;
+}
+
 /// <summary>
 /// Nodes: a kubelet registers its node with its status, so create keeps status (kube's node strategy
 /// allows every field on create); updates of the main resource still keep the stored status.
@@ -175,6 +181,7 @@ internal static class StrategyFactory
         ("apiextensions.k8s.io", "customresourcedefinitions") => new CustomResources.CustomResourceDefinitionStrategy(r, time ?? TimeProvider.System),
         ("", "namespaces") => new NamespaceStrategy(r),
         ("", "pods") => new PodStrategy(r),
+        ("events.k8s.io", "events") => new EventsV1Strategy(r),
         ("", "secrets") => new SecretStrategy(r),
         ("", "services") => new ServiceStrategy(r),
         ("", "events") => new EventStrategy(r),

@@ -6,8 +6,15 @@ namespace ApiServer.Registry.Validation;
 /// <summary>autoscaling/v2 (kube's pkg/apis/autoscaling/validation): HorizontalPodAutoscaler.</summary>
 internal static class AutoscalingValidation
 {
+    /// <summary>kube validates its internal HPA, which is v2's shape: an autoscaling/v1 object is checked converted.</summary>
+    private static JsonObject AsV2(JsonObject hpa) =>
+        ObjectMeta.GetString(hpa, "apiVersion") == "autoscaling/v1"
+            ? Conversion.BuiltinConversions.Convert(hpa, new GroupVersionKind("autoscaling", "v2", "HorizontalPodAutoscaler"))
+            : hpa;
+
     public static void HorizontalPodAutoscaler(JsonObject hpa, List<FieldError> errs)
     {
+        hpa = AsV2(hpa);
         var spec = Read.Obj(hpa, "spec") ?? [];
         var path = FieldPath.New("spec");
         var min = Read.IntOrNull(spec, "minReplicas");
@@ -83,6 +90,7 @@ internal static class AutoscalingValidation
 
     public static void HorizontalPodAutoscalerStatusUpdate(JsonObject hpa, JsonObject old, List<FieldError> errs)
     {
+        (hpa, old) = (AsV2(hpa), AsV2(old));
         var status = Read.Obj(hpa, "status");
         Common.NonNegative(errs, Read.Int(status, "currentReplicas"), FieldPath.New("status", "currentReplicas"));
         Common.NonNegative(errs, Read.Int(status, "desiredReplicas"), FieldPath.New("status", "desiredReplicas"));

@@ -79,6 +79,7 @@ internal static class KindValidations
         [("", "LimitRange")] = new(CoreValidation.LimitRange),
         [("", "ResourceQuota")] = new(CoreValidation.ResourceQuota, StatusUpdate: CoreValidation.ResourceQuotaStatusUpdate),
         [("", "Event")] = new(CoreValidation.Event, Name: NameValidation.ValidatePathSegmentName, Coverage: ValidationCoverage.Partial),
+        [("events.k8s.io", "Event")] = new(EventsValidation.Create, EventsValidation.Update),
 
         // apps/v1
         [("apps", "Deployment")] = new(AppsValidation.Deployment, AppsValidation.DeploymentUpdate, AppsValidation.DeploymentStatusUpdate),
