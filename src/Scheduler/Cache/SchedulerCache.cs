@@ -1,0 +1,207 @@
+using ClientTools.Cache;
+using k8s.Models;
+using Scheduler.Framework;
+
+namespace Scheduler.Cache;
+
+/// <summary>
+/// The scheduler's view of nodes and of the pods on them (internal/cache): bound pods from the
+/// informer, and pods the scheduler has assumed onto a node while their binding is in flight, so the
+/// next cycle already counts them. Each cycle copies what changed into its <see cref="Snapshot"/>.
+/// </summary>
+public sealed class SchedulerCache
+{
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, NodeInfo> _nodes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, PodState> _pods = new(StringComparer.Ordinal);
+    private long _structureGeneration;
+
+    private sealed record PodState(PodInfo Info, string Node, bool Assumed);
+
+    public int NodeCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _nodes.Values.Count(n => n.Node is not null);
+            }
+        }
+    }
+
+    public void AddOrUpdateNode(V1Node node)
+    {
+        lock (_lock)
+        {
+            var info = NodeInfoFor(node.Metadata.Name);
+            if (info.Node is null)
+            {
+                _structureGeneration = NodeInfo.NextGeneration();
+            }
+
+            info.SetNode(node);
+        }
+    }
+
+    public void RemoveNode(string name)
+    {
+        lock (_lock)
+        {
+            if (!_nodes.TryGetValue(name, out var info))
+            {
+                return;
+            }
+
+            if (info.Pods.Count == 0)
+            {
+                _nodes.Remove(name);
+            }
+            else
+            {
+                // Pods still name it; keep their accounting until they go.
+                _nodes[name] = Rebuilt(name, info.Pods);
+            }
+
+            _structureGeneration = NodeInfo.NextGeneration();
+        }
+    }
+
+    /// <summary>A bound pod seen by the informer (also the confirmation of an assumed one).</summary>
+    public void AddOrUpdatePod(V1Pod pod)
+    {
+        var nodeName = pod.Spec?.NodeName;
+        if (string.IsNullOrEmpty(nodeName))
+        {
+            return;
+        }
+
+        var info = new PodInfo(pod);
+        lock (_lock)
+        {
+            if (_pods.TryGetValue(info.Key, out var existing))
+            {
+                NodeInfoFor(existing.Node).RemovePod(info.Key);
+                Prune(existing.Node);
+            }
+
+            NodeInfoFor(nodeName).AddPod(info);
+            _pods[info.Key] = new PodState(info, nodeName, Assumed: false);
+        }
+    }
+
+    public void RemovePod(string key)
+    {
+        lock (_lock)
+        {
+            if (_pods.Remove(key, out var existing))
+            {
+                NodeInfoFor(existing.Node).RemovePod(key);
+                Prune(existing.Node);
+            }
+        }
+    }
+
+    /// <summary>Counts the pod on the node before its binding is confirmed.</summary>
+    public void AssumePod(PodInfo pod, string node)
+    {
+        lock (_lock)
+        {
+            if (_pods.TryGetValue(pod.Key, out var existing))
+            {
+                NodeInfoFor(existing.Node).RemovePod(pod.Key);
+            }
+
+            NodeInfoFor(node).AddPod(pod);
+            _pods[pod.Key] = new PodState(pod, node, Assumed: true);
+        }
+    }
+
+    /// <summary>The binding failed: the assumed pod no longer counts.</summary>
+    public void ForgetPod(string key)
+    {
+        lock (_lock)
+        {
+            if (_pods.TryGetValue(key, out var existing) && existing.Assumed)
+            {
+                _pods.Remove(key);
+                NodeInfoFor(existing.Node).RemovePod(key);
+                Prune(existing.Node);
+            }
+        }
+    }
+
+    public bool IsAssumed(string key)
+    {
+        lock (_lock)
+        {
+            return _pods.TryGetValue(key, out var state) && state.Assumed;
+        }
+    }
+
+    /// <summary>Brings <paramref name="snapshot"/> up to date, copying only the nodes that changed since its last update.</summary>
+    public void UpdateSnapshot(Snapshot snapshot)
+    {
+        lock (_lock)
+        {
+            var changed = false;
+            var structural = _structureGeneration > snapshot.Generation;
+            foreach (var (name, info) in _nodes)
+            {
+                if (info.Generation > snapshot.Generation)
+                {
+                    snapshot.NodeInfoMap[name] = info.Clone();
+                    changed = true;
+                }
+            }
+
+            if (structural)
+            {
+                foreach (var name in snapshot.NodeInfoMap.Keys.Where(n => !_nodes.ContainsKey(n)).ToList())
+                {
+                    snapshot.NodeInfoMap.Remove(name);
+                }
+            }
+
+            if (changed || structural)
+            {
+                snapshot.Rebuild();
+            }
+
+            snapshot.Generation = NodeInfo.NextGeneration();
+        }
+    }
+
+    private NodeInfo NodeInfoFor(string name)
+    {
+        if (!_nodes.TryGetValue(name, out var info))
+        {
+            info = new NodeInfo(name);
+            _nodes[name] = info;
+        }
+
+        return info;
+    }
+
+    /// <summary>A NodeInfo without a Node and without pods is forgotten.</summary>
+    private void Prune(string name)
+    {
+        if (_nodes.TryGetValue(name, out var info) && info.Node is null && info.Pods.Count == 0)
+        {
+            _nodes.Remove(name);
+            _structureGeneration = NodeInfo.NextGeneration();
+        }
+    }
+
+    private static NodeInfo Rebuilt(string name, IEnumerable<PodInfo> pods)
+    {
+        var info = new NodeInfo(name);
+        foreach (var pod in pods)
+        {
+            info.AddPod(pod);
+        }
+
+        return info;
+    }
+
+    internal static string KeyOf(V1Pod pod) => ObjectKeys.KeyOf(pod);
+}
