@@ -34,19 +34,51 @@ internal sealed record AuthorizationAttributes
 
     public string Name { get; init; } = "";
 
-    public static AuthorizationAttributes FromRequest(UserInfo user, RequestInfo info) => new()
+    /// <summary>The field selector of a list, watch or deletecollection (the Node authorizer reads spec.nodeName).</summary>
+    public IReadOnlyList<ApiMachinery.Selectors.FieldRequirement> FieldSelector { get; init; } = [];
+
+    /// <summary>
+    /// As kube-apiserver's RequestInfoFactory: a list or watch whose field selector asks for exactly
+    /// one metadata.name is about that name, so RBAC's resourceNames and the Node authorizer can allow it.
+    /// </summary>
+    public static AuthorizationAttributes FromRequest(UserInfo user, RequestInfo info)
     {
-        User = user,
-        Verb = info.Verb,
-        IsResourceRequest = info.IsResourceRequest,
-        Path = info.Path,
-        ApiGroup = info.ApiGroup,
-        ApiVersion = info.ApiVersion,
-        Resource = info.Resource,
-        Subresource = info.Subresource,
-        Namespace = info.Namespace,
-        Name = info.Name,
-    };
+        IReadOnlyList<ApiMachinery.Selectors.FieldRequirement> fields = [];
+        var name = info.Name;
+        if (info.FieldSelector.Length > 0 && info.Verb is "list" or "watch" or "deletecollection")
+        {
+            try
+            {
+                fields = ApiMachinery.Selectors.FieldSelector.Parse(info.FieldSelector).Requirements;
+            }
+            catch (ApiMachinery.Selectors.SelectorParseException)
+            {
+                // The handler answers the malformed selector with its 400.
+            }
+
+            if (name.Length == 0 && info.Verb is "list" or "watch" &&
+                fields.FirstOrDefault(f => f.Field == ApiMachinery.Selectors.FieldSelector.MetadataName && f.Operator == ApiMachinery.Selectors.SelectionOperator.Equals) is { } byName &&
+                ApiMachinery.Validation.NameValidation.IsValidPathSegmentName(byName.Value).Count == 0)
+            {
+                name = byName.Value;
+            }
+        }
+
+        return new()
+        {
+            User = user,
+            Verb = info.Verb,
+            IsResourceRequest = info.IsResourceRequest,
+            Path = info.Path,
+            ApiGroup = info.ApiGroup,
+            ApiVersion = info.ApiVersion,
+            Resource = info.Resource,
+            Subresource = info.Subresource,
+            Namespace = info.Namespace,
+            Name = name,
+            FieldSelector = fields,
+        };
+    }
 }
 
 internal readonly record struct AuthorizationResult(AuthorizationDecision Decision, string Reason)

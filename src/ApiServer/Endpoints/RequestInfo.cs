@@ -29,6 +29,9 @@ internal sealed record RequestInfo
 
     public string Name { get; init; } = "";
 
+    /// <summary>The request's fieldSelector query parameter (list, watch, deletecollection), for authorization.</summary>
+    public string FieldSelector { get; init; } = "";
+
     /// <summary>The path segments after the API version, for 404 decisions.</summary>
     public IReadOnlyList<string> Parts { get; init; } = [];
 
@@ -114,7 +117,7 @@ internal sealed record RequestInfo
             info = info with { Namespace = "" };
         }
 
-        return info with { Verb = ResourceVerb(method, legacyWatch, info.Name, query) };
+        return info with { Verb = ResourceVerb(method, legacyWatch, info.Name, query), FieldSelector = query["fieldSelector"].ToString() };
     }
 
     /// <summary>
@@ -152,6 +155,7 @@ internal sealed record RequestInfo
             Name = name,
             Subresource = subresource,
             Parts = parts,
+            FieldSelector = query["fieldSelector"].ToString(),
         };
     }
 

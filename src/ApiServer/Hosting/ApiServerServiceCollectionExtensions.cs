@@ -170,6 +170,7 @@ internal static class ApiServerServiceCollectionExtensions
         services.TryAddSingleton<RbacPolicyCache>();
         services.TryAddSingleton<IRbacPolicySource>(sp => sp.GetRequiredService<RbacPolicyCache>());
         services.TryAddSingleton<RbacAuthorizer>();
+        services.TryAddSingleton<ApiServer.Authorization.Node.NodeGraph>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidatingAdmissionPlugin, RbacEscalationCheck>());
         // The certificate plugins ask the authorizer about signers.
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidatingAdmissionPlugin, CertificateApprovalAdmission>());
@@ -182,7 +183,7 @@ internal static class ApiServerServiceCollectionExtensions
                 "AlwaysAllow" => new AlwaysAllowAuthorizer(),
                 "AlwaysDeny" => new AlwaysDenyAuthorizer(),
                 "RBAC" => sp.GetRequiredService<RbacAuthorizer>(),
-                "Node" => new NodeAuthorizer(sp.GetRequiredService<IRbacPolicySource>()),
+                "Node" => new ApiServer.Authorization.Node.NodeAuthorizer(sp.GetRequiredService<ApiServer.Authorization.Node.NodeGraph>()),
                 _ => throw new InvalidOperationException($"authorization mode {mode} is not supported by this server"),
             });
             return new AuthorizerChain(modes.ToArray());
@@ -212,6 +213,7 @@ internal static class ApiServerServiceCollectionExtensions
         services.TryAddSingleton<TokenRequestRegistry>();
         services.TryAddSingleton(sp => new ResourceHandlerOptions(sp.GetRequiredService<ApiServerOptions>().SecureServing.MaxRequestBodyBytes));
         services.TryAddSingleton<ScaleHandler>();
+        services.TryAddSingleton<PodLogHandler>();
         services.TryAddSingleton<ResourceHandler>();
         return services;
     }
@@ -226,6 +228,7 @@ internal static class ApiServerServiceCollectionExtensions
         services.AddHostedService<ResourceQuotaController>();
         services.AddHostedService<SystemPriorityClasses>();
         services.AddHostedService(sp => sp.GetRequiredService<RbacPolicyCache>());
+        services.AddHostedService(sp => sp.GetRequiredService<ApiServer.Authorization.Node.NodeGraph>());
         services.AddHostedService<RbacBootstrap>();
         services.AddHostedService<ClusterRoleAggregation>();
         services.AddHostedService<CustomResources.CustomResourceDefinitionController>();

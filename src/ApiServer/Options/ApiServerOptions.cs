@@ -19,6 +19,8 @@ internal sealed class ApiServerOptions
     public AuthorizationOptions Authorization { get; } = new();
     public AdmissionOptions Admission { get; } = new();
 
+    public KubeletClientOptions Kubelet { get; } = new();
+
     public string AdvertiseAddress { get; set; } = "";
 
     /// <summary>--min-request-timeout: a watch without timeoutSeconds lasts a random time between this and twice this.</summary>
@@ -70,6 +72,7 @@ internal sealed class ApiServerOptions
         }
 
         errors.AddRange(Authentication.Validate());
+        errors.AddRange(Kubelet.Validate());
         errors.AddRange(Authorization.Validate());
         foreach (var file in new[] { Etcd.CaFile, Etcd.CertFile, Etcd.KeyFile, SecureServing.TlsCertFile, SecureServing.TlsPrivateKeyFile, Authentication.ClientCaFile, Authentication.TokenAuthFile, Authentication.ServiceAccountSigningKeyFile }
             .Concat(Authentication.ServiceAccountKeyFiles))
@@ -84,6 +87,51 @@ internal sealed class ApiServerOptions
         errors.AddRange(global::Admission.AdmissionPlugins.Validate(Admission.AdmissionControl, [])
             .Select(e => e.Replace("enable-admission-plugins", "admission-control", StringComparison.Ordinal)));
         return errors;
+    }
+}
+
+/// <summary>
+/// How the server reaches kubelets (for pods/log): --kubelet-client-certificate and --kubelet-client-key
+/// (the identity it presents), --kubelet-certificate-authority (without it, as in kube-apiserver, the
+/// kubelet's serving certificate is not verified), --kubelet-preferred-address-types and --kubelet-timeout.
+/// </summary>
+internal sealed class KubeletClientOptions
+{
+    public static readonly string[] AddressTypes = ["Hostname", "InternalDNS", "InternalIP", "ExternalDNS", "ExternalIP"];
+
+    public string? ClientCertificate { get; set; }
+
+    public string? ClientKey { get; set; }
+
+    public string? CertificateAuthority { get; set; }
+
+    /// <summary>The node address types to try, in order (kube-apiserver's default order).</summary>
+    public List<string> PreferredAddressTypes { get; } = [.. AddressTypes];
+
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    public IEnumerable<string> Validate()
+    {
+        if ((ClientCertificate is null) != (ClientKey is null))
+        {
+            yield return "--kubelet-client-certificate and --kubelet-client-key must be given together";
+        }
+
+        foreach (var type in PreferredAddressTypes)
+        {
+            if (!AddressTypes.Contains(type))
+            {
+                yield return $"--kubelet-preferred-address-types: {type} is not a node address type";
+            }
+        }
+
+        foreach (var file in new[] { ClientCertificate, ClientKey, CertificateAuthority })
+        {
+            if (file is not null && !File.Exists(file))
+            {
+                yield return $"file \"{file}\" does not exist";
+            }
+        }
     }
 }
 

@@ -49,6 +49,15 @@ internal static class CommandLine
         ["service-account-max-token-expiration"] = new(FlagKind.Value, (o, v) => o.Authentication.ServiceAccountMaxTokenExpiration = ParseDuration("service-account-max-token-expiration", v)),
         ["service-account-lookup"] = new(FlagKind.Bool, (o, v) => o.Authentication.ServiceAccountLookup = ParseBool("service-account-lookup", v)),
         ["api-audiences"] = new(FlagKind.Value, (o, v) => o.Authentication.ApiAudiences.AddRange(SplitList(v))),
+        ["kubelet-client-certificate"] = new(FlagKind.Value, (o, v) => o.Kubelet.ClientCertificate = NullIfEmpty(v)),
+        ["kubelet-client-key"] = new(FlagKind.Value, (o, v) => o.Kubelet.ClientKey = NullIfEmpty(v)),
+        ["kubelet-certificate-authority"] = new(FlagKind.Value, (o, v) => o.Kubelet.CertificateAuthority = NullIfEmpty(v)),
+        ["kubelet-preferred-address-types"] = new(FlagKind.Value, (o, v) =>
+        {
+            o.Kubelet.PreferredAddressTypes.Clear();
+            o.Kubelet.PreferredAddressTypes.AddRange(SplitList(v));
+        }),
+        ["kubelet-timeout"] = new(FlagKind.Value, (o, v) => o.Kubelet.Timeout = ParseDuration("kubelet-timeout", v)),
         ["authorization-mode"] = new(FlagKind.Value, (o, v) =>
         {
             o.Authorization.Modes.Clear();

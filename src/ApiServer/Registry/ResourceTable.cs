@@ -28,6 +28,7 @@ internal sealed class ResourceTable
         ["ephemeralcontainers"] = ["get", "patch", "update"],
         ["resize"] = ["get", "patch", "update"],
         ["eviction"] = ["create"],
+        ["log"] = ["get"],
     }.ToFrozenDictionary();
 
     private readonly FrozenDictionary<(string Group, string Version, string Plural), ResourceDefinition> _byPath;

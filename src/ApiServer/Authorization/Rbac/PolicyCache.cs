@@ -35,7 +35,7 @@ internal interface IRbacPolicySource
 /// locks. A watch that ends or fails is restarted and the snapshot replaced when its new initial
 /// list is complete.
 /// </summary>
-internal sealed class ObjectInformer<T>(string resource, Func<GenericStore> store, Func<JsonObject, T> transform, BackgroundLoops loops)
+internal sealed class ObjectInformer<T>(string resource, Func<GenericStore> store, Func<JsonObject, T> transform, BackgroundLoops loops, string user = "rbac")
     where T : class
 {
     private static readonly ListQuery Everything = new(null, null);
@@ -55,8 +55,8 @@ internal sealed class ObjectInformer<T>(string resource, Func<GenericStore> stor
 
     public IEnumerable<T> All => _byNamespace.Values.SelectMany(v => v.Values);
 
-    /// <summary>Runs for the life of the server as the loop (and health check) "informer/rbac/{resource}".</summary>
-    public Task RunAsync(CancellationToken cancellationToken) => loops.RunAsync($"informer/rbac/{resource}", async (status, ct) =>
+    /// <summary>Runs for the life of the server as the loop (and health check) "informer/{user}/{resource}" (user: rbac, node-authorizer).</summary>
+    public Task RunAsync(CancellationToken cancellationToken) => loops.RunAsync($"informer/{user}/{resource}", async (status, ct) =>
     {
         Dictionary<(string, string), T>? initial = [];
         await foreach (var change in store().WatchAsync("", "", Everything, sendInitialEvents: true, ct).ConfigureAwait(false))

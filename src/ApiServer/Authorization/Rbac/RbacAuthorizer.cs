@@ -166,35 +166,3 @@ internal sealed class RbacAuthorizer(IRbacPolicySource policy) : IAuthorizer, IR
 
     private static string Aggregate(List<string> errors) => errors.Count == 1 ? errors[0] : "[" + string.Join(", ", errors) + "]";
 }
-
-/// <summary>
-/// The Node mode, simply: a kubelet (user system:node:&lt;name&gt; in group system:nodes) may do
-/// what the system:node ClusterRole allows. kube-apiserver narrows this further with its graph
-/// of pods, secrets and volumes per node; that graph is not built here.
-/// </summary>
-internal sealed class NodeAuthorizer(IRbacPolicySource policy) : IAuthorizer, IRuleResolver
-{
-    public const string NodesGroup = "system:nodes";
-    public const string NodeUserPrefix = "system:node:";
-
-    public ValueTask<AuthorizationResult> AuthorizeAsync(AuthorizationAttributes attributes, CancellationToken cancellationToken)
-    {
-        if (!IsNode(attributes.User))
-        {
-            return ValueTask.FromResult(AuthorizationResult.NoOpinion());
-        }
-
-        var rules = policy.GetClusterRole("system:node")?.Rules ?? [];
-        return ValueTask.FromResult(rules.Any(r => RbacAuthorizer.Allows(attributes, r))
-            ? AuthorizationResult.Allow()
-            : AuthorizationResult.NoOpinion());
-    }
-
-    /// <summary>As kube's: nothing for other users; for kubelets the answer is incomplete.</summary>
-    public RulesResult RulesFor(UserInfo user, string ns) => IsNode(user)
-        ? new RulesResult([], [], true, "node authorizer does not support user rule resolution")
-        : new RulesResult([], [], false, "");
-
-    private static bool IsNode(UserInfo user) =>
-        user.IsInGroup(NodesGroup) && user.Name.StartsWith(NodeUserPrefix, StringComparison.Ordinal) && user.Name.Length > NodeUserPrefix.Length;
-}

@@ -26,6 +26,7 @@ internal sealed class ResourceHandler(
     ReviewRegistry reviews,
     TokenRequestRegistry tokenRequests,
     ScaleHandler scale,
+    PodLogHandler podLogs,
     ApiServerOptions options,
     TimeProvider time)
 {
@@ -144,6 +145,12 @@ internal sealed class ResourceHandler(
         if (subresource.Name == "scale")
         {
             await scale.HandleAsync(context, info, store, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        if (subresource.Name == "log" && (resource.Group, resource.Plural) is ("", "pods"))
+        {
+            await podLogs.HandleAsync(context, info, cancellationToken).ConfigureAwait(false);
             return;
         }
 
