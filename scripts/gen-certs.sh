@@ -12,6 +12,12 @@
 #   admin.kubeconfig               cluster "kubernetes" at https://127.0.0.1:PORT, credentials embedded
 #   kube-controller-manager.crt/.key  CN=system:kube-controller-manager (client); controller-manager.kubeconfig
 #                                  (kubeadm's controller-manager.conf)
+#   kube-scheduler.crt/.key        CN=system:kube-scheduler (client); scheduler.kubeconfig (kubeadm's scheduler.conf)
+#   apiserver-kubelet-client.crt/.key  CN=kube-apiserver-kubelet-client, O=kubeadm:cluster-admins: the
+#                                  server's identity towards kubelets (--kubelet-client-certificate)
+#   nodes/<node>.crt/.key          CN=system:node:<node>, O=system:nodes, one per simulated node
+#                                  (NODE_NAMES, default "node-1 node-2 node-3"); node-simulator.kubeconfig
+#                                  (the cluster, with the first node's credentials)
 #
 # Idempotent: existing files are kept as long as they are still good (certificate matches its key,
 # verifies against its CA, is valid for at least another day, carries the expected DNS names); only
@@ -157,8 +163,55 @@ if [[ ! -s $dir/sa.pub ]] || [[ "$(cat "$dir/sa.pub")" != "$(pub_of_key "$dir/sa
     log "wrote sa.pub"
 fi
 
-# admin.kubeconfig, rewritten only when its content would change.
+# The control-plane components' and the simulated nodes' client certificates.
+ensure_leaf kube-scheduler ca "/CN=system:kube-scheduler" clientAuth ""
+ensure_leaf apiserver-kubelet-client ca "/O=kubeadm:cluster-admins/CN=kube-apiserver-kubelet-client" clientAuth ""
+read -r -a node_names <<<"${NODE_NAMES:-node-1 node-2 node-3}"
+mkdir -p "$dir/nodes"
+for node in "${node_names[@]}"; do
+    ensure_leaf "nodes/$node" ca "/O=system:nodes/CN=system:node:$node" clientAuth ""
+done
+
 b64() { base64 -w0 <"$1"; }
+
+# write_kubeconfig NAME USER CERT: a kubeconfig for the cluster with USER's embedded client
+# certificate (CERT.crt/.key), rewritten only when its content would change.
+write_kubeconfig() {
+    local name=$1 user=$2 cert=$3
+    cat >"$tmp/$name" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+- name: kubernetes
+  cluster:
+    server: https://127.0.0.1:$port
+    certificate-authority-data: $(b64 "$dir/ca.crt")
+contexts:
+- name: $user@kubernetes
+  context:
+    cluster: kubernetes
+    user: $user
+current-context: $user@kubernetes
+preferences: {}
+users:
+- name: $user
+  user:
+    client-certificate-data: $(b64 "$dir/$cert.crt")
+    client-key-data: $(b64 "$dir/$cert.key")
+EOF
+    if ! cmp -s "$tmp/$name" "$dir/$name"; then
+        (umask 077 && cp "$tmp/$name" "$dir/$name")
+        log "wrote $name (server https://127.0.0.1:$port)"
+    fi
+    chmod 600 "$dir/$name"
+}
+
+write_kubeconfig scheduler.kubeconfig system:kube-scheduler kube-scheduler
+if ((${#node_names[@]} > 0)); then
+    write_kubeconfig node-simulator.kubeconfig "system:node:${node_names[0]}" "nodes/${node_names[0]}"
+fi
+
+# admin.kubeconfig, rewritten only when its content would change.
 cat >"$tmp/admin.kubeconfig" <<EOF
 apiVersion: v1
 kind: Config
