@@ -35,7 +35,9 @@ catch (FlagException e)
 using var shutdown = new Shutdown();
 var token = shutdown.Token;
 var kube = client.CreateClient("kube-scheduler");
-var recorder = new EventRecorder(kube, schedulerName.Value);
+// Events go through a client of their own, as kube-scheduler's eventClient: their writes do not
+// spend the QPS that bindings and status updates need.
+var recorder = new EventRecorder(client.CreateClient("kube-scheduler"), schedulerName.Value);
 var factory = new SharedInformerFactory(kube);
 var scheduler = new SchedulerService(kube, recorder, new SchedulerSettings
 {

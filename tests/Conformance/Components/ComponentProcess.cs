@@ -11,10 +11,11 @@ public sealed class ComponentProcess : IAsyncDisposable
     private readonly StreamWriter _log;
     private readonly Lock _lock = new();
 
-    public ComponentProcess(string project, string logDirectory, IEnumerable<string> args)
+    /// <param name="logName">The log file's name without ".log" (the project's name unless two instances run).</param>
+    public ComponentProcess(string project, string logDirectory, IEnumerable<string> args, string? logName = null)
     {
         Directory.CreateDirectory(logDirectory);
-        _logPath = Path.Combine(logDirectory, project + ".log");
+        _logPath = Path.Combine(logDirectory, (logName ?? project) + ".log");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(RepoPaths.ComponentDll(project));
         foreach (var arg in args)
@@ -39,6 +40,31 @@ public sealed class ComponentProcess : IAsyncDisposable
             using var stream = new FileStream(_logPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
             using var reader = new StreamReader(stream);
             return reader.ReadToEnd();
+        }
+    }
+
+    /// <summary>Stops the program as an init system would (SIGTERM) and waits for it to exit, so it can shut down cleanly.</summary>
+    public async Task StopAsync(TimeSpan timeout)
+    {
+        if (_process.HasExited)
+        {
+            return;
+        }
+
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        using var wait = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(wait.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
         }
     }
 

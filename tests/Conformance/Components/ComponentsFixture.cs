@@ -15,6 +15,7 @@ public sealed class ComponentsFixture : IAsyncLifetime
     public static readonly string[] NodeNames = ["node-1", "node-2", "node-3"];
 
     private TestPki? _kubeletPki;
+    private string _schedulerKubeconfig = "";
 
     public ClusterFixture Cluster { get; private set; } = null!;
 
@@ -56,9 +57,9 @@ public sealed class ComponentsFixture : IAsyncLifetime
         var nodesKubeconfig = Path.Combine(Cluster.WorkDirectory, "node-simulator.kubeconfig");
         await File.WriteAllTextAsync(nodesKubeconfig, Cluster.KubeconfigFor(NodeCertificates[NodeNames[0]]));
 
+        _schedulerKubeconfig = schedulerKubeconfig;
         var logs = Path.Combine(Cluster.WorkDirectory, "logs");
-        Scheduler = new ComponentProcess("Scheduler", logs,
-            [$"--kubeconfig={schedulerKubeconfig}", "--secure-port=0", "--leader-elect=true", "--v=2"]);
+        Scheduler = StartScheduler("Scheduler");
         Nodes = new ComponentProcess("NodeSimulator", logs,
         [
             $"--kubeconfig={nodesKubeconfig}", $"--node-cert-dir={nodeCertDir}", $"--node-names={string.Join(',', NodeNames)}",
@@ -88,6 +89,17 @@ public sealed class ComponentsFixture : IAsyncLifetime
 
         _kubeletPki?.Dispose();
     }
+
+    /// <summary>
+    /// Starts a scheduler as the fixture's own is started (leader election on, kube's default timings),
+    /// logging to <paramref name="logName"/>.log: a second one waits for the Lease.
+    /// </summary>
+    public ComponentProcess StartScheduler(string logName) =>
+        new("Scheduler", Path.Combine(Cluster.WorkDirectory, "logs"),
+            [$"--kubeconfig={_schedulerKubeconfig}", "--secure-port=0", "--leader-elect=true", "--v=2"], logName);
+
+    /// <summary>Makes <paramref name="scheduler"/> the fixture's scheduler (after the first one was stopped); the fixture disposes it.</summary>
+    public void AdoptScheduler(ComponentProcess scheduler) => Scheduler = scheduler;
 
     /// <summary>Logs of all three programs' tails, for assertion messages.</summary>
     public string Logs() =>
