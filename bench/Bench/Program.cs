@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using Bench;
 
-// bench [--quick] [--out docs/benchmarks.md] [--only create,update,get,list,watch,crd,memory,encoding | crd-schema] [--concurrency 1,32]
+// bench [--quick] [--out docs/benchmarks.md] [--only create,update,get,list,watch,crd,memory,encoding,scheduling | crd-schema] [--concurrency 1,32]
+//       [--nodes 100,1000] [--pods 1000] [--scheduler-qps 5000/5000,50/100]   (the scheduling rows)
 var quick = args.Contains("--quick");
 var outIndex = Array.IndexOf(args, "--out");
 var output = outIndex >= 0 && outIndex + 1 < args.Length ? args[outIndex + 1] : Path.Combine(Cluster.RepoRoot(), "docs", "benchmarks.md");
@@ -25,8 +26,11 @@ if (concurrencyIndex >= 0 && concurrencyIndex + 1 < args.Length)
 var report = new Report();
 var loadBefore = ProcStats.LoadAverage();
 var clock = Stopwatch.StartNew();
-await using (var cluster = await Cluster.StartAsync())
+string[] ArgList(string name, string fallback) => (Array.IndexOf(args, name) is var index and >= 0 && index + 1 < args.Length ? args[index + 1] : fallback).Split(',');
+// The shared cluster only when a workload that uses it is asked for (encoding and scheduling start their own).
+if (only is null || only.Any(o => o is not ("scheduling" or "encoding")))
 {
+    await using var cluster = await Cluster.StartAsync();
     var workloads = new Workloads(cluster, settings, report);
     await workloads.PrepareAsync();
     if (Runs("create"))
@@ -69,6 +73,18 @@ if (Runs("encoding"))
 {
     // Two more clusters, one storing JSON and one protobuf, measured side by side.
     await new StorageEncodingWorkload(settings, report).RunAsync();
+}
+
+// Issue 17's rows, each in a cluster of its own (the workloads above leave unscheduled pods behind).
+if (Runs("scheduling"))
+{
+    foreach (var qps in ArgList("--scheduler-qps", "5000/5000"))
+    {
+        foreach (var nodes in ArgList("--nodes", quick ? "100" : "100,1000"))
+        {
+            report.AddScheduling(await Scheduling.RunAsync(int.Parse(nodes, System.Globalization.CultureInfo.InvariantCulture), int.Parse(ArgList("--pods", "1000")[0], System.Globalization.CultureInfo.InvariantCulture), qps));
+        }
+    }
 }
 
 var markdown = report.ToMarkdown(settings, loadBefore, ProcStats.LoadAverage(), clock.Elapsed);

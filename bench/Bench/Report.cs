@@ -33,6 +33,7 @@ internal sealed class Report
 {
     private readonly List<(string Workload, string Variant, string ServerOp, string EtcdOp, Measurement Server, Measurement Etcd, Target Target)> _rows = [];
     private readonly List<(int Pods, long Bytes, long Before, long After)> _memory = [];
+    private readonly List<SchedulingResult> _scheduling = [];
 
     public void Add(string workload, string variant, string serverOp, string etcdOp, Measurement server, Measurement etcd, Target target)
     {
@@ -44,6 +45,12 @@ internal sealed class Report
     {
         _memory.Add((pods, bytes, before, after));
         Console.WriteLine($"memory: {pods} pods, {bytes / 1e6:0.0} MB serialized, RSS {before / 1e6:0} -> {after / 1e6:0} MB");
+    }
+
+    public void AddScheduling(SchedulingResult result)
+    {
+        _scheduling.Add(result);
+        Scheduling.Print(result);
     }
 
     public string ToMarkdown(Settings settings, string loadBefore, string loadAfter, TimeSpan elapsed)
@@ -82,6 +89,18 @@ internal sealed class Report
         {
             var ratio = (after - before) / (double)bytes;
             md.AppendLine(CultureInfo.InvariantCulture, $"| {pods:N0} | {bytes / 1e6:0.0} | {before / 1e6:0} | {after / 1e6:0} | {ratio:0.00}x | <= 3x: {(ratio <= 3 ? "met" : "missed")} |");
+        }
+
+        if (_scheduling.Count > 0)
+        {
+            md.AppendLine();
+            md.AppendLine("## Scheduling");
+            md.AppendLine();
+            md.AppendLine("Pods created at once (32 clients) onto simulated nodes, scheduler and nodes as separate processes; binds/s is");
+            md.AppendLine("pods / seconds from the first create until all are bound, next to the server's own create rate of the same");
+            md.AppendLine("pods in the same cluster just before (bench/Bench/Scheduling.cs).");
+            md.AppendLine();
+            md.Append(Scheduling.Markdown(_scheduling));
         }
 
         return md.ToString();
