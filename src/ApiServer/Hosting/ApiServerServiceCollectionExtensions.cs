@@ -213,7 +213,10 @@ internal static class ApiServerServiceCollectionExtensions
         services.TryAddSingleton<TokenRequestRegistry>();
         services.TryAddSingleton(sp => new ResourceHandlerOptions(sp.GetRequiredService<ApiServerOptions>().SecureServing.MaxRequestBodyBytes));
         services.TryAddSingleton<ScaleHandler>();
+        services.TryAddSingleton<ApiServer.Kubelet.KubeletConnection>();
         services.TryAddSingleton<PodLogHandler>();
+        services.TryAddSingleton<ApiServer.Kubelet.PodConnectHandler>();
+        services.TryAddSingleton<ApiServer.Kubelet.NodeProxyHandler>();
         services.TryAddSingleton<ResourceHandler>();
         return services;
     }

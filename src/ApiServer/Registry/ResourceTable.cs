@@ -29,6 +29,11 @@ internal sealed class ResourceTable
         ["resize"] = ["get", "patch", "update"],
         ["eviction"] = ["create"],
         ["log"] = ["get"],
+        ["exec"] = ["create", "get"],
+        ["attach"] = ["create", "get"],
+        ["portforward"] = ["create", "get"],
+        // nodes/proxy only (pods/proxy and services/proxy are not served).
+        ["proxy"] = ["create", "delete", "get", "patch", "update"],
     }.ToFrozenDictionary();
 
     private readonly FrozenDictionary<(string Group, string Version, string Plural), ResourceDefinition> _byPath;
@@ -116,7 +121,7 @@ internal sealed class ResourceTable
     {
         Verbs = r.Verbs.Where(ImplementedVerbs.Contains).ToArray(),
         Subresources = r.Subresources
-            .Where(s => ImplementedSubresources.ContainsKey(s.Name))
+            .Where(s => ImplementedSubresources.ContainsKey(s.Name) && (s.Name != "proxy" || (r.Group, r.Plural) is ("", "nodes")))
             .Select(s => s with { Verbs = ImplementedSubresources[s.Name] })
             .ToArray(),
     };

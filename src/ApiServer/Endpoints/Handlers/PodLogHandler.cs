@@ -1,11 +1,8 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Security;
-using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
 using ApiMachinery.Errors;
 using ApiMachinery.Validation;
-using ApiServer.Options;
+using ApiServer.Kubelet;
 using ApiServer.Registry;
 using Microsoft.AspNetCore.Http;
 
@@ -20,12 +17,9 @@ namespace ApiServer.Endpoints.Handlers;
 /// against --kubelet-certificate-authority when one is given. A kubelet 400 becomes a BadRequest
 /// Status with the kubelet's text ("container ... is waiting to start: ContainerCreating").
 /// </summary>
-internal sealed class PodLogHandler(RegistryCatalog registry, ApiServerOptions options) : IDisposable
+internal sealed class PodLogHandler(RegistryCatalog registry, KubeletConnection kubelet)
 {
-    private const int DefaultKubeletPort = 10250;
     private const int MaxErrorBody = 32 * 1024;
-
-    private readonly Lazy<HttpClient> _client = new(() => CreateClient(options.Kubelet));
 
     public async Task HandleAsync(HttpContext context, RequestInfo info, CancellationToken cancellationToken)
     {
@@ -43,15 +37,15 @@ internal sealed class PodLogHandler(RegistryCatalog registry, ApiServerOptions o
             return;
         }
 
-        var nodes = registry.Find("", "v1", "nodes") ?? throw StatusException.NewGenericNotFound();
-        var node = await nodes.GetAsync("", nodeName, cancellationToken).ConfigureAwait(false);
-        var location = Location(node, info.Namespace, info.Name, container, logOptions);
+        var node = await kubelet.NodeLocationAsync(nodeName, cancellationToken).ConfigureAwait(false);
+        var path = $"/containerLogs/{Uri.EscapeDataString(info.Namespace)}/{Uri.EscapeDataString(info.Name)}/{Uri.EscapeDataString(container)}";
+        var location = new Uri(node, path + (logOptions.Length > 0 ? "?" + logOptions : ""));
 
         using var request = new HttpRequestMessage(HttpMethod.Get, location);
         HttpResponseMessage response;
         try
         {
-            response = await _client.Value.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            response = await kubelet.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
         }
         catch (HttpRequestException e)
         {
@@ -88,14 +82,6 @@ internal sealed class PodLogHandler(RegistryCatalog registry, ApiServerOptions o
             {
                 // The client went away (kubectl logs -f ended).
             }
-        }
-    }
-
-    public void Dispose()
-    {
-        if (_client.IsValueCreated)
-        {
-            _client.Value.Dispose();
         }
     }
 
@@ -155,7 +141,7 @@ internal sealed class PodLogHandler(RegistryCatalog registry, ApiServerOptions o
     }
 
     /// <summary>The container to read: the one named, or the pod's only one (validateContainer).</summary>
-    private static string ChooseContainer(JsonObject pod, string container)
+    internal static string ChooseContainer(JsonObject pod, string container)
     {
         var spec = pod["spec"] as JsonObject;
         var name = ObjectMeta.Name(pod);
@@ -176,76 +162,9 @@ internal sealed class PodLogHandler(RegistryCatalog registry, ApiServerOptions o
         return all.Contains(container) ? container : throw StatusException.NewBadRequest($"container {container} is not valid for pod {name}");
     }
 
-    /// <summary>https://address:port/containerLogs/ns/pod/container?options for the node.</summary>
-    private Uri Location(JsonObject node, string ns, string pod, string container, string query)
-    {
-        var status = node["status"] as JsonObject;
-        var addresses = (status?["addresses"] as JsonArray)?.OfType<JsonObject>().ToList() ?? [];
-        string? host = null;
-        foreach (var type in options.Kubelet.PreferredAddressTypes)
-        {
-            host = addresses.FirstOrDefault(a => ObjectMeta.GetString(a, "type") == type) is { } address ? ObjectMeta.GetString(address, "address") : null;
-            if (!string.IsNullOrEmpty(host))
-            {
-                break;
-            }
-        }
-
-        if (string.IsNullOrEmpty(host))
-        {
-            throw StatusException.NewInternalError($"no preferred addresses found; known addresses: [{string.Join(' ', addresses.Select(a => $"{{{ObjectMeta.GetString(a, "type")} {ObjectMeta.GetString(a, "address")}}}"))}]");
-        }
-
-        var port = status?["daemonEndpoints"]?["kubeletEndpoint"]?["Port"] is JsonValue p && p.TryGetValue<int>(out var value) && value > 0 ? value : DefaultKubeletPort;
-        var hostPart = IPAddress.TryParse(host, out var ip) && ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{host}]" : host;
-        var path = $"/containerLogs/{Uri.EscapeDataString(ns)}/{Uri.EscapeDataString(pod)}/{Uri.EscapeDataString(container)}";
-        return new Uri($"https://{hostPart}:{port.ToString(CultureInfo.InvariantCulture)}{path}{(query.Length > 0 ? "?" + query : "")}");
-    }
-
     private static async Task<string> ReadLimitedAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
         return body.Length > MaxErrorBody ? body[..MaxErrorBody] : body;
-    }
-
-    private static HttpClient CreateClient(KubeletClientOptions kubelet)
-    {
-        var handler = new SocketsHttpHandler
-        {
-            ConnectTimeout = kubelet.Timeout,
-            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(90),
-            SslOptions = new SslClientAuthenticationOptions(),
-        };
-        if (kubelet.ClientCertificate is { } cert && kubelet.ClientKey is { } key)
-        {
-            using var pem = X509Certificate2.CreateFromPemFile(cert, key);
-            handler.SslOptions.ClientCertificates = [X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null)];
-        }
-
-        if (kubelet.CertificateAuthority is { } caFile)
-        {
-            var trusted = new X509Certificate2Collection();
-            trusted.ImportFromPemFile(caFile);
-            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) =>
-            {
-                if (certificate is null)
-                {
-                    return false;
-                }
-
-                using var chain = new X509Chain();
-                chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-                chain.ChainPolicy.CustomTrustStore.AddRange(trusted);
-                chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-                return chain.Build(X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()));
-            };
-        }
-        else
-        {
-            // kube-apiserver without --kubelet-certificate-authority does not verify kubelets' certificates.
-            handler.SslOptions.RemoteCertificateValidationCallback = (_, _, _, _) => true;
-        }
-
-        return new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
     }
 }

@@ -27,6 +27,8 @@ internal sealed class ResourceHandler(
     TokenRequestRegistry tokenRequests,
     ScaleHandler scale,
     PodLogHandler podLogs,
+    ApiServer.Kubelet.PodConnectHandler podConnect,
+    ApiServer.Kubelet.NodeProxyHandler nodeProxy,
     ApiServerOptions options,
     TimeProvider time)
 {
@@ -50,7 +52,8 @@ internal sealed class ResourceHandler(
             throw StatusException.NewGenericNotFound();
         }
 
-        if (info.Parts.Count > 3)
+        // Only a proxy subresource takes a path after its name (nodes/{name}/proxy/{path}).
+        if (info.Parts.Count > 3 && !ApiServer.Kubelet.NodeProxyHandler.Handles(resource.Group, resource.Plural, info.Subresource))
         {
             throw StatusException.NewGenericNotFound();
         }
@@ -151,6 +154,18 @@ internal sealed class ResourceHandler(
         if (subresource.Name == "log" && (resource.Group, resource.Plural) is ("", "pods"))
         {
             await podLogs.HandleAsync(context, info, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        if (ApiServer.Kubelet.PodConnectHandler.Handles(resource.Group, resource.Plural, subresource.Name))
+        {
+            await podConnect.HandleAsync(context, info, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        if (ApiServer.Kubelet.NodeProxyHandler.Handles(resource.Group, resource.Plural, subresource.Name))
+        {
+            await nodeProxy.HandleAsync(context, info, cancellationToken).ConfigureAwait(false);
             return;
         }
 
