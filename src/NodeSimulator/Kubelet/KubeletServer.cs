@@ -11,6 +11,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Logging;
+using NodeSimulator.Kubelet.Streaming;
 
 namespace NodeSimulator.Kubelet;
 
@@ -18,7 +19,9 @@ namespace NodeSimulator.Kubelet;
 /// The kubelet's HTTPS endpoint for every simulated node (they share one port and address, as kwok's
 /// do): <c>/healthz</c>, <c>/pods</c> and <c>/containerLogs/{namespace}/{pod}/{container}</c> with the
 /// kubelet's query parameters (follow, tailLines, sinceSeconds, sinceTime, timestamps, limitBytes,
-/// previous). The API server proxies <c>pods/log</c> here. With <c>--client-ca-file</c>, callers must
+/// previous), and the streaming endpoints <c>/exec</c>, <c>/attach</c> and <c>/portForward</c>
+/// (<see cref="StreamingEndpoints"/>). The API server proxies <c>pods/log</c>, <c>pods/exec</c>,
+/// <c>pods/attach</c>, <c>pods/portforward</c> and <c>nodes/{name}/proxy/...</c> here. With <c>--client-ca-file</c>, callers must
 /// present a client certificate from that CA (the kubelet's x509 authentication); the kubelet's
 /// authorization of callers through SubjectAccessReview is not done.
 /// </summary>
@@ -63,9 +66,11 @@ public sealed class KubeletServer(SimulatorOptions options, Func<string, V1Pod?>
             }));
         });
         var app = builder.Build();
+        app.UseWebSockets();
         app.MapGet("/healthz", () => Results.Text("ok"));
         app.MapGet("/pods", () => Results.Text(KubernetesJson.Serialize(new V1PodList { ApiVersion = "v1", Kind = "PodList", Metadata = new V1ListMeta(), Items = [.. allPods()] }), "application/json"));
         app.MapGet("/containerLogs/{ns}/{pod}/{container}", (HttpContext context, string ns, string pod, string container) => ServeLogsAsync(context, ns, pod, container));
+        new StreamingEndpoints(findPod).Map(app);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         _app = app;
         Port = options.Port;
