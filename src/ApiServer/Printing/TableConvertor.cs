@@ -17,6 +17,24 @@ internal static class TableConvertor
     public static JsonObject ToTable(ResourceDefinition resource, IEnumerable<JsonObject> objects, JsonObject listMetadata, string includeObject, DateTimeOffset now)
     {
         var columns = ColumnsFor(resource);
+        var rows = new JsonArray();
+        foreach (var obj in objects)
+        {
+            rows.Add(Row(columns, obj, includeObject, now, owned: false));
+        }
+
+        return new JsonObject
+        {
+            ["kind"] = "Table",
+            ["apiVersion"] = "meta.k8s.io/v1",
+            ["metadata"] = listMetadata,
+            ["columnDefinitions"] = ColumnDefinitions(columns),
+            ["rows"] = rows,
+        };
+    }
+
+    public static JsonArray ColumnDefinitions(IReadOnlyList<TableColumn> columns)
+    {
         var definitions = new JsonArray();
         foreach (var c in columns)
         {
@@ -30,36 +48,36 @@ internal static class TableConvertor
             });
         }
 
-        var rows = new JsonArray();
-        foreach (var obj in objects)
-        {
-            var row = new JsonObject { ["cells"] = new JsonArray(columns.Select(c => c.Cell(obj, now)).ToArray()) };
-            switch (includeObject)
-            {
-                case "Object":
-                    row["object"] = obj.DeepClone();
-                    break;
-                case "Metadata":
-                    row["object"] = new JsonObject
-                    {
-                        ["kind"] = "PartialObjectMetadata",
-                        ["apiVersion"] = "meta.k8s.io/v1",
-                        ["metadata"] = obj["metadata"]?.DeepClone(),
-                    };
-                    break;
-            }
+        return definitions;
+    }
 
-            rows.Add(row);
+    /// <summary>One row: the cells, and the object as includeObject asks.</summary>
+    /// <param name="owned">whether <paramref name="obj"/> is the caller's to give away (else it is copied into the row).</param>
+    public static JsonObject Row(IReadOnlyList<TableColumn> columns, JsonObject obj, string includeObject, DateTimeOffset now, bool owned)
+    {
+        var row = new JsonObject { ["cells"] = new JsonArray(columns.Select(c => c.Cell(obj, now)).ToArray()) };
+        switch (includeObject)
+        {
+            case "Object":
+                row["object"] = owned ? obj : obj.DeepClone();
+                break;
+            case "Metadata":
+                var metadata = obj["metadata"];
+                if (owned && metadata is not null)
+                {
+                    obj.Remove("metadata");
+                }
+
+                row["object"] = new JsonObject
+                {
+                    ["kind"] = "PartialObjectMetadata",
+                    ["apiVersion"] = "meta.k8s.io/v1",
+                    ["metadata"] = owned ? metadata : metadata?.DeepClone(),
+                };
+                break;
         }
 
-        return new JsonObject
-        {
-            ["kind"] = "Table",
-            ["apiVersion"] = "meta.k8s.io/v1",
-            ["metadata"] = listMetadata,
-            ["columnDefinitions"] = definitions,
-            ["rows"] = rows,
-        };
+        return row;
     }
 
     private static readonly TableColumn NameColumn =
@@ -68,7 +86,7 @@ internal static class TableConvertor
     private static readonly TableColumn AgeColumn =
         new("Age", "string", "", "How long ago the object was created.", 0, (o, now) => Age(o, now));
 
-    private static IReadOnlyList<TableColumn> ColumnsFor(ResourceDefinition resource) =>
+    internal static IReadOnlyList<TableColumn> ColumnsFor(ResourceDefinition resource) =>
         resource.Custom is { } custom ? CustomResourceColumns.For(custom) :
         MoreColumns.For(resource.Group, resource.Plural) ?? PolicyAndClusterColumns.For(resource.Group, resource.Plural) ?? (resource.Group, resource.Plural) switch
     {

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using ApiMachinery.Authentication;
 using Storage;
@@ -67,6 +69,25 @@ internal sealed class ObjectList(IReadOnlyList<JsonObject>? items, long resource
     /// <summary>The items' shared views when every item has one (read through the watch cache).</summary>
     public IReadOnlyList<ObjectView>? Views =>
         _items is null && Stored.All(s => s.View is ObjectView) ? Stored.Select(s => (ObjectView)s.View!).ToList() : null;
+
+    /// <summary>How many items the list has.</summary>
+    public int Count => _items?.Count ?? Stored.Count;
+
+    /// <summary>Item <paramref name="i"/>: a fresh copy when decoded from what was stored (nothing keeps it).</summary>
+    public JsonObject ItemAt(int i) => _items is { } items ? items[i] : Decode(Stored[i]);
+
+    /// <summary>Item <paramref name="i"/> as compact JSON: the cache's bytes when it has them, else encoded.</summary>
+    public void WriteItemTo(int i, IBufferWriter<byte> writer)
+    {
+        if (_items is null && Stored[i].View is ObjectView view)
+        {
+            view.WriteTo(writer);
+            return;
+        }
+
+        using var json = new Utf8JsonWriter(writer, ObjectCodec.WriterOptions);
+        ItemAt(i).WriteTo(json, ObjectCodec.JsonOptions);
+    }
 
     public static ObjectList FromStored(IReadOnlyList<StoredObject> stored, long resourceVersion, string? @continue, long? remainingItemCount) =>
         new(null, resourceVersion, @continue, remainingItemCount) { Stored = stored };

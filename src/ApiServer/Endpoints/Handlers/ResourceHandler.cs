@@ -314,83 +314,14 @@ internal sealed class ResourceHandler(
         var format = MediaTypes.ResponseFormat(context.Request);
         var query = QueryOptions.ParseList(context.Request.Query, store);
         var list = await store.ListAsync(info.Namespace, query, cancellationToken).ConfigureAwait(false);
-        if (table is null && format == WireFormat.Json && list.Views is { } views)
+        if (table is null && format == WireFormat.Yaml)
         {
-            await WriteJsonListAsync(context, store.Resource, list, views).ConfigureAwait(false);
+            await MediaTypes.WriteAsync(context, 200, ListBody(store.Resource, list), format).ConfigureAwait(false);
             return;
         }
 
-        var body = ListBody(store.Resource, list);
-        if (table is { } t)
-        {
-            await WriteTableAsync(context, t, TableConvertor.ToTable(store.Resource, list.Items, (JsonObject)body["metadata"]!.DeepClone(), t.IncludeObject, time.GetUtcNow())).ConfigureAwait(false);
-            return;
-        }
-
-        await MediaTypes.WriteAsync(context, 200, body, format).ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// A list read through the watch cache: the envelope is written here and each item's bytes are
-    /// the cache's, spliced in as they are (kube-apiserver's cacher avoids re-encoding the same way).
-    /// </summary>
-    private static async Task WriteJsonListAsync(HttpContext context, ResourceDefinition resource, ObjectList list, IReadOnlyList<ObjectView> views)
-    {
-        var envelope = ListBody(resource, ObjectList.FromStored([], list.ResourceVersion, list.Continue, list.RemainingItemCount));
-        envelope.Remove("items");
-        var head = ObjectCodec.Serialize(envelope);
-        if (MediaTypes.IsPretty(context.Request))
-        {
-            // Indenting needs the whole list; pretty output is for people reading it, not for speed.
-            var whole = new ArrayBufferWriter<byte>();
-            WriteJsonList(whole, head, views);
-            await MediaTypes.WriteJsonAsync(context, 200, whole.WrittenSpan.ToArray(), MediaTypes.Json).ConfigureAwait(false);
-            return;
-        }
-
-        var length = head.Length + "\"items\":[]}".Length + views.Sum(v => (long)v.Length) + Math.Max(0, views.Count - 1) + MediaTypes.Newline.Length;
-        var response = context.Response;
-        response.StatusCode = 200;
-        response.ContentType = MediaTypes.Json;
-        response.ContentLength = length;
-        var writer = response.BodyWriter;
-        writer.Write(head.AsSpan(0, head.Length - 1)); // without the closing brace
-        writer.Write(",\"items\":["u8);
-        for (var i = 0; i < views.Count; i++)
-        {
-            if (i > 0)
-            {
-                writer.Write(","u8);
-            }
-
-            views[i].WriteTo(writer);
-            if (writer.UnflushedBytes > 64 * 1024)
-            {
-                await writer.FlushAsync(context.RequestAborted).ConfigureAwait(false);
-            }
-        }
-
-        writer.Write("]}"u8);
-        writer.Write(MediaTypes.Newline);
-        await writer.FlushAsync(context.RequestAborted).ConfigureAwait(false);
-    }
-
-    /// <summary>The list envelope (<paramref name="head"/>, compact, with its closing brace) with the views' bytes as its items.</summary>
-    private static void WriteJsonList(IBufferWriter<byte> writer, byte[] head, IReadOnlyList<ObjectView> views)
-    {
-        writer.Write(head.AsSpan(0, head.Length - 1));
-        writer.Write(",\"items\":["u8);
-        for (var i = 0; i < views.Count; i++)
-        {
-            if (i > 0)
-            {
-                writer.Write(","u8);
-            }
-
-            views[i].WriteTo(writer);
-        }
-
-        writer.Write("]}"u8);
+        // JSON and Tables are written item by item (ListWriter), never as one body.
+        await ListWriter.WriteAsync(context, store.Resource, list, table, time.GetUtcNow()).ConfigureAwait(false);
     }
 
     private static async Task WriteTableAsync(HttpContext context, TableOptions options, JsonObject table)

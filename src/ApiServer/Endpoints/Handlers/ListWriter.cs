@@ -1,0 +1,232 @@
+using System.Buffers;
+using System.Globalization;
+using System.IO.Pipelines;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ApiServer.Printing;
+using ApiServer.Registry;
+using Microsoft.AspNetCore.Http;
+
+namespace ApiServer.Endpoints.Handlers;
+
+/// <summary>
+/// Writes list answers item by item, flushing as it goes (kube-apiserver 1.33+ streams JSON lists
+/// the same way, KEP-5116): a list of N objects never becomes one N-object body in memory. Items
+/// the watch cache holds are written from its bytes; others are encoded one at a time. The bytes
+/// on the wire are the ones the whole-body writer produced: compact JSON and json.Encoder's
+/// newline, or json.MarshalIndent's two-space indentation for pretty requests; Tables the same.
+/// </summary>
+internal static class ListWriter
+{
+    /// <summary>What is buffered before it is handed to the connection (Kestrel then applies backpressure).</summary>
+    internal const int FlushThreshold = 64 * 1024;
+
+    private static readonly JsonWriterOptions IndentedOptions =
+        ObjectCodec.WriterOptions with { Indented = true, IndentSize = 2, IndentCharacter = ' ', NewLine = "\n" };
+
+    /// <summary>Writes <paramref name="list"/> as JSON (or as a Table when <paramref name="table"/> is set); YAML goes through the whole-body writer.</summary>
+    public static async Task WriteAsync(
+        HttpContext context, ResourceDefinition resource, ObjectList list, TableOptions? table, DateTimeOffset now)
+    {
+        var response = context.Response;
+        var pretty = MediaTypes.IsPretty(context.Request);
+        response.StatusCode = 200;
+        if (table is { } t)
+        {
+            response.ContentType = t.ContentType;
+            await WriteTableAsync(response.BodyWriter, resource, list, t, now, pretty, context.RequestAborted).ConfigureAwait(false);
+            return;
+        }
+
+        response.ContentType = MediaTypes.Json;
+        if (!pretty && list.Views is { } views)
+        {
+            // Every byte is known up front: the cache's items are written as they are.
+            response.ContentLength = CompactLength(resource, list, views);
+            await WriteCompactAsync(response.BodyWriter, resource, list, views, context.RequestAborted).ConfigureAwait(false);
+            return;
+        }
+
+        await WriteObjectsAsync(response.BodyWriter, resource, list, pretty, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// <summary>The envelope without items, compact, with its closing brace: {"kind":..,"apiVersion":..,"metadata":{..}}.</summary>
+    internal static byte[] Head(ResourceDefinition resource, ObjectList list) => ObjectCodec.Serialize(Envelope(resource, list));
+
+    /// <summary>kube's list shape and field order: kind, apiVersion, metadata (resourceVersion, continue, remainingItemCount), items.</summary>
+    internal static JsonObject Envelope(ResourceDefinition resource, ObjectList list) => new()
+    {
+        ["kind"] = resource.ListKind,
+        ["apiVersion"] = resource.ApiVersion,
+        ["metadata"] = ListMetadata(list),
+    };
+
+    internal static JsonObject ListMetadata(ObjectList list)
+    {
+        var metadata = new JsonObject { ["resourceVersion"] = list.ResourceVersion.ToString(CultureInfo.InvariantCulture) };
+        if (list.Continue is not null)
+        {
+            metadata["continue"] = list.Continue;
+        }
+
+        if (list.RemainingItemCount is { } remaining)
+        {
+            metadata["remainingItemCount"] = remaining;
+        }
+
+        return metadata;
+    }
+
+    internal static long CompactLength(ResourceDefinition resource, ObjectList list, IReadOnlyList<ObjectView> views)
+    {
+        long length = Head(resource, list).Length - 1 + ",\"items\":[".Length + "]}".Length + MediaTypes.Newline.Length;
+        for (var i = 0; i < views.Count; i++)
+        {
+            length += views[i].Length + (i > 0 ? 1 : 0);
+        }
+
+        return length;
+    }
+
+    /// <summary>Compact JSON from the cache's bytes: the envelope, then each item's served bytes, then json.Encoder's newline.</summary>
+    internal static async Task WriteCompactAsync(
+        PipeWriter writer, ResourceDefinition resource, ObjectList list, IReadOnlyList<ObjectView> views, CancellationToken cancellationToken)
+    {
+        var head = Head(resource, list);
+        writer.Write(head.AsSpan(0, head.Length - 1)); // without the closing brace
+        writer.Write(",\"items\":["u8);
+        for (var i = 0; i < views.Count; i++)
+        {
+            if (i > 0)
+            {
+                writer.Write(","u8);
+            }
+
+            views[i].WriteTo(writer);
+            if (writer.UnflushedBytes > FlushThreshold)
+            {
+                await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        writer.Write("]}"u8);
+        writer.Write(MediaTypes.Newline);
+        await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// JSON through a <see cref="Utf8JsonWriter"/>, one item at a time: items that are not the
+    /// cache's (read from etcd) are decoded and encoded singly; pretty output indents each item as
+    /// <see cref="MediaTypes.Indent"/> indents a whole body.
+    /// </summary>
+    internal static async Task WriteObjectsAsync(PipeWriter pipe, ResourceDefinition resource, ObjectList list, bool pretty, CancellationToken cancellationToken)
+    {
+        var compact = new ArrayBufferWriter<byte>(4096);
+        using (var json = new Utf8JsonWriter(pipe, pretty ? IndentedOptions : ObjectCodec.WriterOptions))
+        {
+            json.WriteStartObject();
+            WriteProperties(json, Envelope(resource, list));
+            json.WritePropertyName("items"u8);
+            json.WriteStartArray();
+            var count = list.Count;
+            for (var i = 0; i < count; i++)
+            {
+                compact.ResetWrittenCount();
+                list.WriteItemTo(i, compact);
+                if (pretty)
+                {
+                    // Parsed again from compact bytes, exactly as the whole-body indenter parses them.
+                    JsonNode.Parse(compact.WrittenSpan, documentOptions: new JsonDocumentOptions { MaxDepth = ObjectCodec.MaxDepth })!
+                        .WriteTo(json, ObjectCodec.JsonOptions);
+                }
+                else
+                {
+                    json.WriteRawValue(compact.WrittenSpan, skipInputValidation: true);
+                }
+
+                await FlushIfFullAsync(json, pipe, cancellationToken).ConfigureAwait(false);
+            }
+
+            json.WriteEndArray();
+            json.WriteEndObject();
+            json.Flush();
+        }
+
+        if (!pretty)
+        {
+            pipe.Write(MediaTypes.Newline);
+        }
+
+        await pipe.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A meta.k8s.io Table (kind, apiVersion, metadata, columnDefinitions, rows), one row per item,
+    /// each item decoded only while its row is made.
+    /// </summary>
+    internal static async Task WriteTableAsync(
+        PipeWriter pipe, ResourceDefinition resource, ObjectList list, TableOptions options, DateTimeOffset now, bool pretty, CancellationToken cancellationToken)
+    {
+        var columns = TableConvertor.ColumnsFor(resource);
+        using (var json = new Utf8JsonWriter(pipe, pretty ? IndentedOptions : ObjectCodec.WriterOptions))
+        {
+            json.WriteStartObject();
+            WriteProperties(json, new JsonObject
+            {
+                ["kind"] = "Table",
+                ["apiVersion"] = options.ApiVersion,
+                ["metadata"] = ListMetadata(list),
+                ["columnDefinitions"] = TableConvertor.ColumnDefinitions(columns),
+            });
+            json.WritePropertyName("rows"u8);
+            json.WriteStartArray();
+            var count = list.Count;
+            for (var i = 0; i < count; i++)
+            {
+                TableConvertor.Row(columns, list.ItemAt(i), options.IncludeObject, now, owned: true).WriteTo(json, ObjectCodec.JsonOptions);
+                await FlushIfFullAsync(json, pipe, cancellationToken).ConfigureAwait(false);
+            }
+
+            json.WriteEndArray();
+            json.WriteEndObject();
+            json.Flush();
+        }
+
+        if (!pretty)
+        {
+            pipe.Write(MediaTypes.Newline);
+        }
+
+        await pipe.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static void WriteProperties(Utf8JsonWriter json, JsonObject properties)
+    {
+        foreach (var (name, value) in properties)
+        {
+            json.WritePropertyName(name);
+            if (value is null)
+            {
+                json.WriteNullValue();
+            }
+            else
+            {
+                value.WriteTo(json, ObjectCodec.JsonOptions);
+            }
+        }
+    }
+
+    /// <summary>Hands what the writer holds to the pipe after every item, and the pipe's bytes to the connection past the threshold.</summary>
+    private static async ValueTask FlushIfFullAsync(Utf8JsonWriter json, PipeWriter pipe, CancellationToken cancellationToken)
+    {
+        json.Flush();
+        if (pipe.CanGetUnflushedBytes && pipe.UnflushedBytes > FlushThreshold)
+        {
+            await pipe.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+        else if (!pipe.CanGetUnflushedBytes)
+        {
+            await pipe.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+}
