@@ -38,17 +38,25 @@ internal sealed class Cluster : IAsyncDisposable
     public int EtcdPid => Etcd.ProcessId ?? throw new InvalidOperationException("etcd is not running");
 
     /// <param name="serverFlags">flags for this cluster's server besides BENCH_ARGS (configurations compared in one run).</param>
-    public static async Task<Cluster> StartAsync(IReadOnlyList<string>? serverFlags = null)
+    /// <param name="beforeServer">runs on the fresh etcd before the server starts (data a cold start finds).</param>
+    /// <param name="readyTimeout">how long the server may take to answer /readyz (60 s unless given).</param>
+    public static async Task<Cluster> StartAsync(
+        IReadOnlyList<string>? serverFlags = null, Func<EtcdProcess, Task>? beforeServer = null, TimeSpan? readyTimeout = null)
     {
         var work = Path.Combine(Path.GetTempPath(), $"bench-{Guid.NewGuid():N}");
         var pki = TestPki.Create(Path.Combine(work, "pki"));
         var etcd = await EtcdProcess.StartAsync(new EtcdProcessOptions { Tls = true, Pki = pki });
         var cluster = new Cluster(etcd, pki, work);
-        await cluster.StartServerAsync(serverFlags ?? []);
+        if (beforeServer is not null)
+        {
+            await beforeServer(etcd);
+        }
+
+        await cluster.StartServerAsync(serverFlags ?? [], readyTimeout ?? TimeSpan.FromSeconds(60));
         return cluster;
     }
 
-    private async Task StartServerAsync(IReadOnlyList<string> serverFlags)
+    private async Task StartServerAsync(IReadOnlyList<string> serverFlags, TimeSpan readyTimeout)
     {
         var serving = Pki.IssueServerCertificate("apiserver");
         var admin = Pki.IssueClientCertificate("admin", "kubernetes-admin", "system:masters");
@@ -114,7 +122,7 @@ internal sealed class Cluster : IAsyncDisposable
             KeyFile = Etcd.ClientKeyFile,
         });
 
-        var deadline = DateTime.UtcNow.AddSeconds(60);
+        var deadline = DateTime.UtcNow + readyTimeout;
         while (true)
         {
             try

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Bench;
 
-// bench [--quick] [--out docs/benchmarks.md] [--only create,update,get,list,watch,crd,memory,encoding,scheduling | crd-schema] [--concurrency 1,32]
+// bench [--quick] [--out docs/benchmarks.md] [--only create,update,get,list,watch,crd,memory,encoding,scheduling | crd-schema | scale [--objects N]] [--concurrency 1,32]
 //       [--nodes 100,1000] [--pods 1000] [--scheduler-qps 5000/5000,50/100]   (the scheduling rows)
 var quick = args.Contains("--quick");
 var outIndex = Array.IndexOf(args, "--out");
@@ -14,6 +14,13 @@ bool Runs(string name) => only is null || only.Contains(name);
 if (only is ["crd-schema"])
 {
     await CrdSchemaBench.RunAsync(outIndex >= 0 ? output : "/tmp/crdschema-bench.md", quick);
+    return;
+}
+
+// Issue 19's cold start at scale: its own cluster, its own output (default /tmp).
+if (only is ["scale"])
+{
+    await ScaleWorkload.RunAsync(args, outIndex >= 0 ? output : "/tmp/scale-bench.md");
     return;
 }
 

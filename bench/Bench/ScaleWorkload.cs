@@ -1,0 +1,297 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Text;
+using Google.Protobuf;
+using Storage.Etcd;
+using Storage.Etcd.Protos;
+using TestSupport;
+
+namespace Bench;
+
+/// <summary>
+/// Issue 19's cold start at scale: N small ConfigMaps (about 500 bytes, across 1,000 namespaces)
+/// written straight into etcd, then the server started on them. Measures, in one run: how fast etcd
+/// itself returns the range (pages of 10,000, our client), how long until /readyz and until the watch
+/// cache serves, the server's RSS against the serialized size, a selector list, a paged list, full
+/// lists (one, then 5 concurrent slow readers, with the peak RSS), and the server's bytes allocated
+/// per byte sent (from its /metrics). Its own report (default /tmp/scale-bench.md); never part of the
+/// test suite. <c>bench --only scale --objects 100000 [--out file]</c>.
+/// </summary>
+internal sealed class ScaleWorkload(int objects, string output)
+{
+    private const int Namespaces = 1000;
+    private const int PageSize = 10_000;
+    private static readonly string Filler = new('x', 300);
+
+    private readonly StringBuilder _md = new();
+
+    public static async Task RunAsync(string[] args, string output)
+    {
+        var at = Array.IndexOf(args, "--objects");
+        var objects = at >= 0 && at + 1 < args.Length ? int.Parse(args[at + 1], CultureInfo.InvariantCulture) : 100_000;
+        await new ScaleWorkload(objects, output).RunAsync();
+    }
+
+    private void Row(string what, string value)
+    {
+        Console.WriteLine($"{what,-60} {value}");
+        _md.AppendLine(CultureInfo.InvariantCulture, $"| {what} | {value} |");
+    }
+
+    private static string Key(int i) => $"/registry/configmaps/ns-{i % Namespaces:D4}/cm-{i:D7}";
+
+    private static string Value(int i) =>
+        $$$"""{"kind":"ConfigMap","apiVersion":"v1","metadata":{"name":"cm-{{{i:D7}}}","namespace":"ns-{{{i % Namespaces:D4}}}","uid":"{{{new Guid(i, 0, 0, new byte[8])}}}","creationTimestamp":"2026-12-01T00:00:00Z","labels":{"app":"a{{{i % 100}}}","tier":"t{{{i % 7}}}"}},"data":{"index":"{{{i}}}","fill":"{{{Filler}}}"}}""";
+
+    public async Task RunAsync()
+    {
+        var load = ProcStats.LoadAverage();
+        _md.AppendLine(CultureInfo.InvariantCulture, $"## scale: {objects:N0} ConfigMaps, cold start (commit `{Environment.GetEnvironmentVariable("BENCH_COMMIT") ?? "?"}`)");
+        _md.AppendLine();
+        _md.AppendLine("| measurement | value |");
+        _md.AppendLine("|---|---|");
+        Row("load average before", load);
+        long serialized = 0;
+        double etcdRangeSeconds = 0;
+        var clock = Stopwatch.StartNew();
+        await using var cluster = await Cluster.StartAsync(
+            ["--feature-gates=WatchCacheInitializationPostStartHook=true"],
+            async etcd =>
+            {
+                using var client = new EtcdClient(new EtcdClientOptions
+                {
+                    Endpoints = [etcd.Endpoint], CaFile = etcd.CaFile, CertFile = etcd.ClientCertFile, KeyFile = etcd.ClientKeyFile,
+                });
+                var seeding = Stopwatch.StartNew();
+                serialized = await SeedAsync(client);
+                Row("seeded into etcd (Txn of 100 puts, 4 at a time)", $"{seeding.Elapsed.TotalSeconds:0.0} s, {serialized / 1e6:0.0} MB serialized");
+                etcdRangeSeconds = await EtcdRangeAsync(client);
+                Row("etcd range of the whole prefix, pages of 10,000 (our client)", $"{etcdRangeSeconds:0.00} s = {objects / etcdRangeSeconds:0} objects/s");
+                clock.Restart();
+            },
+            TimeSpan.FromMinutes(30));
+        var ready = clock.Elapsed.TotalSeconds;
+        Row("server start -> /readyz (storage-readiness hook on: caches filled)", $"{ready:0.00} s");
+        Row("cold start fill rate / etcd range rate", $"{objects / ready:0} objects/s / {objects / etcdRangeSeconds:0} = {etcdRangeSeconds / ready:0.00}x (target >= 0.5x)");
+        var pid = cluster.ServerPid;
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        var rss = ProcStats.ResidentBytes(pid);
+        Row("server RSS after the fill / serialized", $"{rss / 1e6:0} MB / {serialized / 1e6:0} MB = {rss / (double)serialized:0.00}x (target <= 3x)");
+
+        var selector = await TimeAsync(cluster.Http, "/api/v1/configmaps?labelSelector=app%3Da7,tier%3Dt3");
+        Row("selector list (app=a7,tier=t3), whole resource", $"{selector.Seconds * 1000:0} ms, {selector.Items} items");
+        var paged = Stopwatch.StartNew();
+        var pages = 0;
+        string? token = null;
+        do
+        {
+            using var response = await cluster.Http.GetAsync("/api/v1/configmaps?limit=500" + (token is null ? "" : "&continue=" + Uri.EscapeDataString(token)));
+            var text = await response.Content.ReadAsStringAsync();
+            token = ContinueOf(text);
+            pages++;
+        }
+        while (token is not null && pages < 20);
+        Row("paged list: 20 pages of 500 (kubectl's chunk size)", $"{paged.Elapsed.TotalMilliseconds / pages:0} ms per page");
+
+        var before = await MetricsAsync(cluster.Http);
+        var full = await TimeAsync(cluster.Http, "/api/v1/configmaps?resourceVersion=0");
+        var after = await MetricsAsync(cluster.Http);
+        Row("full list from the cache (resourceVersion=0)", $"{full.Seconds:0.00} s, {full.Bytes / 1e6:0.0} MB, {full.Bytes / full.Seconds / 1e6:0} MB/s");
+        if (before.Allocated > 0)
+        {
+            Row("server bytes allocated per byte sent (full list)", $"{(after.Allocated - before.Allocated) / (double)full.Bytes:0.000}");
+        }
+
+        // 5 readers that take their time: peak RSS against one body.
+        GC.Collect();
+        var baseline = ProcStats.ResidentBytes(pid);
+        var peak = baseline;
+        using var stopSampling = new CancellationTokenSource();
+        var sampler = Task.Run(async () =>
+        {
+            while (!stopSampling.IsCancellationRequested)
+            {
+                peak = Math.Max(peak, ProcStats.ResidentBytes(pid));
+                await Task.Delay(50);
+            }
+        });
+        var slow = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => SlowReadAsync(cluster, "/api/v1/configmaps?resourceVersion=0", full.Bytes / 20)));
+        await stopSampling.CancelAsync();
+        await sampler;
+        Row("5 concurrent slow readers of the full list (each ~20 s)", $"{slow.Elapsed.TotalSeconds:0} s; RSS {baseline / 1e6:0} -> peak {peak / 1e6:0} MB: +{(peak - baseline) / (double)full.Bytes * 100:0}% of one body (target <= 10%)");
+        Row("load average after", ProcStats.LoadAverage());
+
+        var previous = File.Exists(output) ? await File.ReadAllTextAsync(output) : "";
+        await File.WriteAllTextAsync(output, previous + _md + "\n");
+        Console.WriteLine($"wrote {output}");
+    }
+
+    private async Task<long> SeedAsync(EtcdClient client)
+    {
+        long bytes = 0;
+        var next = -100;
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(async _ =>
+        {
+            while (true)
+            {
+                var from = Interlocked.Add(ref next, 100);
+                if (from >= objects)
+                {
+                    return;
+                }
+
+                var txn = new TxnRequest();
+                for (var i = from; i < Math.Min(objects, from + 100); i++)
+                {
+                    var value = ByteString.CopyFromUtf8(Value(i));
+                    Interlocked.Add(ref bytes, value.Length);
+                    txn.Success.Add(new RequestOp { RequestPut = new PutRequest { Key = ByteString.CopyFromUtf8(Key(i)), Value = value } });
+                }
+
+                await client.TxnAsync(txn);
+            }
+        }));
+
+        // The namespaces too, as a cluster would have them.
+        for (var n = 0; n < Namespaces; n += 100)
+        {
+            var txn = new TxnRequest();
+            for (var i = n; i < n + 100; i++)
+            {
+                var name = $"ns-{i:D4}";
+                txn.Success.Add(new RequestOp
+                {
+                    RequestPut = new PutRequest
+                    {
+                        Key = ByteString.CopyFromUtf8($"/registry/namespaces/{name}"),
+                        Value = ByteString.CopyFromUtf8($$$"""{"kind":"Namespace","apiVersion":"v1","metadata":{"name":"{{{name}}}","uid":"{{{Guid.NewGuid()}}}","creationTimestamp":"2026-12-01T00:00:00Z","labels":{"kubernetes.io/metadata.name":"{{{name}}}"}},"spec":{"finalizers":["kubernetes"]},"status":{"phase":"Active"}}"""),
+                    },
+                });
+            }
+
+            await client.TxnAsync(txn);
+        }
+
+        return bytes;
+    }
+
+    private async Task<double> EtcdRangeAsync(EtcdClient client)
+    {
+        var prefix = Encoding.UTF8.GetBytes("/registry/configmaps/");
+        var end = EtcdKeys.PrefixEnd(prefix);
+        var clock = Stopwatch.StartNew();
+        var key = ByteString.CopyFrom(prefix);
+        long revision = 0;
+        var seen = 0;
+        while (true)
+        {
+            var page = await client.RangeAsync(new RangeRequest { Key = key, RangeEnd = end, Limit = PageSize, Revision = revision });
+            revision = page.Header.Revision;
+            seen += page.Kvs.Count;
+            if (!page.More || page.Kvs.Count == 0)
+            {
+                break;
+            }
+
+            key = ByteString.CopyFrom([.. page.Kvs[^1].Key.Span, 0]);
+        }
+
+        if (seen != objects)
+        {
+            throw new InvalidOperationException($"etcd returned {seen} of {objects}");
+        }
+
+        return clock.Elapsed.TotalSeconds;
+    }
+
+    private static async Task<(double Seconds, long Bytes, int Items)> TimeAsync(HttpClient http, string path)
+    {
+        var clock = Stopwatch.StartNew();
+        using var response = await http.GetAsync(path, HttpCompletionOption.ResponseHeadersRead);
+        if (response.StatusCode != HttpStatusCode.OK)
+        {
+            throw new InvalidOperationException($"GET {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
+
+        // Counted as it streams: the bench must not hold a 500 MB body either.
+        await using var body = await response.Content.ReadAsStreamAsync();
+        var buffer = new byte[64 * 1024];
+        long bytes = 0;
+        var items = 0;
+        int read;
+        while ((read = await body.ReadAsync(buffer)) > 0)
+        {
+            bytes += read;
+            items += CountOf(buffer.AsSpan(0, read), "\"uid\":"u8);
+        }
+
+        return (clock.Elapsed.TotalSeconds, bytes, items);
+    }
+
+    private static int CountOf(ReadOnlySpan<byte> text, ReadOnlySpan<byte> what)
+    {
+        var count = 0;
+        int at;
+        while ((at = text.IndexOf(what)) >= 0)
+        {
+            count++;
+            text = text[(at + what.Length)..];
+        }
+
+        return count;
+    }
+
+    /// <summary>Reads <paramref name="path"/> at about <paramref name="bytesPerSecond"/>.</summary>
+    private static async Task SlowReadAsync(Cluster cluster, string path, long bytesPerSecond)
+    {
+        using var response = await cluster.Http.GetAsync(path, HttpCompletionOption.ResponseHeadersRead);
+        await using var body = await response.Content.ReadAsStreamAsync();
+        var buffer = new byte[16 * 1024];
+        var clock = Stopwatch.StartNew();
+        long bytes = 0;
+        int read;
+        while ((read = await body.ReadAsync(buffer)) > 0)
+        {
+            bytes += read;
+            var due = TimeSpan.FromSeconds(bytes / (double)bytesPerSecond) - clock.Elapsed;
+            if (due > TimeSpan.FromMilliseconds(20))
+            {
+                await Task.Delay(due);
+            }
+        }
+    }
+
+    private static string? ContinueOf(string list)
+    {
+        const string marker = "\"continue\":\"";
+        var at = list.IndexOf(marker, StringComparison.Ordinal);
+        return at < 0 ? null : list[(at + marker.Length)..list.IndexOf('"', at + marker.Length)];
+    }
+
+    /// <summary>The server's allocated bytes from /metrics (0 when it has none).</summary>
+    private static async Task<(long Allocated, long Resident)> MetricsAsync(HttpClient http)
+    {
+        using var response = await http.GetAsync("/metrics");
+        if (!response.IsSuccessStatusCode)
+        {
+            return (0, 0);
+        }
+
+        long allocated = 0, resident = 0;
+        foreach (var line in (await response.Content.ReadAsStringAsync()).Split('\n'))
+        {
+            if (line.StartsWith("dotnet_gc_allocated_bytes_total ", StringComparison.Ordinal))
+            {
+                allocated = (long)double.Parse(line.Split(' ')[1], CultureInfo.InvariantCulture);
+            }
+            else if (line.StartsWith("process_resident_memory_bytes ", StringComparison.Ordinal))
+            {
+                resident = (long)double.Parse(line.Split(' ')[1], CultureInfo.InvariantCulture);
+            }
+        }
+
+        return (allocated, resident);
+    }
+}
