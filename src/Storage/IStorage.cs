@@ -130,12 +130,21 @@ public readonly record struct ReadOptions(long Revision = 0, ReadMode Mode = Rea
 /// a hint: every object the caller wants has this <see cref="ICachedView.IndexKeys"/> entry, so a
 /// store with an index may return only those (the caller still filters). Stores without one ignore it.
 /// </param>
+/// <param name="ClientList">
+/// a client's list request with or without selectors (kube's cacher rules apply while the watch cache
+/// fills: a list with a limit and no selectors goes to etcd, any other is refused with
+/// <see cref="StorageErrorCode.Initializing"/>); null for the server's own reads, which go to etcd.
+/// </param>
 public readonly record struct ListOptions(
     long Revision = 0,
     long Limit = 0,
     string? StartAfterKey = null,
     ReadMode Mode = ReadMode.Default,
-    string? IndexKey = null);
+    string? IndexKey = null,
+    ClientList? ClientList = null);
+
+/// <summary>What the watch cache needs to know of a client's list: whether it selects (labels or fields).</summary>
+public readonly record struct ClientList(bool HasSelectors);
 
 /// <param name="Revision">the revision the list was read at.</param>
 /// <param name="RemainingItemCount">items under the prefix after the returned ones (0 when !More).</param>
@@ -179,6 +188,9 @@ public enum StorageErrorCode
 
     /// <summary>The stored value cannot be decoded (kube's corrupt object): it was left as it is.</summary>
     CorruptObject,
+
+    /// <summary>The watch cache is (re)filling and this read cannot go to etcd instead (HTTP 429, retry after <see cref="StorageException.RetryAfterSeconds"/>).</summary>
+    Initializing,
 }
 
 public sealed class StorageException(StorageErrorCode code, string key, string message, Exception? inner = null)
@@ -193,4 +205,7 @@ public sealed class StorageException(StorageErrorCode code, string key, string m
 
     /// <summary>For TooLargeResourceVersion: etcd's current revision when known.</summary>
     public long CurrentRevision { get; init; }
+
+    /// <summary>For Initializing: when to try again.</summary>
+    public int RetryAfterSeconds { get; init; }
 }

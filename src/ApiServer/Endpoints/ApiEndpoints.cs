@@ -63,6 +63,7 @@ internal static class ApiEndpoints
             app.Map(endpoint + "/{**check}", checks);
         }
 
+        app.Map("/metrics", Get(health.TryHandleAsync));
         app.Map("/version", Get(version.TryHandleAsync));
         app.MapFallback("{**path}", NotFound);
     }

@@ -25,11 +25,15 @@ internal sealed partial class HealthEndpoints
     private readonly HealthCheck _shutdown;
     private readonly BackgroundLoops _loops;
     private readonly ILogger<HealthEndpoints> _logger;
+    private readonly Storage.Cacher.CacheReflector _reflector;
 
-    public HealthEndpoints(IStorage storage, IHostApplicationLifetime lifetime, StartupState startup, BackgroundLoops loops, ILogger<HealthEndpoints> logger)
+    public HealthEndpoints(
+        IStorage storage, IHostApplicationLifetime lifetime, StartupState startup, BackgroundLoops loops, ILogger<HealthEndpoints> logger,
+        Storage.Cacher.CacheReflector reflector, Options.ApiServerOptions options)
     {
         _logger = logger;
         _loops = loops;
+        _reflector = reflector;
         var ping = new HealthCheck("ping", _ => Task.CompletedTask);
         var log = new HealthCheck("log", _ => Task.CompletedTask);
         var etcd = new HealthCheck("etcd", async ct => await storage.GetCurrentRevisionAsync(ct).ConfigureAwait(false));
@@ -42,9 +46,20 @@ internal sealed partial class HealthEndpoints
         var shutdown = new HealthCheck("shutdown", _ =>
             lifetime.ApplicationStopping.IsCancellationRequested ? throw new InvalidOperationException("process is shutting down") : Task.CompletedTask);
 
-        _livez = [ping, log, etcd, bootstrap, rbac, crds];
-        _healthz = [ping, log, etcd, bootstrap, rbac, crds];
-        _readyz = [ping, log, etcd, new HealthCheck("etcd-readiness", etcd.Check), bootstrap, rbac, crds];
+        HealthCheck[] hooks = [bootstrap, rbac, crds];
+        if (options.WatchCache.InitializationPostStartHook)
+        {
+            // kube's storage-readiness hook (WatchCacheInitializationPostStartHook): done once the
+            // watch caches are filled, or once --storage-initialization-timeout has passed anyway.
+            var timeout = options.WatchCache.StorageInitializationTimeout;
+            var started = System.Diagnostics.Stopwatch.StartNew();
+            hooks = [.. hooks, new HealthCheck("poststarthook/storage-readiness", _ =>
+                reflector.Filled || started.Elapsed >= timeout ? Task.CompletedTask : throw new InvalidOperationException("not finished"))];
+        }
+
+        _livez = [ping, log, etcd, .. hooks];
+        _healthz = [ping, log, etcd, .. hooks];
+        _readyz = [ping, log, etcd, new HealthCheck("etcd-readiness", etcd.Check), .. hooks];
         _shutdown = shutdown;
     }
 
@@ -62,6 +77,12 @@ internal sealed partial class HealthEndpoints
 
     public async Task<bool> TryHandleAsync(HttpContext context, string path)
     {
+        if (path == "/metrics")
+        {
+            await ProcessMetrics.WriteAsync(context, _reflector).ConfigureAwait(false);
+            return true;
+        }
+
         var segments = path.Trim('/').Split('/');
         var checks = ChecksOf(segments[0]);
         if (checks is null)

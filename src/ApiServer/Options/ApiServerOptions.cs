@@ -172,6 +172,18 @@ internal sealed class WatchCacheOptions
     public Dictionary<string, int> Sizes { get; } = new(StringComparer.Ordinal);
 
     /// <summary>
+    /// --feature-gates=WatchCacheInitializationPostStartHook: /readyz (and /healthz, /livez) wait, through
+    /// the poststarthook/storage-readiness check, until the watch caches are filled or
+    /// <see cref="StorageInitializationTimeout"/> has passed. kube-apiserver 1.35 has the gate in beta,
+    /// off by default; 1.36 turns it on by default, and so does this server: a client that waits for
+    /// /readyz then never meets the 429s a filling cache answers (see Storage.Cacher).
+    /// </summary>
+    public bool InitializationPostStartHook { get; set; } = true;
+
+    /// <summary>--storage-initialization-timeout: how long storage-readiness waits before reporting ready anyway.</summary>
+    public TimeSpan StorageInitializationTimeout { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
     /// How often a watcher that allows bookmarks gets one: kube's cacher sends one about every
     /// minute. Not a kube-apiserver flag; tests shorten it through <see cref="BookmarkIntervalVariable"/>.
     /// </summary>

@@ -42,6 +42,8 @@ internal static class CommandLine
         ["watch-cache"] = new(FlagKind.Bool, (o, v) => o.WatchCache.Enabled = ParseBool("watch-cache", v)),
         ["default-watch-cache-size"] = new(FlagKind.Value, (o, v) => o.WatchCache.DefaultSize = ParseInt("default-watch-cache-size", v)),
         ["watch-cache-sizes"] = new(FlagKind.Value, (o, v) => ParseWatchCacheSizes(o.WatchCache.Sizes, v)),
+        ["feature-gates"] = new(FlagKind.Value, (o, v) => ParseFeatureGates(o, v)),
+        ["storage-initialization-timeout"] = new(FlagKind.Value, (o, v) => o.WatchCache.StorageInitializationTimeout = ParseDuration("storage-initialization-timeout", v)),
         ["token-auth-file"] = new(FlagKind.Value, (o, v) => o.Authentication.TokenAuthFile = NullIfEmpty(v)),
         ["service-account-issuer"] = new(FlagKind.Value, (o, v) => o.Authentication.ServiceAccountIssuers.AddRange(SplitList(v))),
         ["service-account-key-file"] = new(FlagKind.Value, (o, v) => o.Authentication.ServiceAccountKeyFiles.AddRange(SplitList(v))),
@@ -157,6 +159,27 @@ internal static class CommandLine
         int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n)
             ? n
             : throw new CommandLineException($"invalid argument \"{value}\" for \"--{flag}\" flag: parse error");
+
+    /// <summary>
+    /// --feature-gates: a comma list of Name=bool (component-base's featuregate). Only
+    /// WatchCacheInitializationPostStartHook changes anything here; other gates are accepted as they are.
+    /// </summary>
+    private static void ParseFeatureGates(ApiServerOptions options, string value)
+    {
+        foreach (var entry in SplitList(value))
+        {
+            var parts = entry.Split('=', 2);
+            if (parts.Length != 2 || !bool.TryParse(parts[1].Trim(), out var enabled))
+            {
+                throw new CommandLineException($"invalid argument \"{value}\" for \"--feature-gates\" flag: missing bool value for {parts[0].Trim()}");
+            }
+
+            if (parts[0].Trim() == "WatchCacheInitializationPostStartHook")
+            {
+                options.WatchCache.InitializationPostStartHook = enabled;
+            }
+        }
+    }
 
     /// <summary>--watch-cache-sizes: a comma list of resource[.group]#size, as kube-apiserver takes it.</summary>
     private static void ParseWatchCacheSizes(Dictionary<string, int> sizes, string value)

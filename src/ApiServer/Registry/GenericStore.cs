@@ -232,7 +232,8 @@ internal sealed class GenericStore(
         {
             while (true)
             {
-                var page = await storage.GetListAsync(prefix, new ListOptions(revision, pageSize, startAfter, mode, indexKey), cancellationToken).ConfigureAwait(false);
+                var client = query.FromClient ? new ClientList(query.HasSelectors) : (ClientList?)null;
+                var page = await storage.GetListAsync(prefix, new ListOptions(revision, pageSize, startAfter, mode, indexKey, client), cancellationToken).ConfigureAwait(false);
                 // Later pages are read exactly at the first page's revision.
                 revision = page.Revision;
                 mode = ReadMode.Default;
@@ -848,6 +849,18 @@ internal sealed class GenericStore(
     /// not match the selection yield a Progress event carrying only their revision, so the caller
     /// can bookmark how far the watch has come.
     /// </summary>
+    /// <summary>
+    /// A client's watch while this resource's watch cache fills is refused (429 with a Retry-After),
+    /// as kube's cacher refuses it rather than leaving it hanging; call before the response starts.
+    /// </summary>
+    public void ThrowIfWatchCacheFilling()
+    {
+        if (storage is Storage.Cacher.Cacher { Serving: false } cache)
+        {
+            throw StorageErrors.Interpret(cache.NotReady(cache.KeyPrefix), Resource, "");
+        }
+    }
+
     public IAsyncEnumerable<ObjectEvent> WatchAsync(string ns, string name, ListQuery query, bool sendInitialEvents, CancellationToken cancellationToken) =>
         WatchAsync(ns, name, query, sendInitialEvents, null, cancellationToken);
 

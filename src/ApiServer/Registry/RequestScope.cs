@@ -43,6 +43,9 @@ internal sealed record ListQuery(
     /// <summary>Read as of every write this server has made, from the watch cache (admission's lists).</summary>
     public bool AfterOwnWrites { get; init; }
 
+    /// <summary>A client's request (kube's cacher refuses some while the watch cache fills); false for the server's own reads.</summary>
+    public bool FromClient { get; init; }
+
     public bool HasSelectors => LabelSelector is { IsEmpty: false } || FieldSelector is { IsEmpty: false };
 }
 

@@ -1,6 +1,5 @@
 using System.Buffers;
-using System.Globalization;
-using System.Text;
+using System.Buffers.Text;
 using System.Text.Json.Nodes;
 
 namespace ApiServer.Registry;
@@ -13,39 +12,67 @@ namespace ApiServer.Registry;
 /// </summary>
 internal readonly struct ServedJson
 {
+    private static ReadOnlySpan<byte> VersionKey => "\"resourceVersion\":\""u8;
+
     private readonly ReadOnlyMemory<byte> _stored;
     private readonly int _spliceAt;
-    private readonly byte[] _version;
 
-    private ServedJson(ReadOnlyMemory<byte> stored, int spliceAt, byte[] version)
+    // The revision written at the splice (its digits are written, not kept: a watch cache of a million
+    // objects would otherwise hold a million small arrays); -1 when the JSON is served as it is.
+    private readonly long _revision;
+    private readonly bool _metadataEmpty;
+
+    private ServedJson(ReadOnlyMemory<byte> stored, int spliceAt, long revision, bool metadataEmpty)
     {
         _stored = stored;
         _spliceAt = spliceAt;
-        _version = version;
+        _revision = revision;
+        _metadataEmpty = metadataEmpty;
     }
 
     /// <summary>The number of bytes <see cref="WriteTo"/> writes.</summary>
-    public int Length => _stored.Length + _version.Length;
+    public int Length => _revision < 0
+        ? _stored.Length
+        : _stored.Length + VersionKey.Length + Digits(_revision) + 1 + (_metadataEmpty ? 0 : 1);
 
     /// <param name="stored">the stored JSON</param>
     /// <param name="metadataBodyAt">where metadata's members start, just after its brace</param>
     /// <param name="metadataEmpty">whether metadata has no members (then no comma follows the version)</param>
     public static ServedJson Splice(ReadOnlyMemory<byte> stored, int metadataBodyAt, bool metadataEmpty, long revision)
     {
-        var version = Encoding.UTF8.GetBytes(
-            "\"resourceVersion\":\"" + revision.ToString(CultureInfo.InvariantCulture) + "\"" + (metadataEmpty ? "" : ","));
-        return new ServedJson(stored, metadataBodyAt, version);
+        ArgumentOutOfRangeException.ThrowIfNegative(revision);
+        return new ServedJson(stored, metadataBodyAt, revision, metadataEmpty);
     }
 
     /// <summary>JSON that is served as it is (it already carries its resourceVersion).</summary>
-    public static ServedJson Whole(byte[] json) => new(json, json.Length, []);
+    public static ServedJson Whole(byte[] json) => new(json, json.Length, -1, false);
 
     public void WriteTo(IBufferWriter<byte> writer)
     {
         var bytes = _stored.Span;
         writer.Write(bytes[.._spliceAt]);
-        writer.Write(_version);
+        if (_revision >= 0)
+        {
+            writer.Write(VersionKey);
+            var digits = writer.GetSpan(20);
+            Utf8Formatter.TryFormat(_revision, digits, out var written);
+            writer.Advance(written);
+            writer.Write(_metadataEmpty ? "\""u8 : "\","u8);
+        }
+
         writer.Write(bytes[_spliceAt..]);
+    }
+
+    private static int Digits(long value)
+    {
+        var digits = 1;
+        while (value >= 10)
+        {
+            value /= 10;
+            digits++;
+        }
+
+        return digits;
     }
 }
 

@@ -15,6 +15,7 @@ internal static class StorageErrors
             e.CompactRevision > 0 ? $"too old resource version: {e.Message} ({e.CompactRevision})" : "too old resource version"),
         StorageErrorCode.TooLargeResourceVersion => StatusException.NewTooLargeResourceVersion(0, e.CurrentRevision, 1),
         StorageErrorCode.RequestTooLarge => StatusException.NewRequestEntityTooLarge("etcdserver: request is too large"),
+        StorageErrorCode.Initializing => StatusException.NewTooManyRequests(e.Message, e.RetryAfterSeconds),
         StorageErrorCode.Unavailable => StatusException.NewServiceUnavailable("etcd is unavailable: " + e.Message),
         _ => StatusException.NewInternalError(e.Message),
     };

@@ -16,7 +16,8 @@ namespace Storage.Cacher;
 /// </summary>
 public sealed class CacheReflector : IAsyncDisposable
 {
-    private const int ListPageSize = 5000;
+    /// <summary>kube's cacher lists in pages of 10,000 when it fills (storageWatchListPageSize).</summary>
+    private const int ListPageSize = 10_000;
 
     private readonly IStorage _etcd;
     // Replaced, never changed, under the lock: the stream's lookups read it without taking the lock.
@@ -51,6 +52,30 @@ public sealed class CacheReflector : IAsyncDisposable
 
     /// <summary>False until the first list is in, and again while relisting (reads then go to etcd).</summary>
     internal bool Ready => _ready;
+
+    // Since when the caches have not been ready (start, or the failure that made them relist).
+    private DateTimeOffset _unreadySince = TimeProvider.System.GetUtcNow();
+
+    /// <summary>Whether the caches have been filled once (kube's storage-readiness post-start hook waits for it).</summary>
+    public bool Filled => Volatile.Read(ref _filled);
+
+    private bool _filled;
+
+    /// <summary>How long the last list of every cache took, from etcd's first page to the caches' swap (for /metrics).</summary>
+    public double LastFillSeconds { get; private set; }
+
+    /// <summary>
+    /// The Retry-After of a request refused while the caches fill: kube's cacher grows it with the
+    /// time the cache has been unready, e^(0.06 s⁻¹ · downtime), between 1 and 30 seconds.
+    /// </summary>
+    internal int RetryAfterSeconds
+    {
+        get
+        {
+            var downtime = TimeProvider.System.GetUtcNow() - _unreadySince;
+            return (int)Math.Min(30, Math.Max(1, Math.Exp(0.06 * downtime.TotalSeconds)));
+        }
+    }
 
     /// <summary>How many times the caches were (re)filled by a list; 1 after a clean start.</summary>
     public int Lists { get; private set; }
@@ -178,24 +203,35 @@ public sealed class CacheReflector : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Lists one prefix at <paramref name="revision"/> in pages of kube's initial-list size, reading the
+    /// next page from etcd while this one is parsed into the cache's stored form: each object is parsed
+    /// once, and a page (its response and its values' buffers) is dropped as soon as it is decorated, so
+    /// no buffer grows with the resource.
+    /// </summary>
     private async Task<List<StoredObject>> ListPrefixAsync(Cacher cacher, long revision, CancellationToken stop)
     {
         var items = new List<StoredObject>();
-        string? after = null;
+        var next = _etcd.GetListAsync(cacher.KeyPrefix, new ListOptions(revision, ListPageSize), stop);
         while (true)
         {
-            var page = await _etcd.GetListAsync(cacher.KeyPrefix, new ListOptions(revision, ListPageSize, after), stop).ConfigureAwait(false);
+            var page = await next.ConfigureAwait(false);
+            var more = page.More && page.Items.Count > 0;
+            if (more)
+            {
+                next = _etcd.GetListAsync(cacher.KeyPrefix, new ListOptions(revision, ListPageSize, page.Items[^1].Key), stop);
+            }
+
+            items.EnsureCapacity(items.Count + page.Items.Count + (int)Math.Min(page.RemainingItemCount, int.MaxValue / 2));
             foreach (var item in page.Items)
             {
                 items.Add(cacher.Decorate(item));
             }
 
-            if (!page.More || page.Items.Count == 0)
+            if (!more)
             {
                 return items;
             }
-
-            after = page.Items[^1].Key;
         }
     }
 
@@ -312,6 +348,11 @@ public sealed class CacheReflector : IAsyncDisposable
             Relisting?.Invoke(failure, delay);
             lock (Lock)
             {
+                if (_ready)
+                {
+                    _unreadySince = TimeProvider.System.GetUtcNow();
+                }
+
                 _ready = false;
                 Signal();
             }
@@ -350,6 +391,7 @@ public sealed class CacheReflector : IAsyncDisposable
     /// <summary>Lists every registered prefix at one revision and replaces the caches' contents.</summary>
     private async Task<long> ListAllAsync(CancellationToken stop)
     {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var revision = await _etcd.GetCurrentRevisionAsync(stop).ConfigureAwait(false);
         var contents = new List<(Cacher Cacher, List<StoredObject> Items)>();
         foreach (var cacher in _cachers.Values)
@@ -366,6 +408,8 @@ public sealed class CacheReflector : IAsyncDisposable
 
             _revision = revision;
             _ready = true;
+            Volatile.Write(ref _filled, true);
+            LastFillSeconds = clock.Elapsed.TotalSeconds;
             Lists++;
             Signal();
         }

@@ -146,9 +146,24 @@ public sealed class Cacher : IStorage
         }
 
         // Continue tokens and exact revisions name a past state only etcd has.
-        if (options.StartAfterKey is not null || (options.Mode == ReadMode.Default && options.Revision != 0) || !Ready
+        if (options.StartAfterKey is not null || (options.Mode == ReadMode.Default && options.Revision != 0)
             || (_options.OwnWritesReadsOnly && options.Mode != ReadMode.OwnWrites))
         {
+            return await _etcd.GetListAsync(keyPrefix, options, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (!Ready)
+        {
+            // kube's cacher while it fills (ResilientWatchCacheInitialization): a client's list with a
+            // limit and no selectors costs etcd no more than it returns, so etcd serves it; any other
+            // is refused with 429 rather than left hanging or sent to etcd whole. The server's own
+            // reads go to etcd, and so do all reads of a cache registered late (a new custom resource,
+            // whose first list takes milliseconds) while it fills.
+            if (!_reflector.Ready && options.ClientList is { } client && (options.Limit == 0 || client.HasSelectors))
+            {
+                throw NotReady(keyPrefix);
+            }
+
             return await _etcd.GetListAsync(keyPrefix, options, cancellationToken).ConfigureAwait(false);
         }
 
@@ -237,6 +252,17 @@ public sealed class Cacher : IStorage
         var slash = key.LastIndexOf('/');
         return slash > KeyPrefix.Length ? key[KeyPrefix.Length..slash] : null;
     }
+
+    /// <summary>
+    /// False while the caches are (re)filled from a list: clients' watches are then refused
+    /// (<see cref="NotReady"/>), as kube's cacher refuses them. A cache registered late (a new custom
+    /// resource) keeps its watches waiting for its own short fill instead.
+    /// </summary>
+    public bool Serving => _options.OwnWritesReadsOnly || _reflector.Ready;
+
+    /// <summary>The refusal of a request the filling cache cannot serve (kube: 429 "storage is (re)initializing" with a Retry-After).</summary>
+    public StorageException NotReady(string key) =>
+        new(StorageErrorCode.Initializing, key, "storage is (re)initializing") { RetryAfterSeconds = _reflector.RetryAfterSeconds };
 
     // ---------------------------------------------------------------- watch
 

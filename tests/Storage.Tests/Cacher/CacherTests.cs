@@ -42,6 +42,42 @@ public sealed class CacherTests(EtcdH2cFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task WhileTheCacheFills_AClientsPagedUnselectiveListGoesToEtcd_OtherClientListsAreRefused_TheServersOwnReadsGoToEtcd()
+    {
+        await Cache.CreateAsync(Key("a"), Bytes("color=red"));
+        var etcd = new CountingStorage(new Etcd3Store(fixture.Client));
+        await using var unstarted = new CacheReflector(etcd);
+        var filling = unstarted.Register(_prefix, new CacherOptions { Decorate = stored => new TextView(Encoding.UTF8.GetString(stored.Value.Span)) });
+        Assert.False(filling.Serving);
+        Assert.False(unstarted.Filled);
+
+        var paged = await filling.GetListAsync(_prefix, new ListOptions(Limit: 10, ClientList: new ClientList(HasSelectors: false)));
+        Assert.Equal([Key("a")], paged.Items.Select(i => i.Key));
+        Assert.Equal(1, etcd.Lists);
+
+        foreach (var refused in new[] { new ListOptions(ClientList: new ClientList(false)), new ListOptions(Limit: 10, IndexKey: "label:color=red", ClientList: new ClientList(true)) })
+        {
+            var e = await Assert.ThrowsAsync<StorageException>(() => filling.GetListAsync(_prefix, refused));
+            Assert.Equal(StorageErrorCode.Initializing, e.Code);
+            Assert.Equal("storage is (re)initializing", e.Message);
+            Assert.InRange(e.RetryAfterSeconds, 1, 30);
+        }
+
+        var own = await filling.GetListAsync(_prefix, new ListOptions());
+        Assert.Single(own.Items);
+        Assert.Equal(2, etcd.Lists);
+
+        unstarted.Start();
+        await unstarted.WaitUntilReadyAsync(CancellationToken.None);
+        Assert.True(filling.Serving);
+        Assert.True(unstarted.Filled);
+        etcd.Reset();
+        var cached = await filling.GetListAsync(_prefix, new ListOptions(Mode: ReadMode.Any, IndexKey: "label:color=red", ClientList: new ClientList(true)));
+        Assert.Equal([Key("a")], cached.Items.Select(i => i.Key));
+        Assert.Equal(0, etcd.Lists);
+    }
+
+    [Fact]
     public async Task OwnWritesReads_RightAfterWrites_SeeThemWithoutAnEtcdRead()
     {
         for (var i = 0; i < 20; i++)

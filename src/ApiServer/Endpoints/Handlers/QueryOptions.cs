@@ -97,7 +97,10 @@ internal static class QueryOptions
 
         var continueToken = query["continue"].ToString();
         return new ListQuery(labels, fields, limit, continueToken.Length > 0 ? continueToken : null,
-            resourceVersion.Length > 0 ? resourceVersion : null, match.Length > 0 ? match : null);
+            resourceVersion.Length > 0 ? resourceVersion : null, match.Length > 0 ? match : null)
+        {
+            FromClient = true,
+        };
     }
 
     /// <summary>dryRun: only "All" is valid (422 otherwise, naming the options kind).</summary>

@@ -42,6 +42,7 @@ internal sealed class WatchHandler(IHostApplicationLifetime lifetime, TimeProvid
             name = selectedName;
         }
 
+        store.ThrowIfWatchCacheFilling();
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
         linked.CancelAfter(timeout);
         var token = linked.Token;
