@@ -90,7 +90,12 @@ internal sealed class Cluster : IAsyncDisposable
             }
         }
 
-        var log = new StreamWriter(Path.Combine(WorkDirectory, "apiserver.log")) { AutoFlush = true };
+        foreach (var (name, value) in _extraEnvironment)
+        {
+            start.Environment[name] = value;
+        }
+
+        var log = new StreamWriter(Path.Combine(WorkDirectory, "apiserver.log"), append: true) { AutoFlush = true };
         _server = Process.Start(start) ?? throw new InvalidOperationException("the server did not start");
         _server.OutputDataReceived += (_, e) => { lock (log) { log.WriteLine(e.Data); } };
         _server.ErrorDataReceived += (_, e) => { lock (log) { log.WriteLine(e.Data); } };
@@ -145,6 +150,26 @@ internal sealed class Cluster : IAsyncDisposable
             await Task.Delay(100);
         }
     }
+
+    /// <summary>
+    /// Stops the server and starts it again on the same etcd with <paramref name="environment"/> added to
+    /// its environment (configurations compared in one run, e.g. GC settings); returns when /readyz answers.
+    /// </summary>
+    public async Task RestartServerAsync(IReadOnlyList<string> serverFlags, IReadOnlyDictionary<string, string> environment, TimeSpan readyTimeout)
+    {
+        Http?.Dispose();
+        EtcdClient?.Dispose();
+        if (_server is { HasExited: false })
+        {
+            _server.Kill(entireProcessTree: true);
+            await _server.WaitForExitAsync();
+        }
+
+        _extraEnvironment = environment;
+        await StartServerAsync(serverFlags, readyTimeout);
+    }
+
+    private IReadOnlyDictionary<string, string> _extraEnvironment = new Dictionary<string, string>();
 
     private static bool Chains(X509Certificate2 ca, X509Certificate2 leaf)
     {

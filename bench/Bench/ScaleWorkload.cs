@@ -30,33 +30,47 @@ internal sealed class ScaleWorkload(int objects, string output)
     {
         var at = Array.IndexOf(args, "--objects");
         var objects = at >= 0 && at + 1 < args.Length ? int.Parse(args[at + 1], CultureInfo.InvariantCulture) : 100_000;
-        await new ScaleWorkload(objects, output).RunAsync();
+        var pause = Array.IndexOf(args, "--pause-after-fill");
+        var only = Array.IndexOf(args, "--gc");
+        await new ScaleWorkload(objects, output)
+        {
+            // Time to take a heap dump of the filled server (dotnet-gcdump collect -p PID), for exploring.
+            PauseAfterFill = pause >= 0 && pause + 1 < args.Length ? TimeSpan.FromSeconds(int.Parse(args[pause + 1], CultureInfo.InvariantCulture)) : TimeSpan.Zero,
+            OnlySetting = only >= 0 && only + 1 < args.Length ? int.Parse(args[only + 1], CultureInfo.InvariantCulture) : null,
+        }.RunAsync();
     }
 
-    private void Row(string what, string value)
-    {
-        Console.WriteLine($"{what,-60} {value}");
-        _md.AppendLine(CultureInfo.InvariantCulture, $"| {what} | {value} |");
-    }
+    private TimeSpan PauseAfterFill { get; init; }
+
+    /// <summary>--gc N: only the Nth of <see cref="GcSettings"/> (0 is the default).</summary>
+    private int? OnlySetting { get; init; }
 
     private static string Key(int i) => $"/registry/configmaps/ns-{i % Namespaces:D4}/cm-{i:D7}";
 
     private static string Value(int i) =>
         $$$"""{"kind":"ConfigMap","apiVersion":"v1","metadata":{"name":"cm-{{{i:D7}}}","namespace":"ns-{{{i % Namespaces:D4}}}","uid":"{{{new Guid(i, 0, 0, new byte[8])}}}","creationTimestamp":"2026-12-01T00:00:00Z","labels":{"app":"a{{{i % 100}}}","tier":"t{{{i % 7}}}"}},"data":{"index":"{{{i}}}","fill":"{{{Filler}}}"}}""";
 
+    /// <summary>GC settings compared in one run (issue 19: a server that holds a big cache).</summary>
+    private static readonly (string Name, Dictionary<string, string> Environment)[] GcSettings =
+    [
+        ("Server GC + DATAS (the default)", new()),
+        ("Workstation GC (concurrent)", new() { ["DOTNET_gcServer"] = "0" }),
+        ("Server GC + DATAS, GCConserveMemory=7", new() { ["DOTNET_GCConserveMemory"] = "7" }),
+        ("Server GC without DATAS", new() { ["DOTNET_GCDynamicAdaptationMode"] = "0" }),
+    ];
+
     public async Task RunAsync()
     {
-        var load = ProcStats.LoadAverage();
+        var flags = new[] { "--feature-gates=WatchCacheInitializationPostStartHook=true", "--storage-initialization-timeout=30m" };
         _md.AppendLine(CultureInfo.InvariantCulture, $"## scale: {objects:N0} ConfigMaps, cold start (commit `{Environment.GetEnvironmentVariable("BENCH_COMMIT") ?? "?"}`)");
         _md.AppendLine();
-        _md.AppendLine("| measurement | value |");
-        _md.AppendLine("|---|---|");
-        Row("load average before", load);
+        _md.AppendLine(CultureInfo.InvariantCulture, $"Load average before: `{ProcStats.LoadAverage()}`.");
+        _md.AppendLine();
+        _md.AppendLine("| GC | etcd range s | server start to ready s | fill s | fill / etcd range rate | RSS MB | RSS / serialized | GC heap MB | selector list ms | page of 500 ms | full list s | alloc / byte sent | 5 slow readers: RSS peak over one body |");
+        _md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         long serialized = 0;
-        double etcdRangeSeconds = 0;
-        var clock = Stopwatch.StartNew();
         await using var cluster = await Cluster.StartAsync(
-            ["--feature-gates=WatchCacheInitializationPostStartHook=true"],
+            flags,
             async etcd =>
             {
                 using var client = new EtcdClient(new EtcdClientOptions
@@ -65,46 +79,64 @@ internal sealed class ScaleWorkload(int objects, string output)
                 });
                 var seeding = Stopwatch.StartNew();
                 serialized = await SeedAsync(client);
-                Row("seeded into etcd (Txn of 100 puts, 4 at a time)", $"{seeding.Elapsed.TotalSeconds:0.0} s, {serialized / 1e6:0.0} MB serialized");
-                etcdRangeSeconds = await EtcdRangeAsync(client);
-                Row("etcd range of the whole prefix, pages of 10,000 (our client)", $"{etcdRangeSeconds:0.00} s = {objects / etcdRangeSeconds:0} objects/s");
-                clock.Restart();
+                Console.WriteLine($"seeded {objects} objects, {serialized / 1e6:0.0} MB, in {seeding.Elapsed.TotalSeconds:0.0} s");
             },
             TimeSpan.FromMinutes(30));
-        var ready = clock.Elapsed.TotalSeconds;
-        Row("server start -> /readyz (storage-readiness hook on: caches filled)", $"{ready:0.00} s");
-        Row("cold start fill rate / etcd range rate", $"{objects / ready:0} objects/s / {objects / etcdRangeSeconds:0} = {etcdRangeSeconds / ready:0.00}x (target >= 0.5x)");
+        for (var i = 0; i < GcSettings.Length; i++)
+        {
+            if (OnlySetting is { } only && only != i)
+            {
+                continue;
+            }
+
+            var (name, environment) = GcSettings[i];
+            var etcdRange = await EtcdRangeAsync(cluster.EtcdClient);
+            var clock = Stopwatch.StartNew();
+            await cluster.RestartServerAsync(flags, environment, TimeSpan.FromMinutes(30));
+            var ready = clock.Elapsed.TotalSeconds;
+            await MeasureAsync(cluster, name, serialized, etcdRange, ready);
+        }
+
+        _md.AppendLine();
+        _md.AppendLine(CultureInfo.InvariantCulture, $"Load average after: `{ProcStats.LoadAverage()}`.");
+        var previous = File.Exists(output) ? await File.ReadAllTextAsync(output) : "";
+        await File.WriteAllTextAsync(output, previous + _md + "\n");
+        Console.WriteLine($"wrote {output}");
+    }
+
+    private async Task MeasureAsync(Cluster cluster, string name, long serialized, double etcdRange, double ready)
+    {
         var pid = cluster.ServerPid;
         await Task.Delay(TimeSpan.FromSeconds(3));
+        if (PauseAfterFill > TimeSpan.Zero)
+        {
+            Console.WriteLine($"server pid {pid} filled ({name}); pausing {PauseAfterFill.TotalSeconds:0} s");
+            await Task.Delay(PauseAfterFill);
+        }
+
         var rss = ProcStats.ResidentBytes(pid);
-        Row("server RSS after the fill / serialized", $"{rss / 1e6:0} MB / {serialized / 1e6:0} MB = {rss / (double)serialized:0.00}x (target <= 3x)");
+        var afterFill = await MetricsAsync(cluster.Http);
+        var fill = afterFill.FillSeconds;
 
         var selector = await TimeAsync(cluster.Http, "/api/v1/configmaps?labelSelector=app%3Da7,tier%3Dt3");
-        Row("selector list (app=a7,tier=t3), whole resource", $"{selector.Seconds * 1000:0} ms, {selector.Items} items");
         var paged = Stopwatch.StartNew();
         var pages = 0;
         string? token = null;
         do
         {
             using var response = await cluster.Http.GetAsync("/api/v1/configmaps?limit=500" + (token is null ? "" : "&continue=" + Uri.EscapeDataString(token)));
-            var text = await response.Content.ReadAsStringAsync();
-            token = ContinueOf(text);
+            token = ContinueOf(await response.Content.ReadAsStringAsync());
             pages++;
         }
-        while (token is not null && pages < 20);
-        Row("paged list: 20 pages of 500 (kubectl's chunk size)", $"{paged.Elapsed.TotalMilliseconds / pages:0} ms per page");
+        while (token is not null && pages < 10);
+        var perPage = paged.Elapsed.TotalMilliseconds / pages;
 
         var before = await MetricsAsync(cluster.Http);
         var full = await TimeAsync(cluster.Http, "/api/v1/configmaps?resourceVersion=0");
         var after = await MetricsAsync(cluster.Http);
-        Row("full list from the cache (resourceVersion=0)", $"{full.Seconds:0.00} s, {full.Bytes / 1e6:0.0} MB, {full.Bytes / full.Seconds / 1e6:0} MB/s");
-        if (before.Allocated > 0)
-        {
-            Row("server bytes allocated per byte sent (full list)", $"{(after.Allocated - before.Allocated) / (double)full.Bytes:0.000}");
-        }
+        var allocated = (after.Allocated - before.Allocated) / (double)full.Bytes;
 
-        // 5 readers that take their time: peak RSS against one body.
-        GC.Collect();
+        // 5 readers that take their time (about 20 s each): the peak RSS over the one before them.
         var baseline = ProcStats.ResidentBytes(pid);
         var peak = baseline;
         using var stopSampling = new CancellationTokenSource();
@@ -116,16 +148,14 @@ internal sealed class ScaleWorkload(int objects, string output)
                 await Task.Delay(50);
             }
         });
-        var slow = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => SlowReadAsync(cluster, "/api/v1/configmaps?resourceVersion=0", full.Bytes / 20)));
         await stopSampling.CancelAsync();
         await sampler;
-        Row("5 concurrent slow readers of the full list (each ~20 s)", $"{slow.Elapsed.TotalSeconds:0} s; RSS {baseline / 1e6:0} -> peak {peak / 1e6:0} MB: +{(peak - baseline) / (double)full.Bytes * 100:0}% of one body (target <= 10%)");
-        Row("load average after", ProcStats.LoadAverage());
 
-        var previous = File.Exists(output) ? await File.ReadAllTextAsync(output) : "";
-        await File.WriteAllTextAsync(output, previous + _md + "\n");
-        Console.WriteLine($"wrote {output}");
+        var row = string.Create(CultureInfo.InvariantCulture,
+            $"| {name} | {etcdRange:0.00} | {ready:0.0} | {fill:0.00} | {etcdRange / fill:0.00}x | {rss / 1e6:0} | {rss / (double)serialized:0.0}x | {afterFill.Heap / 1e6:0} | {selector.Seconds * 1000:0} ({selector.Items} items) | {perPage:0} | {full.Seconds:0.00} ({full.Bytes / 1e6:0.0} MB) | {allocated:0.000} | +{(peak - baseline) / 1e6:0} MB = {(peak - baseline) / (double)full.Bytes * 100:0}% |");
+        Console.WriteLine(row);
+        _md.AppendLine(row);
     }
 
     private async Task<long> SeedAsync(EtcdClient client)
@@ -270,28 +300,36 @@ internal sealed class ScaleWorkload(int objects, string output)
         return at < 0 ? null : list[(at + marker.Length)..list.IndexOf('"', at + marker.Length)];
     }
 
-    /// <summary>The server's allocated bytes from /metrics (0 when it has none).</summary>
-    private static async Task<(long Allocated, long Resident)> MetricsAsync(HttpClient http)
+    /// <summary>What the server's /metrics says of its allocations, GC heap and watch cache fill.</summary>
+    private static async Task<(long Allocated, long Heap, double FillSeconds)> MetricsAsync(HttpClient http)
     {
         using var response = await http.GetAsync("/metrics");
-        if (!response.IsSuccessStatusCode)
-        {
-            return (0, 0);
-        }
-
-        long allocated = 0, resident = 0;
+        response.EnsureSuccessStatusCode();
+        long allocated = 0, heap = 0;
+        double fill = 0;
         foreach (var line in (await response.Content.ReadAsStringAsync()).Split('\n'))
         {
-            if (line.StartsWith("dotnet_gc_allocated_bytes_total ", StringComparison.Ordinal))
+            var parts = line.Split(' ');
+            if (parts.Length != 2 || line.StartsWith('#'))
             {
-                allocated = (long)double.Parse(line.Split(' ')[1], CultureInfo.InvariantCulture);
+                continue;
             }
-            else if (line.StartsWith("process_resident_memory_bytes ", StringComparison.Ordinal))
+
+            var value = double.Parse(parts[1], CultureInfo.InvariantCulture);
+            switch (parts[0])
             {
-                resident = (long)double.Parse(line.Split(' ')[1], CultureInfo.InvariantCulture);
+                case "dotnet_gc_allocated_bytes_total":
+                    allocated = (long)value;
+                    break;
+                case "dotnet_gc_heap_size_bytes":
+                    heap = (long)value;
+                    break;
+                case "watch_cache_initial_fill_seconds":
+                    fill = value;
+                    break;
             }
         }
 
-        return (allocated, resident);
+        return (allocated, heap, fill);
     }
 }
