@@ -14,9 +14,9 @@ internal sealed record ControllerDescriptor(string Name, Func<ControllerContext,
 
 /// <summary>
 /// The controllers this controller manager has (kube's NewControllerDescriptors). The namespace,
-/// resource-quota and service-account controllers also run inside our API server (so it is useful
-/// alone); they are off by default here and run only when named, with the server's copies turned
-/// off (--disable-builtin-controllers), so the two never act on one object.
+/// resource-quota and service-account controllers run inside our API server (so it is useful alone)
+/// and not here yet; naming them in --controllers only logs that they are not implemented, so the
+/// two never act on one object.
 /// </summary>
 internal static class ControllerRegistry
 {

@@ -158,8 +158,9 @@ public sealed class ControllerManagerFixture : IAsyncLifetime
                 {
                     return;
                 }
-                catch (k8s.Autorest.HttpOperationException)
+                catch (Exception) when (!cts.IsCancellationRequested)
                 {
+                    // A conflict, or the server restarting under a test: try again next round.
                 }
             }
         });
