@@ -34,6 +34,15 @@ internal sealed class ControllerExpectations(TimeProvider time)
         }
     }
 
+    /// <summary>Creations and deletions at once (the DaemonSet controller's SetExpectations).</summary>
+    public void Expect(string key, int creations, IEnumerable<string> podKeys)
+    {
+        lock (_lock)
+        {
+            _entries[key] = new Entry(creations, [.. podKeys], time.GetUtcNow());
+        }
+    }
+
     public void ExpectDeletions(string key, IEnumerable<string> podKeys)
     {
         lock (_lock)

@@ -1,4 +1,5 @@
 using ControllerManager.CronJob;
+using ControllerManager.DaemonSet;
 using ControllerManager.Deployment;
 using ControllerManager.Endpoints;
 using ControllerManager.GarbageCollector;
@@ -33,6 +34,7 @@ internal static class ControllerRegistry
         new(ControllerNames.EndpointSlice, c => new EndpointSliceController(c)),
         new(ControllerNames.Job, c => new JobController(c)),
         new(ControllerNames.CronJob, c => new CronJobController(c)),
+        new(ControllerNames.DaemonSet, c => new DaemonSetController(c)),
         new(ControllerNames.TtlAfterFinished, c => new TtlAfterFinishedController(c)),
         new(ControllerNames.RootCaPublisher, c => new RootCaPublisher.RootCaPublisher(c, c.Settings.RootCaPem)),
     ];

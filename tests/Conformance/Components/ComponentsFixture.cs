@@ -16,6 +16,8 @@ public sealed class ComponentsFixture : IAsyncLifetime
 
     private TestPki? _kubeletPki;
     private string _schedulerKubeconfig = "";
+    private string _nodeCertDir = "";
+    private string _nodesKubeconfig = "";
 
     public ClusterFixture Cluster { get; private set; } = null!;
 
@@ -58,6 +60,8 @@ public sealed class ComponentsFixture : IAsyncLifetime
         await File.WriteAllTextAsync(nodesKubeconfig, Cluster.KubeconfigFor(NodeCertificates[NodeNames[0]]));
 
         _schedulerKubeconfig = schedulerKubeconfig;
+        _nodeCertDir = nodeCertDir;
+        _nodesKubeconfig = nodesKubeconfig;
         var logs = Path.Combine(Cluster.WorkDirectory, "logs");
         Scheduler = StartScheduler("Scheduler");
         Nodes = new ComponentProcess("NodeSimulator", logs,
@@ -97,6 +101,41 @@ public sealed class ComponentsFixture : IAsyncLifetime
     public ComponentProcess StartScheduler(string logName) =>
         new("Scheduler", Path.Combine(Cluster.WorkDirectory, "logs"),
             [$"--kubeconfig={_schedulerKubeconfig}", "--secure-port=0", "--leader-elect=true", "--v=2"], logName);
+
+    /// <summary>
+    /// Starts one more simulated node, <paramref name="name"/>, as its own node simulator process under its
+    /// own system:node certificate, and waits until it is Ready; the caller stops it (and deletes the Node).
+    /// </summary>
+    public async Task<ComponentProcess> StartNodeAsync(string name)
+    {
+        var issued = Cluster.Pki.IssueClientCertificate("node-cert-" + name, "system:node:" + name, "system:nodes");
+        File.Copy(issued.CertificatePath, Path.Combine(_nodeCertDir, name + ".crt"), overwrite: true);
+        File.Copy(issued.KeyPath, Path.Combine(_nodeCertDir, name + ".key"), overwrite: true);
+        var node = new ComponentProcess("NodeSimulator", Path.Combine(Cluster.WorkDirectory, "logs"),
+        [
+            $"--kubeconfig={_nodesKubeconfig}", $"--node-cert-dir={_nodeCertDir}", $"--node-names={name}",
+            $"--port={FreePort.Next()}", $"--client-ca-file={_kubeletPki!.CaCertificatePath}",
+            "--node-lease-renew-interval=1s", "--pod-start-delay=500ms", "--init-container-duration=500ms", "--v=2",
+        ], "NodeSimulator-" + name);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        while (true)
+        {
+            using var response = await Cluster.Http.GetAsync($"/api/v1/nodes/{name}");
+            var status = response.IsSuccessStatusCode ? JsonNode.Parse(await response.Content.ReadAsStringAsync()) : null;
+            if (status?["status"]?["conditions"]?.AsArray().Any(c => Poll.Str(c!["type"]) == "Ready" && Poll.Str(c["status"]) == "True") == true)
+            {
+                return node;
+            }
+
+            if (DateTime.UtcNow > deadline || node.HasExited)
+            {
+                await node.DisposeAsync();
+                throw new TimeoutException($"node {name} not Ready:\n{ClusterFixture.Tail(node.Log)}");
+            }
+
+            await Task.Delay(250);
+        }
+    }
 
     /// <summary>Makes <paramref name="scheduler"/> the fixture's scheduler (after the first one was stopped); the fixture disposes it.</summary>
     public void AdoptScheduler(ComponentProcess scheduler) => Scheduler = scheduler;

@@ -131,6 +131,45 @@ internal sealed class DeploymentStrategy(ResourceDefinition resource) : Resource
     public override bool AnnotationsBumpGeneration => true;
 }
 
+/// <summary>
+/// DaemonSets: kube's internal spec.templateGeneration, which apps/v1 carries in the
+/// deprecated.daemonset.template.generation annotation: 1 on create, one more each time an update
+/// changes the pod template, never set by a client (the controller labels pods with it).
+/// </summary>
+internal sealed class DaemonSetStrategy(ResourceDefinition resource) : ResourceStrategy(resource)
+{
+    public const string TemplateGenerationAnnotation = "deprecated.daemonset.template.generation";
+
+    public override void PrepareForCreate(JsonObject obj)
+    {
+        base.PrepareForCreate(obj);
+        var generation = TemplateGeneration(obj);
+        SetTemplateGeneration(obj, generation is null or < 1 ? 1 : generation.Value);
+    }
+
+    public override void PrepareForUpdate(JsonObject obj, JsonObject old)
+    {
+        base.PrepareForUpdate(obj, old);
+        var previous = TemplateGeneration(old) ?? 1;
+        var templateChanged = !JsonNode.DeepEquals((obj["spec"] as JsonObject)?["template"], (old["spec"] as JsonObject)?["template"]);
+        SetTemplateGeneration(obj, templateChanged ? previous + 1 : previous);
+    }
+
+    private static long? TemplateGeneration(JsonObject obj) =>
+        (obj["metadata"] as JsonObject)?["annotations"] is JsonObject annotations && annotations[TemplateGenerationAnnotation] is JsonValue v
+        && v.TryGetValue<string>(out var text) && long.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var generation)
+            ? generation : null;
+
+    private static void SetTemplateGeneration(JsonObject obj, long generation)
+    {
+        var metadata = obj["metadata"] as JsonObject ?? [];
+        obj["metadata"] = metadata;
+        var annotations = metadata["annotations"] as JsonObject ?? [];
+        metadata["annotations"] = annotations;
+        annotations[TemplateGenerationAnnotation] = generation.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    }
+}
+
 /// <summary>Core events: selectable by what they are about, as kubectl describe does.</summary>
 internal sealed class EventStrategy(ResourceDefinition resource) : ResourceStrategy(resource)
 {
@@ -189,6 +228,7 @@ internal static class StrategyFactory
         ("", "replicationcontrollers") => new FieldSelectableStrategy(r, "status.replicas"),
         ("apps", "replicasets") => new FieldSelectableStrategy(r, "status.replicas"),
         ("apps", "deployments") => new DeploymentStrategy(r),
+        ("apps", "daemonsets") => new DaemonSetStrategy(r),
         ("batch", "jobs") => new JobStrategy(r),
         ("certificates.k8s.io", "certificatesigningrequests") => new CertificateSigningRequestStrategy(r),
         _ => new ResourceStrategy(r),
