@@ -7,6 +7,7 @@ using ControllerManager.Job;
 using ControllerManager.NodeLifecycle;
 using ControllerManager.PodGC;
 using ControllerManager.ReplicaSet;
+using ControllerManager.StatefulSet;
 
 namespace ControllerManager.Infrastructure;
 
@@ -35,6 +36,7 @@ internal static class ControllerRegistry
         new(ControllerNames.Job, c => new JobController(c)),
         new(ControllerNames.CronJob, c => new CronJobController(c)),
         new(ControllerNames.DaemonSet, c => new DaemonSetController(c)),
+        new(ControllerNames.StatefulSet, c => new StatefulSetController(c)),
         new(ControllerNames.TtlAfterFinished, c => new TtlAfterFinishedController(c)),
         new(ControllerNames.RootCaPublisher, c => new RootCaPublisher.RootCaPublisher(c, c.Settings.RootCaPem)),
     ];
