@@ -15,12 +15,15 @@ Every review received is appended, one JSON line per review, to PORTFILE + ".log
 """
 import base64
 import json
+import os
 import ssl
 import sys
+import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 cert, key, port_file = sys.argv[1], sys.argv[2], sys.argv[3]
+parent = os.getppid()  # the test host, read before anything slow
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -100,6 +103,16 @@ context.load_cert_chain(cert, key)
 server.socket = context.wrap_socket(server.socket, server_side=True)
 with open(port_file + ".tmp", "w") as f:
     f.write(str(server.server_address[1]))
-import os
 os.replace(port_file + ".tmp", port_file)
+
+
+def exit_when_orphaned():
+    # The test disposes of this process; if the test host dies first (an aborted run, a killed
+    # dotnet test), nothing would, and an orphaned server was once found an hour and a half later.
+    while os.getppid() == parent and parent != 1:
+        time.sleep(1)
+    os._exit(0)
+
+
+threading.Thread(target=exit_when_orphaned, daemon=True).start()
 server.serve_forever()
