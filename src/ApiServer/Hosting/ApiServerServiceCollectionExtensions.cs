@@ -42,7 +42,7 @@ internal static class ApiServerServiceCollectionExtensions
             .AddAuthenticationChain(options)
             .AddAuthorizationChain()
             .AddEndpoints()
-            .AddControllers();
+            .AddControllers(options);
     }
 
     public static IServiceCollection AddEtcdStorage(this IServiceCollection services)
@@ -221,14 +221,28 @@ internal static class ApiServerServiceCollectionExtensions
         return services;
     }
 
-    public static IServiceCollection AddControllers(this IServiceCollection services)
+    public static IServiceCollection AddControllers(this IServiceCollection services, ApiServerOptions options)
     {
         services.AddHostedService<WatchCacheService>();
         services.AddHostedService<BootstrapNamespaces>();
-        services.AddHostedService<NamespaceController>();
         services.AddHostedService<EtcdCompaction>();
-        services.AddHostedService<NamespaceDefaultsController>();
-        services.AddHostedService<ResourceQuotaController>();
+        // kube-controller-manager's controllers built in unless --builtin-controllers turns them off.
+        var builtin = options.BuiltinControllers;
+        if (builtin.Contains(BuiltinControllers.Namespace))
+        {
+            services.AddHostedService<NamespaceController>();
+        }
+
+        if (builtin.Contains(BuiltinControllers.ServiceAccount))
+        {
+            services.AddHostedService<NamespaceDefaultsController>();
+        }
+
+        if (builtin.Contains(BuiltinControllers.ResourceQuota))
+        {
+            services.AddHostedService<ResourceQuotaController>();
+        }
+
         services.AddHostedService<SystemPriorityClasses>();
         services.AddHostedService(sp => sp.GetRequiredService<RbacPolicyCache>());
         services.AddHostedService(sp => sp.GetRequiredService<ApiServer.Authorization.Node.NodeGraph>());

@@ -26,6 +26,13 @@ internal sealed class ApiServerOptions
     /// <summary>--min-request-timeout: a watch without timeoutSeconds lasts a random time between this and twice this.</summary>
     public TimeSpan MinRequestTimeout { get; set; } = TimeSpan.FromSeconds(1800);
 
+    /// <summary>
+    /// --builtin-controllers (ours; kube-apiserver has none): which of kube-controller-manager's namespace,
+    /// resourcequota and serviceaccount controllers run inside this server so it is useful alone. All by
+    /// default; turn them off when the controller manager runs its own copies (see <see cref="BuiltinControllers"/>).
+    /// </summary>
+    public ISet<string> BuiltinControllers { get; set; } = new HashSet<string>(global::ApiServer.Options.BuiltinControllers.All, StringComparer.Ordinal);
+
     /// <summary>Flags kube-apiserver has that we accept but do not act on yet (logged at start).</summary>
     public List<string> IgnoredFlags { get; } = [];
 

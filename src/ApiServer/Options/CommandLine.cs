@@ -25,6 +25,7 @@ internal static class CommandLine
         ["etcd-compaction-interval"] = new(FlagKind.Value, (o, v) => o.Etcd.CompactionInterval = ParseDuration("etcd-compaction-interval", v)),
         ["enable-garbage-collector"] = new(FlagKind.Bool, (o, v) => o.Etcd.EnableGarbageCollector = ParseBool("enable-garbage-collector", v)),
         ["storage-media-type"] = new(FlagKind.Value, (o, v) => o.Etcd.StorageMediaType = v),
+        ["builtin-controllers"] = new(FlagKind.Value, (o, v) => o.BuiltinControllers = BuiltinControllers.Parse(v)),
         ["secure-port"] = new(FlagKind.Value, (o, v) => o.SecureServing.SecurePort = ParseInt("secure-port", v)),
         ["bind-address"] = new(FlagKind.Value, (o, v) => o.SecureServing.BindAddress = ParseIp("bind-address", v)),
         ["advertise-address"] = new(FlagKind.Value, (o, v) => o.AdvertiseAddress = ParseIp("advertise-address", v).ToString()),

@@ -33,6 +33,10 @@ internal sealed record ControllerManagerSettings
 
     public int ConcurrentNamespaceSyncs { get; init; } = 10;
 
+    public int ConcurrentResourceQuotaSyncs { get; init; } = 5;
+
+    public TimeSpan ResourceQuotaSyncPeriod { get; init; } = TimeSpan.FromMinutes(5);
+
     public bool EnableGarbageCollector { get; init; } = true;
 
     public TimeSpan NodeMonitorPeriod { get; init; } = TimeSpan.FromSeconds(5);
@@ -70,6 +74,8 @@ internal sealed record ControllerManagerSettings
         var sts = flags.Int("concurrent-statefulset-syncs", d.ConcurrentStatefulSetSyncs, "The number of statefulset objects that are allowed to sync concurrently.");
         var ttl = flags.Int("concurrent-ttl-after-finished-syncs", d.ConcurrentTtlSyncs, "The number of ttl-after-finished-controller workers that are allowed to sync concurrently.");
         var ns = flags.Int("concurrent-namespace-syncs", d.ConcurrentNamespaceSyncs, "The number of namespace objects that are allowed to sync concurrently.");
+        var quota = flags.Int("concurrent-resource-quota-syncs", d.ConcurrentResourceQuotaSyncs, "The number of resource quotas that are allowed to sync concurrently. Larger number = more responsive quota management, but more CPU (and network) load");
+        var quotaPeriod = flags.Duration("resource-quota-sync-period", d.ResourceQuotaSyncPeriod, "The period for syncing quota usage status in the system");
         var enableGc = flags.Bool("enable-garbage-collector", d.EnableGarbageCollector, "Enables the generic garbage collector. MUST be synced with the corresponding flag of the kube-apiserver.");
         var monitor = flags.Duration("node-monitor-period", d.NodeMonitorPeriod, "The period for syncing NodeStatus in cloud-node-lifecycle-controller.");
         var grace = flags.Duration("node-monitor-grace-period", d.NodeMonitorGracePeriod, "Amount of time which we allow running Node to be unresponsive before marking it unhealthy.");
@@ -92,6 +98,8 @@ internal sealed record ControllerManagerSettings
             ConcurrentStatefulSetSyncs = sts.Value,
             ConcurrentTtlSyncs = ttl.Value,
             ConcurrentNamespaceSyncs = ns.Value,
+            ConcurrentResourceQuotaSyncs = quota.Value,
+            ResourceQuotaSyncPeriod = quotaPeriod.Value,
             EnableGarbageCollector = enableGc.Value,
             NodeMonitorPeriod = monitor.Value,
             NodeMonitorGracePeriod = grace.Value,

@@ -1,6 +1,7 @@
 using ControllerManager.CronJob;
 using ControllerManager.DaemonSet;
 using ControllerManager.Deployment;
+using ControllerManager.Disruption;
 using ControllerManager.Endpoints;
 using ControllerManager.GarbageCollector;
 using ControllerManager.Job;
@@ -16,9 +17,9 @@ internal sealed record ControllerDescriptor(string Name, Func<ControllerContext,
 
 /// <summary>
 /// The controllers this controller manager has (kube's NewControllerDescriptors). The namespace,
-/// resource-quota and service-account controllers run inside our API server (so it is useful alone)
-/// and not here yet; naming them in --controllers only logs that they are not implemented, so the
-/// two never act on one object.
+/// resource-quota and service-account controllers also run inside our API server (so it is useful
+/// alone); they are off by default here and run only when named (--controllers=*,namespace,...), with
+/// the server's copies turned off (its --builtin-controllers), so the two never act on one object.
 /// </summary>
 internal static class ControllerRegistry
 {
@@ -39,6 +40,10 @@ internal static class ControllerRegistry
         new(ControllerNames.StatefulSet, c => new StatefulSetController(c)),
         new(ControllerNames.TtlAfterFinished, c => new TtlAfterFinishedController(c)),
         new(ControllerNames.RootCaPublisher, c => new RootCaPublisher.RootCaPublisher(c, c.Settings.RootCaPem)),
+        new(ControllerNames.Disruption, c => new DisruptionController(c)),
+        new(ControllerNames.Namespace, c => new Namespace.NamespaceController(c), DisabledByDefault: true),
+        new(ControllerNames.ResourceQuota, c => new ResourceQuota.ResourceQuotaController(c), DisabledByDefault: true),
+        new(ControllerNames.ServiceAccount, c => new ServiceAccount.ServiceAccountsController(c), DisabledByDefault: true),
     ];
 
     public static ISet<string> DisabledByDefault { get; } = All.Where(d => d.DisabledByDefault).Select(d => d.Name).ToHashSet(StringComparer.Ordinal);

@@ -11,11 +11,28 @@ namespace Conformance.ControllerManager;
 /// each controller under its own service account (--use-service-account-credentials), with the node
 /// timeline shortened (monitor every second, 6 s grace) so node-failure tests do not wait long.
 /// </summary>
-public sealed class ControllerManagerFixture : IAsyncLifetime
+public class ControllerManagerFixture : IAsyncLifetime
 {
-    public ClusterFixture Cluster { get; } = new();
+    private readonly string _controllers;
+
+    public ControllerManagerFixture()
+        : this(new ClusterFixture(), "*")
+    {
+    }
+
+    /// <summary>A cluster of <paramref name="cluster"/>'s making, with the controller manager running <paramref name="controllers"/>.</summary>
+    protected ControllerManagerFixture(ClusterFixture cluster, string controllers)
+    {
+        Cluster = cluster;
+        _controllers = controllers;
+    }
+
+    public ClusterFixture Cluster { get; }
 
     public ControllerManagerProcess ControllerManager { get; private set; } = null!;
+
+    /// <summary>The controller manager's --secure-port (/healthz, /livez, /readyz, /metrics over HTTPS, self-signed).</summary>
+    public int HealthPort { get; private set; }
 
     /// <summary>The official client as the cluster's admin.</summary>
     public Kubernetes Admin { get; private set; } = null!;
@@ -27,10 +44,11 @@ public sealed class ControllerManagerFixture : IAsyncLifetime
         var kubeconfig = Path.Combine(Cluster.WorkDirectory, "controller-manager.kubeconfig");
         await File.WriteAllTextAsync(kubeconfig, Cluster.KubeconfigFor(certificate));
         Admin = ComponentClients.For(Cluster, Cluster.Admin, "conformance-tests");
+        HealthPort = FreePort.Next();
         ControllerManager = new ControllerManagerProcess(Path.Combine(Cluster.WorkDirectory, "logs"),
         [
-            $"--kubeconfig={kubeconfig}", "--leader-elect=true",
-            "--use-service-account-credentials=true", "--controllers=*",
+            $"--kubeconfig={kubeconfig}", "--leader-elect=true", "--bind-address=127.0.0.1", $"--secure-port={HealthPort}",
+            "--use-service-account-credentials=true", $"--controllers={_controllers}",
             $"--root-ca-file={Cluster.Pki.CaCertificatePath}", "--node-monitor-period=1s", "--node-monitor-grace-period=6s", "--v=2",
         ]);
         ControllerManager.Start();
