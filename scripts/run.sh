@@ -4,7 +4,8 @@
 #   ./scripts/run.sh [extra kube-apiserver flags...]
 # Environment: APISERVER_PORT (6443), ETCD_PORT (2379), ETCD_PEER_PORT (ETCD_PORT+1, so 2380),
 #   NODES (3 simulated nodes, named node-1..node-N; 0 runs none), SCHEDULER (1; 0 runs no scheduler),
-#   KUBELET_PORT (10250, the simulated kubelets' endpoint), SCHEDULER_PORT (10259, its /healthz).
+#   KUBELET_PORT (10250, the simulated kubelets' endpoint), SCHEDULER_PORT (10259, its /healthz),
+#   CONTROLLER_MANAGER_PORT (10257, the controller manager's /healthz and /metrics).
 #
 # Installs dependencies, generates (or reuses) the PKI under certs/ (the components' client
 # certificates included), builds src/ApiServer, src/Scheduler and src/NodeSimulator, starts etcd
@@ -29,6 +30,7 @@ NODES=${NODES:-3}
 SCHEDULER=${SCHEDULER:-1}
 KUBELET_PORT=${KUBELET_PORT:-10250}
 SCHEDULER_PORT=${SCHEDULER_PORT:-10259}
+CONTROLLER_MANAGER_PORT=${CONTROLLER_MANAGER_PORT:-10257}
 
 certs=$root/certs
 run=$root/.run
@@ -37,7 +39,7 @@ say() { echo "run.sh: $*"; }
 die() { echo "run.sh: $*" >&2; exit 1; }
 
 [[ $NODES =~ ^[0-9]+$ ]] || die "NODES=$NODES is not a number"
-for var in APISERVER_PORT ETCD_PORT ETCD_PEER_PORT KUBELET_PORT SCHEDULER_PORT; do
+for var in APISERVER_PORT ETCD_PORT ETCD_PEER_PORT KUBELET_PORT SCHEDULER_PORT CONTROLLER_MANAGER_PORT; do
     value=${!var}
     if ! [[ $value =~ ^[0-9]+$ ]] || ((value < 1 || value > 65535)); then
         die "$var=$value is not a port number"
@@ -140,6 +142,7 @@ check_port "$ETCD_PORT" "etcd clients" ETCD_PORT
 check_port "$ETCD_PEER_PORT" "etcd peers" ETCD_PEER_PORT
 if ((NODES > 0)); then check_port "$KUBELET_PORT" "the simulated kubelets" KUBELET_PORT; fi
 if ((SCHEDULER != 0)); then check_port "$SCHEDULER_PORT" "the scheduler's health endpoint" SCHEDULER_PORT; fi
+if ((CONTROLLER_MANAGER != 0)); then check_port "$CONTROLLER_MANAGER_PORT" "the controller manager's health endpoint" CONTROLLER_MANAGER_PORT; fi
 
 mkdir -p "$run"
 chmod 700 "$run"
@@ -299,6 +302,7 @@ if ((CONTROLLER_MANAGER != 0)); then
         --use-service-account-credentials=true \
         --controllers='*' \
         --root-ca-file="$certs/ca.crt" \
+        --bind-address=127.0.0.1 --secure-port="$CONTROLLER_MANAGER_PORT" \
         >>"$run/controller-manager.log" 2>&1
     controller_manager_pid=$!
 fi

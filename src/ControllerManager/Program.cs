@@ -12,6 +12,7 @@ using ControllerManager.Infrastructure;
 var flags = new FlagSet("kube-controller-manager");
 var clientOptions = new ClientOptions(flags, qps: 20, burst: 30);
 var election = new LeaderElectionOptions(flags, "kube-controller-manager");
+var health = new HealthServer(flags, defaultPort: 10257);
 var verbosity = flags.Int("v", 0, "Number for the log level verbosity.");
 var controllers = flags.StringList("controllers", ["*"],
     "A list of controllers to enable. '*' enables all on-by-default controllers, 'foo' enables the controller named 'foo', '-foo' disables the controller named 'foo'.");
@@ -21,9 +22,7 @@ flags.Accept("the pod eviction timeout was replaced by taint-based eviction (pod
 flags.Accept("no cloud provider, no node IPAM, no signing controllers",
     "cloud-provider", "allocate-node-cidrs", "cluster-cidr", "service-cluster-ip-range", "node-cidr-mask-size", "cluster-name",
     "cluster-signing-cert-file", "cluster-signing-key-file", "configure-cloud-routes");
-flags.Accept("the secure serving, delegated authentication and authorization of /metrics and /healthz are not served",
-    "bind-address", "secure-port", "authentication-kubeconfig", "authorization-kubeconfig", "client-ca-file",
-    "requestheader-client-ca-file", "tls-cert-file", "tls-private-key-file", "profiling", "contention-profiling");
+flags.Accept("profiling is not served", "profiling", "contention-profiling");
 flags.Accept("service account token signing happens in the API server (TokenRequest)", "service-account-private-key-file");
 flags.Accept("feature gates and logging formats are fixed", "feature-gates", "logging-format");
 flags.ParseOrExit(args);
@@ -62,6 +61,20 @@ var serviceAccounts = useServiceAccountCredentials.Value
     ? new ServiceAccountCredentials(kube, clientOptions.LoadConfiguration(), clientOptions.Qps, clientOptions.Burst, TimeProvider.System)
     : null;
 Klog.Info($"kube-controller-manager (C#) starting; controllers {string.Join(',', controllers.Value)}");
+var runner = election.Enabled ? LeaderElectionRunner.From(kube, election) : null;
+var metrics = new ComponentMetrics();
+var synced = false;
+health.Ready = () => synced || (runner is not null && !runner.IsLeading);
+health.Metrics = metrics.Render;
+if (runner is not null)
+{
+    // kube's /healthz/leaderElection and leader_election_master_status.
+    health.AddCheck("leaderElection", runner.Check);
+    metrics.Gauge("leader_election_master_status", "Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates master.",
+        "{name=\"kube-controller-manager\"}", () => runner.IsLeading ? 1 : 0);
+}
+
+await health.StartAsync(token);
 
 async Task RunAsync(CancellationToken ct)
 {
@@ -82,13 +95,27 @@ async Task RunAsync(CancellationToken ct)
         Klog.Info($"Started \"{descriptor.Name}\"");
     }
 
+    var tasks = new System.Collections.Concurrent.ConcurrentDictionary<string, Task>(StringComparer.Ordinal);
+    foreach (var controller in running)
+    {
+        // kube's per-controller /healthz/<name>: here it fails once the controller's loop has ended.
+        health.AddCheck(controller.Name, () => tasks.TryGetValue(controller.Name, out var task) && task.IsCompleted && !ct.IsCancellationRequested
+            ? $"controller {controller.Name} stopped" : null);
+    }
+
     var recorders = context.Recorders.Select(r => r.RunAsync(ct)).ToList();
     factory.Start(ct);
     await factory.WaitForCacheSyncAsync(ct);
+    synced = true;
     Klog.Info("caches synced; controllers running");
     try
     {
-        await Task.WhenAll(running.Select(c => c.RunAsync(ct)));
+        foreach (var controller in running)
+        {
+            tasks[controller.Name] = controller.RunAsync(ct);
+        }
+
+        await Task.WhenAll(tasks.Values);
     }
     finally
     {
@@ -101,7 +128,7 @@ try
 {
     if (election.Enabled)
     {
-        var lost = await LeaderElectionRunner.From(kube, election).RunAsync(RunAsync, token);
+        var lost = await runner!.RunAsync(RunAsync, token);
         exitCode = lost ? 1 : 0;
     }
     else
@@ -113,4 +140,5 @@ catch (OperationCanceledException) when (token.IsCancellationRequested)
 {
 }
 
+await health.StopAsync();
 return exitCode;

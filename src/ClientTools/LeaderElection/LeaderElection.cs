@@ -76,7 +76,33 @@ public sealed class LeaderElectionOptions
 /// </summary>
 public sealed class LeaderElectionRunner(IKubernetes client, string ns, string name, TimeSpan leaseDuration, TimeSpan renewDeadline, TimeSpan retryPeriod)
 {
+    /// <summary>client-go's maxTolerableExpiredLease in the leaderElection health check.</summary>
+    public static readonly TimeSpan MaxTolerableExpiredLease = TimeSpan.FromSeconds(20);
+
+    private long _leading;
+    private long _lastRenewTicks;
+
     public string Identity { get; init; } = $"{Environment.MachineName}_{Guid.NewGuid()}";
+
+    /// <summary>Whether this candidate leads now (leader_election_master_status).</summary>
+    public bool IsLeading => Interlocked.Read(ref _leading) == 1;
+
+    /// <summary>
+    /// client-go's HealthzAdaptor: a leader whose last successful renewal is older than the lease
+    /// duration plus <see cref="MaxTolerableExpiredLease"/> is unhealthy (null: healthy).
+    /// </summary>
+    public string? Check()
+    {
+        if (!IsLeading)
+        {
+            return null;
+        }
+
+        var since = DateTime.UtcNow - new DateTime(Interlocked.Read(ref _lastRenewTicks), DateTimeKind.Utc);
+        return since > leaseDuration + MaxTolerableExpiredLease
+            ? $"failed election to renew leadership on lease {name}"
+            : null;
+    }
 
     public static LeaderElectionRunner From(IKubernetes client, LeaderElectionOptions options) =>
         new(client, options.ResourceNamespace, options.ResourceName, options.LeaseDuration, options.RenewDeadline, options.RetryPeriod);
@@ -88,7 +114,7 @@ public sealed class LeaderElectionRunner(IKubernetes client, string ns, string n
     /// </summary>
     public async Task<bool> RunAsync(Func<CancellationToken, Task> whileLeading, CancellationToken cancellationToken)
     {
-        var leaseLock = new LeaseLock(client, ns, name, Identity);
+        var leaseLock = new RenewTrackingLock(new LeaseLock(client, ns, name, Identity), this);
         using var elector = new LeaderElector(new LeaderElectionConfig(leaseLock)
         {
             LeaseDuration = leaseDuration,
@@ -101,6 +127,8 @@ public sealed class LeaderElectionRunner(IKubernetes client, string ns, string n
         elector.OnStartedLeading += () =>
         {
             started = true;
+            Interlocked.Exchange(ref _lastRenewTicks, DateTime.UtcNow.Ticks);
+            Interlocked.Exchange(ref _leading, 1);
             Klog.Info($"successfully acquired lease {ns}/{name}");
             work = Task.Run(() => whileLeading(leading.Token), CancellationToken.None);
         };
@@ -123,6 +151,7 @@ public sealed class LeaderElectionRunner(IKubernetes client, string ns, string n
         }
 
         var lost = !cancellationToken.IsCancellationRequested;
+        Interlocked.Exchange(ref _leading, 0);
         await leading.CancelAsync().ConfigureAwait(false);
         try
         {
@@ -143,6 +172,8 @@ public sealed class LeaderElectionRunner(IKubernetes client, string ns, string n
 
         return lost;
     }
+
+    internal void Renewed() => Interlocked.Exchange(ref _lastRenewTicks, DateTime.UtcNow.Ticks);
 
     /// <summary>Gives the Lease up if this candidate holds it, as client-go does with ReleaseOnCancel.</summary>
     public async Task ReleaseAsync()
@@ -174,5 +205,31 @@ public sealed class LeaderElectionRunner(IKubernetes client, string ns, string n
         {
             Klog.Warning($"failed to release lease {ns}/{name}: {e.GetBaseException().Message}");
         }
+    }
+}
+
+/// <summary>The Lease lock, noting every successful write by this candidate (acquire or renew) for the health check.</summary>
+internal sealed class RenewTrackingLock(ILock inner, LeaderElectionRunner runner) : ILock
+{
+    public string Identity => inner.Identity;
+
+    public Task<LeaderElectionRecord> GetAsync(CancellationToken cancellationToken = default) => inner.GetAsync(cancellationToken);
+
+    public async Task<bool> CreateAsync(LeaderElectionRecord record, CancellationToken cancellationToken = default) =>
+        Noted(await inner.CreateAsync(record, cancellationToken).ConfigureAwait(false));
+
+    public async Task<bool> UpdateAsync(LeaderElectionRecord record, CancellationToken cancellationToken = default) =>
+        Noted(await inner.UpdateAsync(record, cancellationToken).ConfigureAwait(false));
+
+    public string Describe() => inner.Describe();
+
+    private bool Noted(bool written)
+    {
+        if (written)
+        {
+            runner.Renewed();
+        }
+
+        return written;
     }
 }

@@ -15,7 +15,9 @@ namespace ClientTools.Runtime;
 /// on <c>--bind-address</c>:<c>--secure-port</c> (0 turns it off), with <c>--tls-cert-file</c>/
 /// <c>--tls-private-key-file</c> or a self-signed certificate, as kube-scheduler makes one when none
 /// is given. Unauthenticated, as kube's components allow these paths by default (--authorization-always-allow-paths).
-/// Metrics are not served.
+/// Named checks answer as k8s.io/apiserver's healthz: <c>ok</c>, <c>?verbose</c> lists <c>[+]name ok</c>,
+/// a failure is 500 with <c>[-]name failed: reason withheld</c>, <c>/healthz/&lt;name&gt;</c> asks one check,
+/// <c>?exclude=name</c> skips one. <c>/metrics</c> is served (unauthenticated here) when <see cref="Metrics"/> is set.
 /// </summary>
 public sealed class HealthServer
 {
@@ -34,8 +36,19 @@ public sealed class HealthServer
         flags.Accept("delegated authentication and authorization of the health endpoint are not done", "authentication-kubeconfig", "authorization-kubeconfig", "authorization-always-allow-paths", "requestheader-client-ca-file", "client-ca-file", "cert-dir");
     }
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Func<string?>> _checks = new(StringComparer.Ordinal);
+
     /// <summary>Readiness beyond being up (e.g. informers synced); true by default.</summary>
     public Func<bool> Ready { get; set; } = () => true;
+
+    /// <summary>The Prometheus text /metrics answers; null: /metrics is not served.</summary>
+    public Func<string>? Metrics { get; set; }
+
+    /// <summary>
+    /// Adds a check to /healthz, /livez and /readyz (and its own /healthz/&lt;name&gt;), at any time:
+    /// <paramref name="check"/> answers null when healthy, else why not.
+    /// </summary>
+    public void AddCheck(string name, Func<string?> check) => _checks[name] = check;
 
     public int Port { get; private set; }
 
@@ -51,13 +64,94 @@ public sealed class HealthServer
         var certificate = Certificate();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Parse(_bindAddress.Value), _securePort.Value, l => l.UseHttps(certificate)));
         var app = builder.Build();
-        app.MapGet("/healthz", () => Results.Text("ok"));
-        app.MapGet("/livez", () => Results.Text("ok"));
-        app.MapGet("/readyz", () => Ready() ? Results.Text("ok") : Results.Text("[-]informer-sync failed: not synced\nreadyz check failed", statusCode: 500));
+        foreach (var path in new[] { "healthz", "livez", "readyz" })
+        {
+            var readiness = path == "readyz";
+            app.MapGet("/" + path, (HttpRequest request) => Aggregate(path, readiness, request));
+            app.MapGet($"/{path}/{{name}}", (string name) => Single(name, readiness));
+        }
+
+        app.MapGet("/metrics", () => Metrics is { } metrics
+            ? Results.Text(metrics(), "text/plain; version=0.0.4; charset=utf-8")
+            : Results.NotFound());
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         _app = app;
         Port = _securePort.Value;
         Klog.Info($"serving securely on {_bindAddress.Value}:{_securePort.Value}");
+    }
+
+    /// <summary>The checks of one endpoint in kube's order: ping first, then as added; readiness adds informer-sync.</summary>
+    private List<(string Name, Func<string?> Check)> ChecksFor(bool readiness)
+    {
+        var checks = new List<(string, Func<string?>)> { ("ping", () => null) };
+        checks.AddRange(_checks.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => (c.Key, c.Value)));
+        if (readiness)
+        {
+            checks.Add(("informer-sync", () => Ready() ? null : "not synced"));
+        }
+
+        return checks;
+    }
+
+    private IResult Aggregate(string path, bool readiness, HttpRequest request)
+    {
+        var verbose = request.Query.ContainsKey("verbose");
+        var excluded = request.Query["exclude"].Where(e => e is not null).SelectMany(e => e!.Split(',')).ToHashSet(StringComparer.Ordinal);
+        var output = new System.Text.StringBuilder();
+        var failed = new List<string>();
+        foreach (var (name, check) in ChecksFor(readiness))
+        {
+            if (excluded.Remove(name))
+            {
+                output.Append("[+]").Append(name).Append(" excluded: ok\n");
+                continue;
+            }
+
+            string? reason;
+            try
+            {
+                reason = check();
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                reason = e.Message;
+            }
+
+            if (reason is null)
+            {
+                output.Append("[+]").Append(name).Append(" ok\n");
+            }
+            else
+            {
+                failed.Add(name);
+                output.Append("[-]").Append(name).Append(" failed: reason withheld\n");
+                Klog.Info(2, $"{path} check {name} failed: {reason}");
+            }
+        }
+
+        foreach (var name in excluded)
+        {
+            output.Append("warn: some health checks cannot be excluded: no matches for \"").Append(name).Append("\"\n");
+        }
+
+        if (failed.Count > 0)
+        {
+            return Results.Text($"{output}{path} check failed\n", "text/plain; charset=utf-8", statusCode: 500);
+        }
+
+        return Results.Text(verbose ? $"{output}{path} check passed\n" : "ok", "text/plain; charset=utf-8");
+    }
+
+    private IResult Single(string name, bool readiness)
+    {
+        var match = ChecksFor(readiness).FirstOrDefault(c => c.Name == name);
+        if (match.Check is null)
+        {
+            return Results.NotFound();
+        }
+
+        var reason = match.Check();
+        return reason is null ? Results.Text("ok", "text/plain; charset=utf-8") : Results.Text($"internal server error: {reason}\n", "text/plain; charset=utf-8", statusCode: 500);
     }
 
     public async Task StopAsync()

@@ -21,13 +21,22 @@ public sealed class RateLimitingQueue<T> : IDisposable
     private readonly IRateLimiter<T> _rateLimiter;
     private readonly TimeProvider _time;
     private bool _shuttingDown;
+    private long _adds;
+    private long _retries;
 
     public RateLimitingQueue(string name, IRateLimiter<T>? rateLimiter = null, TimeProvider? time = null)
     {
         Name = name;
         _time = time ?? TimeProvider.System;
         _rateLimiter = rateLimiter ?? RateLimiters.DefaultController<T>(_time);
+        WorkQueueMetrics.Register(this);
     }
+
+    /// <summary>Items queued so far (client-go's workqueue_adds_total).</summary>
+    public long Adds => Interlocked.Read(ref _adds);
+
+    /// <summary>Rate-limited re-adds so far (workqueue_retries_total).</summary>
+    public long Retries => Interlocked.Read(ref _retries);
 
     public string Name { get; }
 
@@ -70,6 +79,7 @@ public sealed class RateLimitingQueue<T> : IDisposable
             }
 
             _queue.Enqueue(item);
+            _adds++;
             wake = TakeGetter();
         }
 
@@ -108,7 +118,11 @@ public sealed class RateLimitingQueue<T> : IDisposable
     }
 
     /// <summary>Queues the item again after the rate limiter's delay for it (one more failure).</summary>
-    public void AddRateLimited(T item) => AddAfter(item, _rateLimiter.When(item));
+    public void AddRateLimited(T item)
+    {
+        Interlocked.Increment(ref _retries);
+        AddAfter(item, _rateLimiter.When(item));
+    }
 
     /// <summary>The item succeeded: its failure count starts over.</summary>
     public void Forget(T item) => _rateLimiter.Forget(item);
