@@ -73,6 +73,32 @@ public sealed class CronJobTests
     }
 
     [Fact]
+    public void Every_IsAConstantDelayFromTheLastStart_AsRobfigCronsEvery()
+    {
+        // Created an hour ago (11:00:30), never run: every 7 minutes from creation; the latest is 11:56:30.
+        var cronJob = CronJob("@every 7m");
+        var (parsed, zone, error) = CronJobController.Parse(cronJob);
+        Assert.Null(error);
+        var (recent, missed) = CronJobController.MostRecentScheduleTime(cronJob, parsed!, zone!, Now);
+        Assert.Equal((new DateTime(2026, 12, 3, 11, 56, 30, DateTimeKind.Utc), 8), (recent!.Value, missed));
+
+        // From the last start; under a second is a second, fractions are cut.
+        cronJob = CronJob("@every 90s", last: Now.AddSeconds(-100));
+        (parsed, zone, _) = CronJobController.Parse(cronJob);
+        Assert.Equal(Now.AddSeconds(-10), CronJobController.MostRecentScheduleTime(cronJob, parsed!, zone!, Now).MostRecent);
+        Assert.Equal(Now.AddSeconds(1), CronSchedule.Parse("@every 100ms").GetNextOccurrence(Now, TimeZoneInfo.Utc));
+        Assert.Equal(Now.AddSeconds(2), CronSchedule.Parse("@every 2.5s").GetNextOccurrence(Now.AddMilliseconds(300), TimeZoneInfo.Utc));
+        Assert.StartsWith("unparseable schedule", CronJobController.Parse(CronJob("@every five")).Error, StringComparison.Ordinal);
+
+        // Too many missed: the last one before now, still on the delay's grid.
+        cronJob = CronJob("@every 1s", last: Now.AddHours(-1));
+        (parsed, zone, _) = CronJobController.Parse(cronJob);
+        (recent, missed) = CronJobController.MostRecentScheduleTime(cronJob, parsed!, zone!, Now);
+        Assert.True(missed > CronJobController.MaxMissedTimes);
+        Assert.Equal(Now, recent);
+    }
+
+    [Fact]
     public void NewJob_NamedByScheduledMinute_OwnedAndAnnotated()
     {
         var scheduled = new DateTime(2026, 12, 3, 12, 0, 0, DateTimeKind.Utc);

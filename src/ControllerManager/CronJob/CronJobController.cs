@@ -5,7 +5,6 @@ using ClientTools.Logging;
 using ControllerManager.Common;
 using ControllerManager.Infrastructure;
 using ControllerManager.Job;
-using Cronos;
 using k8s;
 using k8s.Models;
 
@@ -18,7 +17,7 @@ namespace ControllerManager.CronJob;
 /// suspended, past startingDeadlineSeconds, or (concurrencyPolicy Forbid) a previous Job still runs;
 /// Replace deletes the running ones first. It keeps status.active, lastScheduleTime and
 /// lastSuccessfulTime, prunes finished Jobs beyond the history limits, and records kube's events.
-/// Schedules are parsed by Cronos (standard five fields, names, ranges, steps, @hourly-style macros).
+/// Schedules are read as kube reads them (CronSchedule: Cronos for the five fields and macros, and @every).
 /// </summary>
 internal sealed class CronJobController : QueueController
 {
@@ -63,7 +62,7 @@ internal sealed class CronJobController : QueueController
     }
 
     /// <summary>Parses a CronJob's schedule and zone; null (with the reason) when kube would not run it.</summary>
-    public static (CronExpression? Schedule, TimeZoneInfo? Zone, string? Error) Parse(V1CronJob cronJob)
+    public static (CronSchedule? Schedule, TimeZoneInfo? Zone, string? Error) Parse(V1CronJob cronJob)
     {
         TimeZoneInfo zone = TimeZoneInfo.Utc;
         if (!string.IsNullOrEmpty(cronJob.Spec.TimeZone) && !TimeZoneInfo.TryFindSystemTimeZoneById(cronJob.Spec.TimeZone, out zone!))
@@ -74,9 +73,9 @@ internal sealed class CronJobController : QueueController
         var text = (cronJob.Spec.Schedule ?? "").Trim();
         try
         {
-            return (CronExpression.Parse(text, CronFormat.Standard), zone, null);
+            return (CronSchedule.Parse(text), zone, null);
         }
-        catch (CronFormatException e)
+        catch (FormatException e)
         {
             return (null, null, $"unparseable schedule: \"{text}\" : {e.Message}");
         }
@@ -87,7 +86,7 @@ internal sealed class CronJobController : QueueController
     /// scheduled time (else the creation time), moved up to now - startingDeadlineSeconds; and how many
     /// start times were missed (counted up to <see cref="MaxMissedTimes"/> + 1).
     /// </summary>
-    public static (DateTime? MostRecent, int Missed) MostRecentScheduleTime(V1CronJob cronJob, CronExpression schedule, TimeZoneInfo zone, DateTime now)
+    public static (DateTime? MostRecent, int Missed) MostRecentScheduleTime(V1CronJob cronJob, CronSchedule schedule, TimeZoneInfo zone, DateTime now)
     {
         var earliest = cronJob.Status?.LastScheduleTime ?? cronJob.Metadata.CreationTimestamp ?? now;
         if (cronJob.Spec.StartingDeadlineSeconds is { } deadline && now.AddSeconds(-deadline) > earliest)
@@ -103,8 +102,7 @@ internal sealed class CronJobController : QueueController
             if (++missed > MaxMissedTimes)
             {
                 // Too many to walk one by one: jump to the last start time before now.
-                var last = schedule.GetOccurrences(now.AddDays(-1) > at ? now.AddDays(-1) : at, now, zone, fromInclusive: true, toInclusive: true).LastOrDefault();
-                mostRecent = last == default ? at : last;
+                mostRecent = schedule.LastAtOrBefore(at, now, zone);
                 break;
             }
         }

@@ -14,7 +14,9 @@ namespace ControllerManager.Job;
 /// up to completions (or, without completions, until one succeeds), Indexed jobs one pod per
 /// completion index — recreating failed pods after a backoff until backoffLimit, stopping at
 /// activeDeadlineSeconds, pausing while suspended, and writing status (active, ready, terminating,
-/// succeeded, failed, completedIndexes, startTime, completionTime) and kube's conditions and events.
+/// succeeded, failed, completedIndexes, failedIndexes, startTime, completionTime) and kube's conditions
+/// and events; podFailurePolicy (FailJob, Ignore, Count, FailIndex on exit codes and pod conditions),
+/// successPolicy and backoffLimitPerIndex/maxFailedIndexes as kube 1.35 has them (<see cref="JobPolicies"/>).
 /// The decisions are <see cref="JobPlanner"/>'s; this class reads the caches and makes the calls.
 /// Unlike kube it puts no job-tracking finalizer on pods: the counts never go down, but a pod removed
 /// before the controller saw it finish is not counted.
@@ -213,6 +215,11 @@ internal sealed class JobController : QueueController
             {
                 pod = PodControl.FromTemplate(job.Spec.Template, job.Metadata, controllerRef, PodControl.GenerateNamePrefix($"{job.Metadata.Name}-{index}"));
                 AddCompletionIndex(pod, job.Metadata.Name, index);
+                if (job.Spec.BackoffLimitPerIndex is not null)
+                {
+                    // kube's replacement pods carry their index's failures so far.
+                    pod.Metadata.Annotations[JobPolicies.IndexFailureCountAnnotation] = plan.IndexFailures.GetValueOrDefault(index).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                }
             }
             else
             {

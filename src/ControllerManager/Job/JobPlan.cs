@@ -11,7 +11,11 @@ internal sealed record JobPlan(
     IReadOnlyList<int> CreateIndexes,
     IReadOnlyList<V1Pod> Delete,
     IReadOnlyList<(string Type, string Reason, string Message)> Events,
-    TimeSpan? RequeueAfter);
+    TimeSpan? RequeueAfter)
+{
+    /// <summary>With backoffLimitPerIndex: the failures each index had so far (a replacement pod carries its index's count).</summary>
+    public IReadOnlyDictionary<int, int> IndexFailures { get; init; } = new Dictionary<int, int>();
+}
 
 /// <summary>
 /// kube's Job controller decisions (pkg/controller/job syncJob/manageJob) as a pure function of the Job,
@@ -66,12 +70,18 @@ internal static class JobPlanner
         var active = pods.Where(p => !Pods.IsTerminal(p) && p.Metadata.DeletionTimestamp is null).ToList();
         var terminating = pods.Count(p => !Pods.IsTerminal(p) && p.Metadata.DeletionTimestamp is not null);
         var succeededPods = pods.Where(p => p.Status?.Phase == "Succeeded").ToList();
+        // The podFailurePolicy decides per failed pod: Ignore does not count, FailJob fails the Job,
+        // FailIndex fails the pod's index; Count and no match count as usual.
+        var failures = pods.Where(p => p.Status?.Phase == "Failed")
+            .Select(p => (Pod: p, Match: JobPolicies.Match(job.Spec.PodFailurePolicy, p))).ToList();
+        var counted = failures.Where(f => f.Match?.Action != "Ignore").ToList();
         // Without kube's job-tracking finalizers, the counts never go down when terminated pods are removed.
         var succeeded = Math.Max(old.Succeeded ?? 0, succeededPods.Count);
-        var failed = Math.Max(old.Failed ?? 0, pods.Count(p => p.Status?.Phase == "Failed"));
+        var failed = Math.Max(old.Failed ?? 0, counted.Count);
         var parallelism = Math.Max(0, job.Spec.Parallelism ?? 1);
         var completions = job.Spec.Completions;
         var indexed = IsIndexed(job) && completions is not null;
+        var perIndex = indexed ? job.Spec.BackoffLimitPerIndex : null;
         var completedIndexes = indexed ? ParseIndexes(old.CompletedIndexes) : [];
         if (indexed)
         {
@@ -81,6 +91,30 @@ internal static class JobPlanner
             }
 
             succeeded = Math.Max(succeeded, completedIndexes.Count);
+        }
+
+        // backoffLimitPerIndex: an index whose failures exceed the limit, or whose pod matched a FailIndex
+        // rule, is failed for good; its pods go and it is not made again.
+        var indexFailures = new Dictionary<int, int>();
+        var failedIndexes = perIndex is not null ? ParseIndexes(old.FailedIndexes) : [];
+        if (perIndex is { } limit)
+        {
+            foreach (var pod in pods)
+            {
+                if (IndexOf(pod) is not { } index || index >= completions!.Value)
+                {
+                    continue;
+                }
+
+                var count = JobPolicies.PreviousFailures(pod) + (counted.Any(f => f.Pod == pod) ? 1 : 0);
+                indexFailures[index] = Math.Max(indexFailures.GetValueOrDefault(index), count);
+                if (count > limit || failures.Any(f => f.Pod == pod && f.Match?.Action == "FailIndex"))
+                {
+                    failedIndexes.Add(index);
+                }
+            }
+
+            failedIndexes.ExceptWith(completedIndexes);
         }
 
         var status = new V1JobStatus
@@ -93,7 +127,7 @@ internal static class JobPlanner
             StartTime = old.StartTime,
             CompletionTime = old.CompletionTime,
             CompletedIndexes = indexed && completedIndexes.Count > 0 ? FormatIndexes(completedIndexes) : null,
-            FailedIndexes = old.FailedIndexes,
+            FailedIndexes = perIndex is not null ? FormatIndexes(failedIndexes) : old.FailedIndexes,
             UncountedTerminatedPods = new V1UncountedTerminatedPods(),
         };
         if (IsFinished(job))
@@ -129,7 +163,12 @@ internal static class JobPlanner
         TimeSpan? requeue = null;
         if (failureTarget is null && !suspended)
         {
-            if (failed > (job.Spec.BackoffLimit ?? 6))
+            var failJob = failures.FirstOrDefault(f => f.Match?.Action == "FailJob").Match;
+            if (failJob is not null)
+            {
+                failureTarget = SetCondition(conditions, "FailureTarget", "True", "PodFailurePolicy", failJob.Message, now);
+            }
+            else if (perIndex is null && failed > (job.Spec.BackoffLimit ?? 6))
             {
                 failureTarget = SetCondition(conditions, "FailureTarget", "True", "BackoffLimitExceeded", "Job has reached the specified backoff limit", now);
             }
@@ -143,6 +182,18 @@ internal static class JobPlanner
                 else
                 {
                     requeue = end - now;
+                }
+            }
+
+            if (failureTarget is null && perIndex is not null)
+            {
+                if (job.Spec.MaxFailedIndexes is { } maxFailed && failedIndexes.Count > maxFailed)
+                {
+                    failureTarget = SetCondition(conditions, "FailureTarget", "True", "MaxFailedIndexesExceeded", "Job has exceeded the specified maximal number of failed indexes", now);
+                }
+                else if (failedIndexes.Count > 0 && failedIndexes.Count + completedIndexes.Count >= completions!.Value)
+                {
+                    failureTarget = SetCondition(conditions, "FailureTarget", "True", "FailedIndexes", "Job has failed indexes", now);
                 }
             }
         }
@@ -159,19 +210,24 @@ internal static class JobPlanner
             return new JobPlan(status, 0, [], active, events, null);
         }
 
-        // Success: completions reached, or (work queue) one pod succeeded and none runs.
-        var successCriteriaMet = conditions.Any(c => c.Type == "SuccessCriteriaMet" && c.Status == "True")
+        // Success: a successPolicy rule met (Indexed jobs), completions reached, or (work queue) one pod
+        // succeeded and none runs. The pods still running are then deleted.
+        var met = conditions.FirstOrDefault(c => c.Type == "SuccessCriteriaMet" && c.Status == "True");
+        var policyMessage = indexed && met is null ? JobPolicies.MatchSuccessPolicy(job.Spec.SuccessPolicy, completions!.Value, completedIndexes) : null;
+        var successCriteriaMet = met is not null || policyMessage is not null
             || (completions is { } total ? succeeded >= total : succeeded > 0 && active.Count == 0);
         if (successCriteriaMet && !suspended)
         {
-            if (!conditions.Any(c => c.Type == "SuccessCriteriaMet"))
+            if (met is null)
             {
-                SetCondition(conditions, "SuccessCriteriaMet", "True", "CompletionsReached", "Reached expected number of succeeded pods", now);
+                met = policyMessage is not null
+                    ? SetCondition(conditions, "SuccessCriteriaMet", "True", "SuccessPolicy", policyMessage, now)
+                    : SetCondition(conditions, "SuccessCriteriaMet", "True", "CompletionsReached", "Reached expected number of succeeded pods", now);
             }
 
             if (active.Count == 0 && terminating == 0)
             {
-                SetCondition(conditions, "Complete", "True", "CompletionsReached", "Reached expected number of succeeded pods", now);
+                SetCondition(conditions, "Complete", "True", met.Reason, met.Message, now);
                 status.CompletionTime = now;
                 events.Add(("Normal", "Completed", "Job completed"));
             }
@@ -191,10 +247,18 @@ internal static class JobPlanner
         }
         else
         {
-            wantActive = Math.Max(0, Math.Min(parallelism, completions.Value - succeeded));
+            wantActive = Math.Max(0, Math.Min(parallelism, completions.Value - succeeded - failedIndexes.Count));
         }
 
         var delete = new List<V1Pod>();
+        if (failedIndexes.Count > 0)
+        {
+            // The pods of a failed index stop (kube terminates them), and the index is not made again.
+            var stopping = active.Where(p => IndexOf(p) is { } i && failedIndexes.Contains(i)).ToList();
+            delete.AddRange(stopping);
+            active = [.. active.Except(stopping)];
+        }
+
         var createCount = 0;
         var createIndexes = new List<int>();
         if (active.Count > wantActive)
@@ -212,7 +276,8 @@ internal static class JobPlanner
             else if (indexed)
             {
                 var running = active.Select(IndexOf).OfType<int>().ToHashSet();
-                createIndexes.AddRange(Enumerable.Range(0, completions!.Value).Where(i => !completedIndexes.Contains(i) && !running.Contains(i)).Take(wantActive - active.Count));
+                createIndexes.AddRange(Enumerable.Range(0, completions!.Value)
+                    .Where(i => !completedIndexes.Contains(i) && !failedIndexes.Contains(i) && !running.Contains(i)).Take(wantActive - active.Count));
             }
             else
             {
@@ -221,7 +286,7 @@ internal static class JobPlanner
         }
 
         status.Conditions = conditions.Count > 0 ? conditions : null;
-        return new JobPlan(status, createCount, createIndexes, delete, events, requeue);
+        return new JobPlan(status, createCount, createIndexes, delete, events, requeue) { IndexFailures = indexFailures };
     }
 
     private static V1JobCondition SetCondition(List<V1JobCondition> conditions, string type, string status, string reason, string message, DateTime now)
