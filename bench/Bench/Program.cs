@@ -3,6 +3,7 @@ using Bench;
 
 // bench [--quick] [--out docs/benchmarks.md] [--only create,update,get,list,watch,crd,memory,encoding,scheduling | crd-schema | scale [--objects N]] [--concurrency 1,32]
 //       [--nodes 100,1000] [--pods 1000] [--scheduler-qps 5000/5000,50/100]   (the scheduling rows)
+// bench --only deployment [--nodes 100] [--replicas 1000] [--kcm-qps 20/30,1000/1000]   (issue 18's row, /tmp/deployment-bench.md)
 var quick = args.Contains("--quick");
 var outIndex = Array.IndexOf(args, "--out");
 var output = outIndex >= 0 && outIndex + 1 < args.Length ? args[outIndex + 1] : Path.Combine(Cluster.RepoRoot(), "docs", "benchmarks.md");
@@ -14,6 +15,13 @@ bool Runs(string name) => only is null || only.Contains(name);
 if (only is ["crd-schema"])
 {
     await CrdSchemaBench.RunAsync(outIndex >= 0 ? output : "/tmp/crdschema-bench.md", quick);
+    return;
+}
+
+// Issue 18's Deployment of 1,000 replicas: its own clusters, its own output (default /tmp).
+if (only is ["deployment"])
+{
+    await DeploymentWorkload.RunAsync(args, outIndex >= 0 ? output : "/tmp/deployment-bench.md");
     return;
 }
 

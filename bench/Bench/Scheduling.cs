@@ -131,7 +131,7 @@ internal static class Scheduling
         return md.ToString();
     }
 
-    private static async Task CreatePodsAsync(Cluster cluster, string ns, string prefix, int count, string schedulerName)
+    internal static async Task CreatePodsAsync(Cluster cluster, string ns, string prefix, int count, string schedulerName)
     {
         var next = -1;
         var failures = 0;
@@ -190,7 +190,7 @@ internal static class Scheduling
         }
     }
 
-    private static async Task WaitForNodesReadyAsync(Cluster cluster, int nodes, Component simulator)
+    internal static async Task WaitForNodesReadyAsync(Cluster cluster, int nodes, Component simulator)
     {
         var deadline = DateTime.UtcNow.AddMinutes(10);
         while (true)
@@ -217,7 +217,7 @@ internal static class Scheduling
     private static (double Server, double Scheduler, double Nodes, double Etcd) Cpu(Cluster cluster, Component scheduler, Component simulator) =>
         (ProcStats.CpuSeconds(cluster.ServerPid), scheduler.CpuSeconds, simulator.CpuSeconds, ProcStats.CpuSeconds(cluster.EtcdPid));
 
-    private static string Kubeconfig(string work, string name, string server, string ca, string cert, string key)
+    internal static string Kubeconfig(string work, string name, string server, string ca, string cert, string key)
     {
         var path = Path.Combine(work, name + ".kubeconfig");
         File.WriteAllText(path, $"""
@@ -237,10 +237,10 @@ internal static class Scheduling
         return path;
     }
 
-    private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
+    internal static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
 
     /// <summary>A component program (built in Release beside the server) as a child process, its output in a log file.</summary>
-    private sealed class Component : IAsyncDisposable
+    internal sealed class Component : IAsyncDisposable
     {
         private readonly Process _process;
         private readonly StreamWriter _log;

@@ -1,0 +1,220 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Bench;
+
+/// <summary>What one deployment run measured (issue 18's row).</summary>
+internal sealed record DeploymentResult(
+    int Nodes, int Replicas, string ControllerManagerQps, double BaselineCreatesPerSecond,
+    double AllExistSeconds, double AllRunningSeconds, double RolloutSeconds, double RolloutAllRunningSeconds,
+    double ServerCpu, double ControllerManagerCpu, double SchedulerCpu, double NodesCpu, double EtcdCpu)
+{
+    /// <summary>Pods made by the controller manager per second, from the Deployment's create until all exist.</summary>
+    public double CreatesPerSecond => Replicas / AllExistSeconds;
+
+    public double Ratio => CreatesPerSecond / BaselineCreatesPerSecond;
+}
+
+/// <summary>
+/// Issue 18's row (bench --only deployment [--nodes 100] [--replicas 1000] [--kcm-qps 20/30,1000/1000]):
+/// in a fresh cluster with N simulated nodes, the scheduler (qps 5000, out of the way) and the controller
+/// manager as separate processes, one Deployment of R replicas is created; a watch times when each pod
+/// exists and when each is Running; then its template changes and the default rolling update (25%/25%)
+/// is timed until the Deployment reports R updated, available replicas and no old ones. The yardstick is
+/// the server's own create rate of the same pods in the same cluster just before (32 clients): the
+/// controller manager's pods per second (R / time until all exist) should be at least half of it. One
+/// run per controller manager --kube-api-qps/--kube-api-burst (kube's default is 20/30). Writes its own
+/// report (/tmp/deployment-bench.md unless --out).
+/// </summary>
+internal static class DeploymentWorkload
+{
+    public static async Task RunAsync(string[] args, string output)
+    {
+        string Arg(string name, string fallback) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+        var nodes = int.Parse(Arg("--nodes", "100"), CultureInfo.InvariantCulture);
+        var replicas = int.Parse(Arg("--replicas", "1000"), CultureInfo.InvariantCulture);
+        var load = ProcStats.LoadAverage();
+        var results = new List<DeploymentResult>();
+        foreach (var qps in Arg("--kcm-qps", "20/30,1000/1000").Split(','))
+        {
+            var result = await RunOnceAsync(nodes, replicas, qps);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"deployment: {replicas} replicas on {nodes} nodes (kcm qps/burst {qps}): server creates {result.BaselineCreatesPerSecond:0}/s; all exist {result.AllExistSeconds:0.0} s "
+                + $"({result.CreatesPerSecond:0}/s, {result.Ratio:0.00}x), all Running {result.AllRunningSeconds:0.0} s, rolling update {result.RolloutSeconds:0.0} s "
+                + $"(new pods all Running {result.RolloutAllRunningSeconds:0.0} s); CPU s server {result.ServerCpu:0.0} kcm {result.ControllerManagerCpu:0.0} scheduler {result.SchedulerCpu:0.0} nodes {result.NodesCpu:0.0} etcd {result.EtcdCpu:0.0}"));
+            results.Add(result);
+        }
+
+        var md = new StringBuilder();
+        md.AppendLine("## Deployment (issue 18)");
+        md.AppendLine();
+        md.AppendLine(CultureInfo.InvariantCulture, $"- {Environment.ProcessorCount} cores; load average before `{load}`, after `{ProcStats.LoadAverage()}`.");
+        md.AppendLine();
+        md.AppendLine("| nodes | replicas | kcm qps/burst | server creates/s | all exist s | kcm creates/s | kcm / server | target | all Running s | rolling update s | CPU s server / kcm / scheduler / nodes / etcd |");
+        md.AppendLine("|---:|---:|---|---:|---:|---:|---:|---|---:|---:|---|");
+        foreach (var r in results)
+        {
+            md.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {r.Nodes:N0} | {r.Replicas:N0} | {r.ControllerManagerQps} | {r.BaselineCreatesPerSecond:0} | {r.AllExistSeconds:0.0} | {r.CreatesPerSecond:0} | {r.Ratio:0.00}x | >= 0.5x {(r.Ratio >= 0.5 ? "met" : "MISSED")} | {r.AllRunningSeconds:0.0} | {r.RolloutSeconds:0.0} | {r.ServerCpu:0.0} / {r.ControllerManagerCpu:0.0} / {r.SchedulerCpu:0.0} / {r.NodesCpu:0.0} / {r.EtcdCpu:0.0} |"));
+        }
+
+        await File.WriteAllTextAsync(output, md.ToString());
+        Console.WriteLine($"wrote {output}");
+    }
+
+    private static async Task<DeploymentResult> RunOnceAsync(int nodes, int replicas, string kcmQps)
+    {
+        await using var cluster = await Cluster.StartAsync(["--authorization-mode=Node,RBAC"]);
+        var work = cluster.WorkDirectory;
+        var ca = cluster.Pki.CaCertificatePath;
+        var server = cluster.Http.BaseAddress!.ToString().TrimEnd('/');
+        var certDir = Path.Combine(work, "nodes");
+        Directory.CreateDirectory(certDir);
+        var names = Enumerable.Range(1, nodes).Select(i => $"node-{i}").ToList();
+        foreach (var name in names)
+        {
+            var issued = cluster.Pki.IssueClientCertificate("node-" + name, "system:node:" + name, "system:nodes");
+            File.Copy(issued.CertificatePath, Path.Combine(certDir, name + ".crt"));
+            File.Copy(issued.KeyPath, Path.Combine(certDir, name + ".key"));
+        }
+
+        await using var simulator = Scheduling.Component.Start("NodeSimulator", work,
+        [
+            $"--kubeconfig={Scheduling.Kubeconfig(work, "nodes", server, ca, Path.Combine(certDir, names[0] + ".crt"), Path.Combine(certDir, names[0] + ".key"))}",
+            $"--node-cert-dir={certDir}", $"--nodes={nodes}", $"--port={TestSupport.FreePort.Next()}",
+            "--pod-cidr=10.0.0.0/8", "--max-pods=110",
+        ]);
+        await Scheduling.WaitForNodesReadyAsync(cluster, nodes, simulator);
+        var schedulerCert = cluster.Pki.IssueClientCertificate("kube-scheduler", "system:kube-scheduler");
+        await using var scheduler = Scheduling.Component.Start("Scheduler", work,
+        [
+            $"--kubeconfig={Scheduling.Kubeconfig(work, "scheduler", server, ca, schedulerCert.CertificatePath, schedulerCert.KeyPath)}",
+            "--secure-port=0", "--leader-elect=false", "--kube-api-qps=5000", "--kube-api-burst=5000",
+        ]);
+        var kcmCert = cluster.Pki.IssueClientCertificate("kube-controller-manager", "system:kube-controller-manager");
+        var qps = kcmQps.Split('/');
+        await using var controllerManager = Scheduling.Component.Start("ControllerManager", work,
+        [
+            $"--kubeconfig={Scheduling.Kubeconfig(work, "controller-manager", server, ca, kcmCert.CertificatePath, kcmCert.KeyPath)}",
+            "--secure-port=0", "--leader-elect=false", "--controllers=*", $"--kube-api-qps={qps[0]}", $"--kube-api-burst={qps[1]}",
+        ]);
+
+        foreach (var ns in new[] { "baseline", "flow" })
+        {
+            using var made = await cluster.Http.PostAsync("/api/v1/namespaces", Scheduling.Json($"{{\"metadata\":{{\"name\":\"{ns}\"}}}}"));
+            made.EnsureSuccessStatusCode();
+        }
+
+        // The server's own rate for the same pods (never scheduled), after a warm-up.
+        await Scheduling.CreatePodsAsync(cluster, "baseline", "warm", Math.Min(replicas, 300), "nobody");
+        var baselineClock = Stopwatch.StartNew();
+        await Scheduling.CreatePodsAsync(cluster, "baseline", "p", replicas, "nobody");
+        var baseline = replicas / baselineClock.Elapsed.TotalSeconds;
+
+        var exists = new ConcurrentDictionary<string, double>();
+        var running = new ConcurrentDictionary<string, double>();
+        using var stopWatching = new CancellationTokenSource();
+        var clock = Stopwatch.StartNew();
+        var watching = WatchAsync(cluster, clock, exists, running, stopWatching.Token);
+        await Task.Delay(500);
+        var cpuBefore = Cpu(cluster, controllerManager, scheduler, simulator);
+
+        var start = clock.Elapsed.TotalSeconds;
+        using (var created = await cluster.Http.PostAsync("/apis/apps/v1/namespaces/flow/deployments", Scheduling.Json(Deployment(replicas, "v1"))))
+        {
+            created.EnsureSuccessStatusCode();
+        }
+
+        await WaitAsync(() => running.Count >= replicas, "all pods Running", watching, controllerManager, scheduler, simulator, work);
+        var firstPods = exists.Values.Order().Take(replicas).ToArray();
+        var allExist = firstPods[^1] - start;
+        var allRunning = running.Values.Order().Take(replicas).Last() - start;
+
+        // The rolling update: a new template (default RollingUpdate 25% surge, 25% unavailable).
+        var rolloutStart = clock.Elapsed.TotalSeconds;
+        var before = running.Count;
+        using (var patch = new HttpRequestMessage(HttpMethod.Patch, "/apis/apps/v1/namespaces/flow/deployments/web")
+        {
+            Content = new StringContent("""{"spec":{"template":{"metadata":{"annotations":{"bench/version":"v2"}}}}}""", Encoding.UTF8, "application/strategic-merge-patch+json"),
+        })
+        {
+            using var patched = await cluster.Http.SendAsync(patch);
+            patched.EnsureSuccessStatusCode();
+        }
+
+        await WaitAsync(() => running.Count >= before + replicas, "the new pods Running", watching, controllerManager, scheduler, simulator, work);
+        var rolloutRunning = running.Values.Order().Last() - rolloutStart;
+        await WaitAsync(() => RolledOut(cluster, replicas), "the Deployment rolled out", watching, controllerManager, scheduler, simulator, work);
+        var rollout = clock.Elapsed.TotalSeconds - rolloutStart;
+        var cpuAfter = Cpu(cluster, controllerManager, scheduler, simulator);
+        await stopWatching.CancelAsync();
+        await watching.ContinueWith(_ => { }, TaskScheduler.Default);
+        return new DeploymentResult(nodes, replicas, kcmQps, baseline, allExist, allRunning, rollout, rolloutRunning,
+            cpuAfter.Server - cpuBefore.Server, cpuAfter.Kcm - cpuBefore.Kcm, cpuAfter.Scheduler - cpuBefore.Scheduler,
+            cpuAfter.Nodes - cpuBefore.Nodes, cpuAfter.Etcd - cpuBefore.Etcd);
+    }
+
+    private static bool RolledOut(Cluster cluster, int replicas)
+    {
+        using var response = cluster.Http.GetAsync("/apis/apps/v1/namespaces/flow/deployments/web").GetAwaiter().GetResult();
+        var d = JsonNode.Parse(response.Content.ReadAsStringAsync().GetAwaiter().GetResult())!;
+        int Field(string name) => d["status"]?[name]?.GetValue<int>() ?? 0;
+        return (d["status"]?["observedGeneration"]?.GetValue<long>() ?? 0) >= (d["metadata"]?["generation"]?.GetValue<long>() ?? 1)
+            && Field("updatedReplicas") == replicas && Field("availableReplicas") == replicas && Field("replicas") == replicas;
+    }
+
+    private static async Task WaitAsync(Func<bool> done, string what, Task watching, Scheduling.Component kcm, Scheduling.Component scheduler, Scheduling.Component simulator, string work)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(20);
+        while (!done())
+        {
+            if (DateTime.UtcNow > deadline || watching.IsCompleted || kcm.HasExited || scheduler.HasExited || simulator.HasExited)
+            {
+                throw new InvalidOperationException($"gave up waiting for {what}; logs in {work}");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>The pod `kubectl create deployment` makes, with the requests the scheduling row's pods have.</summary>
+    private static string Deployment(int replicas, string version) =>
+        "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"web\",\"namespace\":\"flow\"},"
+        + $"\"spec\":{{\"replicas\":{replicas},\"selector\":{{\"matchLabels\":{{\"app\":\"web\"}}}},"
+        + $"\"template\":{{\"metadata\":{{\"labels\":{{\"app\":\"web\"}},\"annotations\":{{\"bench/version\":\"{version}\"}}}},"
+        + "\"spec\":{\"containers\":[{\"name\":\"app\",\"image\":\"registry.k8s.io/pause:3.10\",\"resources\":{\"requests\":{\"cpu\":\"10m\",\"memory\":\"16Mi\"}}}]}}}}";
+
+    /// <summary>Times, from <paramref name="clock"/>, when each pod of the namespace is first seen and first seen Running.</summary>
+    private static async Task WatchAsync(Cluster cluster, Stopwatch clock, ConcurrentDictionary<string, double> exists, ConcurrentDictionary<string, double> running, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/namespaces/flow/pods?watch=1&allowWatchBookmarks=false");
+        using var response = await cluster.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+        response.EnsureSuccessStatusCode();
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct));
+        while (await reader.ReadLineAsync(ct) is { } line)
+        {
+            if (line.Length == 0)
+            {
+                continue;
+            }
+
+            var now = clock.Elapsed.TotalSeconds;
+            using var doc = JsonDocument.Parse(line);
+            var pod = doc.RootElement.GetProperty("object");
+            var name = pod.GetProperty("metadata").GetProperty("name").GetString()!;
+            exists.TryAdd(name, now);
+            if (pod.TryGetProperty("status", out var status) && status.TryGetProperty("phase", out var phase) && phase.GetString() == "Running")
+            {
+                running.TryAdd(name, now);
+            }
+        }
+    }
+
+    private static (double Server, double Kcm, double Scheduler, double Nodes, double Etcd) Cpu(Cluster cluster, Scheduling.Component kcm, Scheduling.Component scheduler, Scheduling.Component simulator) =>
+        (ProcStats.CpuSeconds(cluster.ServerPid), kcm.CpuSeconds, scheduler.CpuSeconds, simulator.CpuSeconds, ProcStats.CpuSeconds(cluster.EtcdPid));
+}
