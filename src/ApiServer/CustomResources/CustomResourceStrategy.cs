@@ -29,6 +29,9 @@ internal sealed class CustomResourceStrategy : ResourceStrategy
 
     protected override IEnumerable<string> KindFields => _selectableFields;
 
+    /// <summary>Read defaults may change a stored custom resource: the cache parses it.</summary>
+    public override bool SelectsOnMetadataOnly => false;
+
     public override void CheckCreateAllowed(JsonObject obj)
     {
         if (_custom.Crd.Terminating)

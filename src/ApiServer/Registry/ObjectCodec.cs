@@ -33,11 +33,14 @@ internal static class ObjectCodec
         MaxDepth = MaxDepth,
     };
 
-    public static JsonObject Decode(StoredObject stored)
+    public static JsonObject Decode(StoredObject stored) => Decode(stored.Key, stored.Value, stored.ModRevision);
+
+    /// <summary>The stored <paramref name="value"/> of <paramref name="key"/> as an object at <paramref name="revision"/>.</summary>
+    public static JsonObject Decode(string key, ReadOnlyMemory<byte> value, long revision)
     {
-        var node = JsonNode.Parse(stored.Value.Span, documentOptions: new JsonDocumentOptions { MaxDepth = MaxDepth }) as JsonObject
-            ?? throw new InvalidDataException($"stored value at {stored.Key} is not a JSON object");
-        SetResourceVersion(node, stored.ModRevision);
+        var node = JsonNode.Parse(value.Span, documentOptions: new JsonDocumentOptions { MaxDepth = MaxDepth }) as JsonObject
+            ?? throw new InvalidDataException($"stored value at {key} is not a JSON object");
+        SetResourceVersion(node, revision);
         return node;
     }
 

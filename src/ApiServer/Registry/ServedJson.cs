@@ -15,10 +15,12 @@ internal readonly struct ServedJson
     private static ReadOnlySpan<byte> VersionKey => "\"resourceVersion\":\""u8;
 
     private readonly ReadOnlyMemory<byte> _stored;
+
+    // Where the version goes; -1 when the JSON is served as it is (it has its version already).
     private readonly int _spliceAt;
 
     // The revision written at the splice (its digits are written, not kept: a watch cache of a million
-    // objects would otherwise hold a million small arrays); -1 when the JSON is served as it is.
+    // objects would otherwise hold a million small arrays).
     private readonly long _revision;
     private readonly bool _metadataEmpty;
 
@@ -31,7 +33,7 @@ internal readonly struct ServedJson
     }
 
     /// <summary>The number of bytes <see cref="WriteTo"/> writes.</summary>
-    public int Length => _revision < 0
+    public int Length => _spliceAt < 0
         ? _stored.Length
         : _stored.Length + VersionKey.Length + Digits(_revision) + 1 + (_metadataEmpty ? 0 : 1);
 
@@ -44,22 +46,33 @@ internal readonly struct ServedJson
         return new ServedJson(stored, metadataBodyAt, revision, metadataEmpty);
     }
 
-    /// <summary>JSON that is served as it is (it already carries its resourceVersion).</summary>
-    public static ServedJson Whole(byte[] json) => new(json, json.Length, -1, false);
+    /// <summary>JSON that is served as it is (it already carries its resourceVersion, <paramref name="revision"/>).</summary>
+    public static ServedJson Whole(byte[] json, long revision) => new(json, -1, revision, false);
+
+    /// <summary>Whether the bytes are the stored ones, the version spliced in as they are written.</summary>
+    public bool IsSpliced => _spliceAt >= 0;
+
+    /// <summary>The stored bytes when <see cref="IsSpliced"/>, else the whole JSON as served.</summary>
+    public ReadOnlyMemory<byte> Stored => _stored;
+
+    /// <summary>The object's resourceVersion.</summary>
+    public long Revision => _revision;
 
     public void WriteTo(IBufferWriter<byte> writer)
     {
         var bytes = _stored.Span;
-        writer.Write(bytes[.._spliceAt]);
-        if (_revision >= 0)
+        if (_spliceAt < 0)
         {
-            writer.Write(VersionKey);
-            var digits = writer.GetSpan(20);
-            Utf8Formatter.TryFormat(_revision, digits, out var written);
-            writer.Advance(written);
-            writer.Write(_metadataEmpty ? "\""u8 : "\","u8);
+            writer.Write(bytes);
+            return;
         }
 
+        writer.Write(bytes[.._spliceAt]);
+        writer.Write(VersionKey);
+        var digits = writer.GetSpan(20);
+        Utf8Formatter.TryFormat(_revision, digits, out var written);
+        writer.Advance(written);
+        writer.Write(_metadataEmpty ? "\""u8 : "\","u8);
         writer.Write(bytes[_spliceAt..]);
     }
 

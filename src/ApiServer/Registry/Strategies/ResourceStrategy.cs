@@ -96,6 +96,14 @@ internal class ResourceStrategy
     /// </summary>
     public virtual IReadOnlyList<string> IndexedFields => [];
 
+    /// <summary>
+    /// Whether everything the watch cache derives from a stored object (labels, field values, index
+    /// keys) is in its metadata and it is served as stored: then the cache reads the metadata in one pass
+    /// instead of parsing the whole object (issue 19: the parse was most of a cold start's time). Kinds
+    /// with their own field selectors, indexed fields or read defaults parse.
+    /// </summary>
+    public virtual bool SelectsOnMetadataOnly => SupportedFields.Count == MetadataFields.Length && IndexedFields.Count == 0;
+
     /// <summary>The value a field selector compares against, as the kind's GetAttrs reports it.</summary>
     public virtual string? FieldValue(JsonObject obj, string field) => field switch
     {
