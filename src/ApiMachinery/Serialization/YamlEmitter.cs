@@ -111,6 +111,8 @@ internal sealed class YamlEmitter
     // encoding/json leaves unescaped (DEL, C1 controls, U+FFFE/U+FFFF) and treats a raw NEL (U+0085) as a
     // line break: fatal inside a key, folded like a line break inside a value. The pre-pass raises those
     // errors in document order; line numbers count the NELs seen so far, as go-yaml's do.
+    internal static void Check(JsonNode? node, ref int nextLines) => CheckAsGoYamlReads(node, ref nextLines);
+
     private static void CheckAsGoYamlReads(JsonNode? node, ref int nextLines)
     {
         switch (node)

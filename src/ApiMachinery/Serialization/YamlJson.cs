@@ -148,6 +148,13 @@ public static class YamlJson
     /// <summary>JSON to YAML text (JSONToYAML), ending with a newline; null becomes "null\n".</summary>
     public static string FromJsonNode(JsonNode? node) => YamlEmitter.Emit(node);
 
+    /// <summary>
+    /// Throws the <see cref="YamlJsonException"/> <see cref="FromJsonNode"/> would throw for a document
+    /// holding <paramref name="node"/>, <paramref name="nextLines"/> being the NEL line breaks of the
+    /// document's strings before it (carried from node to node, as a list's items are checked in turn).
+    /// </summary>
+    public static void Check(JsonNode? node, ref int nextLines) => YamlEmitter.Check(node, ref nextLines);
+
     /// <summary>YAML text for a JSON document given as text.</summary>
     public static string FromJson(string json) => FromJsonNode(JsonNode.Parse(json));
 

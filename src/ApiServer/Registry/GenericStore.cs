@@ -237,6 +237,12 @@ internal sealed class GenericStore(
                 // Later pages are read exactly at the first page's revision.
                 revision = page.Revision;
                 mode = ReadMode.Default;
+                if (items.Count == 0 && limit == 0 && !query.HasSelectors && !page.More)
+                {
+                    // Everything the store returned is the answer (a whole list from the watch cache): no copy of it.
+                    return ObjectList.FromStored(page.Items, revision, null, null);
+                }
+
                 foreach (var stored in page.Items)
                 {
                     if (limit > 0 && items.Count == limit)
@@ -860,6 +866,9 @@ internal sealed class GenericStore(
             throw StorageErrors.Interpret(cache.NotReady(cache.KeyPrefix), Resource, "");
         }
     }
+
+    /// <summary>etcd's current revision: where a watch of changes from now on starts.</summary>
+    public Task<long> CurrentRevisionAsync(CancellationToken cancellationToken) => storage.GetCurrentRevisionAsync(cancellationToken);
 
     public IAsyncEnumerable<ObjectEvent> WatchAsync(string ns, string name, ListQuery query, bool sendInitialEvents, CancellationToken cancellationToken) =>
         WatchAsync(ns, name, query, sendInitialEvents, null, cancellationToken);

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Text;
 using System.Text.Json.Nodes;
+using ApiMachinery.Serialization;
 using ApiServer.Endpoints;
 using ApiServer.Endpoints.Handlers;
 using ApiServer.Printing;
@@ -134,6 +135,87 @@ public sealed class ListWriterTests
             Assert.Equal(Encoding.UTF8.GetString(expected), Encoding.UTF8.GetString(compact));
             Assert.Equal(expected.Length, ListWriter.CompactLength(PodsResource, list, list.Views!));
         }
+    }
+
+    /// <summary>A pod whose strings exercise the YAML emitter: folding past 80 columns, literal blocks, quoting.</summary>
+    private static StoredObject YamlPod(int i, string text)
+    {
+        var obj = new JsonObject
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "Pod",
+            ["metadata"] = new JsonObject
+            {
+                ["name"] = $"pod-{i}",
+                ["namespace"] = "ns",
+                ["annotations"] = new JsonObject { ["note"] = text, ["yes"] = "yes", ["num"] = "012", ["empty"] = "" },
+            },
+            ["spec"] = new JsonObject { ["containers"] = new JsonArray(new JsonObject { ["name"] = "c", ["args"] = new JsonArray(text, "- x", "a: b", 1.5) }) },
+        };
+        return new StoredObject($"/registry/pods/ns/pod-{i}", ObjectCodec.Encode(obj), 100 + i, 100 + i);
+    }
+
+    private static readonly string[] YamlTexts =
+    [
+        "short",
+        string.Join(' ', Enumerable.Repeat("a long line of words that the emitter folds past eighty columns", 4)),
+        "two\nlines\n\n",
+        "trailing spaces  \n  and indented\n",
+        "quotes ' and \" and: colons # hash",
+        "é\u2028\t<&>",
+    ];
+
+    private static ObjectList YamlList(bool cached, int count, string? token, long? remaining)
+    {
+        var stored = Enumerable.Range(0, count).Select(i => YamlPod(i, YamlTexts[i % YamlTexts.Length]));
+        return ObjectList.FromStored((cached ? stored.Select(s => s with { View = ObjectView.Create(s, Pods) }) : stored).ToList(), 500, token, remaining);
+    }
+
+    [Theory]
+    [InlineData(0, true, false)]
+    [InlineData(1, true, false)]
+    [InlineData(1, false, true)]
+    [InlineData(6, true, true)]
+    [InlineData(6, false, false)]
+    [InlineData(13, true, false)]
+    public async Task Yaml_IsTheWholeBodyEmittersBytes(int count, bool cached, bool paged)
+    {
+        var (token, remaining) = paged ? ("tok", (long?)7) : (null, null);
+        // The whole body takes the list's items for itself: it gets a list of its own.
+        var expected = YamlJson.FromJsonNode(ResourceHandler.ListBody(PodsResource, YamlList(cached, count, token, remaining)));
+
+        var (body, _) = await WriteAsync(pipe => ListWriter.WriteYamlAsync(pipe, PodsResource, YamlList(cached, count, token, remaining), CancellationToken.None));
+        Assert.Equal(expected, Encoding.UTF8.GetString(body));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Yaml_AnItemYamlCannotCarry_IsRefusedBeforeAnyByteAsTheWholeBodyWas(bool cached)
+    {
+        var list = ObjectList.FromStored(
+            new[] { YamlPod(0, "fine"), YamlPod(1, "a\u0085b\u0085--- x"), YamlPod(2, "fine") }
+                .Select(s => cached ? s with { View = ObjectView.Create(s, Pods) } : s).ToList(), 500, null, null);
+        var whole = Assert.Throws<YamlJsonException>(() => YamlJson.FromJsonNode(ResourceHandler.ListBody(PodsResource, ObjectList.FromStored(list.Stored, 500, null, null))));
+
+        var stream = new FlushCountingStream();
+        var pipe = PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true));
+        var streamed = await Assert.ThrowsAsync<YamlJsonException>(() => ListWriter.WriteYamlAsync(pipe, PodsResource, list, CancellationToken.None));
+
+        Assert.Equal(whole.Message, streamed.Message);
+        Assert.Equal(0, pipe.UnflushedBytes);
+        Assert.Equal(0, stream.Length);
+    }
+
+    [Fact]
+    public async Task Yaml_BigList_IsHandedOverInPieces()
+    {
+        var list = CachedList(4000);
+        var (body, stream) = await WriteAsync(pipe => ListWriter.WriteYamlAsync(pipe, PodsResource, list, CancellationToken.None));
+
+        Assert.True(body.Length > 10 * ListWriter.FlushThreshold, $"the list is only {body.Length} bytes");
+        Assert.True(stream.LargestWriteBetweenFlushes <= ListWriter.FlushThreshold + 8192, $"{stream.LargestWriteBetweenFlushes} bytes written before one flush");
+        Assert.Equal(4000, YamlJson.ToJsonNode(Encoding.UTF8.GetString(body))!["items"]!.AsArray().Count);
     }
 
     [Theory]

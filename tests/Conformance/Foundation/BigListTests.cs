@@ -1,12 +1,13 @@
 using System.Text;
 using System.Text.Json.Nodes;
+using ApiMachinery.Serialization;
 using Conformance.Infrastructure;
 
 namespace Conformance.Foundation;
 
 /// <summary>
 /// Lists of a few thousand objects, now written item by item: the watch cache's list, etcd's
-/// chunks, pretty output and Tables must say the same thing, in kube's shape (resourceVersion,
+/// chunks, pretty output, YAML and Tables must say the same thing, in kube's shape (resourceVersion,
 /// continue, remainingItemCount, the trailing newline), to kubectl, the Python client and curl.
 /// </summary>
 [Collection(ClusterCollection.Name)]
@@ -111,6 +112,21 @@ public sealed class BigListTests(ClusterFixture cluster)
         Assert.Equal(3, rows[0]!["cells"]![1]!.GetValue<int>());
         Assert.Equal("PartialObjectMetadata", rows[0]!["object"]!["kind"]!.GetValue<string>());
 
+        // YAML through curl, streamed item by item too: the bytes the whole-body emitter made from the
+        // same list (sigs.k8s.io/yaml's: sorted keys, the items as a block sequence), cached and from etcd.
+        foreach (var query in new[] { "?resourceVersion=0", "" })
+        {
+            var curl = await cluster.CurlAsync(cluster.Admin, "-H", "Accept: application/yaml", $"{cluster.ServerUrl}{path}{query}");
+            Assert.True(curl.ExitCode == 0, curl.ToString());
+            var yaml = curl.StdOut;
+            Assert.StartsWith("apiVersion: v1\nitems:\n- apiVersion: v1\n  data:\n", yaml, StringComparison.Ordinal);
+            var fromYaml = YamlJson.ToJsonNode(yaml)!;
+            Assert.True(JsonNode.DeepEquals(items, fromYaml["items"]), $"the YAML list{query} differs from the cache's JSON list");
+            var same = cached.DeepClone();
+            same["metadata"]!["resourceVersion"] = fromYaml["metadata"]!["resourceVersion"]!.GetValue<string>();
+            Assert.Equal(YamlJson.FromJsonNode(same), yaml);
+        }
+
         // kubectl: chunked (its default of 500) and whole, JSON and its printed table.
         foreach (var chunk in new[] { "500", "0" })
         {
@@ -155,5 +171,52 @@ public sealed class BigListTests(ClusterFixture cluster)
         Assert.Equal(Enumerable.Range(0, Count).Select(i => $"cm-{i:D5}"), output["whole"]!.AsArray().Select(n => n!.GetValue<string>()));
         Assert.Equal(800, output["fill"]!.GetValue<int>());
         Assert.Equal(Enumerable.Range(0, Count).Where(i => i % 2 == 1).Select(i => $"cm-{i:D5}"), output["paged"]!.AsArray().Select(n => n!.GetValue<string>()));
+    }
+
+    /// <summary>
+    /// Objects another writer put into etcd reach the watch cache as bytes it has not prepared: it reads
+    /// their metadata in one pass (issue 19's cold start reads every object so). Selectors, the served
+    /// resourceVersion and the bytes must be what a parse would give, through kubectl and curl.
+    /// </summary>
+    [Fact]
+    public async Task ForeignWrites_AreSelectedAndServedAsStored()
+    {
+        var ns = await cluster.CreateNamespaceAsync("foreign");
+        var prefix = $"{ClusterFixture.EtcdPrefix}/configmaps/{ns}/";
+        var values = new Dictionary<string, string>
+        {
+            ["a"] = $$$"""{"kind":"ConfigMap","apiVersion":"v1","metadata":{"name":"a","namespace":"{{{ns}}}","uid":"7d1f0a5e-0000-4000-8000-00000000000a","creationTimestamp":"2026-12-01T00:00:00Z","labels":{"app":"web","tier":"front"}},"data":{"k":"v"}}""",
+            ["b"] = $$$"""{"kind":"ConfigMap","apiVersion":"v1","metadata":{"name":"b","namespace":"{{{ns}}}","uid":"7d1f0a5e-0000-4000-8000-00000000000b","creationTimestamp":"2026-12-01T00:00:00Z","labels":{"app":"web","tier":"back"},"annotations":{"labels":"not these"}},"data":{"metadata":"{}"}}""",
+            ["c"] = $$$"""{"kind":"ConfigMap","apiVersion":"v1","metadata":{"labels":{"app":"db"},"namespace":"{{{ns}}}","name":"c","uid":"7d1f0a5e-0000-4000-8000-00000000000c","creationTimestamp":"2026-12-01T00:00:00Z"}}""",
+        };
+        foreach (var (name, value) in values)
+        {
+            cluster.Etcdctl("put", prefix + name, value);
+        }
+
+        var revisions = values.Keys.ToDictionary(n => n, n => JsonNode.Parse(cluster.Etcdctl("get", prefix + n, "-w", "json"))!["kvs"]![0]!["mod_revision"]!.GetValue<long>());
+        // A consistent list waits for the cache to have seen etcd's current revision.
+        var list = JsonNode.Parse(await GetTextAsync($"/api/v1/namespaces/{ns}/configmaps"))!;
+        Assert.Equal(["a", "b", "c"], list["items"]!.AsArray().Select(i => i!["metadata"]!["name"]!.GetValue<string>()));
+
+        var cachedText = await GetTextAsync($"/api/v1/namespaces/{ns}/configmaps?resourceVersion=0");
+        foreach (var (name, value) in values)
+        {
+            // The stored bytes with the revision spliced in just inside metadata's brace.
+            var served = value.Replace("\"metadata\":{", $"\"metadata\":{{\"resourceVersion\":\"{revisions[name]}\",", StringComparison.Ordinal);
+            Assert.Contains(served, cachedText, StringComparison.Ordinal);
+        }
+
+        Assert.Equal("configmap/a\nconfigmap/b", (await cluster.KubectlOkAsync("get", "configmaps", "-n", ns, "-l", "app=web", "-o", "name")).Trim());
+        Assert.Equal("configmap/b", (await cluster.KubectlOkAsync("get", "configmaps", "-n", ns, "-l", "app=web,tier!=front", "-o", "name")).Trim());
+        Assert.Equal("configmap/c", (await cluster.KubectlOkAsync("get", "configmaps", "-n", ns, "-l", "app in (db)", "-o", "name")).Trim());
+        Assert.Equal("configmap/b", (await cluster.KubectlOkAsync("get", "configmaps", "-n", ns, "--field-selector", "metadata.name=b", "-o", "name")).Trim());
+        Assert.Equal("", (await cluster.KubectlOkAsync("get", "configmaps", "-n", ns, "-l", "labels=not-these", "-o", "name")).Trim());
+
+        var curl = await cluster.CurlAsync(cluster.Admin, $"{cluster.ServerUrl}/api/v1/namespaces/{ns}/configmaps?resourceVersion=0&labelSelector=tier%3Dback");
+        Assert.True(curl.ExitCode == 0, curl.ToString());
+        var selected = JsonNode.Parse(curl.StdOut)!["items"]!.AsArray();
+        Assert.Equal("b", Assert.Single(selected)!["metadata"]!["name"]!.GetValue<string>());
+        Assert.Equal(revisions["b"].ToString(System.Globalization.CultureInfo.InvariantCulture), selected[0]!["metadata"]!["resourceVersion"]!.GetValue<string>());
     }
 }

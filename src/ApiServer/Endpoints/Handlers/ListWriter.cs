@@ -1,9 +1,11 @@
 using System.Buffers;
 using System.Globalization;
 using System.IO.Pipelines;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ApiServer.Printing;
+using ApiMachinery.Serialization;
 using ApiServer.Registry;
 using Microsoft.AspNetCore.Http;
 
@@ -199,6 +201,64 @@ internal static class ListWriter
 
         await pipe.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// YAML item by item, the bytes the whole-body emitter wrote for the list (kube builds YAML lists
+    /// whole; the bytes are sigs.k8s.io/yaml's either way). A list's keys go out sorted: apiVersion,
+    /// items, kind, metadata. Each item is emitted where it stood in the whole body (a sequence entry
+    /// under "items", followed by the next key) and only its own lines are written. Before any byte is
+    /// written, every item is checked as the whole body was, so an object YAML cannot carry is still
+    /// refused with the whole-body error instead of a body cut short.
+    /// </summary>
+    internal static async Task WriteYamlAsync(PipeWriter pipe, ResourceDefinition resource, ObjectList list, CancellationToken cancellationToken)
+    {
+        var count = list.Count;
+        if (count == 0)
+        {
+            Encoding.UTF8.GetBytes(YamlJson.FromJsonNode(ResourceHandler.ListBody(resource, list)), pipe);
+            await pipe.FlushAsync(cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var views = list.Views;
+        var nextLines = 0;
+        for (var i = 0; i < count; i++)
+        {
+            // Only strings with a control character or a NEL can fail (or count lines): JSON text
+            // without a non-ASCII byte, a DEL or an escape has none.
+            if (views is null || MayFailAsYaml(views[i].Json.Stored.Span))
+            {
+                YamlJson.Check(list.ItemAt(i), ref nextLines);
+            }
+        }
+
+        Encoding.UTF8.GetBytes(YamlJson.FromJsonNode(new JsonObject { ["apiVersion"] = resource.ApiVersion }), pipe);
+        pipe.Write("items:\n"u8);
+        var after = YamlJson.FromJsonNode(new JsonObject { ["kind"] = "" });
+        for (var i = 0; i < count; i++)
+        {
+            var place = new JsonArray { list.ItemAt(i) };
+            var yaml = YamlJson.FromJsonNode(new JsonObject { ["items"] = place, ["kind"] = "" });
+            // Back to no parent: a list built from objects keeps its items.
+            place.Clear();
+            if (!yaml.StartsWith("items:\n", StringComparison.Ordinal) || !yaml.EndsWith(after, StringComparison.Ordinal))
+            {
+                throw new InvalidOperationException("a list item's YAML is not a sequence entry under items");
+            }
+
+            Encoding.UTF8.GetBytes(yaml.AsSpan("items:\n".Length, yaml.Length - "items:\n".Length - after.Length), pipe);
+            if (pipe.UnflushedBytes > FlushThreshold)
+            {
+                await pipe.FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        Encoding.UTF8.GetBytes(YamlJson.FromJsonNode(new JsonObject { ["kind"] = resource.ListKind, ["metadata"] = ListMetadata(list) }), pipe);
+        await pipe.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static bool MayFailAsYaml(ReadOnlySpan<byte> json) =>
+        json.IndexOfAnyExceptInRange((byte)0x20, (byte)0x7E) >= 0 || json.IndexOf("\\u"u8) >= 0;
 
     private static void WriteProperties(Utf8JsonWriter json, JsonObject properties)
     {

@@ -316,11 +316,13 @@ internal sealed class ResourceHandler(
         var list = await store.ListAsync(info.Namespace, query, cancellationToken).ConfigureAwait(false);
         if (table is null && format == WireFormat.Yaml)
         {
-            await MediaTypes.WriteAsync(context, 200, ListBody(store.Resource, list), format).ConfigureAwait(false);
+            context.Response.StatusCode = 200;
+            context.Response.ContentType = MediaTypes.Yaml;
+            await ListWriter.WriteYamlAsync(context.Response.BodyWriter, store.Resource, list, context.RequestAborted).ConfigureAwait(false);
             return;
         }
 
-        // JSON and Tables are written item by item (ListWriter), never as one body.
+        // JSON, YAML and Tables are written item by item (ListWriter), never as one body.
         await ListWriter.WriteAsync(context, store.Resource, list, table, time.GetUtcNow()).ConfigureAwait(false);
     }
 
