@@ -56,7 +56,8 @@ internal sealed class ResourceQuotaController(RegistryCatalog registry, Backgrou
         {
             if (registry.Find("", "v1", resource) is { } store)
             {
-                tasks.Add(WatchLoop.RunAsync(loops, $"{Loop}/{resource}", store, null, change =>
+                // Only deletions and finished pods matter here: no initial list of every object.
+                tasks.Add(WatchLoop.RunFromNowAsync(loops, $"{Loop}/{resource}", store, change =>
                 {
                     var finished = resource == "pods" && change.Kind == WatchEventKind.Modified
                         && change.Object["status"]?["phase"]?.ToString() is "Succeeded" or "Failed";

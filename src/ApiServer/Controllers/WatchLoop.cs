@@ -31,4 +31,29 @@ internal static class WatchLoop
                 await handle(change).ConfigureAwait(false);
             }
         }, stoppingToken);
+
+    /// <summary>
+    /// The same loop for a handler that only acts on changes (deletions, updates) and never needs the
+    /// objects already there: it watches from etcd's current revision, without listing the resource.
+    /// A list of a big resource at start is the whole resource in memory, and while the watch cache
+    /// fills it goes to etcd as one range (issue 19: the replenishment watches' lists of 100,000
+    /// ConfigMaps left a 64 MiB receive buffer the size of the resource in the pool). Changes while the
+    /// watch restarts are missed; the handler's owner must resync (the quota controller does, every 5 minutes).
+    /// </summary>
+    public static Task RunFromNowAsync(BackgroundLoops loops, string name, GenericStore store, Func<ObjectEvent, Task> handle, CancellationToken stoppingToken) =>
+        loops.RunAsync(name, async (status, ct) =>
+        {
+            var revision = await store.CurrentRevisionAsync(ct).ConfigureAwait(false);
+            var from = Everything with { ResourceVersion = revision.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+            status.Succeeded();
+            await foreach (var change in store.WatchAsync("", "", from, sendInitialEvents: false, ct).ConfigureAwait(false))
+            {
+                if (change.Kind is WatchEventKind.Bookmark or WatchEventKind.Progress)
+                {
+                    continue;
+                }
+
+                await handle(change).ConfigureAwait(false);
+            }
+        }, stoppingToken);
 }

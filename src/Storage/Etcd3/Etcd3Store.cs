@@ -79,11 +79,37 @@ internal sealed class Etcd3Store(EtcdClient client) : IStorage, IWriteRevision
         {
             Key = start,
             RangeEnd = EtcdKeys.PrefixEnd(prefix),
-            Limit = options.Limit,
+            Limit = options.Limit > 0 ? options.Limit : UnlimitedListPageSize,
             Revision = ExactRevision(options.Revision, options.Mode),
         };
         var response = await RangeAsync(keyPrefix, request, cancellationToken);
         CheckNotOlderThan(keyPrefix, options.Revision, options.Mode, response.Header.Revision);
+
+        // The header carries etcd's current revision, not the one read at.
+        var revision = request.Revision != 0 ? request.Revision : response.Header.Revision;
+        if (options.Limit == 0)
+        {
+            // Everything, in pages at one revision: one range of a whole big resource is one gRPC
+            // message of its size, and the client's receive buffer for it stays in the shared pool
+            // (issue 19: a 64 MiB array after 55 MB of ConfigMaps were read whole).
+            var all = new List<StoredObject>(response.Kvs.Count + (int)Math.Min(response.More ? response.Count - response.Kvs.Count : 0, int.MaxValue / 2));
+            while (true)
+            {
+                foreach (var kv in response.Kvs)
+                {
+                    all.Add(ToStored(kv.Key.ToStringUtf8(), kv));
+                }
+
+                if (!response.More || response.Kvs.Count == 0)
+                {
+                    return new ListResult(all, revision, false, 0);
+                }
+
+                request.Key = EncodeKey(all[^1].Key + "\0");
+                request.Revision = revision;
+                response = await RangeAsync(keyPrefix, request, cancellationToken);
+            }
+        }
 
         var items = new StoredObject[response.Kvs.Count];
         for (var i = 0; i < items.Length; i++)
@@ -92,12 +118,13 @@ internal sealed class Etcd3Store(EtcdClient client) : IStorage, IWriteRevision
             items[i] = ToStored(kv.Key.ToStringUtf8(), kv);
         }
 
-        // The header carries etcd's current revision, not the one read at.
-        var revision = request.Revision != 0 ? request.Revision : response.Header.Revision;
         // count is the number of keys in [start, end) at that revision, returned or not.
         var remaining = response.More ? response.Count - items.Length : 0;
         return new ListResult(items, revision, response.More, remaining);
     }
+
+    /// <summary>A list without a limit is read in ranges of this many keys (kube's watch cache fills in pages of 10,000 too).</summary>
+    internal int UnlimitedListPageSize { get; init; } = 10_000;
 
     public async Task<StoredObject> GuaranteedUpdateAsync(
         string key,
