@@ -61,7 +61,7 @@ internal sealed class Cluster : IAsyncDisposable
         var serving = Pki.IssueServerCertificate("apiserver");
         var admin = Pki.IssueClientCertificate("admin", "kubernetes-admin", "system:masters");
         var port = FreePort.Next();
-        var dll = Path.Combine(RepoRoot(), "src", "ApiServer", "bin", "Release", "net10.0", "ApiServer.dll");
+        var dll = ServerDll ?? Path.Combine(RepoRoot(), "src", "ApiServer", "bin", "Release", "net10.0", "ApiServer.dll");
         var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in new[]
         {
@@ -170,6 +170,9 @@ internal sealed class Cluster : IAsyncDisposable
     }
 
     private IReadOnlyDictionary<string, string> _extraEnvironment = new Dictionary<string, string>();
+
+    /// <summary>Another build's ApiServer.dll for the next (re)start (a before/after row in one run); null: this build's.</summary>
+    public string? ServerDll { get; set; }
 
     private static bool Chains(X509Certificate2 ca, X509Certificate2 leaf)
     {

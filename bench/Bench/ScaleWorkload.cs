@@ -32,15 +32,31 @@ internal sealed class ScaleWorkload(int objects, string output)
         var objects = at >= 0 && at + 1 < args.Length ? int.Parse(args[at + 1], CultureInfo.InvariantCulture) : 100_000;
         var pause = Array.IndexOf(args, "--pause-after-fill");
         var only = Array.IndexOf(args, "--gc");
+        var watchers = Array.IndexOf(args, "--watchers");
+        var before = Array.IndexOf(args, "--before");
         await new ScaleWorkload(objects, output)
         {
             // Time to take a heap dump of the filled server (dotnet-gcdump collect -p PID), for exploring.
             PauseAfterFill = pause >= 0 && pause + 1 < args.Length ? TimeSpan.FromSeconds(int.Parse(args[pause + 1], CultureInfo.InvariantCulture)) : TimeSpan.Zero,
             OnlySetting = only >= 0 && only + 1 < args.Length ? int.Parse(args[only + 1], CultureInfo.InvariantCulture) : null,
+            BeforeDll = before >= 0 && before + 1 < args.Length ? args[before + 1] : null,
+            Watchers = watchers >= 0 && watchers + 1 < args.Length ? int.Parse(args[watchers + 1], CultureInfo.InvariantCulture) : 1000,
         }.RunAsync();
     }
 
     private TimeSpan PauseAfterFill { get; init; }
+
+    /// <summary>
+    /// --before path/to/ApiServer.dll: first a row of that build (the default GC), then this build's
+    /// rows, so a change's before and after are measured in one run on the same etcd.
+    /// </summary>
+    private string? BeforeDll { get; init; }
+
+    /// <summary>--watchers N: the watch fan-out row's watchers (1,000 unless given; 0 leaves the row out).</summary>
+    private int Watchers { get; init; }
+
+    // The create and watch rows reuse the main bench's operations (pods in "bench", configmaps in "watch").
+    private static readonly Settings RowSettings = Settings.For(quick: false);
 
     /// <summary>--gc N: only the Nth of <see cref="GcSettings"/> (0 is the default).</summary>
     private int? OnlySetting { get; init; }
@@ -51,12 +67,14 @@ internal sealed class ScaleWorkload(int objects, string output)
         $$$"""{"kind":"ConfigMap","apiVersion":"v1","metadata":{"name":"cm-{{{i:D7}}}","namespace":"ns-{{{i % Namespaces:D4}}}","uid":"{{{new Guid(i, 0, 0, new byte[8])}}}","creationTimestamp":"2026-12-01T00:00:00Z","labels":{"app":"a{{{i % 100}}}","tier":"t{{{i % 7}}}"}},"data":{"index":"{{{i}}}","fill":"{{{Filler}}}"}}""";
 
     /// <summary>GC settings compared in one run (issue 19: a server that holds a big cache).</summary>
+    /// <remarks>Each row names its settings in full, so it measures the same thing whatever the project's default is.</remarks>
     private static readonly (string Name, Dictionary<string, string> Environment)[] GcSettings =
     [
-        ("Server GC + DATAS (the default)", new()),
+        ("Server GC + DATAS", new() { ["DOTNET_gcServer"] = "1", ["DOTNET_GCDynamicAdaptationMode"] = "1" }),
         ("Workstation GC (concurrent)", new() { ["DOTNET_gcServer"] = "0" }),
-        ("Server GC + DATAS, GCConserveMemory=7", new() { ["DOTNET_GCConserveMemory"] = "7" }),
-        ("Server GC without DATAS", new() { ["DOTNET_GCDynamicAdaptationMode"] = "0" }),
+        ("Server GC + DATAS, GCConserveMemory=7", new() { ["DOTNET_gcServer"] = "1", ["DOTNET_GCDynamicAdaptationMode"] = "1", ["DOTNET_GCConserveMemory"] = "7" }),
+        ("Server GC without DATAS", new() { ["DOTNET_gcServer"] = "1", ["DOTNET_GCDynamicAdaptationMode"] = "0" }),
+        ("Workstation GC, GCConserveMemory=7", new() { ["DOTNET_gcServer"] = "0", ["DOTNET_GCConserveMemory"] = "7" }),
     ];
 
     public async Task RunAsync()
@@ -66,8 +84,8 @@ internal sealed class ScaleWorkload(int objects, string output)
         _md.AppendLine();
         _md.AppendLine(CultureInfo.InvariantCulture, $"Load average before: `{ProcStats.LoadAverage()}`.");
         _md.AppendLine();
-        _md.AppendLine("| GC | etcd range s | server start to ready s | fill s | fill / etcd range rate | RSS MB | RSS / serialized | GC heap MB | selector list ms | page of 500 ms | full list s | alloc / byte sent | 5 slow readers: RSS peak over one body |");
-        _md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        _md.AppendLine("| GC | etcd range s | server start to ready s | fill s | fill / etcd range rate | RSS MB | RSS / serialized | GC heap MB | selector list ms | page of 500 ms | full list s | alloc / byte sent | 5 slow readers: RSS peak over one body | creates/s at 32 (x etcd) | RSS after creates MB |");
+        _md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         long serialized = 0;
         await using var cluster = await Cluster.StartAsync(
             flags,
@@ -82,6 +100,16 @@ internal sealed class ScaleWorkload(int objects, string output)
                 Console.WriteLine($"seeded {objects} objects, {serialized / 1e6:0.0} MB, in {seeding.Elapsed.TotalSeconds:0.0} s");
             },
             TimeSpan.FromMinutes(30));
+        if (BeforeDll is { } beforeDll)
+        {
+            cluster.ServerDll = beforeDll;
+            var etcdRange = await EtcdRangeAsync(cluster.EtcdClient);
+            var clock = Stopwatch.StartNew();
+            await cluster.RestartServerAsync(flags, GcSettings[0].Environment, TimeSpan.FromMinutes(30));
+            await MeasureAsync(cluster, "before: " + GcSettings[0].Name, serialized, etcdRange, clock.Elapsed.TotalSeconds);
+            cluster.ServerDll = null;
+        }
+
         for (var i = 0; i < GcSettings.Length; i++)
         {
             if (OnlySetting is { } only && only != i)
@@ -95,6 +123,17 @@ internal sealed class ScaleWorkload(int objects, string output)
             await cluster.RestartServerAsync(flags, environment, TimeSpan.FromMinutes(30));
             var ready = clock.Elapsed.TotalSeconds;
             await MeasureAsync(cluster, name, serialized, etcdRange, ready);
+            if (Watchers > 0 && !_watched)
+            {
+                _watched = true;
+                await WatchersAsync(cluster);
+            }
+        }
+
+        if (_watchRow is not null)
+        {
+            _md.AppendLine();
+            _md.AppendLine(_watchRow);
         }
 
         _md.AppendLine();
@@ -152,10 +191,36 @@ internal sealed class ScaleWorkload(int objects, string output)
         await stopSampling.CancelAsync();
         await sampler;
 
+        // Throughput with this GC setting and the cache full: creates at concurrency 32 against etcd's
+        // own create Txns, interleaved (the main bench's row 1 operations).
+        var workloads = new Workloads(cluster, RowSettings, new Report());
+        var (creates, etcdCreates) = await Load.CompareAsync(cluster, 32, RowSettings.Duration, RowSettings.Slices, workloads.SettleAsync,
+            (worker, n) => workloads.CreatePodAsync($"gc-{pid}-{worker}-{n}", 1024),
+            (worker, n) => workloads.CreateRawPodAsync($"gc-{pid}-{worker}-{n}", 1024));
+        var rssAfterCreates = ProcStats.ResidentBytes(pid);
+
         var row = string.Create(CultureInfo.InvariantCulture,
-            $"| {name} | {etcdRange:0.00} | {ready:0.0} | {fill:0.00} | {etcdRange / fill:0.00}x | {rss / 1e6:0} | {rss / (double)serialized:0.0}x | {afterFill.Heap / 1e6:0} | {selector.Seconds * 1000:0} ({selector.Items} items) | {perPage:0} | {full.Seconds:0.00} ({full.Bytes / 1e6:0.0} MB) | {allocated:0.000} | +{(peak - baseline) / 1e6:0} MB = {(peak - baseline) / (double)full.Bytes * 100:0}% |");
+            $"| {name} | {etcdRange:0.00} | {ready:0.0} | {fill:0.00} | {etcdRange / fill:0.00}x | {rss / 1e6:0} | {rss / (double)serialized:0.0}x | {afterFill.Heap / 1e6:0} | {selector.Seconds * 1000:0} ({selector.Items} items) | {perPage:0} | {full.Seconds:0.00} ({full.Bytes / 1e6:0.0} MB) | {allocated:0.000} | +{(peak - baseline) / 1e6:0} MB = {(peak - baseline) / (double)full.Bytes * 100:0}% | {creates.OpsPerSecond:0} ({creates.OpsPerSecond / etcdCreates.OpsPerSecond:0.00}x) | {rssAfterCreates / 1e6:0} |");
         Console.WriteLine(row);
         _md.AppendLine(row);
+    }
+
+    private bool _watched;
+    private string? _watchRow;
+
+    /// <summary>
+    /// Issue 19's watch row at scale: <see cref="Watchers"/> watchers of one namespace's ConfigMaps
+    /// while 100 ConfigMaps a second are created there, every event's latency from the write's answer
+    /// to each watcher, next to as many etcd watch streams of a raw prefix at the same rate.
+    /// </summary>
+    private async Task WatchersAsync(Cluster cluster)
+    {
+        var workloads = new Workloads(cluster, RowSettings, new Report());
+        var server = await workloads.ServerFanOutAsync(Watchers, 100);
+        var etcd = await workloads.EtcdFanOutAsync(Watchers, 100);
+        _watchRow = string.Create(CultureInfo.InvariantCulture,
+            $"Watch fan-out with the cache full ({objects:N0} objects, default GC): {Watchers:N0} watchers, 100 writes/s for {RowSettings.Duration.TotalSeconds:0} s: server p50 {server.P50Ms:0.0} ms, p99 {server.P99Ms:0.0} ms, {server.Errors} errors, server CPU {server.ServerCpu:0.0} s; etcd watch streams p50 {etcd.P50Ms:0.0} ms, p99 {etcd.P99Ms:0.0} ms.");
+        Console.WriteLine(_watchRow);
     }
 
     private async Task<long> SeedAsync(EtcdClient client)
@@ -184,13 +249,14 @@ internal sealed class ScaleWorkload(int objects, string output)
             }
         }));
 
-        // The namespaces too, as a cluster would have them.
-        for (var n = 0; n < Namespaces; n += 100)
+        // The namespaces too, as a cluster would have them (and the create and watch rows' own two).
+        var names = Enumerable.Range(0, Namespaces).Select(i => $"ns-{i:D4}").Concat(["bench", "watch"]).ToArray();
+        for (var n = 0; n < names.Length; n += 100)
         {
             var txn = new TxnRequest();
-            for (var i = n; i < n + 100; i++)
+            for (var i = n; i < Math.Min(names.Length, n + 100); i++)
             {
-                var name = $"ns-{i:D4}";
+                var name = names[i];
                 txn.Success.Add(new RequestOp
                 {
                     RequestPut = new PutRequest

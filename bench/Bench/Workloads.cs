@@ -31,7 +31,7 @@ internal sealed class Workloads(Cluster cluster, Settings settings, Report repor
     /// the raw etcd rows' writes reach it too; without this, the server row after an etcd row paid
     /// for draining that backlog. A consistent list returns once the cache has seen etcd's revision.
     /// </summary>
-    private async Task SettleAsync()
+    internal async Task SettleAsync()
     {
         using var response = await Http.GetAsync("/api/v1/namespaces/bench/configmaps?limit=1");
         response.EnsureSuccessStatusCode();
@@ -39,14 +39,14 @@ internal sealed class Workloads(Cluster cluster, Settings settings, Report repor
 
     // ------------------------------------------------------------------ 1. creates
 
-    private async Task<Outcome> CreatePodAsync(string name, int size)
+    internal async Task<Outcome> CreatePodAsync(string name, int size)
     {
         using var response = await Http.PostAsync("/api/v1/namespaces/bench/pods", Json(Objects.Pod("bench", name, size)));
         return response.StatusCode == HttpStatusCode.Created ? Outcome.Ok : Outcome.Error;
     }
 
     /// <summary>The etcd side of a create: the Txn the server's store makes (create_revision == 0, then Put).</summary>
-    private async Task<Outcome> CreateRawPodAsync(string name, int size)
+    internal async Task<Outcome> CreateRawPodAsync(string name, int size)
     {
         var key = ByteString.CopyFromUtf8($"/bench-raw/pods/bench/{name}");
         var txn = new TxnRequest
@@ -307,7 +307,7 @@ internal sealed class Workloads(Cluster cluster, Settings settings, Report repor
         }
     }
 
-    private async Task<Measurement> ServerFanOutAsync(int watchers, int rate)
+    internal async Task<Measurement> ServerFanOutAsync(int watchers, int rate)
     {
         // Every write creates a new configmap (no contention on one key); every watcher watches the namespace.
         var name = $"fan-{watchers}-{rate}";
@@ -352,7 +352,7 @@ internal sealed class Workloads(Cluster cluster, Settings settings, Report repor
         return Latencies(writes, watchers, acks, arrivals, seconds, cpu);
     }
 
-    private async Task<Measurement> EtcdFanOutAsync(int watchers, int rate)
+    internal async Task<Measurement> EtcdFanOutAsync(int watchers, int rate)
     {
         var prefix = Encoding.UTF8.GetBytes($"/bench-raw/watch/fan-{watchers}-{rate}/");
         var acks = new ConcurrentDictionary<long, long>();
