@@ -126,7 +126,7 @@ internal sealed class ScaleWorkload(int objects, string output)
             if (Watchers > 0 && !_watched)
             {
                 _watched = true;
-                await WatchersAsync(cluster);
+                await WatchersAsync(cluster, name);
             }
         }
 
@@ -213,13 +213,13 @@ internal sealed class ScaleWorkload(int objects, string output)
     /// while 100 ConfigMaps a second are created there, every event's latency from the write's answer
     /// to each watcher, next to as many etcd watch streams of a raw prefix at the same rate.
     /// </summary>
-    private async Task WatchersAsync(Cluster cluster)
+    private async Task WatchersAsync(Cluster cluster, string gc)
     {
         var workloads = new Workloads(cluster, RowSettings, new Report());
         var server = await workloads.ServerFanOutAsync(Watchers, 100);
         var etcd = await workloads.EtcdFanOutAsync(Watchers, 100);
         _watchRow = string.Create(CultureInfo.InvariantCulture,
-            $"Watch fan-out with the cache full ({objects:N0} objects, default GC): {Watchers:N0} watchers, 100 writes/s for {RowSettings.Duration.TotalSeconds:0} s: server p50 {server.P50Ms:0.0} ms, p99 {server.P99Ms:0.0} ms, {server.Errors} errors, server CPU {server.ServerCpu:0.0} s; etcd watch streams p50 {etcd.P50Ms:0.0} ms, p99 {etcd.P99Ms:0.0} ms.");
+            $"Watch fan-out with the cache full ({objects:N0} objects, {gc}): {Watchers:N0} watchers, 100 writes/s for {RowSettings.Duration.TotalSeconds:0} s: server p50 {server.P50Ms:0.0} ms, p99 {server.P99Ms:0.0} ms, {server.Errors} errors, server CPU {server.ServerCpu:0.0} s; etcd watch streams p50 {etcd.P50Ms:0.0} ms, p99 {etcd.P99Ms:0.0} ms.");
         Console.WriteLine(_watchRow);
     }
 
