@@ -101,7 +101,10 @@ internal static class DeploymentWorkload
         await using var controllerManager = Scheduling.Component.Start("ControllerManager", work,
         [
             $"--kubeconfig={Scheduling.Kubeconfig(work, "controller-manager", server, ca, kcmCert.CertificatePath, kcmCert.KeyPath)}",
-            "--secure-port=0", "--leader-elect=false", "--controllers=*", $"--kube-api-qps={qps[0]}", $"--kube-api-burst={qps[1]}",
+            // As run.sh and kubeadm run it: each controller under its own service account (system:kube-controller-manager
+            // alone may not write most objects).
+            "--secure-port=0", "--leader-elect=false", "--controllers=*", "--use-service-account-credentials=true",
+            $"--root-ca-file={ca}", $"--kube-api-qps={qps[0]}", $"--kube-api-burst={qps[1]}",
         ]);
 
         foreach (var ns in new[] { "baseline", "flow" })
