@@ -69,7 +69,17 @@ internal static class DeploymentWorkload
 
     private static async Task<DeploymentResult> RunOnceAsync(int nodes, int replicas, string kcmQps)
     {
-        await using var cluster = await Cluster.StartAsync(["--authorization-mode=Node,RBAC"]);
+        // Service account tokens (TokenRequest) for the controllers' own credentials, as run.sh's server has them.
+        var keys = Path.Combine(Path.GetTempPath(), $"bench-sa-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(keys);
+        using (var rsa = System.Security.Cryptography.RSA.Create(2048))
+        {
+            await File.WriteAllTextAsync(Path.Combine(keys, "sa.key"), rsa.ExportPkcs8PrivateKeyPem());
+            await File.WriteAllTextAsync(Path.Combine(keys, "sa.pub"), rsa.ExportSubjectPublicKeyInfoPem());
+        }
+
+        await using var cluster = await Cluster.StartAsync(["--authorization-mode=Node,RBAC", "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+            $"--service-account-key-file={Path.Combine(keys, "sa.pub")}", $"--service-account-signing-key-file={Path.Combine(keys, "sa.key")}"]);
         var work = cluster.WorkDirectory;
         var ca = cluster.Pki.CaCertificatePath;
         var server = cluster.Http.BaseAddress!.ToString().TrimEnd('/');
