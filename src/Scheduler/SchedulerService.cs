@@ -6,6 +6,7 @@ using ClientTools.Logging;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
+using Scheduler.Binding;
 using Scheduler.Cache;
 using Scheduler.Framework;
 using Scheduler.Plugins;
@@ -25,14 +26,21 @@ public sealed record SchedulerSettings
 
     /// <summary>Bindings in flight at once (kube binds each pod in its own goroutine; the client's QPS is the real bound).</summary>
     public int BindingParallelism { get; init; } = 64;
+
+    /// <summary>How long an assumed pod whose binding returned waits for the informer's confirmation before it is dropped; zero: forever, as kube-scheduler.</summary>
+    public TimeSpan AssumedPodTtl { get; init; } = TimeSpan.Zero;
 }
 
 /// <summary>
 /// kube-scheduler's core (pkg/scheduler.Scheduler): informer handlers feed the cache (bound pods,
-/// nodes) and the queue (pending pods of this scheduler name); one loop takes a pod at a time,
-/// schedules it against a fresh snapshot, assumes it onto the chosen node and binds it in the
-/// background (pods/binding), recording Scheduled; a pod no node can take gets preemption's attempt,
-/// a FailedScheduling event and the PodScheduled=False/Unschedulable condition, and waits in the queue.
+/// nodes) and the queue (pending pods of this scheduler name). The scheduling cycle runs one pod at a
+/// time: a fresh snapshot, filter and score, then the pod is assumed onto the chosen node in the cache
+/// so the next cycle already counts its resources. The binding cycle (pods/binding, the Scheduled
+/// event) runs in the background, up to <see cref="SchedulerSettings.BindingParallelism"/> at once; a
+/// failed binding forgets the assumed pod (its resources are free again, so unschedulable pods are
+/// retried) and requeues the pod with back-off, recording "binding rejected". A pod no node can take
+/// gets preemption's attempt, a FailedScheduling event and the PodScheduled=False/Unschedulable
+/// condition, and waits in the queue.
 /// </summary>
 public sealed class SchedulerService : IPreemptionActions
 {
@@ -41,17 +49,23 @@ public sealed class SchedulerService : IPreemptionActions
     private readonly SchedulerSettings _settings;
     private readonly Snapshot _snapshot = new();
     private readonly SemaphoreSlim _bindings;
+    private readonly IPodBinder _binder;
+    private SharedIndexInformer<V1Pod>? _pods;
     private SharedIndexInformer<V1Namespace>? _namespaces;
     private SharedIndexInformer<V1PodDisruptionBudget>? _budgets;
     private long _scheduled;
     private long _failed;
+    private long _bindingsInFlight;
 
-    public SchedulerService(IKubernetes client, EventRecorder recorder, SchedulerSettings settings)
+    /// <param name="binder">The binding call; by default POST pods/binding through <paramref name="client"/>.</param>
+    public SchedulerService(IKubernetes client, EventRecorder recorder, SchedulerSettings settings, IPodBinder? binder = null)
     {
         _client = client;
         _recorder = recorder;
         _settings = settings;
+        _binder = binder ?? new DefaultBinder(client);
         _bindings = new SemaphoreSlim(Math.Max(1, settings.BindingParallelism));
+        Cache = new SchedulerCache(settings.AssumedPodTtl);
         Queue = new SchedulingQueue(maxInUnschedulable: settings.PodMaxInUnschedulablePodsDuration);
         SchedulingFramework? framework = null;
         var profile = DefaultProfile.Create(() => _snapshot, () => framework!, Budgets, this, settings.SchedulerName);
@@ -61,7 +75,7 @@ public sealed class SchedulerService : IPreemptionActions
         _snapshot.NamespaceLabels = ns => _namespaces?.Store.Get(ns)?.Metadata?.Labels;
     }
 
-    public SchedulerCache Cache { get; } = new();
+    public SchedulerCache Cache { get; }
 
     public SchedulingQueue Queue { get; }
 
@@ -75,11 +89,15 @@ public sealed class SchedulerService : IPreemptionActions
     /// <summary>Scheduling attempts that found no node.</summary>
     public long Failed => Interlocked.Read(ref _failed);
 
+    /// <summary>Binding cycles started and not yet over.</summary>
+    public long BindingsInFlight => Interlocked.Read(ref _bindingsInFlight);
+
     /// <summary>Registers the informers the scheduler needs and its handlers on them.</summary>
     public void Attach(SharedInformerFactory factory)
     {
         // As kube-scheduler: pods that are not terminal (terminal ones leave the cache through the selector).
         var pods = factory.Pods(fieldSelector: "status.phase!=Succeeded,status.phase!=Failed");
+        _pods = pods;
         var nodes = factory.Nodes();
         _namespaces = factory.Namespaces();
         _budgets = factory.PodDisruptionBudgets();
@@ -172,6 +190,11 @@ public sealed class SchedulerService : IPreemptionActions
             {
                 await Task.Delay(1000, cancellationToken).ConfigureAwait(false);
                 Queue.Flush();
+                foreach (var key in Cache.CleanupExpiredAssumedPods())
+                {
+                    Klog.Warning($"assumed pod {key} expired: its binding returned but the informer never showed it bound");
+                    Queue.MoveAllToActiveOrBackoff("AssignedPodDelete");
+                }
             }
         }, CancellationToken.None);
         try
@@ -256,57 +279,87 @@ public sealed class SchedulerService : IPreemptionActions
             return;
         }
 
+        // Assume: from here on the next cycle counts the pod on the node, while the binding is in flight.
         var host = result.Host!;
         Cache.AssumePod(pod, host);
         Queue.Nominate(pod, null);
-        Queue.Done(pod.Key);
-        _ = BindAsync(queued, host, cycle);
+        Interlocked.Increment(ref _bindingsInFlight);
+        _ = Task.Run(() => BindingCycleAsync(queued, host, cycle, result), CancellationToken.None);
     }
 
-    private async Task BindAsync(QueuedPodInfo queued, string host, long cycle)
+    /// <summary>
+    /// The binding cycle (kube's bindingCycle, in a goroutine of its own): POST pods/binding, then
+    /// FinishBinding and the Scheduled event; on failure ForgetPod (the node's resources are free
+    /// again, which counts as an assigned pod's deletion for the unschedulable pods) and the pod goes
+    /// back to the queue with back-off, unless it is gone or already bound.
+    /// </summary>
+    private async Task BindingCycleAsync(QueuedPodInfo queued, string host, long cycle, ScheduleResult result)
     {
         var pod = queued.PodInfo.Pod;
         await _bindings.WaitAsync().ConfigureAwait(false);
         try
         {
-            var binding = new V1Binding
+            try
             {
-                ApiVersion = "v1",
-                Kind = "Binding",
-                Metadata = new V1ObjectMeta { Name = pod.Metadata.Name, NamespaceProperty = pod.Metadata.NamespaceProperty, Uid = pod.Metadata.Uid },
-                Target = new V1ObjectReference { ApiVersion = "v1", Kind = "Node", Name = host },
-            };
-            await _client.CoreV1.CreateNamespacedPodBindingAsync(binding, pod.Metadata.Name, pod.Metadata.NamespaceProperty).ConfigureAwait(false);
-            Interlocked.Increment(ref _scheduled);
-            Klog.Info(2, $"successfully bound pod {queued.Key} to node {host} (evaluated nodes, attempts {queued.Attempts})");
-            _recorder.Event(pod, EventTypes.Normal, "Scheduled", $"Successfully assigned {pod.Metadata.NamespaceProperty}/{pod.Metadata.Name} to {host}", action: "Binding");
-        }
-        catch (Exception e)
-        {
-            Cache.ForgetPod(queued.Key);
-            if (e is HttpOperationException { Response.StatusCode: HttpStatusCode.NotFound or HttpStatusCode.Conflict })
+                await _binder.BindAsync(pod, host, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception e)
             {
-                // Deleted meanwhile, or already bound: the informer will say.
-                Klog.Info(2, $"binding pod {queued.Key} to {host} was refused: {Describe(e)}");
+                Cache.ForgetPod(queued.Key);
+                Queue.MoveAllToActiveOrBackoff("AssignedPodDelete");
+                HandleBindingFailure(queued, host, cycle, e);
                 return;
             }
 
-            Klog.Warning($"failed to bind pod {queued.Key} to {host}: {Describe(e)}");
-            _recorder.Event(pod, EventTypes.Warning, "FailedScheduling", $"Binding rejected: {Describe(e)}", action: "Scheduling");
-            Queue.AddUnschedulable(queued, cycle, error: true);
+            Cache.FinishBinding(queued.Key);
+            Queue.Done(queued.Key);
+            Interlocked.Increment(ref _scheduled);
+            if (Klog.V(2))
+            {
+                Klog.Info(2, $"successfully bound pod {queued.Key} to node {host} (evaluated nodes {result.EvaluatedNodes}, feasible nodes {result.FeasibleNodes}, attempts {queued.Attempts})");
+            }
+
+            _recorder.Event(pod, EventTypes.Normal, "Scheduled", $"Successfully assigned {pod.Metadata.NamespaceProperty}/{pod.Metadata.Name} to {host}", action: "Binding");
         }
         finally
         {
             _bindings.Release();
+            Interlocked.Decrement(ref _bindingsInFlight);
         }
     }
 
+    /// <summary>kube's handleSchedulingFailure for a binding error: event and condition (reason SchedulerError), then back to the queue unless the pod is gone or bound.</summary>
+    private void HandleBindingFailure(QueuedPodInfo queued, string host, long cycle, Exception e)
+    {
+        var pod = queued.PodInfo.Pod;
+        var message = $"binding rejected: running Bind plugin \"{DefaultBinder.PluginName}\": {Describe(e)}";
+        Klog.Warning($"failed to bind pod {queued.Key} to {host}: {message}");
+        var current = _pods?.Store.Get(queued.Key);
+        var refused = e is HttpOperationException { Response.StatusCode: HttpStatusCode.NotFound or HttpStatusCode.Conflict };
+        var gone = _pods is not null && current is null;
+        if (refused || gone || (current is not null && IsAssigned(current)))
+        {
+            // Deleted meanwhile, or already bound (by us or another scheduler): the informer says so; nothing to retry.
+            Queue.Done(queued.Key);
+            return;
+        }
+
+        _recorder.Event(pod, EventTypes.Warning, "FailedScheduling", message, action: "Scheduling");
+        if (current is not null)
+        {
+            queued.PodInfo = new PodInfo(current);
+        }
+
+        Queue.AddUnschedulable(queued, cycle, error: true);
+        _ = UpdateConditionAsync(queued.PodInfo.Pod, message, nominated: null, reason: "SchedulerError");
+    }
+
     /// <summary>Sets PodScheduled=False (Unschedulable) with the message, and the nominated node, unless they are already so.</summary>
-    private async Task UpdateConditionAsync(V1Pod pod, string message, string? nominated)
+    private async Task UpdateConditionAsync(V1Pod pod, string message, string? nominated, string reason = "Unschedulable")
     {
         var current = pod.Status?.Conditions?.FirstOrDefault(c => c.Type == "PodScheduled");
         var nominationChanges = nominated is not null && nominated != (pod.Status?.NominatedNodeName ?? "");
-        if (current is { Status: "False", Reason: "Unschedulable" } && current.Message == message && !nominationChanges)
+        if (current is { Status: "False" } && current.Reason == reason && current.Message == message && !nominationChanges)
         {
             return;
         }
@@ -316,7 +369,7 @@ public sealed class SchedulerService : IPreemptionActions
             ? t.ToUniversalTime().ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture)
             : now;
         var nominatedPart = nominationChanges ? $",\"nominatedNodeName\":{System.Text.Json.JsonSerializer.Serialize(nominated)}" : "";
-        var patch = $$$"""{"status":{"conditions":[{"type":"PodScheduled","status":"False","reason":"Unschedulable","message":{{{System.Text.Json.JsonSerializer.Serialize(message)}}},"lastProbeTime":null,"lastTransitionTime":"{{{transition}}}"}]{{{nominatedPart}}}}}""";
+        var patch = $$$"""{"status":{"conditions":[{"type":"PodScheduled","status":"False","reason":{{{System.Text.Json.JsonSerializer.Serialize(reason)}}},"message":{{{System.Text.Json.JsonSerializer.Serialize(message)}}},"lastProbeTime":null,"lastTransitionTime":"{{{transition}}}"}]{{{nominatedPart}}}}}""";
         try
         {
             await _client.CoreV1.PatchNamespacedPodStatusAsync(new V1Patch(patch, V1Patch.PatchType.StrategicMergePatch), pod.Metadata.Name, pod.Metadata.NamespaceProperty).ConfigureAwait(false);

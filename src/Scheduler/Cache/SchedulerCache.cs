@@ -8,15 +8,43 @@ namespace Scheduler.Cache;
 /// The scheduler's view of nodes and of the pods on them (internal/cache): bound pods from the
 /// informer, and pods the scheduler has assumed onto a node while their binding is in flight, so the
 /// next cycle already counts them. Each cycle copies what changed into its <see cref="Snapshot"/>.
+/// An assumed pod's life is kube's: <see cref="AssumePod"/> in the scheduling cycle;
+/// <see cref="FinishBinding"/> once the binding call returned; the informer's update of the bound pod
+/// confirms it (<see cref="AddOrUpdatePod"/>, which also moves it if it landed elsewhere);
+/// <see cref="ForgetPod"/> when the binding failed. An assumed pod whose binding finished but that the
+/// informer never confirmed expires after the TTL (<see cref="CleanupExpiredAssumedPods"/>); kube-scheduler
+/// runs with a TTL of 0, never expiring them (kubernetes#106361: expiring raced with slow binds and
+/// double-booked nodes), and so does this one unless a TTL is given.
 /// </summary>
-public sealed class SchedulerCache
+public sealed class SchedulerCache(TimeSpan? assumedPodTtl = null, TimeProvider? time = null)
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, NodeInfo> _nodes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, PodState> _pods = new(StringComparer.Ordinal);
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
     private long _structureGeneration;
 
-    private sealed record PodState(PodInfo Info, string Node, bool Assumed);
+    private sealed record PodState(PodInfo Info, string Node, bool Assumed)
+    {
+        public bool BindingFinished { get; set; }
+
+        public DateTimeOffset? Deadline { get; set; }
+    }
+
+    /// <summary>How long an assumed pod whose binding finished may wait for the informer's confirmation; zero or less: forever.</summary>
+    public TimeSpan AssumedPodTtl { get; } = assumedPodTtl ?? TimeSpan.Zero;
+
+    /// <summary>Pods assumed and not yet confirmed, forgotten or expired.</summary>
+    public int AssumedCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _pods.Values.Count(p => p.Assumed);
+            }
+        }
+    }
 
     public int NodeCount
     {
@@ -116,6 +144,45 @@ public sealed class SchedulerCache
         }
     }
 
+    /// <summary>The binding call returned: from now on the assumed pod may expire (if a TTL is set) unless the informer confirms it.</summary>
+    public void FinishBinding(string key)
+    {
+        lock (_lock)
+        {
+            if (_pods.TryGetValue(key, out var state) && state.Assumed)
+            {
+                state.BindingFinished = true;
+                state.Deadline = AssumedPodTtl > TimeSpan.Zero ? _time.GetUtcNow() + AssumedPodTtl : null;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Removes assumed pods whose binding finished longer than the TTL ago without the informer
+    /// confirming them (kube's cleanupAssumedPods, run every second); returns their keys.
+    /// </summary>
+    public IReadOnlyList<string> CleanupExpiredAssumedPods()
+    {
+        if (AssumedPodTtl <= TimeSpan.Zero)
+        {
+            return [];
+        }
+
+        lock (_lock)
+        {
+            var now = _time.GetUtcNow();
+            var expired = _pods.Where(p => p.Value is { Assumed: true, BindingFinished: true, Deadline: { } d } && now > d).Select(p => p.Key).ToList();
+            foreach (var key in expired)
+            {
+                _pods.Remove(key, out var state);
+                NodeInfoFor(state!.Node).RemovePod(key);
+                Prune(state.Node);
+            }
+
+            return expired;
+        }
+    }
+
     /// <summary>The binding failed: the assumed pod no longer counts.</summary>
     public void ForgetPod(string key)
     {
@@ -143,18 +210,16 @@ public sealed class SchedulerCache
     {
         lock (_lock)
         {
-            var changed = false;
-            var structural = _structureGeneration > snapshot.Generation;
+            var rebuild = _structureGeneration > snapshot.Generation;
             foreach (var (name, info) in _nodes)
             {
-                if (info.Generation > snapshot.Generation)
+                if (info.Generation > snapshot.Generation && !snapshot.TryReplace(info.Clone()))
                 {
-                    snapshot.NodeInfoMap[name] = info.Clone();
-                    changed = true;
+                    rebuild = true;
                 }
             }
 
-            if (structural)
+            if (_structureGeneration > snapshot.Generation)
             {
                 foreach (var name in snapshot.NodeInfoMap.Keys.Where(n => !_nodes.ContainsKey(n)).ToList())
                 {
@@ -162,7 +227,7 @@ public sealed class SchedulerCache
                 }
             }
 
-            if (changed || structural)
+            if (rebuild)
             {
                 snapshot.Rebuild();
             }
