@@ -3,6 +3,7 @@ using Bench;
 
 // bench [--quick] [--out docs/benchmarks.md] [--only create,update,get,list,watch,crd,memory,encoding,scheduling | crd-schema | scale [--objects N]] [--concurrency 1,32]
 //       [--nodes 100,1000] [--pods 1000] [--scheduler-qps 5000/5000,50/100]   (the scheduling rows)
+//       [--scheduler-dll before=/tmp/old/Scheduler.dll,after=src/Scheduler/bin/Release/net10.0/Scheduler.dll]   (each row per build)
 // bench --only deployment [--nodes 100] [--replicas 1000] [--kcm-qps 20/30,1000/1000]   (issue 18's row, /tmp/deployment-bench.md)
 var quick = args.Contains("--quick");
 var outIndex = Array.IndexOf(args, "--out");
@@ -97,7 +98,11 @@ if (Runs("scheduling"))
     {
         foreach (var nodes in ArgList("--nodes", quick ? "100" : "100,1000"))
         {
-            report.AddScheduling(await Scheduling.RunAsync(int.Parse(nodes, System.Globalization.CultureInfo.InvariantCulture), int.Parse(ArgList("--pods", "1000")[0], System.Globalization.CultureInfo.InvariantCulture), qps));
+            // --scheduler-dll label=path/Scheduler.dll,...: the same row once per scheduler build, alternating (before/after in one run).
+            foreach (var build in ArgList("--scheduler-dll", ""))
+            {
+                report.AddScheduling(await Scheduling.RunAsync(int.Parse(nodes, System.Globalization.CultureInfo.InvariantCulture), int.Parse(ArgList("--pods", "1000")[0], System.Globalization.CultureInfo.InvariantCulture), qps, build));
+            }
         }
     }
 }

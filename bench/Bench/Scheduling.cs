@@ -12,7 +12,7 @@ namespace Bench;
 internal sealed record SchedulingResult(
     int Nodes, int Pods, string SchedulerQps, double BaselineCreatesPerSecond, double FlowCreateSeconds,
     double AllBoundSeconds, double AllRunningSeconds, double BindsPerSecond, double BindWindowPerSecond,
-    double ServerCpu, double SchedulerCpu, double NodesCpu, double EtcdCpu, double NodesReadySeconds)
+    double ServerCpu, double SchedulerCpu, double NodesCpu, double EtcdCpu, double NodesReadySeconds, string Build = "")
 {
     public double Ratio => BindsPerSecond / BaselineCreatesPerSecond;
 }
@@ -30,8 +30,10 @@ internal static class Scheduling
 {
     private const int Concurrency = 32;
 
-    public static async Task<SchedulingResult> RunAsync(int nodes, int pods, string schedulerQps)
+    /// <param name="build">"" for the scheduler built beside the bench, or label=path/Scheduler.dll for another build (before/after rows).</param>
+    public static async Task<SchedulingResult> RunAsync(int nodes, int pods, string schedulerQps, string build = "")
     {
+        var (label, schedulerDll) = build.Split('=', 2) is [var l, var d] ? (l, Path.GetFullPath(d)) : ("", null);
         var nodesReadyClock = Stopwatch.StartNew();
         await using var cluster = await Cluster.StartAsync(["--authorization-mode=Node,RBAC"]);
         var work = cluster.WorkDirectory;
@@ -62,7 +64,7 @@ internal static class Scheduling
         [
             $"--kubeconfig={Kubeconfig(work, "scheduler", server, ca, scheduler.CertificatePath, scheduler.KeyPath)}",
             "--secure-port=0", "--leader-elect=false", $"--kube-api-qps={qps[0]}", $"--kube-api-burst={qps[1]}",
-        ]);
+        ], schedulerDll);
 
         foreach (var ns in new[] { "baseline", "flow" })
         {
@@ -108,11 +110,11 @@ internal static class Scheduling
             nodes, pods, schedulerQps, baseline, created, allBound, running.Values.Max() - start,
             pods / allBound, (pods - 1) / Math.Max(1e-3, binds[^1] - binds[0]),
             cpuAfter.Server - cpuBefore.Server, cpuAfter.Scheduler - cpuBefore.Scheduler, cpuAfter.Nodes - cpuBefore.Nodes,
-            cpuAfter.Etcd - cpuBefore.Etcd, nodesReady);
+            cpuAfter.Etcd - cpuBefore.Etcd, nodesReady, label);
     }
 
     public static void Print(SchedulingResult r) => Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"scheduling: {r.Pods} pods onto {r.Nodes} nodes (scheduler qps/burst {r.SchedulerQps}): server creates {r.BaselineCreatesPerSecond:0}/s; "
+        $"scheduling: {r.Pods} pods onto {r.Nodes} nodes (scheduler {r.Build} qps/burst {r.SchedulerQps}): server creates {r.BaselineCreatesPerSecond:0}/s; "
         + $"flow created in {r.FlowCreateSeconds:0.0} s, all bound {r.AllBoundSeconds:0.0} s, all Running {r.AllRunningSeconds:0.0} s; "
         + $"binds {r.BindsPerSecond:0}/s ({r.Ratio:0.00}x creates; first->last bind {r.BindWindowPerSecond:0}/s); "
         + $"CPU s server {r.ServerCpu:0.0} scheduler {r.SchedulerCpu:0.0} nodes {r.NodesCpu:0.0} etcd {r.EtcdCpu:0.0}; nodes Ready after {r.NodesReadySeconds:0} s"));
@@ -125,7 +127,7 @@ internal static class Scheduling
         foreach (var r in results)
         {
             md.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {r.Nodes:N0} | {r.Pods:N0} | {r.SchedulerQps} | {r.BaselineCreatesPerSecond:0} | {r.AllBoundSeconds:0.0} | {r.AllRunningSeconds:0.0} | {r.BindsPerSecond:0} | {r.Ratio:0.00}x | >= 0.5x {(r.Ratio >= 0.5 ? "met" : "MISSED")} | {r.ServerCpu:0.0} / {r.SchedulerCpu:0.0} / {r.NodesCpu:0.0} / {r.EtcdCpu:0.0} |"));
+                $"| {r.Nodes:N0} | {r.Pods:N0} | {(r.Build.Length > 0 ? r.Build + " " : "")}{r.SchedulerQps} | {r.BaselineCreatesPerSecond:0} | {r.AllBoundSeconds:0.0} | {r.AllRunningSeconds:0.0} | {r.BindsPerSecond:0} | {r.Ratio:0.00}x | >= 0.5x {(r.Ratio >= 0.5 ? "met" : "MISSED")} | {r.ServerCpu:0.0} / {r.SchedulerCpu:0.0} / {r.NodesCpu:0.0} / {r.EtcdCpu:0.0} |"));
         }
 
         return md.ToString();
@@ -258,10 +260,10 @@ internal static class Scheduling
 
         public double CpuSeconds => ProcStats.CpuSeconds(_process.Id);
 
-        public static Component Start(string project, string work, IEnumerable<string> args)
+        public static Component Start(string project, string work, IEnumerable<string> args, string? dll = null)
         {
             var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-            start.ArgumentList.Add(Path.Combine(Cluster.RepoRoot(), "src", project, "bin", "Release", "net10.0", project + ".dll"));
+            start.ArgumentList.Add(dll ?? Path.Combine(Cluster.RepoRoot(), "src", project, "bin", "Release", "net10.0", project + ".dll"));
             foreach (var arg in args)
             {
                 start.ArgumentList.Add(arg);
