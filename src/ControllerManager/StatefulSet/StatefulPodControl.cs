@@ -104,8 +104,11 @@ internal sealed class StatefulPodControl(IKubernetes client, EventRecorder recor
     public async Task ApplyRetentionPolicyAsync(V1StatefulSet set, V1Pod pod, bool condemned, CancellationToken cancellationToken)
     {
         var policy = set.Spec.PersistentVolumeClaimRetentionPolicy;
-        var ownedBySet = policy?.WhenDeleted == "Delete";
+        // kube's updateClaimOwnerRefForSetAndPod: a claim of a scaled-down pod under whenScaled: Delete belongs
+        // to that pod alone (an owner still there would keep it from the garbage collector); otherwise to the set
+        // under whenDeleted: Delete.
         var ownedByPod = condemned && policy?.WhenScaled == "Delete" && pod.Metadata.Uid is not null;
+        var ownedBySet = policy?.WhenDeleted == "Delete" && !ownedByPod;
         foreach (var (_, wanted) in StatefulSetPods.Claims(set, StatefulSetPods.Ordinal(pod)))
         {
             if (claims.Store.Get(wanted.Metadata.NamespaceProperty, wanted.Metadata.Name) is not { } claim)

@@ -128,6 +128,58 @@ public sealed class StatefulSetTests(WorkloadsFixture fixture)
     }
 
     [Fact]
+    public async Task ClaimRetentionPolicyDelete_ScaledDownClaimsGoWithTheirPod_TheRestWithTheSet()
+    {
+        var ns = await fixture.Cluster.CreateNamespaceAsync("sts-pvc");
+        try
+        {
+            await fixture.Cluster.KubectlWithInputAsync($$$"""
+                apiVersion: apps/v1
+                kind: StatefulSet
+                metadata: {name: db, namespace: {{{ns}}}}
+                spec:
+                  replicas: 2
+                  podManagementPolicy: Parallel
+                  persistentVolumeClaimRetentionPolicy: {whenDeleted: Delete, whenScaled: Delete}
+                  selector: {matchLabels: {app: db}}
+                  template:
+                    metadata: {labels: {app: db}}
+                    spec:
+                      containers: [{name: db, image: postgres, volumeMounts: [{name: data, mountPath: /var/lib/postgresql}]}]
+                  volumeClaimTemplates:
+                  - metadata: {name: data}
+                    spec:
+                      accessModes: [ReadWriteOnce]
+                      resources:
+                        requests: {storage: 1Gi}
+                """, "apply", "-f", "-");
+            await fixture.KubectlOkAsync("rollout", "status", "statefulset/db", "-n", ns, "--timeout=80s");
+            var set = await _admin.AppsV1.ReadNamespacedStatefulSetAsync("db", ns);
+            var claims = (await _admin.CoreV1.ListNamespacedPersistentVolumeClaimAsync(ns)).Items;
+            Assert.Equal(["data-db-0", "data-db-1"], claims.Select(c => c.Metadata.Name).Order(StringComparer.Ordinal));
+            Assert.All(claims, c => Assert.Equal(("StatefulSet", "db", set.Metadata.Uid), (c.Metadata.OwnerReferences.Single().Kind, c.Metadata.OwnerReferences.Single().Name, c.Metadata.OwnerReferences.Single().Uid)));
+
+            // whenScaled: Delete — the condemned pod's claim becomes its dependent and goes with it.
+            await fixture.KubectlOkAsync("scale", "statefulset", "db", "--replicas=1", "-n", ns);
+            await fixture.EventuallyAsync(async () =>
+            {
+                var left = (await _admin.CoreV1.ListNamespacedPersistentVolumeClaimAsync(ns)).Items;
+                return left.Count == 1 && left[0].Metadata.Name == "data-db-0" ? left : null;
+            }, "data-db-1 to be deleted with db-1");
+
+            // whenDeleted: Delete — the garbage collector removes the remaining claims with the set.
+            await fixture.KubectlOkAsync("delete", "statefulset", "db", "-n", ns);
+            await fixture.EventuallyAsync(async () =>
+                (await _admin.CoreV1.ListNamespacedPersistentVolumeClaimAsync(ns)).Items.Count == 0 ? "gone" : null,
+                "data-db-0 to be deleted with the set");
+        }
+        finally
+        {
+            await fixture.Cluster.KubectlAsync("delete", "namespace", ns, "--wait=false");
+        }
+    }
+
+    [Fact]
     public async Task PartitionedRollingUpdate_HighestOrdinalFirst_ThenRolloutStatusHistoryAndUndo()
     {
         var ns = await fixture.Cluster.CreateNamespaceAsync("sts-roll");
