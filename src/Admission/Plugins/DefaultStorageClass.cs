@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using ApiMachinery.Json;
 
 namespace Admission.Plugins;
 
@@ -31,12 +32,12 @@ public sealed class DefaultStorageClass(IAdmissionObjects objects) : IMutatingAd
         var classes = await objects.ListAsync("storage.k8s.io", "storageclasses", "", cancellationToken).ConfigureAwait(false);
         var chosen = classes
             .Where(c => PodJson.Annotation(c, DefaultAnnotation) == "true" || PodJson.Annotation(c, BetaDefaultAnnotation) == "true")
-            .OrderByDescending(c => PodJson.String(c["metadata"], "creationTimestamp"), StringComparer.Ordinal)
-            .ThenBy(c => PodJson.String(c["metadata"], "name"), StringComparer.Ordinal)
+            .OrderByDescending(c => c["metadata"].GetString("creationTimestamp") ?? "", StringComparer.Ordinal)
+            .ThenBy(c => c["metadata"].GetString("name") ?? "", StringComparer.Ordinal)
             .FirstOrDefault();
         if (chosen is not null)
         {
-            spec["storageClassName"] = PodJson.String(chosen["metadata"], "name");
+            spec["storageClassName"] = chosen["metadata"].GetString("name") ?? "";
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using ApiMachinery.Json;
 
 namespace Admission.Plugins;
 
@@ -26,8 +27,8 @@ public sealed class DefaultTolerationSeconds(long notReadySeconds = 300, long un
         var spec = PodJson.Spec(pod);
         var existing = (spec["tolerations"] as JsonArray ?? []).OfType<JsonObject>().ToArray();
         bool Tolerates(string taint) => existing.Any(t =>
-            PodJson.String(t, "key") is var key && (key == taint || key.Length == 0)
-            && PodJson.String(t, "effect") is "NoExecute" or "");
+            (t.GetString("key") ?? "") is var key && (key == taint || key.Length == 0)
+            && (t.GetString("effect") ?? "") is "NoExecute" or "");
 
         var notReady = Tolerates(NotReadyTaint);
         var unreachable = Tolerates(UnreachableTaint);

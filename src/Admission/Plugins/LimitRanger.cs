@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Admission.Quota;
 using ApiMachinery.Errors;
+using ApiMachinery.Json;
 
 namespace Admission.Plugins;
 
@@ -52,7 +53,7 @@ public sealed class LimitRanger(IAdmissionObjects objects) : IMutatingAdmissionP
                 var resources = PodJson.Child(container, "resources");
                 var setLimits = Merge(PodJson.Child(resources, "limits"), defaultLimits);
                 var setRequests = Merge(PodJson.Child(resources, "requests"), defaultRequests);
-                var containerName = PodJson.String(container, "name");
+                var containerName = container.GetString("name") ?? "";
                 if (setRequests.Count > 0)
                 {
                     notes.Add($"{string.Join(", ", setRequests)} request for {kind} {containerName}");
@@ -83,7 +84,7 @@ public sealed class LimitRanger(IAdmissionObjects objects) : IMutatingAdmissionP
         var errors = new List<string>();
         foreach (var item in ranges.SelectMany(r => r["spec"]?["limits"] as JsonArray ?? []).OfType<JsonObject>())
         {
-            var type = PodJson.String(item, "type");
+            var type = item.GetString("type") ?? "";
             if (isPod && type == "Container")
             {
                 foreach (var container in PodJson.Containers(PodJson.Spec(obj)))
@@ -136,7 +137,7 @@ public sealed class LimitRanger(IAdmissionObjects objects) : IMutatingAdmissionP
         var limits = new Dictionary<string, JsonNode>(StringComparer.Ordinal);
         foreach (var item in ranges.SelectMany(r => r["spec"]?["limits"] as JsonArray ?? []).OfType<JsonObject>())
         {
-            if (PodJson.String(item, "type") != "Container")
+            if (item.GetString("type") != "Container")
             {
                 continue;
             }

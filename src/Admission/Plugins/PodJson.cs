@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
+using ApiMachinery.Json;
 
 namespace Admission.Plugins;
 
@@ -36,9 +37,6 @@ internal static class PodJson
         return array;
     }
 
-    public static string String(JsonNode? node, string name) =>
-        node is JsonObject o && o[name] is JsonValue v && v.TryGetValue<string>(out var s) ? s : "";
-
     public static bool? Bool(JsonNode? node, string name) =>
         node is JsonObject o && o[name] is JsonValue v && v.TryGetValue<bool>(out var b) ? b : null;
 
@@ -64,7 +62,7 @@ internal static class PodJson
         {
             foreach (var (k, v) in labels)
             {
-                if (v is JsonValue value && value.TryGetValue<string>(out var s))
+                if (v.AsString() is { } s)
                 {
                     result[k] = s;
                 }
@@ -74,7 +72,7 @@ internal static class PodJson
         return result;
     }
 
-    public static string Annotation(JsonObject obj, string key) => String(obj["metadata"]?["annotations"], key);
+    public static string Annotation(JsonObject obj, string key) => obj["metadata"]?["annotations"].GetString(key) ?? "";
 
     /// <summary>A 5-character suffix from kube's alphabet (no vowels, no look-alikes).</summary>
     public static string RandomSuffix()

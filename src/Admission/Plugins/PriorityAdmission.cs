@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using ApiMachinery.Errors;
+using ApiMachinery.Json;
 
 namespace Admission.Plugins;
 
@@ -41,14 +42,14 @@ public sealed class PriorityAdmission(IAdmissionObjects objects) : IMutatingAdmi
         string className;
         long priority;
         string? policy;
-        var requested = PodJson.String(spec, "priorityClassName");
+        var requested = spec.GetString("priorityClassName") ?? "";
         if (requested.Length == 0)
         {
             var classes = await objects.ListAsync("scheduling.k8s.io", "priorityclasses", "", cancellationToken).ConfigureAwait(false);
             var globalDefault = classes.Where(c => PodJson.Bool(c, "globalDefault") == true).MinBy(Value);
             (className, priority, policy) = globalDefault is null
                 ? ("", 0L, PreemptLowerPriority)
-                : (PodJson.String(globalDefault["metadata"], "name"), Value(globalDefault), Policy(globalDefault));
+                : (globalDefault["metadata"].GetString("name") ?? "", Value(globalDefault), Policy(globalDefault));
             if (className.Length > 0)
             {
                 spec["priorityClassName"] = className;
@@ -71,7 +72,7 @@ public sealed class PriorityAdmission(IAdmissionObjects objects) : IMutatingAdmi
         spec["priority"] = priority;
         if (policy is not null)
         {
-            var statedPolicy = PodJson.String(spec, "preemptionPolicy");
+            var statedPolicy = spec.GetString("preemptionPolicy") ?? "";
             if (statedPolicy.Length > 0 && statedPolicy != policy)
             {
                 throw StatusException.NewForbidden(a.Group, a.Resource, a.Name,
@@ -95,11 +96,11 @@ public sealed class PriorityAdmission(IAdmissionObjects objects) : IMutatingAdmi
         }
 
         var classes = await objects.ListAsync("scheduling.k8s.io", "priorityclasses", "", cancellationToken).ConfigureAwait(false);
-        var other = classes.FirstOrDefault(c => PodJson.Bool(c, "globalDefault") == true && PodJson.String(c["metadata"], "name") != a.Name);
+        var other = classes.FirstOrDefault(c => PodJson.Bool(c, "globalDefault") == true && (c["metadata"].GetString("name") ?? "") != a.Name);
         if (other is not null)
         {
             throw StatusException.NewForbidden(a.Group, a.Resource, a.Name,
-                $"PriorityClass {PodJson.String(other["metadata"], "name")} is already marked as default. Only one default can exist");
+                $"PriorityClass {other["metadata"].GetString("name") ?? ""} is already marked as default. Only one default can exist");
         }
     }
 
@@ -108,5 +109,5 @@ public sealed class PriorityAdmission(IAdmissionObjects objects) : IMutatingAdmi
 
     /// <summary>The class's policy; PreemptLowerPriority is what API defaulting gives a class without one.</summary>
     private static string Policy(JsonObject priorityClass) =>
-        PodJson.String(priorityClass, "preemptionPolicy") is { Length: > 0 } p ? p : PreemptLowerPriority;
+        priorityClass.GetString("preemptionPolicy") is { Length: > 0 } p ? p : PreemptLowerPriority;
 }

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Admission.Quota;
 using ApiMachinery.Errors;
+using ApiMachinery.Json;
 
 namespace Admission.Plugins;
 
@@ -56,7 +57,7 @@ public sealed class ResourceQuotaAdmission(IAdmissionObjects objects) : IValidat
                     continue;
                 }
 
-                var quotaName = PodJson.String(quota["metadata"], "name");
+                var quotaName = quota["metadata"].GetString("name") ?? "";
                 var hard = QuotaEvaluator.ResourceList(quota["status"]?["hard"]);
                 var used = QuotaEvaluator.ResourceList(quota["status"]?["used"]);
                 var restricted = hard.Keys.Where(k => Covers(a.Group, a.Resource, k)).Order(StringComparer.Ordinal).ToArray();
@@ -177,7 +178,7 @@ public sealed class ResourceQuotaAdmission(IAdmissionObjects objects) : IValidat
 
             var lacking = PodJson.Containers(spec)
                 .Where(c => c["resources"]?[kind]?[resource] is null)
-                .Select(c => PodJson.String(c, "name"))
+                .Select(c => c.GetString("name") ?? "")
                 .ToArray();
             if (lacking.Length > 0 && !parts.Any(p => p.StartsWith($"{kind}.{resource} ", StringComparison.Ordinal)))
             {

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using ApiMachinery.Errors;
+using ApiMachinery.Json;
 
 namespace Admission.Plugins;
 
@@ -40,7 +41,7 @@ public sealed class ServiceAccountAdmission(IAdmissionObjects objects, TimeProvi
         }
 
         var spec = PodJson.Spec(pod);
-        var accountName = PodJson.String(spec, "serviceAccountName");
+        var accountName = spec.GetString("serviceAccountName") ?? "";
         if (accountName.Length == 0)
         {
             accountName = DefaultServiceAccountName;
@@ -59,7 +60,7 @@ public sealed class ServiceAccountAdmission(IAdmissionObjects objects, TimeProvi
         if (spec["imagePullSecrets"] is not JsonArray { Count: > 0 } && account["imagePullSecrets"] is JsonArray { Count: > 0 } pullSecrets)
         {
             spec["imagePullSecrets"] = new JsonArray(pullSecrets
-                .Select(s => (JsonNode)new JsonObject { ["name"] = PodJson.String(s, "name") })
+                .Select(s => (JsonNode)new JsonObject { ["name"] = s.GetString("name") ?? "" })
                 .ToArray());
         }
     }
@@ -77,7 +78,7 @@ public sealed class ServiceAccountAdmission(IAdmissionObjects objects, TimeProvi
             return;
         }
 
-        var accountName = PodJson.String(pod["spec"], "serviceAccountName");
+        var accountName = pod["spec"].GetString("serviceAccountName") ?? "";
         if (accountName.Length > 0)
         {
             await GetServiceAccountAsync(attributes, accountName, cancellationToken).ConfigureAwait(false);
@@ -109,7 +110,7 @@ public sealed class ServiceAccountAdmission(IAdmissionObjects objects, TimeProvi
     private static void CheckMirrorPod(AdmissionAttributes attributes, JsonObject pod)
     {
         var spec = pod["spec"] as JsonObject;
-        if (PodJson.String(spec, "serviceAccountName").Length > 0)
+        if ((spec.GetString("serviceAccountName") ?? "").Length > 0)
         {
             throw StatusException.NewForbidden(attributes.Group, attributes.Resource, attributes.Name, "a mirror pod may not reference service accounts");
         }
@@ -127,7 +128,7 @@ public sealed class ServiceAccountAdmission(IAdmissionObjects objects, TimeProvi
     private static void MountToken(JsonObject spec)
     {
         var volumes = spec["volumes"] as JsonArray;
-        var volumeName = volumes?.Select(v => PodJson.String(v, "name")).FirstOrDefault(n => n.StartsWith(VolumePrefix, StringComparison.Ordinal));
+        var volumeName = volumes?.Select(v => v.GetString("name") ?? "").FirstOrDefault(n => n.StartsWith(VolumePrefix, StringComparison.Ordinal));
         var hasVolume = volumeName is not null;
         volumeName ??= VolumePrefix + PodJson.RandomSuffix();
 
@@ -136,7 +137,7 @@ public sealed class ServiceAccountAdmission(IAdmissionObjects objects, TimeProvi
         {
             var mounts = PodJson.Array(container, "volumeMounts");
             // A container that already mounts something at the token path keeps it.
-            if (mounts.Any(m => PodJson.String(m, "mountPath") == TokenMountPath))
+            if (mounts.Any(m => (m.GetString("mountPath") ?? "") == TokenMountPath))
             {
                 continue;
             }

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Admission.Plugins;
+using ApiMachinery.Json;
 
 namespace Admission.Quota;
 
@@ -69,7 +70,7 @@ public static class QuotaEvaluator
             var spec = obj["spec"] as JsonObject ?? [];
             var terminating = spec["activeDeadlineSeconds"] is JsonValue v && v.TryGetValue<long>(out var s) && s >= 0;
             var bestEffort = IsBestEffort(spec);
-            var priorityClass = PodJson.String(spec, "priorityClassName");
+            var priorityClass = spec.GetString("priorityClassName") ?? "";
             var matches = scope switch
             {
                 ("Terminating", _, _) => terminating,
@@ -101,7 +102,7 @@ public static class QuotaEvaluator
         foreach (var expression in quota["spec"]?["scopeSelector"]?["matchExpressions"] as JsonArray ?? [])
         {
             var values = (expression?["values"] as JsonArray ?? []).Select(v => v?.ToString() ?? "").ToArray();
-            yield return (PodJson.String(expression, "scopeName"), PodJson.String(expression, "operator"), values);
+            yield return (expression.GetString("scopeName") ?? "", expression.GetString("operator") ?? "", values);
         }
     }
 
@@ -113,7 +114,7 @@ public static class QuotaEvaluator
     public static Dictionary<string, Quantity> Usage(string group, string resource, JsonObject obj)
     {
         var usage = new Dictionary<string, Quantity>(StringComparer.Ordinal);
-        if (group.Length == 0 && resource == "pods" && PodJson.String(obj["status"], "phase") is "Succeeded" or "Failed")
+        if (group.Length == 0 && resource == "pods" && (obj["status"].GetString("phase") ?? "") is "Succeeded" or "Failed")
         {
             return usage;
         }
@@ -145,7 +146,7 @@ public static class QuotaEvaluator
         }
         else if (group.Length == 0 && resource == "services")
         {
-            var type = PodJson.String(obj["spec"], "type");
+            var type = obj["spec"].GetString("type") ?? "";
             if (type == "LoadBalancer")
             {
                 usage["services.loadbalancers"] = One;
@@ -161,7 +162,7 @@ public static class QuotaEvaluator
         {
             var storage = LimitRanger.Resources(obj["spec"]?["resources"]?["requests"]).GetValueOrDefault("storage", Quantity.Zero);
             usage["requests.storage"] = storage;
-            var storageClass = PodJson.String(obj["spec"], "storageClassName");
+            var storageClass = obj["spec"].GetString("storageClassName") ?? "";
             if (storageClass.Length > 0)
             {
                 usage[$"{storageClass}.storageclass.storage.k8s.io/requests.storage"] = storage;

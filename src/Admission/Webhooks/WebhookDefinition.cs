@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
+using ApiMachinery.Json;
 using ApiMachinery.Selectors;
 
 namespace Admission.Webhooks;
@@ -60,21 +61,21 @@ public sealed record WebhookDefinition(
 
         var rules = (hook["rules"] as JsonArray ?? []).OfType<JsonObject>().Select(r => new WebhookRule(
             List(r, "operations"), List(r, "apiGroups"), List(r, "apiVersions"), List(r, "resources"),
-            Str(r, "scope") is { Length: > 0 } scope ? scope : "*")).ToArray();
+            r.GetString("scope") is { Length: > 0 } scope ? scope : "*")).ToArray();
 
         return new WebhookDefinition(
-            Str(hook, "name"),
+            hook.GetString("name") ?? "",
             configName,
             index,
             config,
             rules,
-            FailOpen: Str(hook, "failurePolicy") == "Ignore",
-            MatchExact: Str(hook, "matchPolicy") == "Exact",
+            FailOpen: hook.GetString("failurePolicy") == "Ignore",
+            MatchExact: hook.GetString("matchPolicy") == "Exact",
             NamespaceSelector: Selector(hook["namespaceSelector"]),
             ObjectSelector: Selector(hook["objectSelector"]),
-            SideEffects: Str(hook, "sideEffects"),
+            SideEffects: hook.GetString("sideEffects") ?? "",
             TimeoutSeconds: hook["timeoutSeconds"] is JsonValue t && t.TryGetValue<int>(out var seconds) ? seconds : 10,
-            ReinvokeIfNeeded: Str(hook, "reinvocationPolicy") == "IfNeeded",
+            ReinvokeIfNeeded: hook.GetString("reinvocationPolicy") == "IfNeeded",
             MatchConditionCount: (hook["matchConditions"] as JsonArray)?.Count ?? 0);
     }
 
@@ -82,12 +83,12 @@ public sealed record WebhookDefinition(
     public static WebhookClientConfig ParseClientConfig(JsonObject client)
     {
         var service = client["service"] as JsonObject;
-        var caBundle = Str(client, "caBundle");
+        var caBundle = client.GetString("caBundle") ?? "";
         return new WebhookClientConfig(
-            Str(client, "url") is { Length: > 0 } url ? url : null,
-            service is null ? null : Str(service, "namespace"),
-            service is null ? null : Str(service, "name"),
-            service is null ? "" : Str(service, "path"),
+            client.GetString("url") is { Length: > 0 } url ? url : null,
+            service is null ? null : service.GetString("namespace") ?? "",
+            service is null ? null : service.GetString("name") ?? "",
+            service is null ? "" : service.GetString("path") ?? "",
             service?["port"] is JsonValue p && p.TryGetValue<int>(out var port) ? port : 443,
             caBundle.Length == 0 ? "" : DecodeCaBundle(caBundle));
     }
@@ -122,8 +123,6 @@ public sealed record WebhookDefinition(
             return value;
         }
     }
-
-    private static string Str(JsonObject o, string name) => o[name] is JsonValue v && v.TryGetValue<string>(out var s) ? s : "";
 
     private static string[] List(JsonObject o, string name) =>
         (o[name] as JsonArray ?? []).Select(n => n?.ToString() ?? "").ToArray();

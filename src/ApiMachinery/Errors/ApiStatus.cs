@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ApiMachinery.Json;
 using ApiMachinery.Meta;
 using ApiMachinery.Serialization;
 
@@ -141,28 +142,28 @@ public sealed record ApiStatus
             {
                 foreach (var item in array.OfType<JsonObject>())
                 {
-                    causes.Add(new StatusCause(Str(item["reason"]), Str(item["message"]), Str(item["field"])));
+                    causes.Add(new StatusCause(item["reason"].AsString() ?? "", item["message"].AsString() ?? "", item["field"].AsString() ?? ""));
                 }
             }
             details = new StatusDetails
             {
-                Name = Str(d["name"]),
-                Group = Str(d["group"]),
-                Kind = Str(d["kind"]),
-                Uid = Str(d["uid"]),
+                Name = d["name"].AsString() ?? "",
+                Group = d["group"].AsString() ?? "",
+                Kind = d["kind"].AsString() ?? "",
+                Uid = d["uid"].AsString() ?? "",
                 Causes = causes,
                 RetryAfterSeconds = Int(d["retryAfterSeconds"]),
             };
         }
         return new ApiStatus
         {
-            Status = Str(obj["status"]),
-            Message = Str(obj["message"]),
-            Reason = Str(obj["reason"]),
+            Status = obj["status"].AsString() ?? "",
+            Message = obj["message"].AsString() ?? "",
+            Reason = obj["reason"].AsString() ?? "",
             Details = details,
             Code = Int(obj["code"]),
-            ResourceVersion = Str(metadata?["resourceVersion"]),
-            Continue = Str(metadata?["continue"]),
+            ResourceVersion = metadata?["resourceVersion"].AsString() ?? "",
+            Continue = metadata?["continue"].AsString() ?? "",
         };
     }
 
@@ -173,8 +174,6 @@ public sealed record ApiStatus
             writer.WriteString(name, value);
         }
     }
-
-    private static string Str(JsonNode? node) => ObjectMeta.AsString(node) ?? "";
 
     private static int Int(JsonNode? node) =>
         node is JsonValue v && v.GetValueKind() == JsonValueKind.Number && v.TryGetValue<int>(out var i) ? i : 0;

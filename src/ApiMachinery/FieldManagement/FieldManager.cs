@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using ApiMachinery.Json;
 using ApiMachinery.Schema;
 
 namespace ApiMachinery.FieldManagement;
@@ -225,8 +226,7 @@ public static class FieldManager
     /// </summary>
     private static FieldSet? AllowedByLastApplied(JsonObject liveObject, FieldShape shape)
     {
-        if (liveObject["metadata"]?["annotations"]?[LastAppliedAnnotation] is not JsonValue annotation
-            || !annotation.TryGetValue<string>(out var text) || text.Length == 0)
+        if (liveObject.GetString("metadata", "annotations", LastAppliedAnnotation) is not { Length: > 0 } text)
         {
             return null;
         }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using ApiMachinery.Json;
 
 namespace ApiMachinery.FieldManagement;
 
@@ -51,15 +52,13 @@ public sealed class ManagedFieldsEntry
 
         return new ManagedFieldsEntry
         {
-            Manager = Str(obj, "manager"),
-            Operation = Str(obj, "operation"),
-            ApiVersion = Str(obj, "apiVersion"),
-            Subresource = Str(obj, "subresource"),
-            Time = Str(obj, "time"),
+            Manager = obj.GetString("manager") ?? "",
+            Operation = obj.GetString("operation") ?? "",
+            ApiVersion = obj.GetString("apiVersion") ?? "",
+            Subresource = obj.GetString("subresource") ?? "",
+            Time = obj.GetString("time") ?? "",
             Fields = FieldSet.FromFieldsV1(obj["fieldsV1"] as JsonObject),
         };
-
-        static string Str(JsonObject o, string key) => o[key] is JsonValue v && v.TryGetValue<string>(out var s) ? s : "";
     }
 
     public JsonObject ToJson()

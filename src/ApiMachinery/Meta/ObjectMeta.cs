@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ApiMachinery.Json;
 
 namespace ApiMachinery.Meta;
 
@@ -12,9 +13,9 @@ public static class ObjectMeta
 {
     private static readonly IReadOnlyDictionary<string, string> EmptyMap = new Dictionary<string, string>();
 
-    public static string? GetKind(JsonObject obj) => GetString(obj, "kind");
+    public static string? GetKind(JsonObject obj) => obj.GetString("kind");
 
-    public static string? GetApiVersion(JsonObject obj) => GetString(obj, "apiVersion");
+    public static string? GetApiVersion(JsonObject obj) => obj.GetString("apiVersion");
 
     /// <summary>The metadata object, or null when absent or not an object.</summary>
     public static JsonObject? GetMetadata(JsonObject obj) => obj["metadata"] as JsonObject;
@@ -31,27 +32,27 @@ public static class ObjectMeta
         return metadata;
     }
 
-    public static string? GetName(JsonObject obj) => GetMetaString(obj, "name");
+    public static string? GetName(JsonObject obj) => GetMetadata(obj).GetString("name");
 
     public static void SetName(JsonObject obj, string? name) => SetMetaString(obj, "name", name);
 
-    public static string? GetGenerateName(JsonObject obj) => GetMetaString(obj, "generateName");
+    public static string? GetGenerateName(JsonObject obj) => GetMetadata(obj).GetString("generateName");
 
-    public static string? GetNamespace(JsonObject obj) => GetMetaString(obj, "namespace");
+    public static string? GetNamespace(JsonObject obj) => GetMetadata(obj).GetString("namespace");
 
     public static void SetNamespace(JsonObject obj, string? ns) => SetMetaString(obj, "namespace", ns);
 
-    public static string? GetUid(JsonObject obj) => GetMetaString(obj, "uid");
+    public static string? GetUid(JsonObject obj) => GetMetadata(obj).GetString("uid");
 
     public static void SetUid(JsonObject obj, string? uid) => SetMetaString(obj, "uid", uid);
 
-    public static string? GetResourceVersion(JsonObject obj) => GetMetaString(obj, "resourceVersion");
+    public static string? GetResourceVersion(JsonObject obj) => GetMetadata(obj).GetString("resourceVersion");
 
     public static void SetResourceVersion(JsonObject obj, string? resourceVersion) => SetMetaString(obj, "resourceVersion", resourceVersion);
 
-    public static string? GetCreationTimestamp(JsonObject obj) => GetMetaString(obj, "creationTimestamp");
+    public static string? GetCreationTimestamp(JsonObject obj) => GetMetadata(obj).GetString("creationTimestamp");
 
-    public static string? GetDeletionTimestamp(JsonObject obj) => GetMetaString(obj, "deletionTimestamp");
+    public static string? GetDeletionTimestamp(JsonObject obj) => GetMetadata(obj).GetString("deletionTimestamp");
 
     /// <summary>metadata.generation; null when absent or not an integer.</summary>
     public static long? GetGeneration(JsonObject obj) =>
@@ -73,7 +74,7 @@ public static class ObjectMeta
         var result = new Dictionary<string, string>(map.Count, StringComparer.Ordinal);
         foreach (var (key, value) in map)
         {
-            if (AsString(value) is { } s)
+            if (value.AsString() is { } s)
             {
                 result[key] = s;
             }
@@ -91,28 +92,13 @@ public static class ObjectMeta
         var result = new List<string>(array.Count);
         foreach (var item in array)
         {
-            if (AsString(item) is { } s)
+            if (item.AsString() is { } s)
             {
                 result.Add(s);
             }
         }
         return result;
     }
-
-    /// <summary>The string held by a node, or null when it is absent or not a JSON string.</summary>
-    public static string? AsString(JsonNode? node)
-    {
-        if (node is not JsonValue v || v.GetValueKind() != JsonValueKind.String)
-        {
-            return null;
-        }
-        // Values built from CLR types such as DateTime report String but do not convert to string directly.
-        return v.TryGetValue<string>(out var s) ? s : JsonSerializer.Deserialize<string>(v.ToJsonString());
-    }
-
-    private static string? GetString(JsonObject obj, string property) => AsString(obj[property]);
-
-    private static string? GetMetaString(JsonObject obj, string property) => AsString(GetMetadata(obj)?[property]);
 
     private static void SetMetaString(JsonObject obj, string property, string? value)
     {

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ApiMachinery.Json;
 
 namespace ApiMachinery.Protobuf;
 
@@ -132,8 +133,7 @@ public static class KubeProtobuf
     }
 
     private static string TypeMetaString(JsonObject obj, string name) =>
-        obj.TryGetPropertyValue(name, out var node) && node is JsonValue value && value.GetValueKind() == JsonValueKind.String
-            && value.GetValue<string>() is { Length: > 0 } text
+        obj.GetString(name) is { Length: > 0 } text
             ? text
             : throw new ArgumentException($"the object has no {name}", nameof(obj));
 }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using ApiMachinery.Json;
 
 namespace ApiMachinery.Schema;
 
@@ -22,7 +23,7 @@ public static class StructuralSchemaFacts
 
     private static DefinitionSchema Definition(string name, JsonObject schema, bool isRoot)
     {
-        var definition = new DefinitionSchema(name, "object", null, Str(schema, "x-kubernetes-map-type"));
+        var definition = new DefinitionSchema(name, "object", null, schema.GetString("x-kubernetes-map-type"));
         var fields = new List<FieldSchema>();
         foreach (var (property, value) in schema["properties"] as JsonObject ?? [])
         {
@@ -67,8 +68,8 @@ public static class StructuralSchemaFacts
 
     private static FieldSchema Field(string path, string name, JsonObject schema, bool required)
     {
-        var type = Str(schema, "type");
-        var format = Str(schema, "format");
+        var type = schema.GetString("type");
+        var format = schema.GetString("format");
         if (schema["x-kubernetes-int-or-string"] is JsonValue ios && ios.TryGetValue<bool>(out var intOrString) && intOrString)
         {
             return Leaf(name, FieldKind.Object, required, format);
@@ -78,20 +79,20 @@ public static class StructuralSchemaFacts
         {
             case "object" when schema["properties"] is JsonObject { Count: > 0 } || (schema["additionalProperties"] is not JsonObject && schema["properties"] is JsonObject):
                 var nested = Definition(path, schema, isRoot: false);
-                return new FieldSchema(name, FieldKind.Ref, path, null, required, format, [], null, null, [], Str(schema, "x-kubernetes-map-type"))
+                return new FieldSchema(name, FieldKind.Ref, path, null, required, format, [], null, null, [], schema.GetString("x-kubernetes-map-type"))
                 {
                     Definition = nested,
                 };
             case "object" when schema["additionalProperties"] is JsonObject values:
                 var (elementKind, elementDefinition) = Element(path + ".value", values);
-                return new FieldSchema(name, FieldKind.Map, elementDefinition?.Name, elementKind, required, format, [], null, null, [], Str(schema, "x-kubernetes-map-type"))
+                return new FieldSchema(name, FieldKind.Map, elementDefinition?.Name, elementKind, required, format, [], null, null, [], schema.GetString("x-kubernetes-map-type"))
                 {
                     Definition = elementDefinition,
                 };
             case "array":
                 var items = schema["items"] as JsonObject ?? [];
                 var (itemKind, itemDefinition) = Element(path + ".item", items);
-                var listType = Str(schema, "x-kubernetes-list-type") ?? "atomic";
+                var listType = schema.GetString("x-kubernetes-list-type") ?? "atomic";
                 var keys = schema["x-kubernetes-list-map-keys"] is JsonArray k ? k.Select(n => n?.ToString() ?? "").ToArray() : [];
                 return new FieldSchema(name, FieldKind.Array, itemDefinition?.Name, itemKind, required, format, [], null, listType, keys, null)
                 {
@@ -113,7 +114,7 @@ public static class StructuralSchemaFacts
 
     private static (FieldKind Kind, DefinitionSchema? Definition) Element(string path, JsonObject schema)
     {
-        var type = Str(schema, "type");
+        var type = schema.GetString("type");
         if (schema["x-kubernetes-int-or-string"] is JsonValue ios && ios.TryGetValue<bool>(out var intOrString) && intOrString)
         {
             return (FieldKind.Object, null);
@@ -135,7 +136,4 @@ public static class StructuralSchemaFacts
 
     private static bool Required(JsonObject schema, string property) =>
         schema["required"] is JsonArray required && required.Any(r => r?.ToString() == property);
-
-    private static string? Str(JsonObject schema, string name) =>
-        schema[name] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
 }

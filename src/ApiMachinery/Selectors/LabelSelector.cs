@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using ApiMachinery.Json;
 using ApiMachinery.Meta;
 using ApiMachinery.Text;
 using ApiMachinery.Validation;
@@ -89,8 +90,8 @@ public sealed class LabelSelector
         }
         foreach (var expression in matchExpressions?.OfType<JsonObject>() ?? [])
         {
-            var key = ObjectMeta.AsString(expression["key"]) ?? "";
-            var operatorName = ObjectMeta.AsString(expression["operator"]) ?? "";
+            var key = expression["key"].AsString() ?? "";
+            var operatorName = expression["operator"].AsString() ?? "";
             var op = operatorName switch
             {
                 "In" => SelectionOperator.In,

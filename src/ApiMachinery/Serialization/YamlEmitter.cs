@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ApiMachinery.Json;
 using ApiMachinery.Meta;
 using ApiMachinery.Text;
 
@@ -90,7 +91,7 @@ internal sealed class YamlEmitter
         switch (value.GetValueKind())
         {
             case JsonValueKind.String:
-                var s = FoldNextLines(ObjectMeta.AsString(value) ?? "");
+                var s = FoldNextLines(value.AsString() ?? "");
                 if (s.Contains('\n', StringComparison.Ordinal))
                 {
                     return (s, ScalarStyle.Literal);
@@ -136,7 +137,7 @@ internal sealed class YamlEmitter
                 }
                 break;
             case JsonValue value when value.GetValueKind() == JsonValueKind.String:
-                var s = ObjectMeta.AsString(value) ?? "";
+                var s = value.AsString() ?? "";
                 CheckCharacters(s);
                 CheckDocumentIndicators(s, ref nextLines);
                 break;

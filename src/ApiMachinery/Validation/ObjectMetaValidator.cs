@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ApiMachinery.Json;
 using ApiMachinery.Meta;
 using ApiMachinery.Text;
 
@@ -36,7 +37,7 @@ public static class ObjectMetaValidator
     public static IReadOnlyList<FieldError> Validate(JsonObject metadata, bool namespaced, ValidateNameFunc nameValidator, FieldPath path)
     {
         var errs = new List<FieldError>();
-        var generateName = Str(metadata, "generateName");
+        var generateName = metadata.GetString("generateName");
         if (!string.IsNullOrEmpty(generateName))
         {
             foreach (var msg in nameValidator(generateName, true))
@@ -44,7 +45,7 @@ public static class ObjectMetaValidator
                 errs.Add(FieldError.Invalid(path.Child("generateName"), generateName, msg));
             }
         }
-        var name = Str(metadata, "name");
+        var name = metadata.GetString("name");
         if (string.IsNullOrEmpty(name))
         {
             errs.Add(FieldError.Required(path.Child("name"), "name or generateName is required"));
@@ -56,7 +57,7 @@ public static class ObjectMetaValidator
                 errs.Add(FieldError.Invalid(path.Child("name"), name, msg));
             }
         }
-        var ns = Str(metadata, "namespace");
+        var ns = metadata.GetString("namespace");
         if (namespaced)
         {
             if (string.IsNullOrEmpty(ns))
@@ -99,7 +100,7 @@ public static class ObjectMetaValidator
                 ObjectMeta.ReadStringList(oldMetadata["finalizers"]),
                 path.Child("finalizers")));
         }
-        var resourceVersion = Str(newMetadata, "resourceVersion") ?? "";
+        var resourceVersion = newMetadata.GetString("resourceVersion") ?? "";
         if (resourceVersion.Length == 0)
         {
             errs.Add(FieldError.Invalid(path.Child("resourceVersion"), resourceVersion, "must be specified for an update"));
@@ -111,16 +112,16 @@ public static class ObjectMetaValidator
         }
         foreach (var field in (string[])["name", "namespace", "uid"])
         {
-            var newValue = Str(newMetadata, field) ?? "";
-            if (newValue != (Str(oldMetadata, field) ?? ""))
+            var newValue = newMetadata.GetString(field) ?? "";
+            if (newValue != (oldMetadata.GetString(field) ?? ""))
             {
                 errs.Add(FieldError.Invalid(path.Child(field), newValue, FieldImmutableErrorMsg));
             }
         }
         foreach (var field in (string[])["creationTimestamp", "deletionTimestamp"])
         {
-            var newValue = Str(newMetadata, field);
-            if (!SameInstant(newValue, Str(oldMetadata, field)))
+            var newValue = newMetadata.GetString(field);
+            if (!SameInstant(newValue, oldMetadata.GetString(field)))
             {
                 // creationTimestamp is a value (zero time when unset), deletionTimestamp a pointer (null when unset).
                 object? badValue = newValue is null && field == "deletionTimestamp" ? null : new GoTime(newValue);
@@ -191,10 +192,10 @@ public static class ObjectMetaValidator
             {
                 continue;
             }
-            var apiVersion = Str(reference, "apiVersion") ?? "";
-            var kind = Str(reference, "kind") ?? "";
-            var name = Str(reference, "name") ?? "";
-            var uid = Str(reference, "uid") ?? "";
+            var apiVersion = reference.GetString("apiVersion") ?? "";
+            var kind = reference.GetString("kind") ?? "";
+            var name = reference.GetString("name") ?? "";
+            var uid = reference.GetString("uid") ?? "";
             var (group, version) = ParseGroupVersion(apiVersion);
             if (version.Length == 0)
             {
@@ -276,18 +277,18 @@ public static class ObjectMetaValidator
         {
             var entryPath = path.Index(i);
             var entry = managedFields[i] as JsonObject ?? [];
-            var operation = Str(entry, "operation") ?? "";
+            var operation = entry.GetString("operation") ?? "";
             if (operation is not ("Apply" or "Update"))
             {
                 errs.Add(FieldError.Invalid(entryPath.Child("operation"), operation, "must be `Apply` or `Update`"));
             }
-            var fieldsType = Str(entry, "fieldsType") ?? "";
+            var fieldsType = entry.GetString("fieldsType") ?? "";
             if (fieldsType.Length > 0 && fieldsType != "FieldsV1")
             {
                 errs.Add(FieldError.Invalid(entryPath.Child("fieldsType"), fieldsType, "must be `FieldsV1`"));
             }
-            errs.AddRange(ValidateFieldManager(Str(entry, "manager") ?? "", entryPath.Child("manager")));
-            if (NameValidation.ByteLength(Str(entry, "subresource") ?? "") > MaxSubresourceNameLength)
+            errs.AddRange(ValidateFieldManager(entry.GetString("manager") ?? "", entryPath.Child("manager")));
+            if (NameValidation.ByteLength(entry.GetString("subresource") ?? "") > MaxSubresourceNameLength)
             {
                 errs.Add(FieldError.TooLong(entryPath.Child("subresource"), MaxSubresourceNameLength));
             }
@@ -335,8 +336,6 @@ public static class ObjectMetaValidator
         }
         return ("", "");
     }
-
-    private static string? Str(JsonObject obj, string property) => ObjectMeta.AsString(obj[property]);
 
     private static long? Int(JsonObject obj, string property) =>
         obj[property] is JsonValue v && v.GetValueKind() == JsonValueKind.Number && v.TryGetValue<long>(out var l) ? l : null;

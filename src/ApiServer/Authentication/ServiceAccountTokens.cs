@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using ApiMachinery.Authentication;
 using ApiMachinery.Errors;
+using ApiMachinery.Json;
 using ApiServer.Options;
 using ApiServer.Registry;
 
@@ -311,7 +312,7 @@ internal sealed class ServiceAccountTokens : ITokenAuthenticator, IDisposable
     }
 
     private static string Str(JsonNode? node) =>
-        node is JsonValue v && v.TryGetValue<string>(out var s) ? s : node is JsonValue n && n.TryGetValue<long>(out var l) ? l.ToString(CultureInfo.InvariantCulture) : "";
+        node.AsString() ?? (node is JsonValue n && n.TryGetValue<long>(out var l) ? l.ToString(CultureInfo.InvariantCulture) : "");
 
     private static string Quote(string s) => "\"" + s + "\"";
 }

@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using Admission;
 using ApiMachinery.Authentication;
 using ApiMachinery.Errors;
+using ApiMachinery.Json;
 using ApiServer.Registry;
 
 namespace ApiServer.Authorization;
@@ -43,7 +44,7 @@ internal static class SignerAuthorization
         Name = name,
     };
 
-    public static string SignerName(JsonObject? csr) => ObjectMeta.GetString(csr?["spec"] as JsonObject, "signerName");
+    public static string SignerName(JsonObject? csr) => csr.GetString("spec", "signerName") ?? "";
 
     public static StatusException Forbidden(AdmissionAttributes a, string message) =>
         StatusException.NewForbidden(Group, Resource, a.Name, message);
@@ -122,7 +123,7 @@ internal sealed class CertificateSubjectRestrictionAdmission : IValidatingAdmiss
         IReadOnlyList<string> organizations;
         try
         {
-            organizations = Organizations(ObjectMeta.GetString(a.Object?["spec"] as JsonObject, "request"));
+            organizations = Organizations(a.Object.GetString("spec", "request") ?? "");
         }
         catch (Exception e) when (e is CryptographicException or FormatException or ArgumentException)
         {

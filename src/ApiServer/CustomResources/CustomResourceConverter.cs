@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Admission.Webhooks;
 using ApiMachinery.Errors;
+using ApiMachinery.Json;
 using ApiServer.Registry;
 
 namespace ApiServer.CustomResources;
@@ -22,7 +23,7 @@ internal sealed class CustomResourceConverter(CustomResourceDefinitionInfo crd, 
     /// <summary>Converts <paramref name="objects"/> in place (those already in <paramref name="apiVersion"/> are left alone).</summary>
     public async ValueTask ConvertAsync(IReadOnlyList<JsonObject> objects, string apiVersion, CancellationToken cancellationToken)
     {
-        var toConvert = objects.Where(o => ObjectMeta.GetString(o, "apiVersion") != apiVersion).ToList();
+        var toConvert = objects.Where(o => (o.GetString("apiVersion") ?? "") != apiVersion).ToList();
         if (toConvert.Count == 0)
         {
             return;
@@ -38,7 +39,7 @@ internal sealed class CustomResourceConverter(CustomResourceDefinitionInfo crd, 
             return;
         }
 
-        var from = $"{ObjectMeta.GetString(toConvert[0], "apiVersion")}, Kind={ObjectMeta.GetString(toConvert[0], "kind")}";
+        var from = $"{toConvert[0].GetString("apiVersion") ?? ""}, Kind={toConvert[0].GetString("kind") ?? ""}";
         string Failed(string reason) => $"conversion webhook for {from} failed: {reason}";
         if (webhooks is null || crd.Conversion.ClientConfig is not { } clientConfig)
         {
@@ -104,22 +105,22 @@ internal sealed class CustomResourceConverter(CustomResourceDefinitionInfo crd, 
                 throw StatusException.NewUnknown($"conversion webhook for {from} returned invalid converted object at index {i}: not an object");
             }
 
-            if (ObjectMeta.GetString(result0, "apiVersion") != apiVersion)
+            if ((result0.GetString("apiVersion") ?? "") != apiVersion)
             {
                 throw StatusException.NewUnknown(
-                    $"conversion webhook for {from} returned invalid converted object at index {i}: invalid groupVersion (expected {apiVersion}, received {ObjectMeta.GetString(result0, "apiVersion")})");
+                    $"conversion webhook for {from} returned invalid converted object at index {i}: invalid groupVersion (expected {apiVersion}, received {result0.GetString("apiVersion") ?? ""})");
             }
 
-            if (ObjectMeta.GetString(result0, "kind") != ObjectMeta.GetString(original, "kind"))
+            if ((result0.GetString("kind") ?? "") != (original.GetString("kind") ?? ""))
             {
                 throw StatusException.NewUnknown(
-                    $"conversion webhook for {from} returned invalid converted object at index {i}: invalid kind (expected {ObjectMeta.GetString(original, "kind")}, received {ObjectMeta.GetString(result0, "kind")})");
+                    $"conversion webhook for {from} returned invalid converted object at index {i}: invalid kind (expected {original.GetString("kind") ?? ""}, received {result0.GetString("kind") ?? ""})");
             }
 
             foreach (var (field, label) in new[] { ("name", "name"), ("namespace", "namespace"), ("uid", "UID") })
             {
-                var expected = ObjectMeta.GetString(original["metadata"] as JsonObject, field);
-                var actual = ObjectMeta.GetString(result0["metadata"] as JsonObject, field);
+                var expected = original.GetString("metadata", field) ?? "";
+                var actual = result0.GetString("metadata", field) ?? "";
                 if (expected != actual)
                 {
                     throw StatusException.NewUnknown(

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using ApiMachinery.Json;
 using ApiServer.Registry;
 
 namespace ApiServer.CustomResources;
@@ -8,7 +9,7 @@ internal sealed record CrdNames(
     string Plural, string Singular, string Kind, string ListKind, IReadOnlyList<string> ShortNames, IReadOnlyList<string> Categories)
 {
     public static CrdNames From(JsonNode? names) => new(
-        Str(names, "plural"), Str(names, "singular"), Str(names, "kind"), Str(names, "listKind"),
+        names.GetString("plural") ?? "", names.GetString("singular") ?? "", names.GetString("kind") ?? "", names.GetString("listKind") ?? "",
         Strings(names?["shortNames"]), Strings(names?["categories"]));
 
     /// <summary>v1's JSON: plural and kind always, the rest when set (their Go fields are omitempty).</summary>
@@ -43,11 +44,8 @@ internal sealed record CrdNames(
         Plural == other.Plural && Singular == other.Singular && Kind == other.Kind && ListKind == other.ListKind
         && ShortNames.SequenceEqual(other.ShortNames) && Categories.SequenceEqual(other.Categories);
 
-    internal static string Str(JsonNode? node, string name) =>
-        node is JsonObject o && o[name] is JsonValue v && v.TryGetValue<string>(out var s) ? s : "";
-
     internal static IReadOnlyList<string> Strings(JsonNode? node) =>
-        node is JsonArray a ? a.Select(i => i is JsonValue v && v.TryGetValue<string>(out var s) ? s : "").ToArray() : [];
+        node is JsonArray a ? a.Select(i => i.AsString() ?? "").ToArray() : [];
 }
 
 /// <summary>subresources.scale: where the replicas and the selector live in the custom resource.</summary>
@@ -89,14 +87,14 @@ internal sealed class CustomResourceDefinitionInfo
         Name = ObjectMeta.Name(crd);
         Uid = ObjectMeta.Uid(crd);
         ResourceVersion = ObjectMeta.ResourceVersion(crd);
-        Group = CrdNames.Str(spec, "group");
-        Namespaced = CrdNames.Str(spec, "scope") == "Namespaced";
+        Group = spec.GetString("group") ?? "";
+        Namespaced = spec.GetString("scope") == "Namespaced";
         Names = CrdNames.From(spec?["names"]);
         AcceptedNames = CrdNames.From(status?["acceptedNames"]);
         Versions = (spec?["versions"] as JsonArray ?? []).OfType<JsonObject>().Select(Version).ToArray();
         var conversion = spec?["conversion"] as JsonObject;
         Conversion = new CrdConversion(
-            CrdNames.Str(conversion, "strategy") is { Length: > 0 } strategy ? strategy : "None",
+            conversion.GetString("strategy") is { Length: > 0 } strategy ? strategy : "None",
             conversion?["webhook"]?["clientConfig"] as JsonObject,
             CrdNames.Strings(conversion?["webhook"]?["conversionReviewVersions"]));
         StoredVersions = CrdNames.Strings(status?["storedVersions"]);
@@ -150,23 +148,23 @@ internal sealed class CustomResourceDefinitionInfo
         CrdScale? scale = null;
         if (subresources?["scale"] is JsonObject s)
         {
-            var selector = CrdNames.Str(s, "labelSelectorPath");
-            scale = new CrdScale(CrdNames.Str(s, "specReplicasPath"), CrdNames.Str(s, "statusReplicasPath"), selector.Length > 0 ? selector : null);
+            var selector = s.GetString("labelSelectorPath") ?? "";
+            scale = new CrdScale(s.GetString("specReplicasPath") ?? "", s.GetString("statusReplicasPath") ?? "", selector.Length > 0 ? selector : null);
         }
 
         var columns = (v["additionalPrinterColumns"] as JsonArray ?? []).OfType<JsonObject>()
             .Select(c => new CrdColumn(
-                CrdNames.Str(c, "name"), CrdNames.Str(c, "type"), CrdNames.Str(c, "format"), CrdNames.Str(c, "description"),
+                c.GetString("name") ?? "", c.GetString("type") ?? "", c.GetString("format") ?? "", c.GetString("description") ?? "",
                 c["priority"] is JsonValue p && p.TryGetValue<int>(out var priority) ? priority : 0,
-                CrdNames.Str(c, "jsonPath")))
+                c.GetString("jsonPath") ?? ""))
             .ToArray();
-        var selectable = (v["selectableFields"] as JsonArray ?? []).OfType<JsonObject>().Select(f => CrdNames.Str(f, "jsonPath")).ToArray();
+        var selectable = (v["selectableFields"] as JsonArray ?? []).OfType<JsonObject>().Select(f => f.GetString("jsonPath") ?? "").ToArray();
         return new CrdVersion(
-            CrdNames.Str(v, "name"),
+            v.GetString("name") ?? "",
             v["served"] is JsonValue served && served.TryGetValue<bool>(out var isServed) && isServed,
             v["storage"] is JsonValue storage && storage.TryGetValue<bool>(out var isStorage) && isStorage,
             v["deprecated"] is JsonValue deprecated && deprecated.TryGetValue<bool>(out var isDeprecated) && isDeprecated,
-            v["deprecationWarning"] is JsonValue w && w.TryGetValue<string>(out var warning) ? warning : null,
+            v["deprecationWarning"].AsString(),
             v["schema"]?["openAPIV3Schema"] as JsonObject,
             subresources?["status"] is JsonObject,
             scale,
@@ -179,9 +177,9 @@ internal sealed class CustomResourceDefinitionInfo
 internal static class CrdConditions
 {
     public static JsonObject? Find(JsonObject crd, string type) =>
-        (crd["status"]?["conditions"] as JsonArray ?? []).OfType<JsonObject>().FirstOrDefault(c => CrdNames.Str(c, "type") == type);
+        (crd["status"]?["conditions"] as JsonArray ?? []).OfType<JsonObject>().FirstOrDefault(c => (c.GetString("type") ?? "") == type);
 
-    public static bool IsTrue(JsonObject crd, string type) => Find(crd, type) is { } c && CrdNames.Str(c, "status") == "True";
+    public static bool IsTrue(JsonObject crd, string type) => Find(crd, type) is { } c && c.GetString("status") == "True";
 
     /// <summary>
     /// Sets a condition; lastTransitionTime moves only when its status changes (SetCRDCondition).
@@ -213,7 +211,7 @@ internal static class CrdConditions
             }
         }
 
-        var existing = conditions.OfType<JsonObject>().FirstOrDefault(c => CrdNames.Str(c, "type") == type);
+        var existing = conditions.OfType<JsonObject>().FirstOrDefault(c => (c.GetString("type") ?? "") == type);
         if (existing is null)
         {
             conditions.Add(new JsonObject
@@ -227,12 +225,12 @@ internal static class CrdConditions
             return true;
         }
 
-        if (CrdNames.Str(existing, "status") == status && CrdNames.Str(existing, "reason") == reason && CrdNames.Str(existing, "message") == message)
+        if ((existing.GetString("status") ?? "") == status && (existing.GetString("reason") ?? "") == reason && (existing.GetString("message") ?? "") == message)
         {
             return false;
         }
 
-        if (CrdNames.Str(existing, "status") != status)
+        if ((existing.GetString("status") ?? "") != status)
         {
             existing["lastTransitionTime"] = ObjectMeta.FormatTime(now);
         }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using ApiMachinery.Json;
 using ApiMachinery.Validation;
 using ApiServer.Registry;
 using ApiServer.Registry.Strategies;
@@ -25,13 +26,13 @@ internal sealed class CustomResourceDefinitionStrategy(ResourceDefinition resour
 
         if (spec["names"] is JsonObject names)
         {
-            var kind = CrdNames.Str(names, "kind");
-            if (CrdNames.Str(names, "singular").Length == 0 && kind.Length > 0)
+            var kind = names.GetString("kind") ?? "";
+            if ((names.GetString("singular") ?? "").Length == 0 && kind.Length > 0)
             {
                 names["singular"] = kind.ToLowerInvariant();
             }
 
-            if (CrdNames.Str(names, "listKind").Length == 0 && kind.Length > 0)
+            if ((names.GetString("listKind") ?? "").Length == 0 && kind.Length > 0)
             {
                 names["listKind"] = kind + "List";
             }
@@ -108,7 +109,7 @@ internal sealed class CustomResourceDefinitionStrategy(ResourceDefinition resour
     private static string? StorageVersion(JsonObject obj) =>
         (obj["spec"]?["versions"] as JsonArray ?? []).OfType<JsonObject>()
             .FirstOrDefault(v => v["storage"] is JsonValue s && s.TryGetValue<bool>(out var storage) && storage) is { } version
-            ? CrdNames.Str(version, "name")
+            ? version.GetString("name") ?? ""
             : null;
 
     /// <summary>Every version ever used for storage stays in status.storedVersions (kube's strategy appends it).</summary>

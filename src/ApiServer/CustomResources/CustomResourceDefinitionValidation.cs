@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using ApiMachinery.Json;
 using ApiMachinery.Validation;
 using ApiServer.Registry;
 
@@ -54,13 +55,13 @@ internal static class CustomResourceDefinitionValidation
         errors.AddRange(ValidateSpec(spec, path, established));
         if (established)
         {
-            errors.AddRange(Immutable(CrdNames.Str(spec, "scope"), CrdNames.Str(oldSpec, "scope"), path.Child("scope")));
-            errors.AddRange(Immutable(CrdNames.Str(spec["names"], "kind"), CrdNames.Str(oldSpec["names"], "kind"), path.Child("names", "kind")));
+            errors.AddRange(Immutable(spec.GetString("scope") ?? "", oldSpec.GetString("scope") ?? "", path.Child("scope")));
+            errors.AddRange(Immutable(spec["names"].GetString("kind") ?? "", oldSpec["names"].GetString("kind") ?? "", path.Child("names", "kind")));
         }
 
         // The group and plural name the storage: never changed.
-        errors.AddRange(Immutable(CrdNames.Str(spec, "group"), CrdNames.Str(oldSpec, "group"), path.Child("group")));
-        errors.AddRange(Immutable(CrdNames.Str(spec["names"], "plural"), CrdNames.Str(oldSpec["names"], "plural"), path.Child("names", "plural")));
+        errors.AddRange(Immutable(spec.GetString("group") ?? "", oldSpec.GetString("group") ?? "", path.Child("group")));
+        errors.AddRange(Immutable(spec["names"].GetString("plural") ?? "", oldSpec["names"].GetString("plural") ?? "", path.Child("names", "plural")));
         errors.AddRange(ValidateStatus(crd));
         errors.AddRange(ValidateApproval(crd, old));
         errors.AddRange(ValidatePreserveUnknownFields(crd, old));
@@ -74,7 +75,7 @@ internal static class CustomResourceDefinitionValidation
     private static IEnumerable<FieldError> ValidateName(JsonObject crd)
     {
         var spec = crd["spec"] as JsonObject;
-        var required = CrdNames.Str(spec?["names"], "plural") + "." + CrdNames.Str(spec, "group");
+        var required = (spec?["names"].GetString("plural") ?? "") + "." + (spec.GetString("group") ?? "");
         var name = ObjectMeta.Name(crd);
         if (name.Length > 0 && name != required)
         {
@@ -97,7 +98,7 @@ internal static class CustomResourceDefinitionValidation
         var remaining = stored.Select((v, i) => (v, i)).GroupBy(p => p.v).ToDictionary(g => g.Key, g => g.Last().i, StringComparer.Ordinal);
         foreach (var version in versions)
         {
-            var name = CrdNames.Str(version, "name");
+            var name = version.GetString("name") ?? "";
             var listed = remaining.Remove(name);
             if (version["storage"] is JsonValue s && s.TryGetValue<bool>(out var storage) && storage && !listed && !stored.Contains(name))
             {
@@ -118,7 +119,7 @@ internal static class CustomResourceDefinitionValidation
     {
         _ = immutableNames;
         var errors = new List<FieldError>();
-        var group = CrdNames.Str(spec, "group");
+        var group = spec.GetString("group") ?? "";
         if (group.Length == 0)
         {
             errors.Add(FieldError.Required(path.Child("group")));
@@ -132,7 +133,7 @@ internal static class CustomResourceDefinitionValidation
             errors.Add(FieldError.Invalid(path.Child("group"), group, "should be a domain with at least one dot"));
         }
 
-        var scope = CrdNames.Str(spec, "scope");
+        var scope = spec.GetString("scope") ?? "";
         if (scope.Length == 0)
         {
             errors.Add(FieldError.Required(path.Child("scope")));
@@ -170,7 +171,7 @@ internal static class CustomResourceDefinitionValidation
         {
             var version = versions[i];
             var versionPath = path.Child("versions").Index(i);
-            var name = CrdNames.Str(version, "name");
+            var name = version.GetString("name") ?? "";
             if (version["storage"] is JsonValue st && st.TryGetValue<bool>(out var storage) && storage)
             {
                 storageCount++;
@@ -239,7 +240,7 @@ internal static class CustomResourceDefinitionValidation
         var names = spec["names"] as JsonObject;
         foreach (var required in new[] { "plural", "singular", "kind", "listKind" })
         {
-            if (CrdNames.Str(names, required).Length == 0)
+            if ((names.GetString(required) ?? "").Length == 0)
             {
                 errors.Add(FieldError.Required(path.Child("names", required)));
             }
@@ -248,7 +249,7 @@ internal static class CustomResourceDefinitionValidation
         errors.AddRange(ValidateNames(CrdNames.From(names), path.Child("names")));
 
         var conversion = spec["conversion"] as JsonObject;
-        var strategy = CrdNames.Str(conversion, "strategy");
+        var strategy = conversion.GetString("strategy") ?? "";
         if (conversion is not null && strategy != "None" && preserveUnknown)
         {
             errors.Add(FieldError.Invalid(path.Child("conversion").Child("strategy"), strategy, "must be None if spec.preserveUnknownFields is true"));
@@ -261,7 +262,7 @@ internal static class CustomResourceDefinitionValidation
     private static IEnumerable<FieldError> ValidateDeprecation(JsonObject version, FieldPath path)
     {
         var deprecated = version["deprecated"] is JsonValue d && d.TryGetValue<bool>(out var isDeprecated) && isDeprecated;
-        if (version["deprecationWarning"] is not JsonValue w || !w.TryGetValue<string>(out var warning))
+        if (version.GetString("deprecationWarning") is not { } warning)
         {
             yield break;
         }
@@ -303,9 +304,9 @@ internal static class CustomResourceDefinitionValidation
 
                 if (field == "type")
                 {
-                    if (CrdNames.Str(schema, "type") != "object")
+                    if (schema.GetString("type") != "object")
                     {
-                        errors.Add(FieldError.Invalid(path.Child("openAPIV3Schema.type"), CrdNames.Str(schema, "type"),
+                        errors.Add(FieldError.Invalid(path.Child("openAPIV3Schema.type"), schema.GetString("type") ?? "",
                             "only \"object\" is allowed as the type at the root of the schema if the status subresource is enabled"));
                         break;
                     }
@@ -341,7 +342,7 @@ internal static class CustomResourceDefinitionValidation
             yield break;
         }
 
-        var spec = CrdNames.Str(scale, "specReplicasPath");
+        var spec = scale.GetString("specReplicasPath") ?? "";
         if (spec.Length == 0)
         {
             yield return FieldError.Required(path.Child("scale.specReplicasPath"));
@@ -355,7 +356,7 @@ internal static class CustomResourceDefinitionValidation
             yield return FieldError.Invalid(path.Child("scale.specReplicasPath"), spec, "should be a json path under .spec");
         }
 
-        var status = CrdNames.Str(scale, "statusReplicasPath");
+        var status = scale.GetString("statusReplicasPath") ?? "";
         if (status.Length == 0)
         {
             yield return FieldError.Required(path.Child("scale.statusReplicasPath"));
@@ -369,7 +370,7 @@ internal static class CustomResourceDefinitionValidation
             yield return FieldError.Invalid(path.Child("scale.statusReplicasPath"), status, "should be a json path under .status");
         }
 
-        var selector = CrdNames.Str(scale, "labelSelectorPath");
+        var selector = scale.GetString("labelSelectorPath") ?? "";
         if (selector.Length > 0)
         {
             if (SimpleJsonPath(selector, path.Child("scale.labelSelectorPath")) is { } selectorError)
@@ -394,12 +395,12 @@ internal static class CustomResourceDefinitionValidation
         foreach (var column in (columns ?? []).OfType<JsonObject>())
         {
             var at = path.Index(i++);
-            if (CrdNames.Str(column, "name").Length == 0)
+            if ((column.GetString("name") ?? "").Length == 0)
             {
                 yield return FieldError.Required(at.Child("name"));
             }
 
-            var type = CrdNames.Str(column, "type");
+            var type = column.GetString("type") ?? "";
             if (type.Length == 0)
             {
                 yield return FieldError.Required(at.Child("type"), "must be one of " + string.Join(",", ColumnTypes));
@@ -409,13 +410,13 @@ internal static class CustomResourceDefinitionValidation
                 yield return FieldError.Invalid(at.Child("type"), type, "must be one of " + string.Join(",", ColumnTypes));
             }
 
-            var format = CrdNames.Str(column, "format");
+            var format = column.GetString("format") ?? "";
             if (format.Length > 0 && !ColumnFormats.Contains(format))
             {
                 yield return FieldError.Invalid(at.Child("format"), format, "must be one of " + string.Join(",", ColumnFormats));
             }
 
-            var jsonPath = CrdNames.Str(column, "jsonPath");
+            var jsonPath = column.GetString("jsonPath") ?? "";
             if (jsonPath.Length == 0)
             {
                 yield return FieldError.Required(at.Child("JSONPath"));
@@ -445,7 +446,7 @@ internal static class CustomResourceDefinitionValidation
         for (var i = 0; i < fields.Length; i++)
         {
             var at = path.Index(i).Child("jsonPath");
-            var jsonPath = CrdNames.Str(fields[i], "jsonPath");
+            var jsonPath = fields[i].GetString("jsonPath") ?? "";
             if (jsonPath.Length == 0)
             {
                 yield return FieldError.Required(at);
@@ -476,7 +477,7 @@ internal static class CustomResourceDefinitionValidation
                 yield return FieldError.Invalid(at, jsonPath, "must not point to fields in metadata");
             }
 
-            if (CrdNames.Str(node, "type") is not ("string" or "boolean" or "integer"))
+            if ((node.GetString("type") ?? "") is not ("string" or "boolean" or "integer"))
             {
                 yield return FieldError.Invalid(at, jsonPath, "must point to a field of type string, boolean or integer. Enum string fields and strings with formats are allowed.");
             }
@@ -544,7 +545,7 @@ internal static class CustomResourceDefinitionValidation
             yield break;
         }
 
-        var strategy = CrdNames.Str(conversion, "strategy");
+        var strategy = conversion.GetString("strategy") ?? "";
         if (strategy.Length == 0)
         {
             yield return FieldError.Required(path.Child("strategy"));
@@ -578,7 +579,7 @@ internal static class CustomResourceDefinitionValidation
         }
         else
         {
-            var url = clientConfig["url"] is JsonValue u && u.TryGetValue<string>(out var urlText) ? urlText : null;
+            var url = clientConfig["url"].AsString();
             var service = clientConfig["service"] as JsonObject;
             if ((url is null) == (service is null))
             {
@@ -666,12 +667,12 @@ internal static class CustomResourceDefinitionValidation
 
     private static IEnumerable<FieldError> ValidateWebhookService(JsonObject service, FieldPath path)
     {
-        if (CrdNames.Str(service, "namespace").Length == 0)
+        if ((service.GetString("namespace") ?? "").Length == 0)
         {
             yield return FieldError.Required(path.Child("namespace"), "service namespace is required");
         }
 
-        if (CrdNames.Str(service, "name").Length == 0)
+        if ((service.GetString("name") ?? "").Length == 0)
         {
             yield return FieldError.Required(path.Child("name"), "service name is required");
         }
@@ -681,7 +682,7 @@ internal static class CustomResourceDefinitionValidation
             yield return FieldError.Invalid(path.Child("port"), port, "port is not valid: must be between 1 and 65535, inclusive");
         }
 
-        var urlPath = CrdNames.Str(service, "path");
+        var urlPath = service.GetString("path") ?? "";
         if (urlPath.Length > 1 && !urlPath.StartsWith('/'))
         {
             yield return FieldError.Invalid(path.Child("path"), urlPath, "must start with a '/'");
@@ -690,7 +691,7 @@ internal static class CustomResourceDefinitionValidation
 
     private static IEnumerable<FieldError> ValidateApproval(JsonObject crd, JsonObject? old)
     {
-        var group = CrdNames.Str(crd["spec"], "group");
+        var group = crd["spec"].GetString("group") ?? "";
         var isProtected = group is "k8s.io" or "kubernetes.io" || group.EndsWith(".k8s.io", StringComparison.Ordinal) || group.EndsWith(".kubernetes.io", StringComparison.Ordinal);
         if (!isProtected)
         {

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using ApiMachinery.Errors;
+using ApiMachinery.Json;
 using ApiMachinery.Validation;
 using ApiServer.Registry;
 using ApiServer.Registry.Strategies;
@@ -45,7 +46,7 @@ internal sealed class CustomResourceStrategy : ResourceStrategy
     /// <summary>Objects stored in this version get its defaults when read (older versions are defaulted after conversion).</summary>
     public override bool ApplyReadDefaults(JsonObject obj)
     {
-        if (_custom.Schema is not { HasDefaults: true } schema || ObjectMeta.GetString(obj, "apiVersion") != Resource.ApiVersion)
+        if (_custom.Schema is not { HasDefaults: true } schema || (obj.GetString("apiVersion") ?? "") != Resource.ApiVersion)
         {
             return false;
         }
@@ -111,7 +112,7 @@ internal sealed class CustomResourceStrategy : ResourceStrategy
     private List<FieldError> ValidateTypeMeta(JsonObject obj)
     {
         var errors = new List<FieldError>();
-        var kind = ObjectMeta.GetString(obj, "kind");
+        var kind = obj.GetString("kind") ?? "";
         if (kind.Length == 0)
         {
             errors.Add(FieldError.Required(FieldPath.New("kind"), "must not be empty"));
@@ -121,7 +122,7 @@ internal sealed class CustomResourceStrategy : ResourceStrategy
             errors.Add(FieldError.Invalid(FieldPath.New("kind"), kind, "must be " + Resource.Kind));
         }
 
-        var apiVersion = ObjectMeta.GetString(obj, "apiVersion");
+        var apiVersion = obj.GetString("apiVersion") ?? "";
         if (apiVersion.Length == 0)
         {
             errors.Add(FieldError.Required(FieldPath.New("apiVersion"), "must not be empty"));

@@ -6,6 +6,7 @@ using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
 using ApiMachinery.Errors;
+using ApiMachinery.Json;
 using ApiServer.Options;
 using ApiServer.Registry;
 
@@ -38,7 +39,7 @@ internal sealed class KubeletConnection(RegistryCatalog registry, ApiServerOptio
         string? host = null;
         foreach (var type in options.Kubelet.PreferredAddressTypes)
         {
-            host = addresses.FirstOrDefault(a => ObjectMeta.GetString(a, "type") == type) is { } address ? ObjectMeta.GetString(address, "address") : null;
+            host = addresses.FirstOrDefault(a => (a.GetString("type") ?? "") == type) is { } address ? address.GetString("address") ?? "" : null;
             if (!string.IsNullOrEmpty(host))
             {
                 break;
@@ -47,7 +48,7 @@ internal sealed class KubeletConnection(RegistryCatalog registry, ApiServerOptio
 
         if (string.IsNullOrEmpty(host))
         {
-            throw StatusException.NewInternalError($"no preferred addresses found; known addresses: [{string.Join(' ', addresses.Select(a => $"{{{ObjectMeta.GetString(a, "type")} {ObjectMeta.GetString(a, "address")}}}"))}]");
+            throw StatusException.NewInternalError($"no preferred addresses found; known addresses: [{string.Join(' ', addresses.Select(a => $"{{{a.GetString("type") ?? ""} {a.GetString("address") ?? ""}}}"))}]");
         }
 
         var port = status?["daemonEndpoints"]?["kubeletEndpoint"]?["Port"] is JsonValue p && p.TryGetValue<int>(out var value) && value > 0 ? value : DefaultKubeletPort;

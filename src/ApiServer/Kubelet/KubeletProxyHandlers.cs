@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using ApiMachinery.Errors;
+using ApiMachinery.Json;
 using ApiServer.Authentication;
 using ApiServer.Authorization;
 using ApiServer.Endpoints;
@@ -68,7 +69,7 @@ internal sealed class PodConnectHandler(RegistryCatalog registry, KubeletConnect
             }
         }
 
-        var nodeName = ObjectMeta.GetString(pod["spec"] as JsonObject, "nodeName");
+        var nodeName = pod.GetString("spec", "nodeName") ?? "";
         if (nodeName.Length == 0)
         {
             throw StatusException.NewBadRequest($"pod {info.Name} does not have a host assigned");

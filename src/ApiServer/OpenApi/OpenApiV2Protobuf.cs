@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using ApiMachinery.Json;
 using ApiMachinery.Serialization;
 using ApiServer.OpenApi.Wire;
 using Google.Protobuf;
@@ -20,16 +21,16 @@ internal static class OpenApiV2Protobuf
     {
         var document = new Document
         {
-            Swagger = Text(swagger, "swagger"),
-            Host = Text(swagger, "host"),
-            BasePath = Text(swagger, "basePath"),
+            Swagger = swagger.GetString("swagger") ?? "",
+            Host = swagger.GetString("host") ?? "",
+            BasePath = swagger.GetString("basePath") ?? "",
         };
         document.Schemes.AddRange(Strings(swagger["schemes"]));
         document.Consumes.AddRange(Strings(swagger["consumes"]));
         document.Produces.AddRange(Strings(swagger["produces"]));
         if (swagger["info"] is JsonObject info)
         {
-            document.Info = new Info { Title = Text(info, "title"), Version = Text(info, "version"), Description = Text(info, "description") };
+            document.Info = new Info { Title = info.GetString("title") ?? "", Version = info.GetString("version") ?? "", Description = info.GetString("description") ?? "" };
             document.Info.VendorExtension.AddRange(Extensions(info));
         }
 
@@ -82,9 +83,9 @@ internal static class OpenApiV2Protobuf
             document.SecurityDefinitions = new SecurityDefinitions();
             foreach (var (name, definition) in securityDefinitions)
             {
-                if (definition is JsonObject d && Text(d, "type") == "apiKey")
+                if (definition is JsonObject d && d.GetString("type") == "apiKey")
                 {
-                    var key = new ApiKeySecurity { Type = "apiKey", Name = Text(d, "name"), In = Text(d, "in"), Description = Text(d, "description") };
+                    var key = new ApiKeySecurity { Type = "apiKey", Name = d.GetString("name") ?? "", In = d.GetString("in") ?? "", Description = d.GetString("description") ?? "" };
                     key.VendorExtension.AddRange(Extensions(d));
                     document.SecurityDefinitions.AdditionalProperties.Add(new NamedSecurityDefinitionsItem
                     {
@@ -101,7 +102,7 @@ internal static class OpenApiV2Protobuf
 
     private static PathItem ToPathItem(JsonObject item)
     {
-        var wire = new PathItem { Ref = Text(item, "$ref") };
+        var wire = new PathItem { Ref = item.GetString("$ref") ?? "" };
         foreach (var (method, operation) in item)
         {
             if (operation is not JsonObject op)
@@ -130,9 +131,9 @@ internal static class OpenApiV2Protobuf
     {
         var wire = new Operation
         {
-            Summary = Text(op, "summary"),
-            Description = Text(op, "description"),
-            OperationId = Text(op, "operationId"),
+            Summary = op.GetString("summary") ?? "",
+            Description = op.GetString("description") ?? "",
+            OperationId = op.GetString("operationId") ?? "",
             Deprecated = op["deprecated"] is JsonValue d && d.TryGetValue<bool>(out var deprecated) && deprecated,
         };
         wire.Tags.AddRange(Strings(op["tags"]));
@@ -151,7 +152,7 @@ internal static class OpenApiV2Protobuf
                 }
 
                 var value = r["$ref"] is not null
-                    ? new ResponseValue { JsonReference = new JsonReference { Ref = Text(r, "$ref") } }
+                    ? new ResponseValue { JsonReference = new JsonReference { Ref = r.GetString("$ref") ?? "" } }
                     : new ResponseValue { Response = ToResponse(r) };
                 wire.Responses.ResponseCode.Add(new NamedResponseValue { Name = code, Value = value });
             }
@@ -165,7 +166,7 @@ internal static class OpenApiV2Protobuf
 
     private static Response ToResponse(JsonObject response)
     {
-        var wire = new Response { Description = Text(response, "description") };
+        var wire = new Response { Description = response.GetString("description") ?? "" };
         if (response["schema"] is JsonObject schema)
         {
             wire.Schema = new SchemaItem { Schema = ToSchema(schema) };
@@ -180,18 +181,18 @@ internal static class OpenApiV2Protobuf
         foreach (var parameter in (parameters as JsonArray ?? []).OfType<JsonObject>())
         {
             yield return parameter["$ref"] is not null
-                ? new ParametersItem { JsonReference = new JsonReference { Ref = Text(parameter, "$ref"), Description = Text(parameter, "description") } }
+                ? new ParametersItem { JsonReference = new JsonReference { Ref = parameter.GetString("$ref") ?? "", Description = parameter.GetString("description") ?? "" } }
                 : new ParametersItem { Parameter = ToParameter(parameter) };
         }
     }
 
     private static Parameter ToParameter(JsonObject parameter)
     {
-        var location = Text(parameter, "in");
+        var location = parameter.GetString("in") ?? "";
         var required = Bool(parameter, "required");
         if (location == "body")
         {
-            var body = new BodyParameter { Name = Text(parameter, "name"), In = location, Description = Text(parameter, "description"), Required = required };
+            var body = new BodyParameter { Name = parameter.GetString("name") ?? "", In = location, Description = parameter.GetString("description") ?? "", Required = required };
             if (parameter["schema"] is JsonObject schema)
             {
                 body.Schema = ToSchema(schema);
@@ -207,9 +208,9 @@ internal static class OpenApiV2Protobuf
             case "path":
                 var path = new PathParameter
                 {
-                    Required = required, In = location, Description = Text(parameter, "description"), Name = Text(parameter, "name"),
-                    Type = Text(parameter, "type"), Format = Text(parameter, "format"), UniqueItems = Bool(parameter, "uniqueItems"),
-                    CollectionFormat = Text(parameter, "collectionFormat"),
+                    Required = required, In = location, Description = parameter.GetString("description") ?? "", Name = parameter.GetString("name") ?? "",
+                    Type = parameter.GetString("type") ?? "", Format = parameter.GetString("format") ?? "", UniqueItems = Bool(parameter, "uniqueItems"),
+                    CollectionFormat = parameter.GetString("collectionFormat") ?? "",
                 };
                 path.Items = ToItems(parameter["items"]);
                 path.Default = ToAny(parameter["default"]);
@@ -220,8 +221,8 @@ internal static class OpenApiV2Protobuf
             case "header":
                 var header = new HeaderParameter
                 {
-                    Required = required, In = location, Description = Text(parameter, "description"), Name = Text(parameter, "name"),
-                    Type = Text(parameter, "type"), Format = Text(parameter, "format"), CollectionFormat = Text(parameter, "collectionFormat"),
+                    Required = required, In = location, Description = parameter.GetString("description") ?? "", Name = parameter.GetString("name") ?? "",
+                    Type = parameter.GetString("type") ?? "", Format = parameter.GetString("format") ?? "", CollectionFormat = parameter.GetString("collectionFormat") ?? "",
                 };
                 header.Items = ToItems(parameter["items"]);
                 header.Default = ToAny(parameter["default"]);
@@ -232,9 +233,9 @@ internal static class OpenApiV2Protobuf
             default:
                 var query = new QueryParameter
                 {
-                    Required = required, In = location, Description = Text(parameter, "description"), Name = Text(parameter, "name"),
-                    Type = Text(parameter, "type"), Format = Text(parameter, "format"), UniqueItems = Bool(parameter, "uniqueItems"),
-                    AllowEmptyValue = Bool(parameter, "allowEmptyValue"), CollectionFormat = Text(parameter, "collectionFormat"),
+                    Required = required, In = location, Description = parameter.GetString("description") ?? "", Name = parameter.GetString("name") ?? "",
+                    Type = parameter.GetString("type") ?? "", Format = parameter.GetString("format") ?? "", UniqueItems = Bool(parameter, "uniqueItems"),
+                    AllowEmptyValue = Bool(parameter, "allowEmptyValue"), CollectionFormat = parameter.GetString("collectionFormat") ?? "",
                 };
                 query.Items = ToItems(parameter["items"]);
                 query.Default = ToAny(parameter["default"]);
@@ -254,7 +255,7 @@ internal static class OpenApiV2Protobuf
             return null;
         }
 
-        var wire = new PrimitivesItems { Type = Text(i, "type"), Format = Text(i, "format"), CollectionFormat = Text(i, "collectionFormat") };
+        var wire = new PrimitivesItems { Type = i.GetString("type") ?? "", Format = i.GetString("format") ?? "", CollectionFormat = i.GetString("collectionFormat") ?? "" };
         wire.Items = ToItems(i["items"]);
         wire.Default = ToAny(i["default"]);
         wire.Enum.AddRange(Anys(i["enum"]));
@@ -266,12 +267,12 @@ internal static class OpenApiV2Protobuf
     {
         var wire = new Schema
         {
-            Ref = Text(schema, "$ref"),
-            Format = Text(schema, "format"),
-            Title = Text(schema, "title"),
-            Description = Text(schema, "description"),
-            Pattern = Text(schema, "pattern"),
-            Discriminator = Text(schema, "discriminator"),
+            Ref = schema.GetString("$ref") ?? "",
+            Format = schema.GetString("format") ?? "",
+            Title = schema.GetString("title") ?? "",
+            Description = schema.GetString("description") ?? "",
+            Pattern = schema.GetString("pattern") ?? "",
+            Discriminator = schema.GetString("discriminator") ?? "",
             ReadOnly = Bool(schema, "readOnly"),
             UniqueItems = Bool(schema, "uniqueItems"),
             ExclusiveMaximum = Bool(schema, "exclusiveMaximum"),
@@ -347,8 +348,6 @@ internal static class OpenApiV2Protobuf
 
     private static IEnumerable<string> Strings(JsonNode? values) =>
         (values as JsonArray ?? []).Select(v => v?.ToString() ?? "");
-
-    private static string Text(JsonObject obj, string name) => obj[name] is JsonValue v && v.TryGetValue<string>(out var s) ? s : "";
 
     private static bool Bool(JsonObject obj, string name) => obj[name] is JsonValue v && v.TryGetValue<bool>(out var b) && b;
 

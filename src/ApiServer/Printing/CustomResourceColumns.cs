@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
+using ApiMachinery.Json;
 using ApiServer.CustomResources;
 using ApiServer.Registry;
 
@@ -56,7 +57,7 @@ internal static class CustomResourceColumns
         switch (type)
         {
             case "string":
-                return value is JsonValue v && v.TryGetValue<string>(out var s) ? s : value.ToJsonString();
+                return value.AsString() ?? value.ToJsonString();
             case "integer":
                 return value is JsonValue i && i.TryGetValue<double>(out var n) ? (long)n : null;
             case "number":
@@ -64,7 +65,7 @@ internal static class CustomResourceColumns
             case "boolean":
                 return value is JsonValue b && b.TryGetValue<bool>(out var flag) ? flag : null;
             case "date":
-                if (value is JsonValue t && t.TryGetValue<string>(out var text))
+                if (value.AsString() is { } text)
                 {
                     return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time)
                         ? TableConvertor.HumanDuration(now - time)

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using ApiMachinery.Json;
 using ApiServer.Registry;
 
 namespace ApiServer.Printing;
@@ -84,11 +85,11 @@ internal static class MoreColumns
         ("batch", "cronjobs") =>
         [
             Name,
-            new("Schedule", "string", "", "The cron schedule.", 0, (o, _) => TableConvertor.Path(o, "spec", "schedule")),
-            new("Timezone", "string", "", "The time zone of the schedule.", 0, (o, _) => TableConvertor.Path(o, "spec", "timeZone") is { Length: > 0 } tz ? tz : "<none>"),
+            new("Schedule", "string", "", "The cron schedule.", 0, (o, _) => o.GetString("spec", "schedule") ?? ""),
+            new("Timezone", "string", "", "The time zone of the schedule.", 0, (o, _) => o.GetString("spec", "timeZone") is { Length: > 0 } tz ? tz : "<none>"),
             new("Suspend", "boolean", "", "Whether new runs are suspended.", 0, (o, _) => o["spec"]?["suspend"] is JsonValue v && v.TryGetValue<bool>(out var b) && b ? "True" : "False"),
             new("Active", "integer", "", "Jobs running now.", 0, (o, _) => (o["status"]?["active"] as JsonArray)?.Count ?? 0),
-            new("Last Schedule", "string", "", "When a job was last scheduled.", 0, (o, now) => Since(TableConvertor.Path(o, "status", "lastScheduleTime"), now)),
+            new("Last Schedule", "string", "", "When a job was last scheduled.", 0, (o, now) => Since(o.GetString("status", "lastScheduleTime") ?? "", now)),
             Age,
             Containers("spec", "jobTemplate", "spec", "template", "spec"),
             Images("spec", "jobTemplate", "spec", "template", "spec"),
@@ -100,24 +101,24 @@ internal static class MoreColumns
             new("Status", "string", "", "The node's readiness.", 0, (o, _) => NodeStatus(o)),
             new("Roles", "string", "", "The node's roles, from its node-role labels.", 0, (o, _) => NodeRoles(o)),
             Age,
-            new("Version", "string", "", "The kubelet's version.", 0, (o, _) => TableConvertor.Path(o, "status", "nodeInfo", "kubeletVersion")),
+            new("Version", "string", "", "The kubelet's version.", 0, (o, _) => o.GetString("status", "nodeInfo", "kubeletVersion") ?? ""),
             new("Internal-IP", "string", "", "The node's internal address.", 1, (o, _) => NodeAddress(o, "InternalIP")),
             new("External-IP", "string", "", "The node's external address.", 1, (o, _) => NodeAddress(o, "ExternalIP")),
-            new("OS-Image", "string", "", "The node's operating system image.", 1, (o, _) => Or(TableConvertor.Path(o, "status", "nodeInfo", "osImage"), "<unknown>")),
-            new("Kernel-Version", "string", "", "The node's kernel version.", 1, (o, _) => Or(TableConvertor.Path(o, "status", "nodeInfo", "kernelVersion"), "<unknown>")),
-            new("Container-Runtime", "string", "", "The node's container runtime.", 1, (o, _) => Or(TableConvertor.Path(o, "status", "nodeInfo", "containerRuntimeVersion"), "<unknown>")),
+            new("OS-Image", "string", "", "The node's operating system image.", 1, (o, _) => Or(o.GetString("status", "nodeInfo", "osImage") ?? "", "<unknown>")),
+            new("Kernel-Version", "string", "", "The node's kernel version.", 1, (o, _) => Or(o.GetString("status", "nodeInfo", "kernelVersion") ?? "", "<unknown>")),
+            new("Container-Runtime", "string", "", "The node's container runtime.", 1, (o, _) => Or(o.GetString("status", "nodeInfo", "containerRuntimeVersion") ?? "", "<unknown>")),
         ],
         ("", "events") =>
         [
-            new("Last Seen", "string", "", "When the event was last seen.", 0, (o, now) => Since(Or(TableConvertor.Path(o, "lastTimestamp"), TableConvertor.Path(o, "eventTime")), now)),
-            new("Type", "string", "", "Normal or Warning.", 0, (o, _) => TableConvertor.Path(o, "type")),
-            new("Reason", "string", "", "Why the event happened.", 0, (o, _) => TableConvertor.Path(o, "reason")),
+            new("Last Seen", "string", "", "When the event was last seen.", 0, (o, now) => Since(Or(o.GetString("lastTimestamp") ?? "", o.GetString("eventTime") ?? ""), now)),
+            new("Type", "string", "", "Normal or Warning.", 0, (o, _) => o.GetString("type") ?? ""),
+            new("Reason", "string", "", "Why the event happened.", 0, (o, _) => o.GetString("reason") ?? ""),
             new("Object", "string", "", "The object the event is about.", 0, (o, _) =>
-                $"{TableConvertor.Path(o, "involvedObject", "kind").ToLowerInvariant()}/{TableConvertor.Path(o, "involvedObject", "name")}"),
-            new("Message", "string", "", "What happened.", 0, (o, _) => TableConvertor.Path(o, "message").Trim()),
-            new("Subobject", "string", "", "The part of the object the event is about.", 1, (o, _) => TableConvertor.Path(o, "involvedObject", "fieldPath")),
-            new("Source", "string", "", "The component that reported the event.", 1, (o, _) => TableConvertor.Path(o, "source", "component")),
-            new("First Seen", "string", "", "When the event was first seen.", 1, (o, now) => Since(TableConvertor.Path(o, "firstTimestamp"), now)),
+                $"{(o.GetString("involvedObject", "kind") ?? "").ToLowerInvariant()}/{o.GetString("involvedObject", "name") ?? ""}"),
+            new("Message", "string", "", "What happened.", 0, (o, _) => (o.GetString("message") ?? "").Trim()),
+            new("Subobject", "string", "", "The part of the object the event is about.", 1, (o, _) => o.GetString("involvedObject", "fieldPath") ?? ""),
+            new("Source", "string", "", "The component that reported the event.", 1, (o, _) => o.GetString("source", "component") ?? ""),
+            new("First Seen", "string", "", "When the event was first seen.", 1, (o, now) => Since(o.GetString("firstTimestamp") ?? "", now)),
             new("Count", "string", "", "How often the event happened.", 1, (o, _) => Math.Max(1, TableConvertor.Int(o, "count")).ToString(System.Globalization.CultureInfo.InvariantCulture)),
             new("Name", "string", "", "The event's name.", 1, (o, _) => ObjectMeta.Name(o)),
         ],
@@ -137,40 +138,40 @@ internal static class MoreColumns
         ("coordination.k8s.io", "leases") =>
         [
             Name,
-            new("Holder", "string", "", "Who holds the lease.", 0, (o, _) => TableConvertor.Path(o, "spec", "holderIdentity")),
+            new("Holder", "string", "", "Who holds the lease.", 0, (o, _) => o.GetString("spec", "holderIdentity") ?? ""),
             Age,
         ],
         ("", "persistentvolumeclaims") =>
         [
             Name,
-            new("Status", "string", "", "The claim's phase.", 0, (o, _) => TableConvertor.Path(o, "status", "phase")),
-            new("Volume", "string", "", "The bound volume.", 0, (o, _) => TableConvertor.Path(o, "spec", "volumeName")),
-            new("Capacity", "string", "", "The bound capacity.", 0, (o, _) => TableConvertor.Path(o, "status", "capacity", "storage")),
+            new("Status", "string", "", "The claim's phase.", 0, (o, _) => o.GetString("status", "phase") ?? ""),
+            new("Volume", "string", "", "The bound volume.", 0, (o, _) => o.GetString("spec", "volumeName") ?? ""),
+            new("Capacity", "string", "", "The bound capacity.", 0, (o, _) => o.GetString("status", "capacity", "storage") ?? ""),
             new("Access Modes", "string", "", "How the volume can be mounted.", 0, (o, _) => AccessModes(o["status"]?["accessModes"] as JsonArray)),
-            new("StorageClass", "string", "", "The storage class.", 0, (o, _) => TableConvertor.Path(o, "spec", "storageClassName")),
-            new("VolumeAttributesClass", "string", "", "The volume attributes class.", 0, (o, _) => Or(TableConvertor.Path(o, "spec", "volumeAttributesClassName"), "<unset>")),
+            new("StorageClass", "string", "", "The storage class.", 0, (o, _) => o.GetString("spec", "storageClassName") ?? ""),
+            new("VolumeAttributesClass", "string", "", "The volume attributes class.", 0, (o, _) => Or(o.GetString("spec", "volumeAttributesClassName") ?? "", "<unset>")),
             Age,
-            new("VolumeMode", "string", "", "Filesystem or Block.", 1, (o, _) => Or(TableConvertor.Path(o, "spec", "volumeMode"), "<unset>")),
+            new("VolumeMode", "string", "", "Filesystem or Block.", 1, (o, _) => Or(o.GetString("spec", "volumeMode") ?? "", "<unset>")),
         ],
         ("", "persistentvolumes") =>
         [
             Name,
-            new("Capacity", "string", "", "The volume's size.", 0, (o, _) => TableConvertor.Path(o, "spec", "capacity", "storage")),
+            new("Capacity", "string", "", "The volume's size.", 0, (o, _) => o.GetString("spec", "capacity", "storage") ?? ""),
             new("Access Modes", "string", "", "How the volume can be mounted.", 0, (o, _) => AccessModes(o["spec"]?["accessModes"] as JsonArray)),
-            new("Reclaim Policy", "string", "", "What happens when the claim goes.", 0, (o, _) => TableConvertor.Path(o, "spec", "persistentVolumeReclaimPolicy")),
-            new("Status", "string", "", "The volume's phase.", 0, (o, _) => TableConvertor.Path(o, "status", "phase")),
-            new("Claim", "string", "", "The bound claim.", 0, (o, _) => TableConvertor.Path(o, "spec", "claimRef", "name") is { Length: > 0 } c
-                ? $"{TableConvertor.Path(o, "spec", "claimRef", "namespace")}/{c}" : ""),
-            new("StorageClass", "string", "", "The storage class.", 0, (o, _) => TableConvertor.Path(o, "spec", "storageClassName")),
-            new("VolumeAttributesClass", "string", "", "The volume attributes class.", 0, (o, _) => Or(TableConvertor.Path(o, "spec", "volumeAttributesClassName"), "<unset>")),
-            new("Reason", "string", "", "Why the volume is in its phase.", 0, (o, _) => TableConvertor.Path(o, "status", "reason")),
+            new("Reclaim Policy", "string", "", "What happens when the claim goes.", 0, (o, _) => o.GetString("spec", "persistentVolumeReclaimPolicy") ?? ""),
+            new("Status", "string", "", "The volume's phase.", 0, (o, _) => o.GetString("status", "phase") ?? ""),
+            new("Claim", "string", "", "The bound claim.", 0, (o, _) => o.GetString("spec", "claimRef", "name") is { Length: > 0 } c
+                ? $"{o.GetString("spec", "claimRef", "namespace") ?? ""}/{c}" : ""),
+            new("StorageClass", "string", "", "The storage class.", 0, (o, _) => o.GetString("spec", "storageClassName") ?? ""),
+            new("VolumeAttributesClass", "string", "", "The volume attributes class.", 0, (o, _) => Or(o.GetString("spec", "volumeAttributesClassName") ?? "", "<unset>")),
+            new("Reason", "string", "", "Why the volume is in its phase.", 0, (o, _) => o.GetString("status", "reason") ?? ""),
             Age,
-            new("VolumeMode", "string", "", "Filesystem or Block.", 1, (o, _) => Or(TableConvertor.Path(o, "spec", "volumeMode"), "Filesystem")),
+            new("VolumeMode", "string", "", "Filesystem or Block.", 1, (o, _) => Or(o.GetString("spec", "volumeMode") ?? "", "Filesystem")),
         ],
         ("rbac.authorization.k8s.io", "rolebindings") or ("rbac.authorization.k8s.io", "clusterrolebindings") =>
         [
             Name,
-            new("Role", "string", "", "The bound role.", 0, (o, _) => $"{TableConvertor.Path(o, "roleRef", "kind")}/{TableConvertor.Path(o, "roleRef", "name")}"),
+            new("Role", "string", "", "The bound role.", 0, (o, _) => $"{o.GetString("roleRef", "kind") ?? ""}/{o.GetString("roleRef", "name") ?? ""}"),
             Age,
             new("Users", "string", "", "Users bound.", 1, (o, _) => Subjects(o, "User")),
             new("Groups", "string", "", "Groups bound.", 1, (o, _) => Subjects(o, "Group")),
@@ -182,24 +183,24 @@ internal static class MoreColumns
             new("Value", "integer", "", "The priority.", 0, (o, _) => TableConvertor.Int(o, "value")),
             new("Global-Default", "boolean", "", "Whether pods without a class get this one.", 0, (o, _) => o["globalDefault"] is JsonValue v && v.TryGetValue<bool>(out var b) && b ? "true" : "false"),
             Age,
-            new("Preemption Policy", "string", "", "Whether pods of this class preempt others.", 0, (o, _) => Or(TableConvertor.Path(o, "preemptionPolicy"), "PreemptLowerPriority")),
+            new("Preemption Policy", "string", "", "Whether pods of this class preempt others.", 0, (o, _) => Or(o.GetString("preemptionPolicy") ?? "", "PreemptLowerPriority")),
         ],
         ("storage.k8s.io", "storageclasses") =>
         [
             Name,
-            new("Provisioner", "string", "", "Who provisions volumes.", 0, (o, _) => TableConvertor.Path(o, "provisioner")),
-            new("ReclaimPolicy", "string", "", "What happens to released volumes.", 0, (o, _) => Or(TableConvertor.Path(o, "reclaimPolicy"), "Delete")),
-            new("VolumeBindingMode", "string", "", "When volumes are bound.", 0, (o, _) => Or(TableConvertor.Path(o, "volumeBindingMode"), "Immediate")),
+            new("Provisioner", "string", "", "Who provisions volumes.", 0, (o, _) => o.GetString("provisioner") ?? ""),
+            new("ReclaimPolicy", "string", "", "What happens to released volumes.", 0, (o, _) => Or(o.GetString("reclaimPolicy") ?? "", "Delete")),
+            new("VolumeBindingMode", "string", "", "When volumes are bound.", 0, (o, _) => Or(o.GetString("volumeBindingMode") ?? "", "Immediate")),
             new("AllowVolumeExpansion", "string", "", "Whether volumes can grow.", 0, (o, _) => o["allowVolumeExpansion"] is JsonValue v && v.TryGetValue<bool>(out var b) && b ? "true" : "false"),
             Age,
         ],
         ("networking.k8s.io", "ingresses") =>
         [
             Name,
-            new("Class", "string", "", "The ingress class.", 0, (o, _) => Or(TableConvertor.Path(o, "spec", "ingressClassName"), "<none>")),
+            new("Class", "string", "", "The ingress class.", 0, (o, _) => Or(o.GetString("spec", "ingressClassName") ?? "", "<none>")),
             new("Hosts", "string", "", "The hosts routed.", 0, (o, _) => Hosts(o)),
             new("Address", "string", "", "Where the ingress is reachable.", 0, (o, _) => string.Join(",", (o["status"]?["loadBalancer"]?["ingress"] as JsonArray ?? [])
-                .OfType<JsonObject>().Select(i => Or(TableConvertor.Path(i, "ip"), TableConvertor.Path(i, "hostname"))))),
+                .OfType<JsonObject>().Select(i => Or(i.GetString("ip") ?? "", i.GetString("hostname") ?? "")))),
             new("Ports", "string", "", "The ports served.", 0, (o, _) => (o["spec"]?["tls"] as JsonArray)?.Count > 0 ? "80, 443" : "80"),
             Age,
         ],
@@ -220,7 +221,7 @@ internal static class MoreColumns
     }
 
     internal static string Join(JsonObject? podSpec, string field) =>
-        string.Join(",", (podSpec?["containers"] as JsonArray ?? []).OfType<JsonObject>().Select(c => TableConvertor.Path(c, field)));
+        string.Join(",", (podSpec?["containers"] as JsonArray ?? []).OfType<JsonObject>().Select(c => c.GetString(field) ?? ""));
 
     private static string Or(string value, string fallback) => value.Length > 0 ? value : fallback;
 
@@ -242,9 +243,9 @@ internal static class MoreColumns
 
         foreach (var expression in (selector["matchExpressions"] as JsonArray ?? []).OfType<JsonObject>())
         {
-            var key = TableConvertor.Path(expression, "key");
+            var key = expression.GetString("key") ?? "";
             var values = string.Join(",", (expression["values"] as JsonArray ?? []).Select(v => v?.ToString()));
-            parts.Add(TableConvertor.Path(expression, "operator") switch
+            parts.Add((expression.GetString("operator") ?? "") switch
             {
                 "In" => $"{key} in ({values})",
                 "NotIn" => $"{key} notin ({values})",
@@ -265,7 +266,7 @@ internal static class MoreColumns
     private static IEnumerable<JsonObject> Conditions(JsonObject o) => (o["status"]?["conditions"] as JsonArray ?? []).OfType<JsonObject>();
 
     private static bool HasCondition(JsonObject o, string type) =>
-        Conditions(o).Any(c => TableConvertor.Path(c, "type") == type && TableConvertor.Path(c, "status") == "True");
+        Conditions(o).Any(c => (c.GetString("type") ?? "") == type && c.GetString("status") == "True");
 
     private static string JobStatus(JsonObject job) =>
         HasCondition(job, "Complete") ? "Complete"
@@ -290,19 +291,19 @@ internal static class MoreColumns
 
     private static string JobDuration(JsonObject job, DateTimeOffset now)
     {
-        if (!DateTimeOffset.TryParse(TableConvertor.Path(job, "status", "startTime"), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var start))
+        if (!DateTimeOffset.TryParse(job.GetString("status", "startTime") ?? "", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var start))
         {
             return "";
         }
 
-        var end = DateTimeOffset.TryParse(TableConvertor.Path(job, "status", "completionTime"), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var done) ? done : now;
+        var end = DateTimeOffset.TryParse(job.GetString("status", "completionTime") ?? "", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var done) ? done : now;
         return TableConvertor.HumanDuration(end - start);
     }
 
     private static string NodeStatus(JsonObject node)
     {
-        var ready = Conditions(node).FirstOrDefault(c => TableConvertor.Path(c, "type") == "Ready");
-        var status = ready is null ? "Unknown" : TableConvertor.Path(ready, "status") switch
+        var ready = Conditions(node).FirstOrDefault(c => c.GetString("type") == "Ready");
+        var status = ready is null ? "Unknown" : (ready.GetString("status") ?? "") switch
         {
             "True" => "Ready",
             "False" => "NotReady",
@@ -329,12 +330,12 @@ internal static class MoreColumns
 
     private static string NodeAddress(JsonObject node, string type) =>
         (node["status"]?["addresses"] as JsonArray ?? []).OfType<JsonObject>()
-            .FirstOrDefault(a => TableConvertor.Path(a, "type") == type) is { } address ? TableConvertor.Path(address, "address") : "<none>";
+            .FirstOrDefault(a => (a.GetString("type") ?? "") == type) is { } address ? address.GetString("address") ?? "" : "<none>";
 
     /// <summary>A field of the Healthy condition ("" without one).</summary>
     private static string ComponentHealth(JsonObject status, string field) =>
-        (status["conditions"] as JsonArray ?? []).OfType<JsonObject>().Where(c => ObjectMeta.GetString(c, "type") == "Healthy")
-            .Select(c => ObjectMeta.GetString(c, field)).FirstOrDefault() ?? "";
+        (status["conditions"] as JsonArray ?? []).OfType<JsonObject>().Where(c => c.GetString("type") == "Healthy")
+            .Select(c => c.GetString(field) ?? "").FirstOrDefault() ?? "";
 
     private static string EndpointsText(JsonObject endpoints)
     {
@@ -344,7 +345,7 @@ internal static class MoreColumns
             var ports = (subset["ports"] as JsonArray ?? []).OfType<JsonObject>().Select(p => TableConvertor.Int(p, "port")).DefaultIfEmpty().ToArray();
             foreach (var address in (subset["addresses"] as JsonArray ?? []).OfType<JsonObject>())
             {
-                list.AddRange(ports.Select(p => p == 0 ? TableConvertor.Path(address, "ip") : $"{TableConvertor.Path(address, "ip")}:{p}"));
+                list.AddRange(ports.Select(p => p == 0 ? address.GetString("ip") ?? "" : $"{address.GetString("ip") ?? ""}:{p}"));
             }
         }
 
@@ -367,14 +368,14 @@ internal static class MoreColumns
     private static string Subjects(JsonObject binding, string kind)
     {
         var names = (binding["subjects"] as JsonArray ?? []).OfType<JsonObject>()
-            .Where(s => TableConvertor.Path(s, "kind") == kind)
-            .Select(s => kind == "ServiceAccount" ? $"{TableConvertor.Path(s, "namespace")}/{TableConvertor.Path(s, "name")}" : TableConvertor.Path(s, "name"));
+            .Where(s => (s.GetString("kind") ?? "") == kind)
+            .Select(s => kind == "ServiceAccount" ? $"{s.GetString("namespace") ?? ""}/{s.GetString("name") ?? ""}" : s.GetString("name") ?? "");
         return string.Join(", ", names);
     }
 
     private static string Hosts(JsonObject ingress)
     {
-        var hosts = (ingress["spec"]?["rules"] as JsonArray ?? []).OfType<JsonObject>().Select(r => Or(TableConvertor.Path(r, "host"), "*")).ToArray();
+        var hosts = (ingress["spec"]?["rules"] as JsonArray ?? []).OfType<JsonObject>().Select(r => Or(r.GetString("host") ?? "", "*")).ToArray();
         return hosts.Length == 0 ? "*" : hosts.Length > 4 ? $"{string.Join(",", hosts.Take(4))} + {hosts.Length - 4} more..." : string.Join(",", hosts);
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using ApiMachinery.Json;
 using ApiServer.Registry;
 
 namespace ApiServer.Printing;
@@ -18,8 +19,8 @@ internal static class PodColumns
         new("Restarts", "string", "", "Container restarts since the pod started.", 0, (o, now) => Summarize(o, now).Restarts),
         new("Age", "string", "", "How long ago the object was created.", 0, (o, now) => TableConvertor.Age(o, now)),
         new("IP", "string", "", "The pod's IP address.", 1, (o, _) => PodIP(o)),
-        new("Node", "string", "", "The node the pod is bound to.", 1, (o, _) => TableConvertor.Path(o, "spec", "nodeName") is { Length: > 0 } n ? n : "<none>"),
-        new("Nominated Node", "string", "", "The node preemption nominated for the pod.", 1, (o, _) => TableConvertor.Path(o, "status", "nominatedNodeName") is { Length: > 0 } n ? n : "<none>"),
+        new("Node", "string", "", "The node the pod is bound to.", 1, (o, _) => o.GetString("spec", "nodeName") is { Length: > 0 } n ? n : "<none>"),
+        new("Nominated Node", "string", "", "The node preemption nominated for the pod.", 1, (o, _) => o.GetString("status", "nominatedNodeName") is { Length: > 0 } n ? n : "<none>"),
         new("Readiness Gates", "string", "", "Readiness gates that are true out of all.", 1, (o, _) => ReadinessGates(o)),
     ];
 
@@ -33,7 +34,7 @@ internal static class PodColumns
     private static string PodIP(JsonObject pod)
     {
         var ips = pod["status"]?["podIPs"] as JsonArray;
-        var ip = ips is { Count: > 0 } && ips[0] is JsonObject first ? TableConvertor.Path(first, "ip") : TableConvertor.Path(pod, "status", "podIP");
+        var ip = ips is { Count: > 0 } && ips[0] is JsonObject first ? first.GetString("ip") ?? "" : pod.GetString("status", "podIP") ?? "";
         return ip.Length > 0 ? ip : "<none>";
     }
 
@@ -45,16 +46,16 @@ internal static class PodColumns
     /// </summary>
     internal static Summary Summarize(JsonObject pod, DateTimeOffset now)
     {
-        var phase = TableConvertor.Path(pod, "status", "phase");
-        var reason = TableConvertor.Path(pod, "status", "reason") is { Length: > 0 } podReason ? podReason : phase;
+        var phase = pod.GetString("status", "phase") ?? "";
+        var reason = pod.GetString("status", "reason") is { Length: > 0 } podReason ? podReason : phase;
         var conditions = Statuses(pod, "conditions").OfType<JsonObject>().ToList();
-        if (conditions.Any(c => TableConvertor.Path(c, "type") == "PodScheduled" && TableConvertor.Path(c, "reason") == "SchedulingGated"))
+        if (conditions.Any(c => c.GetString("type") == "PodScheduled" && c.GetString("reason") == "SchedulingGated"))
         {
             reason = "SchedulingGated";
         }
 
         var initSpecs = (pod["spec"]?["initContainers"] as JsonArray ?? []).OfType<JsonObject>().ToList();
-        var sidecars = initSpecs.Where(c => TableConvertor.Path(c, "restartPolicy") == "Always").Select(c => TableConvertor.Path(c, "name")).ToHashSet(StringComparer.Ordinal);
+        var sidecars = initSpecs.Where(c => c.GetString("restartPolicy") == "Always").Select(c => c.GetString("name") ?? "").ToHashSet(StringComparer.Ordinal);
         var total = ((pod["spec"]?["containers"] as JsonArray)?.Count ?? 0) + sidecars.Count;
         var ready = 0;
         long restarts = 0, sidecarRestarts = 0;
@@ -69,7 +70,7 @@ internal static class PodColumns
                 continue;
             }
 
-            var isSidecar = sidecars.Contains(TableConvertor.Path(status, "name"));
+            var isSidecar = sidecars.Contains(status.GetString("name") ?? "");
             var count = TableConvertor.Int(status, "restartCount");
             var finished = LastTermination(status);
             restarts += count;
@@ -99,11 +100,11 @@ internal static class PodColumns
             initializing = true;
             if (state?["terminated"] is JsonObject failed)
             {
-                reason = TableConvertor.Path(failed, "reason") is { Length: > 0 } r ? "Init:" + r
+                reason = failed.GetString("reason") is { Length: > 0 } r ? "Init:" + r
                     : TableConvertor.Int(failed, "signal") != 0 ? $"Init:Signal:{TableConvertor.Int(failed, "signal")}"
                     : $"Init:ExitCode:{TableConvertor.Int(failed, "exitCode")}";
             }
-            else if (state?["waiting"] is JsonObject waiting && TableConvertor.Path(waiting, "reason") is { Length: > 0 } w && w != "PodInitializing")
+            else if (state?["waiting"] is JsonObject waiting && waiting.GetString("reason") is { Length: > 0 } w && w != "PodInitializing")
             {
                 reason = "Init:" + w;
             }
@@ -115,7 +116,7 @@ internal static class PodColumns
             break;
         }
 
-        var initialized = conditions.FirstOrDefault(c => TableConvertor.Path(c, "type") == "Initialized") is { } init && TableConvertor.Path(init, "status") == "True";
+        var initialized = conditions.FirstOrDefault(c => c.GetString("type") == "Initialized") is { } init && init.GetString("status") == "True";
         if (!initializing || initialized)
         {
             restarts = sidecarRestarts;
@@ -132,13 +133,13 @@ internal static class PodColumns
                 restarts += TableConvertor.Int(status, "restartCount");
                 lastRestart = Latest(lastRestart, LastTermination(status));
                 var state = status["state"] as JsonObject;
-                if (state?["waiting"] is JsonObject waiting && TableConvertor.Path(waiting, "reason") is { Length: > 0 } w)
+                if (state?["waiting"] is JsonObject waiting && waiting.GetString("reason") is { Length: > 0 } w)
                 {
                     reason = w;
                 }
                 else if (state?["terminated"] is JsonObject terminated)
                 {
-                    reason = TableConvertor.Path(terminated, "reason") is { Length: > 0 } t ? t
+                    reason = terminated.GetString("reason") is { Length: > 0 } t ? t
                         : TableConvertor.Int(terminated, "signal") != 0 ? $"Signal:{TableConvertor.Int(terminated, "signal")}"
                         : $"ExitCode:{TableConvertor.Int(terminated, "exitCode")}";
                 }
@@ -152,13 +153,13 @@ internal static class PodColumns
             // A completed pod with a container still running is Running, or NotReady without the Ready condition.
             if (reason == "Completed" && hasRunning)
             {
-                reason = conditions.Any(c => TableConvertor.Path(c, "type") == "Ready" && TableConvertor.Path(c, "status") == "True") ? "Running" : "NotReady";
+                reason = conditions.Any(c => c.GetString("type") == "Ready" && c.GetString("status") == "True") ? "Running" : "NotReady";
             }
         }
 
         if (ObjectMeta.DeletionTimestamp(pod).Length > 0)
         {
-            if (TableConvertor.Path(pod, "status", "reason") == "NodeLost")
+            if (pod.GetString("status", "reason") == "NodeLost")
             {
                 reason = "Unknown";
             }
@@ -179,7 +180,7 @@ internal static class PodColumns
 
     private static DateTimeOffset? LastTermination(JsonObject status) =>
         status["lastState"]?["terminated"] is JsonObject terminated
-        && DateTimeOffset.TryParse(TableConvertor.Path(terminated, "finishedAt"), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var at)
+        && DateTimeOffset.TryParse(terminated.GetString("finishedAt") ?? "", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var at)
             ? at
             : null;
 
@@ -194,8 +195,8 @@ internal static class PodColumns
         }
 
         var conditions = Statuses(pod, "conditions").OfType<JsonObject>()
-            .ToDictionary(c => TableConvertor.Path(c, "type"), c => TableConvertor.Path(c, "status"));
-        var ready = gates.OfType<JsonObject>().Count(g => conditions.TryGetValue(TableConvertor.Path(g, "conditionType"), out var s) && s == "True");
+            .ToDictionary(c => c.GetString("type") ?? "", c => c.GetString("status") ?? "");
+        var ready = gates.OfType<JsonObject>().Count(g => conditions.TryGetValue(g.GetString("conditionType") ?? "", out var s) && s == "True");
         return $"{ready}/{gates.Count}";
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using ApiMachinery.Json;
 using ApiServer.Registry;
 
 namespace ApiServer.Printing;
@@ -17,7 +18,7 @@ internal static class PolicyAndClusterColumns
         new("Age", "string", "", "How long ago the object was created.", 0, (o, now) => TableConvertor.Age(o, now));
 
     private static readonly TableColumn CreatedAt =
-        new("Created At", "date", "", "When the object was created.", 0, (o, _) => ObjectMeta.GetString(o["metadata"] as JsonObject, "creationTimestamp"));
+        new("Created At", "date", "", "When the object was created.", 0, (o, _) => o.GetString("metadata", "creationTimestamp") ?? "");
 
     public static IReadOnlyList<TableColumn>? For(string group, string plural) => (group, plural) switch
     {
@@ -40,7 +41,7 @@ internal static class PolicyAndClusterColumns
         ("autoscaling", "horizontalpodautoscalers") =>
         [
             Name,
-            new("Reference", "string", "", "The scaled object.", 0, (o, _) => $"{Str(o, "spec", "scaleTargetRef", "kind")}/{Str(o, "spec", "scaleTargetRef", "name")}"),
+            new("Reference", "string", "", "The scaled object.", 0, (o, _) => $"{o.GetString("spec", "scaleTargetRef", "kind") ?? ""}/{o.GetString("spec", "scaleTargetRef", "name") ?? ""}"),
             new("Targets", "string", "", "Current and target metric values.", 0, (o, _) => HpaTargets(o)),
             new("MinPods", "string", "", "The lower replica limit.", 0, (o, _) => o["spec"]?["minReplicas"]?.ToString() ?? "<unset>"),
             new("MaxPods", "integer", "", "The upper replica limit.", 0, (o, _) => TableConvertor.Int(o, "spec", "maxReplicas")),
@@ -51,15 +52,15 @@ internal static class PolicyAndClusterColumns
         [
             Name,
             Age,
-            new("SignerName", "string", "", "The signer asked to sign.", 0, (o, _) => Str(o, "spec", "signerName")),
-            new("Requestor", "string", "", "Who asked.", 0, (o, _) => Str(o, "spec", "username")),
+            new("SignerName", "string", "", "The signer asked to sign.", 0, (o, _) => o.GetString("spec", "signerName") ?? ""),
+            new("Requestor", "string", "", "Who asked.", 0, (o, _) => o.GetString("spec", "username") ?? ""),
             new("RequestedDuration", "string", "", "The validity asked for.", 0, (o, _) => o["spec"]?["expirationSeconds"] is JsonValue v && v.TryGetValue<long>(out var s) ? ShortDuration(TimeSpan.FromSeconds(s)) : "<none>"),
             new("Condition", "string", "", "Approved, Denied, Failed, Issued or Pending.", 0, (o, _) => CsrCondition(o)),
         ],
         ("discovery.k8s.io", "endpointslices") =>
         [
             Name,
-            new("AddressType", "string", "", "IPv4, IPv6 or FQDN.", 0, (o, _) => Str(o, "addressType")),
+            new("AddressType", "string", "", "IPv4, IPv6 or FQDN.", 0, (o, _) => o.GetString("addressType") ?? ""),
             new("Ports", "string", "", "The slice's ports.", 0, (o, _) => ListText((o["ports"] as JsonArray)?.OfType<JsonObject>().Select(p => p["port"]?.ToString() ?? ""), "<unset>")),
             new("Endpoints", "string", "", "The first addresses.", 0, (o, _) => ListText((o["endpoints"] as JsonArray)?.OfType<JsonObject>().SelectMany(e => (e["addresses"] as JsonArray ?? []).Select(a => a?.ToString() ?? "")), "<unset>", limit: 3)),
             Age,
@@ -73,7 +74,7 @@ internal static class PolicyAndClusterColumns
         ("networking.k8s.io", "ingressclasses") =>
         [
             Name,
-            new("Controller", "string", "", "The controller that implements the class.", 0, (o, _) => Str(o, "spec", "controller")),
+            new("Controller", "string", "", "The controller that implements the class.", 0, (o, _) => o.GetString("spec", "controller") ?? ""),
             new("Parameters", "string", "", "The class's parameters object.", 0, (o, _) => o["spec"]?["parameters"] is JsonObject p ? $"{p["kind"]}/{p["name"]}" : "<none>"),
             Age,
         ],
@@ -112,7 +113,7 @@ internal static class PolicyAndClusterColumns
         ("admissionregistration.k8s.io", "validatingadmissionpolicybindings") =>
         [
             Name,
-            new("PolicyName", "string", "", "The policy bound.", 0, (o, _) => Str(o, "spec", "policyName")),
+            new("PolicyName", "string", "", "The policy bound.", 0, (o, _) => o.GetString("spec", "policyName") ?? ""),
             new("ParamRef", "string", "", "The parameters used.", 0, (o, _) => o["spec"]?["paramRef"] is JsonObject p ? $"{p["namespace"]}/{p["name"]}".TrimStart('/') : "<unset>"),
             Age,
         ],
@@ -136,22 +137,22 @@ internal static class PolicyAndClusterColumns
         ("storage.k8s.io", "csistoragecapacities") =>
         [
             Name,
-            new("StorageClassName", "string", "", "The storage class.", 0, (o, _) => Str(o, "storageClassName")),
+            new("StorageClassName", "string", "", "The storage class.", 0, (o, _) => o.GetString("storageClassName") ?? ""),
             new("Capacity", "string", "", "The capacity reported.", 0, (o, _) => o["capacity"]?.ToString() ?? ""),
         ],
         ("storage.k8s.io", "volumeattachments") =>
         [
             Name,
-            new("Attacher", "string", "", "The attaching driver.", 0, (o, _) => Str(o, "spec", "attacher")),
-            new("PV", "string", "", "The persistent volume.", 0, (o, _) => Str(o, "spec", "source", "persistentVolumeName")),
-            new("Node", "string", "", "The node attached to.", 0, (o, _) => Str(o, "spec", "nodeName")),
+            new("Attacher", "string", "", "The attaching driver.", 0, (o, _) => o.GetString("spec", "attacher") ?? ""),
+            new("PV", "string", "", "The persistent volume.", 0, (o, _) => o.GetString("spec", "source", "persistentVolumeName") ?? ""),
+            new("Node", "string", "", "The node attached to.", 0, (o, _) => o.GetString("spec", "nodeName") ?? ""),
             new("Attached", "boolean", "", "Whether the volume is attached.", 0, (o, _) => Bool(o, false, "status", "attached")),
             Age,
         ],
         ("node.k8s.io", "runtimeclasses") =>
         [
             Name,
-            new("Handler", "string", "", "The runtime handler.", 0, (o, _) => Str(o, "handler")),
+            new("Handler", "string", "", "The runtime handler.", 0, (o, _) => o.GetString("handler") ?? ""),
             Age,
         ],
         ("apps", "controllerrevisions") =>
@@ -171,7 +172,7 @@ internal static class PolicyAndClusterColumns
         ("flowcontrol.apiserver.k8s.io", "flowschemas") =>
         [
             Name,
-            new("PriorityLevel", "string", "", "The priority level the flows go to.", 0, (o, _) => Str(o, "spec", "priorityLevelConfiguration", "name")),
+            new("PriorityLevel", "string", "", "The priority level the flows go to.", 0, (o, _) => o.GetString("spec", "priorityLevelConfiguration", "name") ?? ""),
             new("MatchingPrecedence", "integer", "", "Lower matches first.", 0, (o, _) => TableConvertor.Int(o, "spec", "matchingPrecedence")),
             new("DistinguisherMethod", "string", "", "How flows are told apart.", 0, (o, _) => o["spec"]?["distinguisherMethod"]?["type"]?.ToString() ?? "<none>"),
             Age,
@@ -179,7 +180,7 @@ internal static class PolicyAndClusterColumns
         ("flowcontrol.apiserver.k8s.io", "prioritylevelconfigurations") =>
         [
             Name,
-            new("Type", "string", "", "Limited or Exempt.", 0, (o, _) => Str(o, "spec", "type")),
+            new("Type", "string", "", "Limited or Exempt.", 0, (o, _) => o.GetString("spec", "type") ?? ""),
             new("NominalConcurrencyShares", "string", "", "The level's share of concurrency.", 0, (o, _) => o["spec"]?["limited"]?["nominalConcurrencyShares"]?.ToString() ?? "<none>"),
             Age,
         ],
@@ -193,15 +194,15 @@ internal static class PolicyAndClusterColumns
         ("resource.k8s.io", "resourceslices") =>
         [
             Name,
-            new("Node", "string", "", "The node the devices are on.", 0, (o, _) => Str(o, "spec", "nodeName") is { Length: > 0 } n ? n : "<none>"),
-            new("Driver", "string", "", "The driver publishing the slice.", 0, (o, _) => Str(o, "spec", "driver")),
-            new("Pool", "string", "", "The pool the slice belongs to.", 0, (o, _) => Str(o, "spec", "pool", "name")),
+            new("Node", "string", "", "The node the devices are on.", 0, (o, _) => o.GetString("spec", "nodeName") is { Length: > 0 } n ? n : "<none>"),
+            new("Driver", "string", "", "The driver publishing the slice.", 0, (o, _) => o.GetString("spec", "driver") ?? ""),
+            new("Pool", "string", "", "The pool the slice belongs to.", 0, (o, _) => o.GetString("spec", "pool", "name") ?? ""),
             Age,
         ],
         ("storage.k8s.io", "volumeattributesclasses") =>
         [
             Name,
-            new("DriverName", "string", "", "The CSI driver.", 0, (o, _) => Str(o, "driverName")),
+            new("DriverName", "string", "", "The CSI driver.", 0, (o, _) => o.GetString("driverName") ?? ""),
             Age,
         ],
         _ => null,
@@ -226,17 +227,6 @@ internal static class PolicyAndClusterColumns
         }
 
         return string.Join(",", states);
-    }
-
-    private static string Str(JsonObject o, params string[] path)
-    {
-        JsonNode? node = o;
-        foreach (var part in path)
-        {
-            node = node?[part];
-        }
-
-        return node?.ToString() ?? "";
     }
 
     private static bool Bool(JsonObject o, bool fallback, params string[] path)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using ApiMachinery.Json;
 using ApiServer.Registry;
 
 namespace ApiServer.Printing;
@@ -93,7 +94,7 @@ internal static class TableConvertor
         ("", "namespaces") =>
         [
             NameColumn,
-            new("Status", "string", "", "The phase of the namespace.", 0, (o, _) => Path(o, "status", "phase")),
+            new("Status", "string", "", "The phase of the namespace.", 0, (o, _) => o.GetString("status", "phase") ?? ""),
             AgeColumn,
         ],
         ("", "pods") => PodColumns.All,
@@ -106,7 +107,7 @@ internal static class TableConvertor
         ("", "secrets") =>
         [
             NameColumn,
-            new("Type", "string", "", "The type of the secret.", 0, (o, _) => Path(o, "type")),
+            new("Type", "string", "", "The type of the secret.", 0, (o, _) => o.GetString("type") ?? ""),
             new("Data", "integer", "", "Number of entries in data.", 0, (o, _) => Count(o["data"])),
             AgeColumn,
         ],
@@ -119,8 +120,8 @@ internal static class TableConvertor
         ("", "services") =>
         [
             NameColumn,
-            new("Type", "string", "", "How the service is exposed.", 0, (o, _) => Path(o, "spec", "type") is { Length: > 0 } t ? t : "ClusterIP"),
-            new("Cluster-IP", "string", "", "The virtual IP of the service.", 0, (o, _) => Path(o, "spec", "clusterIP") is { Length: > 0 } ip ? ip : "<none>"),
+            new("Type", "string", "", "How the service is exposed.", 0, (o, _) => o.GetString("spec", "type") is { Length: > 0 } t ? t : "ClusterIP"),
+            new("Cluster-IP", "string", "", "The virtual IP of the service.", 0, (o, _) => o.GetString("spec", "clusterIP") is { Length: > 0 } ip ? ip : "<none>"),
             new("External-IP", "string", "", "External addresses of the service.", 0, (o, _) => ExternalIps(o)),
             new("Port(s)", "string", "", "The ports the service exposes.", 0, (o, _) => ServicePorts(o)),
             AgeColumn,
@@ -129,7 +130,7 @@ internal static class TableConvertor
         _ =>
         [
             NameColumn,
-            new("Created At", "date", "", "When the object was created.", 0, (o, _) => ObjectMeta.GetString(o["metadata"] as JsonObject, "creationTimestamp")),
+            new("Created At", "date", "", "When the object was created.", 0, (o, _) => o.GetString("metadata", "creationTimestamp") ?? ""),
         ],
     };
 
@@ -198,21 +199,10 @@ internal static class TableConvertor
 
     internal static string Age(JsonObject obj, DateTimeOffset now)
     {
-        var created = ObjectMeta.GetString(obj["metadata"] as JsonObject, "creationTimestamp");
+        var created = obj.GetString("metadata", "creationTimestamp") ?? "";
         return DateTimeOffset.TryParse(created, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time)
             ? HumanDuration(now - time)
             : "<unknown>";
-    }
-
-    internal static string Path(JsonObject obj, params string[] path)
-    {
-        JsonNode? node = obj;
-        foreach (var part in path)
-        {
-            node = (node as JsonObject)?[part];
-        }
-
-        return node is JsonValue v && v.TryGetValue<string>(out var s) ? s : "";
     }
 
     internal static long Int(JsonObject obj, params string[] path)
@@ -238,18 +228,18 @@ internal static class TableConvertor
 
     private static string ExternalIps(JsonObject svc)
     {
-        var type = Path(svc, "spec", "type");
+        var type = svc.GetString("spec", "type") ?? "";
         var ips = (svc["spec"]?["externalIPs"] as JsonArray ?? []).Select(n => n?.ToString() ?? "").ToList();
         if (type == "LoadBalancer")
         {
             ips.AddRange((svc["status"]?["loadBalancer"]?["ingress"] as JsonArray ?? [])
-                .Select(i => Path((JsonObject)i!, "ip") is { Length: > 0 } ip ? ip : Path((JsonObject)i!, "hostname")));
+                .Select(i => (((JsonObject)i!).GetString("ip") ?? "") is { Length: > 0 } ip ? ip : ((JsonObject)i!).GetString("hostname") ?? ""));
             return ips.Count > 0 ? string.Join(",", ips) : "<pending>";
         }
 
         if (type == "ExternalName")
         {
-            return Path(svc, "spec", "externalName");
+            return svc.GetString("spec", "externalName") ?? "";
         }
 
         return ips.Count > 0 ? string.Join(",", ips) : "<none>";
@@ -266,7 +256,7 @@ internal static class TableConvertor
         return string.Join(",", ports.OfType<JsonObject>().Select(p =>
         {
             var port = Int(p, "port");
-            var protocol = Path(p, "protocol") is { Length: > 0 } proto ? proto : "TCP";
+            var protocol = p.GetString("protocol") is { Length: > 0 } proto ? proto : "TCP";
             var nodePort = Int(p, "nodePort");
             return nodePort > 0 ? $"{port}:{nodePort}/{protocol}" : $"{port}/{protocol}";
         }));

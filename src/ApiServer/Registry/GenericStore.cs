@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Admission;
 using ApiMachinery.Errors;
 using ApiMachinery.FieldManagement;
+using ApiMachinery.Json;
 using ApiMachinery.Schema;
 using ApiMachinery.Selectors;
 using ApiMachinery.Validation;
@@ -103,7 +104,7 @@ internal sealed class GenericStore(
             metadata["managedFields"] = managedFields;
         }
 
-        var generateName = ObjectMeta.GetString(metadata, "generateName");
+        var generateName = metadata.GetString("generateName") ?? "";
         var generated = ObjectMeta.Name(obj).Length == 0 && generateName.Length > 0;
         if (generated)
         {

@@ -12,8 +12,6 @@ internal static class ObjectMeta
 {
     public static JsonObject Metadata(JsonObject obj) => Meta.EnsureMetadata(obj);
 
-    public static string GetString(JsonObject? obj, string field) => obj is null ? "" : Meta.AsString(obj[field]) ?? "";
-
     public static string Name(JsonObject obj) => Meta.GetName(obj) ?? "";
 
     public static string Namespace(JsonObject obj) => Meta.GetNamespace(obj) ?? "";

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using ApiMachinery.Errors;
+using ApiMachinery.Json;
 using ApiMachinery.Validation;
 
 namespace ApiServer.Registry;
@@ -15,7 +16,7 @@ internal sealed class PodBinder(RegistryCatalog registry, TimeProvider time)
     {
         var podName = ObjectMeta.Name(binding);
         var target = binding["target"] as JsonObject;
-        var nodeName = ObjectMeta.GetString(target, "name");
+        var nodeName = target.GetString("name") ?? "";
         var errors = new List<FieldError>();
         if (podName.Length == 0)
         {
@@ -27,7 +28,7 @@ internal sealed class PodBinder(RegistryCatalog registry, TimeProvider time)
             errors.Add(FieldError.Required(FieldPath.New("target", "name")));
         }
 
-        if (ObjectMeta.GetString(target, "kind") is { Length: > 0 } kind && kind != "Node")
+        if (target.GetString("kind") is { Length: > 0 } kind && kind != "Node")
         {
             errors.Add(FieldError.NotSupported(FieldPath.New("target", "kind"), kind, ["Node", "<empty>"]));
         }
@@ -48,7 +49,7 @@ internal sealed class PodBinder(RegistryCatalog registry, TimeProvider time)
 
             var spec = pod["spec"] as JsonObject ?? [];
             pod["spec"] = spec;
-            if (ObjectMeta.GetString(spec, "nodeName") is { Length: > 0 } bound)
+            if (spec.GetString("nodeName") is { Length: > 0 } bound)
             {
                 throw StatusException.NewConflict("", "pods/binding", podName, $"pod {podName} is already assigned to node \"{bound}\"");
             }
@@ -77,7 +78,7 @@ internal sealed class PodBinder(RegistryCatalog registry, TimeProvider time)
         pod["status"] = status;
         var conditions = status["conditions"] as JsonArray ?? [];
         status["conditions"] = conditions;
-        var scheduled = conditions.OfType<JsonObject>().FirstOrDefault(c => ObjectMeta.GetString(c, "type") == "PodScheduled");
+        var scheduled = conditions.OfType<JsonObject>().FirstOrDefault(c => c.GetString("type") == "PodScheduled");
         if (scheduled is null)
         {
             scheduled = new JsonObject { ["type"] = "PodScheduled" };

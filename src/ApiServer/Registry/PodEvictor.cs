@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Admission;
 using ApiMachinery.Errors;
+using ApiMachinery.Json;
 using ApiMachinery.Selectors;
 
 namespace ApiServer.Registry;
@@ -94,7 +95,7 @@ internal sealed class PodEvictor(RegistryCatalog registry, AdmissionChain admiss
             var budget = budgets[0];
             budgetName = ObjectMeta.Name(budget);
             var status = budget["status"] as JsonObject;
-            if (!IsReady(pod) && (ObjectMeta.GetString(budget["spec"] as JsonObject, "unhealthyPodEvictionPolicy") == "AlwaysAllow"
+            if (!IsReady(pod) && (budget.GetString("spec", "unhealthyPodEvictionPolicy") == "AlwaysAllow"
                 || (Int(status, "currentHealthy") >= Int(status, "desiredHealthy") && Int(status, "desiredHealthy") > 0)))
             {
                 // An unready pod does not count towards the budget: delete it, as long as it stays unready.
@@ -130,11 +131,11 @@ internal sealed class PodEvictor(RegistryCatalog registry, AdmissionChain admiss
     private static bool EnforcesResourceVersion(JsonObject pod) =>
         Phase(pod) is not ("Succeeded" or "Failed") && ObjectMeta.DeletionTimestamp(pod).Length == 0;
 
-    private static string Phase(JsonObject pod) => ObjectMeta.GetString(pod["status"] as JsonObject, "phase");
+    private static string Phase(JsonObject pod) => pod.GetString("status", "phase") ?? "";
 
     private static bool IsReady(JsonObject pod) =>
         (pod["status"]?["conditions"] as JsonArray ?? []).OfType<JsonObject>()
-            .Any(c => ObjectMeta.GetString(c, "type") == "Ready" && ObjectMeta.GetString(c, "status") == "True");
+            .Any(c => c.GetString("type") == "Ready" && c.GetString("status") == "True");
 
     private static long Int(JsonObject? obj, string field) =>
         obj?[field] is JsonValue v && v.TryGetValue<long>(out var n) ? n : 0;
@@ -233,14 +234,14 @@ internal sealed class PodEvictor(RegistryCatalog registry, AdmissionChain admiss
     {
         var conditions = status["conditions"] as JsonArray ?? [];
         status["conditions"] = conditions;
-        var condition = conditions.OfType<JsonObject>().FirstOrDefault(c => ObjectMeta.GetString(c, "type") == "DisruptionAllowed");
+        var condition = conditions.OfType<JsonObject>().FirstOrDefault(c => c.GetString("type") == "DisruptionAllowed");
         if (condition is null)
         {
             condition = new JsonObject { ["type"] = "DisruptionAllowed" };
             conditions.Add(condition);
         }
 
-        if (ObjectMeta.GetString(condition, "status") != "False" || ObjectMeta.GetString(condition, "lastTransitionTime").Length == 0)
+        if (condition.GetString("status") != "False" || (condition.GetString("lastTransitionTime") ?? "").Length == 0)
         {
             condition["lastTransitionTime"] = ObjectMeta.FormatTime(time.GetUtcNow());
         }
@@ -293,7 +294,7 @@ internal sealed class PodEvictor(RegistryCatalog registry, AdmissionChain admiss
         pod["status"] = status;
         var conditions = status["conditions"] as JsonArray ?? [];
         status["conditions"] = conditions;
-        var condition = conditions.OfType<JsonObject>().FirstOrDefault(c => ObjectMeta.GetString(c, "type") == "DisruptionTarget");
+        var condition = conditions.OfType<JsonObject>().FirstOrDefault(c => c.GetString("type") == "DisruptionTarget");
         var now = ObjectMeta.FormatTime(time.GetUtcNow());
         if (condition is null)
         {
@@ -301,7 +302,7 @@ internal sealed class PodEvictor(RegistryCatalog registry, AdmissionChain admiss
             conditions.Add(condition);
         }
 
-        if (ObjectMeta.GetString(condition, "status") != "True")
+        if (condition.GetString("status") != "True")
         {
             condition["lastTransitionTime"] = now;
         }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using ApiMachinery.Json;
 using ApiServer.Authorization.Rbac;
 using ApiServer.Registry;
 using Microsoft.Extensions.Hosting;
@@ -79,14 +80,14 @@ internal sealed record PodReferences(
         }
 
         return new PodReferences(
-            ObjectMeta.GetString(spec, "nodeName"),
-            ObjectMeta.GetString(spec, "serviceAccountName") is { Length: > 0 } sa ? sa : "default",
+            spec.GetString("nodeName") ?? "",
+            spec.GetString("serviceAccountName") is { Length: > 0 } sa ? sa : "default",
             secrets, configMaps, claims, resourceClaims);
     }
 
     private static void Add(HashSet<string> set, JsonNode? name)
     {
-        if (name is JsonValue value && value.TryGetValue<string>(out var text) && text.Length > 0)
+        if (name.AsString() is { Length: > 0 } text)
         {
             set.Add(text);
         }
@@ -109,15 +110,15 @@ internal sealed record VolumeReferences(string ClaimNamespace, string ClaimName,
 
             foreach (var field in new[] { "secretRef", "nodePublishSecretRef", "nodeStageSecretRef", "nodeExpandSecretRef", "controllerPublishSecretRef", "controllerExpandSecretRef" })
             {
-                if (source[field] is JsonObject reference && ObjectMeta.GetString(reference, "name") is { Length: > 0 } name)
+                if (source[field] is JsonObject reference && reference.GetString("name") is { Length: > 0 } name)
                 {
-                    secrets.Add((ObjectMeta.GetString(reference, "namespace"), name));
+                    secrets.Add((reference.GetString("namespace") ?? "", name));
                 }
             }
         }
 
         var claim = spec?["claimRef"] as JsonObject;
-        return new VolumeReferences(ObjectMeta.GetString(claim, "namespace"), ObjectMeta.GetString(claim, "name"), secrets);
+        return new VolumeReferences(claim.GetString("namespace") ?? "", claim.GetString("name") ?? "", secrets);
     }
 }
 
@@ -147,8 +148,8 @@ internal sealed class NodeGraph : BackgroundService
             ?? throw new InvalidOperationException($"{plural} are not served");
         _pods = new("pods", () => Store("", "v1", "pods"), PodReferences.Parse, loops, User);
         _volumes = new("persistentvolumes", () => Store("", "v1", "persistentvolumes"), VolumeReferences.Parse, loops, User);
-        _attachments = new("volumeattachments", () => Store("storage.k8s.io", "v1", "volumeattachments"), o => ObjectMeta.GetString(o["spec"] as JsonObject, "nodeName"), loops, User);
-        _slices = new("resourceslices", () => Store("resource.k8s.io", "v1", "resourceslices"), o => ObjectMeta.GetString(o["spec"] as JsonObject, "nodeName"), loops, User);
+        _attachments = new("volumeattachments", () => Store("storage.k8s.io", "v1", "volumeattachments"), o => o.GetString("spec", "nodeName") ?? "", loops, User);
+        _slices = new("resourceslices", () => Store("resource.k8s.io", "v1", "resourceslices"), o => o.GetString("spec", "nodeName") ?? "", loops, User);
     }
 
     public bool HasSynced => _pods.HasSynced && _volumes.HasSynced && _attachments.HasSynced && _slices.HasSynced;

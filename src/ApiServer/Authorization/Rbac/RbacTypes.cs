@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using ApiMachinery.Json;
 using ApiMachinery.Text;
 using ApiServer.Registry;
 
@@ -118,7 +119,7 @@ internal sealed record Subject(string Kind, string ApiGroup, string Name, string
     public static Subject Parse(JsonNode? node)
     {
         var o = node as JsonObject;
-        return new Subject(ObjectMeta.GetString(o, "kind"), ObjectMeta.GetString(o, "apiGroup"), ObjectMeta.GetString(o, "name"), ObjectMeta.GetString(o, "namespace"));
+        return new Subject(o.GetString("kind") ?? "", o.GetString("apiGroup") ?? "", o.GetString("name") ?? "", o.GetString("namespace") ?? "");
     }
 
     /// <summary>rbac's appliesToUser; <paramref name="bindingNamespace"/> defaults a service account's namespace.</summary>
@@ -141,7 +142,7 @@ internal sealed record RoleRef(string ApiGroup, string Kind, string Name)
     public static RoleRef Parse(JsonNode? node)
     {
         var o = node as JsonObject;
-        return new RoleRef(ObjectMeta.GetString(o, "apiGroup"), ObjectMeta.GetString(o, "kind"), ObjectMeta.GetString(o, "name"));
+        return new RoleRef(o.GetString("apiGroup") ?? "", o.GetString("kind") ?? "", o.GetString("name") ?? "");
     }
 }
 

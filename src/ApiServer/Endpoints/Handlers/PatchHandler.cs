@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using ApiMachinery.Errors;
 using ApiMachinery.FieldManagement;
+using ApiMachinery.Json;
 using ApiMachinery.Validation;
 using ApiMachinery.Patch;
 using ApiMachinery.Schema;
@@ -106,7 +107,7 @@ internal sealed class PatchHandler(ApiServerOptions options)
         var bytes = await MediaTypes.ReadBodyAsync(context.Request, options.SecureServing.MaxRequestBodyBytes, cancellationToken).ConfigureAwait(false);
         var config = MediaTypes.Parse(bytes, WireFormat.Yaml);
         var resource = store.Resource;
-        if (ObjectMeta.GetString(config, "apiVersion").Length == 0 || ObjectMeta.GetString(config, "kind").Length == 0)
+        if ((config.GetString("apiVersion") ?? "").Length == 0 || (config.GetString("kind") ?? "").Length == 0)
         {
             throw StatusException.NewBadRequest("apiVersion and kind must be set in an apply configuration");
         }
@@ -123,7 +124,7 @@ internal sealed class PatchHandler(ApiServerOptions options)
             throw StatusException.NewBadRequest($"the name of the object ({named}) does not match the name on the URL ({info.Name})");
         }
 
-        if (resource.Namespaced && ObjectMeta.GetString(metadata, "namespace") is { Length: > 0 } ns && ns != info.Namespace)
+        if (resource.Namespaced && metadata.GetString("namespace") is { Length: > 0 } ns && ns != info.Namespace)
         {
             throw StatusException.NewBadRequest("the namespace of the provided object does not match the namespace sent on the request");
         }

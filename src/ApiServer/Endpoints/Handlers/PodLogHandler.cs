@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using ApiMachinery.Errors;
+using ApiMachinery.Json;
 using ApiMachinery.Validation;
 using ApiServer.Kubelet;
 using ApiServer.Registry;
@@ -28,7 +29,7 @@ internal sealed class PodLogHandler(RegistryCatalog registry, KubeletConnection 
         var pods = registry.Find("", "v1", "pods") ?? throw StatusException.NewGenericNotFound();
         var pod = await pods.GetAsync(info.Namespace, info.Name, cancellationToken).ConfigureAwait(false);
         var container = ChooseContainer(pod, query["container"].ToString());
-        var nodeName = ObjectMeta.GetString(pod["spec"] as JsonObject, "nodeName");
+        var nodeName = pod.GetString("spec", "nodeName") ?? "";
         context.Response.ContentType = "text/plain";
         if (nodeName.Length == 0)
         {
@@ -146,7 +147,7 @@ internal sealed class PodLogHandler(RegistryCatalog registry, KubeletConnection 
         var spec = pod["spec"] as JsonObject;
         var name = ObjectMeta.Name(pod);
         static IEnumerable<string> Names(JsonObject? spec, string list) =>
-            (spec?[list] as JsonArray)?.OfType<JsonObject>().Select(c => ObjectMeta.GetString(c, "name")) ?? [];
+            (spec?[list] as JsonArray)?.OfType<JsonObject>().Select(c => c.GetString("name") ?? "") ?? [];
         var containers = Names(spec, "containers").ToList();
         var all = Names(spec, "initContainers").Concat(containers).Concat(Names(spec, "ephemeralContainers")).ToList();
         if (container.Length == 0)

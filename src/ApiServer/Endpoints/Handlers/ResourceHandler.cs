@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Json.Nodes;
 using ApiMachinery.Errors;
+using ApiMachinery.Json;
 using ApiMachinery.Schema;
 using ApiMachinery.Text;
 using ApiMachinery.Validation;
@@ -215,8 +216,8 @@ internal sealed class ResourceHandler(
     private async Task RequestTokenAsync(HttpContext context, RequestInfo info, SubresourceDefinition subresource, CancellationToken cancellationToken)
     {
         var body = await MediaTypes.ReadObjectAsync(context.Request, options.SecureServing.MaxRequestBodyBytes, cancellationToken).ConfigureAwait(false);
-        var apiVersion = ObjectMeta.GetString(body, "apiVersion");
-        var kind = ObjectMeta.GetString(body, "kind");
+        var apiVersion = body.GetString("apiVersion") ?? "";
+        var kind = body.GetString("kind") ?? "";
         var expected = subresource.ResponseKind;
         var expectedApiVersion = expected.Group.Length == 0 ? expected.Version : $"{expected.Group}/{expected.Version}";
         if ((apiVersion.Length > 0 && apiVersion != expectedApiVersion) || (kind.Length > 0 && kind != expected.Kind))
@@ -237,8 +238,8 @@ internal sealed class ResourceHandler(
     {
         var queryDryRun = QueryOptions.ParseDryRun(context.Request.Query, "CreateOptions");
         var body = await MediaTypes.ReadObjectAsync(context.Request, options.SecureServing.MaxRequestBodyBytes, cancellationToken).ConfigureAwait(false);
-        var apiVersion = ObjectMeta.GetString(body, "apiVersion");
-        var kind = ObjectMeta.GetString(body, "kind");
+        var apiVersion = body.GetString("apiVersion") ?? "";
+        var kind = body.GetString("kind") ?? "";
         if (apiVersion.Length > 0 && apiVersion is not ("policy/v1" or "policy/v1beta1"))
         {
             throw StatusException.NewBadRequest($"the API version in the data ({apiVersion}) does not match the expected API version (policy/v1)");
@@ -420,9 +421,9 @@ internal sealed class ResourceHandler(
         options = options with
         {
             GracePeriodSeconds = body["gracePeriodSeconds"] is JsonValue g && g.TryGetValue<long>(out var grace) ? grace : options.GracePeriodSeconds,
-            PropagationPolicy = ObjectMeta.GetString(body, "propagationPolicy") is { Length: > 0 } policy ? policy : options.PropagationPolicy,
-            PreconditionUid = ObjectMeta.GetString(preconditions, "uid") is { Length: > 0 } uid ? uid : null,
-            PreconditionResourceVersion = ObjectMeta.GetString(preconditions, "resourceVersion") is { Length: > 0 } rv ? rv : null,
+            PropagationPolicy = body.GetString("propagationPolicy") is { Length: > 0 } policy ? policy : options.PropagationPolicy,
+            PreconditionUid = preconditions.GetString("uid") is { Length: > 0 } uid ? uid : null,
+            PreconditionResourceVersion = preconditions.GetString("resourceVersion") is { Length: > 0 } rv ? rv : null,
             OrphanDependents = body["orphanDependents"] is JsonValue o && o.TryGetValue<bool>(out var orphanDependents) ? orphanDependents : options.OrphanDependents,
         };
         if (body["dryRun"] is JsonArray dryRunValues && dryRunValues.Count > 0)
@@ -477,8 +478,8 @@ internal sealed class ResourceHandler(
 
     internal static void CheckKind(JsonObject body, ResourceDefinition resource)
     {
-        var apiVersion = ObjectMeta.GetString(body, "apiVersion");
-        var kind = ObjectMeta.GetString(body, "kind");
+        var apiVersion = body.GetString("apiVersion") ?? "";
+        var kind = body.GetString("kind") ?? "";
         if (apiVersion.Length > 0 && apiVersion != resource.ApiVersion)
         {
             throw StatusException.NewBadRequest($"the API version in the data ({apiVersion}) does not match the expected API version ({resource.ApiVersion})");

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using ApiMachinery.Errors;
+using ApiMachinery.Json;
 using ApiMachinery.Schema;
 using ApiMachinery.Selectors;
 using ApiServer.Registry;
@@ -97,8 +98,8 @@ internal sealed class ScaleHandler(PatchHandler patches, ResourceHandlerOptions 
 
     private static void CheckScaleKind(JsonObject body)
     {
-        var apiVersion = ObjectMeta.GetString(body, "apiVersion");
-        var kind = ObjectMeta.GetString(body, "kind");
+        var apiVersion = body.GetString("apiVersion") ?? "";
+        var kind = body.GetString("kind") ?? "";
         if ((apiVersion.Length > 0 && apiVersion != "autoscaling/v1") || (kind.Length > 0 && kind != "Scale"))
         {
             throw StatusException.NewBadRequest($"the object provided is unrecognized ({apiVersion}, Kind={kind}); expected autoscaling/v1, Kind=Scale");
@@ -126,7 +127,7 @@ internal sealed class ScaleHandler(PatchHandler patches, ResourceHandlerOptions 
         var status = new JsonObject { ["replicas"] = Replicas(statusReplicas) };
         var selector = paths is null
             ? SelectorOf(obj)
-            : paths.LabelSelectorPath is { } selectorPath && GetPath(obj, selectorPath) is JsonValue v && v.TryGetValue<string>(out var text) ? text : "";
+            : paths.LabelSelectorPath is { } selectorPath ? GetPath(obj, selectorPath).AsString() ?? "" : "";
         if (selector.Length > 0)
         {
             status["selector"] = selector;

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using ApiMachinery.Json;
 
 namespace ApiServer.Registry.Conversion;
 
@@ -29,7 +30,7 @@ internal static class BuiltinConversions
     /// <summary>Converts <paramref name="obj"/> (any served version of its kind) to <paramref name="to"/>; a new object.</summary>
     public static JsonObject Convert(JsonObject obj, GroupVersionKind to)
     {
-        var from = ObjectMeta.GetString(obj, "apiVersion");
+        var from = obj.GetString("apiVersion") ?? "";
         if (from == to.ApiVersion)
         {
             return obj;

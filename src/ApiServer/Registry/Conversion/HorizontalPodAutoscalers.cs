@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using ApiMachinery.Json;
 
 namespace ApiServer.Registry.Conversion;
 
@@ -35,7 +36,7 @@ internal static class HorizontalPodAutoscalers
         var metrics = (spec["metrics"] as JsonArray ?? []).OfType<JsonObject>().ToList();
         foreach (var metric in metrics)
         {
-            if (Str(metric, "type") == "Resource" && metric["resource"] is JsonObject resource && Str(resource, "name") == "cpu")
+            if (metric.GetString("type") == "Resource" && metric["resource"] is JsonObject resource && resource.GetString("name") == "cpu")
             {
                 if (resource["target"]?["averageUtilization"] is { } utilization)
                 {
@@ -56,7 +57,7 @@ internal static class HorizontalPodAutoscalers
         var currentMetrics = (status["currentMetrics"] as JsonArray ?? []).OfType<JsonObject>().ToList();
         foreach (var metric in currentMetrics)
         {
-            if (Str(metric, "type") == "Resource" && metric["resource"] is JsonObject resource && Str(resource, "name") == "cpu"
+            if (metric.GetString("type") == "Resource" && metric["resource"] is JsonObject resource && resource.GetString("name") == "cpu"
                 && resource["current"]?["averageUtilization"] is { } utilization)
             {
                 v1Status["currentCPUUtilizationPercentage"] = utilization.DeepClone();
@@ -66,7 +67,7 @@ internal static class HorizontalPodAutoscalers
         v1["status"] = v1Status;
 
         // What v1 cannot say goes into annotations, compact JSON as Go's json.Marshal writes it.
-        var otherMetrics = metrics.Where(m => !(Str(m, "type") == "Resource" && m["resource"] is JsonObject r && Str(r, "name") == "cpu"
+        var otherMetrics = metrics.Where(m => !(m.GetString("type") == "Resource" && m["resource"] is JsonObject r && r.GetString("name") == "cpu"
             && r["target"]?["averageUtilization"] is not null)).Select(MetricSpecToV1).ToList();
         var conditions = (status["conditions"] as JsonArray ?? []).OfType<JsonObject>().ToList();
         if (otherMetrics.Count > 0 || currentMetrics.Count > 0 || conditions.Count > 0)
@@ -173,7 +174,7 @@ internal static class HorizontalPodAutoscalers
     /// <summary>An annotation's JSON list, removed from the annotations (a malformed one is left and ignored).</summary>
     private static JsonArray? Take(JsonObject? annotations, string key)
     {
-        if (annotations?[key] is not JsonValue value || !value.TryGetValue<string>(out var text))
+        if (annotations is null || annotations.GetString(key) is not { } text)
         {
             return null;
         }
@@ -209,7 +210,7 @@ internal static class HorizontalPodAutoscalers
     /// <summary>A v2 MetricSpec in autoscaling/v1's annotation shape (v1.MetricSpec).</summary>
     private static JsonObject MetricSpecToV1(JsonObject metric)
     {
-        var type = Str(metric, "type");
+        var type = metric.GetString("type") ?? "";
         var result = new JsonObject { ["type"] = type };
         switch (type)
         {
@@ -262,7 +263,7 @@ internal static class HorizontalPodAutoscalers
     /// <summary>An annotation's v1.MetricSpec back in v2's shape.</summary>
     private static JsonObject MetricSpecFromV1(JsonObject metric)
     {
-        var type = Str(metric, "type");
+        var type = metric.GetString("type") ?? "";
         var result = new JsonObject { ["type"] = type };
         switch (type)
         {
@@ -314,7 +315,7 @@ internal static class HorizontalPodAutoscalers
 
     private static JsonObject MetricStatusToV1(JsonObject metric)
     {
-        var type = Str(metric, "type");
+        var type = metric.GetString("type") ?? "";
         var result = new JsonObject { ["type"] = type };
         switch (type)
         {
@@ -366,7 +367,7 @@ internal static class HorizontalPodAutoscalers
 
     private static JsonObject MetricStatusFromV1(JsonObject metric)
     {
-        var type = Str(metric, "type");
+        var type = metric.GetString("type") ?? "";
         var result = new JsonObject { ["type"] = type };
         switch (type)
         {
@@ -471,6 +472,4 @@ internal static class HorizontalPodAutoscalers
     private static void CopyReference(JsonNode? reference, JsonObject to, string field) => to[field] = Reference(reference);
 
     private static JsonObject? Obj(JsonObject obj, string field) => obj[field] as JsonObject;
-
-    private static string Str(JsonObject? obj, string field) => ObjectMeta.GetString(obj, field);
 }

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using ApiMachinery.Authentication;
 using ApiMachinery.Errors;
+using ApiMachinery.Json;
 using ApiMachinery.Validation;
 using ApiServer.Authentication;
 using ApiServer.Authorization;
@@ -111,7 +112,7 @@ internal sealed class ReviewRegistry(AuthorizerChain authorizer, BearerTokenAuth
         AuthorizationAttributes attributes;
         if (resourceAttributes is not null)
         {
-            var ns = Str(resourceAttributes, "namespace");
+            var ns = resourceAttributes.GetString("namespace") ?? "";
             if (localNamespace is not null && ns != localNamespace)
             {
                 throw StatusException.NewBadRequest($"spec.resourceAttributes.namespace must match namespace: {localNamespace}");
@@ -121,13 +122,13 @@ internal sealed class ReviewRegistry(AuthorizerChain authorizer, BearerTokenAuth
             {
                 User = user,
                 IsResourceRequest = true,
-                Verb = Str(resourceAttributes, "verb"),
-                ApiGroup = Str(resourceAttributes, "group"),
-                ApiVersion = Str(resourceAttributes, "version"),
-                Resource = Str(resourceAttributes, "resource"),
-                Subresource = Str(resourceAttributes, "subresource"),
+                Verb = resourceAttributes.GetString("verb") ?? "",
+                ApiGroup = resourceAttributes.GetString("group") ?? "",
+                ApiVersion = resourceAttributes.GetString("version") ?? "",
+                Resource = resourceAttributes.GetString("resource") ?? "",
+                Subresource = resourceAttributes.GetString("subresource") ?? "",
                 Namespace = ns,
-                Name = Str(resourceAttributes, "name"),
+                Name = resourceAttributes.GetString("name") ?? "",
             };
         }
         else
@@ -136,8 +137,8 @@ internal sealed class ReviewRegistry(AuthorizerChain authorizer, BearerTokenAuth
             {
                 User = user,
                 IsResourceRequest = false,
-                Verb = Str(nonResourceAttributes!, "verb"),
-                Path = Str(nonResourceAttributes!, "path"),
+                Verb = (nonResourceAttributes!).GetString("verb") ?? "",
+                Path = (nonResourceAttributes!).GetString("path") ?? "",
             };
         }
 
@@ -218,6 +219,4 @@ internal sealed class ReviewRegistry(AuthorizerChain authorizer, BearerTokenAuth
 
     private static List<string> Strings(JsonNode? node) =>
         node is JsonArray a ? a.Select(v => v?.GetValue<string>() ?? "").ToList() : [];
-
-    private static string Str(JsonObject o, string name) => o[name] is JsonValue v && v.TryGetValue<string>(out var s) ? s : "";
 }

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using ApiMachinery.Authentication;
+using ApiMachinery.Json;
 using ApiMachinery.Validation;
 using ApiServer.Registry.Validation;
 
@@ -138,8 +139,8 @@ internal sealed class CertificateSigningRequestStrategy(ResourceDefinition resou
     /// <summary>preserveConditionInstances: when the update has as many conditions of the type as stored, they are the stored ones.</summary>
     private static void PreserveConditionInstances(JsonArray conditions, JsonObject old, string type)
     {
-        var oldConditions = (old["status"]?["conditions"] as JsonArray ?? []).OfType<JsonObject>().Where(c => Read.Str(c, "type") == type).ToList();
-        var indices = conditions.Select((c, i) => (c, i)).Where(p => Read.Str(p.c, "type") == type).Select(p => p.i).ToList();
+        var oldConditions = (old["status"]?["conditions"] as JsonArray ?? []).OfType<JsonObject>().Where(c => (c.GetString("type") ?? "") == type).ToList();
+        var indices = conditions.Select((c, i) => (c, i)).Where(p => (p.c.GetString("type") ?? "") == type).Select(p => p.i).ToList();
         if (indices.Count != oldConditions.Count)
         {
             return;
@@ -158,17 +159,17 @@ internal sealed class CertificateSigningRequestStrategy(ResourceDefinition resou
         var oldConditions = (old["status"]?["conditions"] as JsonArray ?? []).OfType<JsonObject>().ToList();
         foreach (var condition in conditions.OfType<JsonObject>())
         {
-            if (Read.Str(condition, "lastUpdateTime").Length == 0)
+            if ((condition.GetString("lastUpdateTime") ?? "").Length == 0)
             {
                 condition["lastUpdateTime"] = now;
             }
 
-            if (Read.Str(condition, "lastTransitionTime").Length == 0)
+            if ((condition.GetString("lastTransitionTime") ?? "").Length == 0)
             {
-                var same = oldConditions.FirstOrDefault(o => Read.Str(o, "type") == Read.Str(condition, "type")
-                    && Read.Str(o, "status") == Read.Str(condition, "status")
-                    && Read.Str(o, "lastTransitionTime").Length > 0);
-                condition["lastTransitionTime"] = same is null ? now : Read.Str(same, "lastTransitionTime");
+                var same = oldConditions.FirstOrDefault(o => (o.GetString("type") ?? "") == (condition.GetString("type") ?? "")
+                    && (o.GetString("status") ?? "") == (condition.GetString("status") ?? "")
+                    && (o.GetString("lastTransitionTime") ?? "").Length > 0);
+                condition["lastTransitionTime"] = same is null ? now : same.GetString("lastTransitionTime") ?? "";
             }
         }
     }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using ApiMachinery.Json;
 using ApiMachinery.Validation;
 
 namespace ApiServer.Registry.Strategies;
@@ -67,7 +68,7 @@ internal sealed class NamespaceStrategy(ResourceDefinition resource) : ResourceS
     public static IReadOnlyList<string> SpecFinalizers(JsonObject obj) => ObjectMeta.StringList(obj["spec"]?["finalizers"] as JsonArray);
 
     public static bool IsTerminating(JsonObject obj) =>
-        ObjectMeta.DeletionTimestamp(obj).Length > 0 || ObjectMeta.GetString(obj["status"] as JsonObject, "phase") == "Terminating";
+        ObjectMeta.DeletionTimestamp(obj).Length > 0 || obj.GetString("status", "phase") == "Terminating";
 
     private static void SetNameLabel(JsonObject obj)
     {

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using ApiMachinery.Json;
 
 namespace ApiServer.Registry.Strategies;
 
@@ -22,7 +23,7 @@ internal sealed class PodStrategy(ResourceDefinition resource) : ResourceStrateg
     {
         // GetAttrs reports hostNetwork as "false" when unset.
         "spec.hostNetwork" => obj["spec"]?["hostNetwork"] is JsonValue v && v.TryGetValue<bool>(out var b) && b ? "true" : "false",
-        "status.podIPs" => ObjectMeta.GetString(obj["status"] as JsonObject, "podIP"),
+        "status.podIPs" => obj.GetString("status", "podIP") ?? "",
         _ => base.FieldValue(obj, field),
     };
 
@@ -34,8 +35,8 @@ internal sealed class PodStrategy(ResourceDefinition resource) : ResourceStrateg
 
     public override long? GracefulDeletePeriod(JsonObject obj, long? requested)
     {
-        var nodeName = ObjectMeta.GetString(obj["spec"] as JsonObject, "nodeName");
-        var phase = ObjectMeta.GetString(obj["status"] as JsonObject, "phase");
+        var nodeName = obj.GetString("spec", "nodeName") ?? "";
+        var phase = obj.GetString("status", "phase") ?? "";
         // A pod no kubelet runs, or one that has finished, has nobody to wait for.
         if (nodeName.Length == 0 || phase is "Succeeded" or "Failed")
         {
@@ -88,7 +89,7 @@ internal sealed class PodStrategy(ResourceDefinition resource) : ResourceStrateg
             var before = oldSpec[list] as JsonArray ?? [];
             // Adding, removing, reordering or renaming containers is left for validation to refuse.
             if (now.Count != before.Count
-                || now.Select(c => ObjectMeta.GetString(c as JsonObject, "name")).SequenceEqual(before.Select(c => ObjectMeta.GetString(c as JsonObject, "name"))) is false)
+                || now.Select(c => (c as JsonObject).GetString("name") ?? "").SequenceEqual(before.Select(c => (c as JsonObject).GetString("name") ?? "")) is false)
             {
                 return obj;
             }
@@ -103,7 +104,7 @@ internal sealed class PodStrategy(ResourceDefinition resource) : ResourceStrateg
                 for (var i = 0; i < target.Count; i++)
                 {
                     // Only sidecars (restartable init containers) are resized among init containers.
-                    if (list == "initContainers" && ObjectMeta.GetString(source[i] as JsonObject, "restartPolicy") != "Always")
+                    if (list == "initContainers" && ((source[i] as JsonObject).GetString("restartPolicy") ?? "") != "Always")
                     {
                         continue;
                     }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using ApiMachinery.Json;
 using ApiMachinery.Validation;
 using ApiServer.Registry.Validation;
 
@@ -262,7 +263,7 @@ internal class ResourceStrategy
 
         return node switch
         {
-            JsonValue v when v.TryGetValue<string>(out var s) => s,
+            JsonValue v when v.AsString() is { } s => s,
             JsonValue v when v.TryGetValue<bool>(out var b) => b ? "true" : "false",
             JsonValue v => v.ToJsonString(),
             _ => "",

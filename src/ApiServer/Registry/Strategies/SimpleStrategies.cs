@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using ApiMachinery.Json;
 using ApiMachinery.Validation;
 using ApiServer.Registry.Validation;
 
@@ -35,7 +36,7 @@ internal sealed class SecretStrategy(ResourceDefinition resource) : ResourceStra
 
         foreach (var (key, value) in stringData)
         {
-            var text = value is JsonValue v && v.TryGetValue<string>(out var s) ? s : "";
+            var text = value.AsString() ?? "";
             data[key] = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(text));
         }
     }
@@ -43,7 +44,7 @@ internal sealed class SecretStrategy(ResourceDefinition resource) : ResourceStra
     public override void PrepareForCreate(JsonObject obj)
     {
         base.PrepareForCreate(obj);
-        if (ObjectMeta.GetString(obj, "type").Length == 0)
+        if ((obj.GetString("type") ?? "").Length == 0)
         {
             obj["type"] = "Opaque";
         }
@@ -62,12 +63,12 @@ internal sealed class ServiceStrategy(ResourceDefinition resource) : ResourceStr
     {
         base.PrepareForUpdate(obj, old);
         if (obj["spec"] is not JsonObject spec || old["spec"] is not JsonObject oldSpec
-            || ObjectMeta.GetString(spec, "type") == "ExternalName" || ObjectMeta.GetString(oldSpec, "type") == "ExternalName")
+            || spec.GetString("type") == "ExternalName" || oldSpec.GetString("type") == "ExternalName")
         {
             return;
         }
 
-        if (ObjectMeta.GetString(spec, "clusterIP").Length == 0 && oldSpec["clusterIP"] is { } clusterIP)
+        if ((spec.GetString("clusterIP") ?? "").Length == 0 && oldSpec["clusterIP"] is { } clusterIP)
         {
             spec["clusterIP"] = clusterIP.DeepClone();
         }

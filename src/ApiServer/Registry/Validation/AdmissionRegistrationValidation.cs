@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using ApiMachinery.Json;
 using ApiMachinery.Validation;
 
 namespace ApiServer.Registry.Validation;
@@ -46,7 +47,7 @@ internal static class AdmissionRegistrationValidation
                     errs.Add(FieldError.Invalid(path.Child("admissionReviewVersions"), new GoValue(Common.GoStringSlice(versions)), "must include at least one of v1, v1beta1"));
                 }
             }
-            var name = Read.Str(hook, "name");
+            var name = hook.GetString("name") ?? "";
             if (name.Length > 0 && !names.Add(name))
             {
                 errs.Add(FieldError.Duplicate(path.Child("name"), name));
@@ -56,21 +57,21 @@ internal static class AdmissionRegistrationValidation
 
     private static void Webhook(List<FieldError> errs, JsonObject hook, FieldPath path, bool mutating)
     {
-        FullyQualifiedName(errs, Read.Str(hook, "name"), path.Child("name"));
+        FullyQualifiedName(errs, hook.GetString("name") ?? "", path.Child("name"));
         var rules = Read.Items(hook, "rules");
         for (var i = 0; i < rules.Count; i++)
         {
             RuleWithOperations(errs, rules[i], path.Child("rules").Index(i));
         }
-        if (Read.StrOrNull(hook, "failurePolicy") is { } failure && failure is not ("Fail" or "Ignore"))
+        if (hook.GetString("failurePolicy") is { } failure && failure is not ("Fail" or "Ignore"))
         {
             errs.Add(FieldError.NotSupported(path.Child("failurePolicy"), failure, ["Fail", "Ignore"]));
         }
-        if (Read.StrOrNull(hook, "matchPolicy") is { } match && match is not ("Equivalent" or "Exact"))
+        if (hook.GetString("matchPolicy") is { } match && match is not ("Equivalent" or "Exact"))
         {
             errs.Add(FieldError.NotSupported(path.Child("matchPolicy"), match, ["Equivalent", "Exact"]));
         }
-        var sideEffects = Read.StrOrNull(hook, "sideEffects");
+        var sideEffects = hook.GetString("sideEffects");
         if (sideEffects is null)
         {
             errs.Add(FieldError.Required(path.Child("sideEffects"), "must specify one of None, NoneOnDryRun"));
@@ -85,7 +86,7 @@ internal static class AdmissionRegistrationValidation
         }
         Common.LabelSelector(errs, Read.Obj(hook, "namespaceSelector"), path.Child("namespaceSelector"));
         Common.LabelSelector(errs, Read.Obj(hook, "objectSelector"), path.Child("objectSelector"));
-        if (mutating && Read.StrOrNull(hook, "reinvocationPolicy") is { } reinvocation && reinvocation is not ("Never" or "IfNeeded"))
+        if (mutating && hook.GetString("reinvocationPolicy") is { } reinvocation && reinvocation is not ("Never" or "IfNeeded"))
         {
             errs.Add(FieldError.NotSupported(path.Child("reinvocationPolicy"), reinvocation, ["IfNeeded", "Never"]));
         }
@@ -95,7 +96,7 @@ internal static class AdmissionRegistrationValidation
         for (var i = 0; i < conditions.Count; i++)
         {
             var conditionPath = path.Child("matchConditions").Index(i);
-            var conditionName = Read.Str(conditions[i], "name");
+            var conditionName = conditions[i].GetString("name") ?? "";
             if (conditionName.Length == 0)
             {
                 errs.Add(FieldError.Required(conditionPath.Child("name"), ""));
@@ -108,7 +109,7 @@ internal static class AdmissionRegistrationValidation
                     errs.Add(FieldError.Duplicate(conditionPath.Child("name"), conditionName));
                 }
             }
-            if (Read.Str(conditions[i], "expression").Length == 0)
+            if ((conditions[i].GetString("expression") ?? "").Length == 0)
             {
                 errs.Add(FieldError.Required(conditionPath.Child("expression"), ""));
             }
@@ -117,7 +118,7 @@ internal static class AdmissionRegistrationValidation
 
     private static void ClientConfig(List<FieldError> errs, JsonObject? config, FieldPath path)
     {
-        var url = Read.StrOrNull(config, "url");
+        var url = config.GetString("url");
         var service = Read.Obj(config, "service");
         if ((url is null) == (service is null))
         {
@@ -155,11 +156,11 @@ internal static class AdmissionRegistrationValidation
             return;
         }
         var servicePath = path.Child("service");
-        if (Read.Str(service, "name").Length == 0)
+        if ((service.GetString("name") ?? "").Length == 0)
         {
             errs.Add(FieldError.Required(servicePath.Child("name"), "service name is required"));
         }
-        if (Read.Str(service, "namespace").Length == 0)
+        if ((service.GetString("namespace") ?? "").Length == 0)
         {
             errs.Add(FieldError.Required(servicePath.Child("namespace"), "service namespace is required"));
         }
@@ -168,7 +169,7 @@ internal static class AdmissionRegistrationValidation
         {
             errs.Add(FieldError.Invalid(servicePath.Child("port"), port, "port is not valid: " + string.Join(", ", portErrors)));
         }
-        if (Read.StrOrNull(service, "path") is { Length: > 0 } urlPath && urlPath != "/")
+        if (service.GetString("path") is { Length: > 0 } urlPath && urlPath != "/")
         {
             if (urlPath == "//")
             {
@@ -257,7 +258,7 @@ internal static class AdmissionRegistrationValidation
         {
             errs.Add(FieldError.Invalid(resourcesPath, new GoValue(Common.GoStringSlice(resources)), "if '*' is present, must not specify other resources without subresources"));
         }
-        if (Read.StrOrNull(rule, "scope") is { } scope && scope is not ("*" or "Cluster" or "Namespaced"))
+        if (rule.GetString("scope") is { } scope && scope is not ("*" or "Cluster" or "Namespaced"))
         {
             errs.Add(FieldError.NotSupported(path.Child("scope"), scope, ["*", "Cluster", "Namespaced"]));
         }
@@ -289,7 +290,7 @@ internal static class AdmissionRegistrationValidation
     {
         var spec = Read.Obj(policy, "spec") ?? [];
         var path = FieldPath.New("spec");
-        if (Read.StrOrNull(spec, "failurePolicy") is { } failure && failure is not ("Fail" or "Ignore"))
+        if (spec.GetString("failurePolicy") is { } failure && failure is not ("Fail" or "Ignore"))
         {
             errs.Add(FieldError.NotSupported(path.Child("failurePolicy"), failure, ["Fail", "Ignore"]));
         }
@@ -300,11 +301,11 @@ internal static class AdmissionRegistrationValidation
         var validations = Read.Items(spec, "validations");
         for (var i = 0; i < validations.Count; i++)
         {
-            if (Read.Str(validations[i], "expression").Trim().Length == 0)
+            if ((validations[i].GetString("expression") ?? "").Trim().Length == 0)
             {
                 errs.Add(FieldError.Required(path.Child("validations").Index(i).Child("expression"), "expression is not specified"));
             }
-            if (Read.StrOrNull(validations[i], "reason") is { } reason && reason is not ("Unauthorized" or "Forbidden" or "Invalid" or "RequestEntityTooLarge"))
+            if (validations[i].GetString("reason") is { } reason && reason is not ("Unauthorized" or "Forbidden" or "Invalid" or "RequestEntityTooLarge"))
             {
                 errs.Add(FieldError.NotSupported(path.Child("validations").Index(i).Child("reason"), reason, ["Forbidden", "Invalid", "RequestEntityTooLarge", "Unauthorized"]));
             }
@@ -323,13 +324,13 @@ internal static class AdmissionRegistrationValidation
     {
         var spec = Read.Obj(binding, "spec") ?? [];
         var path = FieldPath.New("spec");
-        if (Read.Str(spec, "policyName").Length == 0)
+        if ((spec.GetString("policyName") ?? "").Length == 0)
         {
             errs.Add(FieldError.Required(path.Child("policyName"), ""));
         }
         else
         {
-            Common.NameReference(errs, Read.Str(spec, "policyName"), path.Child("policyName"), NameValidation.NameIsDNSSubdomain);
+            Common.NameReference(errs, spec.GetString("policyName") ?? "", path.Child("policyName"), NameValidation.NameIsDNSSubdomain);
         }
         var actions = Read.Strings(spec, "validationActions");
         if (actions.Count == 0)
@@ -360,7 +361,7 @@ internal static class AdmissionRegistrationValidation
 
     private static void MatchResources(List<FieldError> errs, JsonObject match, FieldPath path, bool requireRules)
     {
-        if (Read.StrOrNull(match, "matchPolicy") is { } policy && policy is not ("Equivalent" or "Exact"))
+        if (match.GetString("matchPolicy") is { } policy && policy is not ("Equivalent" or "Exact"))
         {
             errs.Add(FieldError.NotSupported(path.Child("matchPolicy"), policy, ["Equivalent", "Exact"]));
         }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using ApiMachinery.Json;
 using ApiMachinery.Validation;
 
 namespace ApiServer.Registry.Validation;
@@ -22,9 +23,9 @@ internal static class ApiRegistrationValidation
     {
         var spec = Read.Obj(service, "spec") ?? [];
         var path = FieldPath.New("spec");
-        var group = Read.Str(spec, "group");
-        var version = Read.Str(spec, "version");
-        var name = Read.Str(service["metadata"], "name");
+        var group = spec.GetString("group") ?? "";
+        var version = spec.GetString("version") ?? "";
+        var name = service["metadata"].GetString("name") ?? "";
         if (name != version + "." + group)
         {
             errs.Add(FieldError.Invalid(FieldPath.New("metadata", "name"), name, "must be `spec.version+\".\"+spec.group`: \"" + version + "." + group + "\""));
@@ -50,7 +51,7 @@ internal static class ApiRegistrationValidation
         }
         if (Read.Obj(spec, "service") is null)
         {
-            if (Read.Str(spec, "caBundle").Length > 0)
+            if ((spec.GetString("caBundle") ?? "").Length > 0)
             {
                 errs.Add(FieldError.Invalid(path.Child("caBundle"), new GoValue("[]byte{...}"), "local APIServices may not have a caBundle"));
             }
@@ -62,17 +63,17 @@ internal static class ApiRegistrationValidation
         }
         var servicePath = path.Child("service");
         var serviceSpec = Read.Obj(spec, "service");
-        if (Read.Str(serviceSpec, "namespace").Length == 0)
+        if ((serviceSpec.GetString("namespace") ?? "").Length == 0)
         {
             errs.Add(FieldError.Required(servicePath.Child("namespace"), ""));
         }
-        if (Read.Str(serviceSpec, "name").Length == 0)
+        if ((serviceSpec.GetString("name") ?? "").Length == 0)
         {
             errs.Add(FieldError.Required(servicePath.Child("name"), ""));
         }
         var port = Read.IntOrNull(serviceSpec, "port") ?? 443;
         errs.AddRange(ValueValidation.IsValidPortNum(port).Select(m => FieldError.Invalid(servicePath.Child("port"), port, m)));
-        if (Read.Bool(spec, "insecureSkipTLSVerify") && Read.Str(spec, "caBundle").Length > 0)
+        if (Read.Bool(spec, "insecureSkipTLSVerify") && (spec.GetString("caBundle") ?? "").Length > 0)
         {
             errs.Add(FieldError.Invalid(path.Child("insecureSkipTLSVerify"), true, "may not be true if caBundle is present"));
         }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using ApiMachinery.Json;
 using ApiMachinery.Validation;
 
 namespace ApiServer.Registry.Validation;
@@ -85,7 +86,7 @@ internal static class AppsValidation
 
     private static void DeploymentStrategy(List<FieldError> errs, JsonObject strategy, FieldPath path)
     {
-        switch (Read.Str(strategy, "type"))
+        switch (strategy.GetString("type") ?? "")
         {
             case "Recreate":
                 if (Read.Has(strategy, "rollingUpdate"))
@@ -109,7 +110,7 @@ internal static class AppsValidation
                 NotMoreThan100Percent(errs, rolling["maxUnavailable"], p.Child("maxUnavailable"));
                 break;
             default:
-                errs.Add(FieldError.NotSupported(path, new GoValue($"apps.DeploymentStrategy{{Type:\"{Read.Str(strategy, "type")}\"}}"), ["Recreate", "RollingUpdate"]));
+                errs.Add(FieldError.NotSupported(path, new GoValue($"apps.DeploymentStrategy{{Type:\"{strategy.GetString("type") ?? ""}\"}}"), ["Recreate", "RollingUpdate"]));
                 break;
         }
     }
@@ -166,7 +167,7 @@ internal static class AppsValidation
     {
         var spec = Read.Obj(sts, "spec") ?? [];
         var path = FieldPath.New("spec");
-        var policy = Read.Str(spec, "podManagementPolicy");
+        var policy = spec.GetString("podManagementPolicy") ?? "";
         if (policy.Length == 0)
         {
             errs.Add(FieldError.Required(path.Child("podManagementPolicy"), ""));
@@ -176,7 +177,7 @@ internal static class AppsValidation
             errs.Add(FieldError.Invalid(path.Child("podManagementPolicy"), policy, "must be 'OrderedReady' or 'Parallel'"));
         }
         var strategy = Read.Obj(spec, "updateStrategy") ?? [];
-        switch (Read.Str(strategy, "type"))
+        switch (strategy.GetString("type") ?? "")
         {
             case "":
                 errs.Add(FieldError.Required(path.Child("updateStrategy"), ""));
@@ -204,14 +205,14 @@ internal static class AppsValidation
                 }
                 break;
             default:
-                errs.Add(FieldError.Invalid(path.Child("updateStrategy"), new GoValue($"apps.StatefulSetUpdateStrategy{{Type:\"{Read.Str(strategy, "type")}\"}}"), "must be 'RollingUpdate' or 'OnDelete'"));
+                errs.Add(FieldError.Invalid(path.Child("updateStrategy"), new GoValue($"apps.StatefulSetUpdateStrategy{{Type:\"{strategy.GetString("type") ?? ""}\"}}"), "must be 'RollingUpdate' or 'OnDelete'"));
                 break;
         }
         if (Read.Obj(spec, "persistentVolumeClaimRetentionPolicy") is { } retention)
         {
             foreach (var field in new[] { "whenDeleted", "whenScaled" })
             {
-                var value = Read.Str(retention, field);
+                var value = retention.GetString(field) ?? "";
                 if (value is not ("Retain" or "Delete"))
                 {
                     errs.Add(FieldError.NotSupported(path.Child("persistentVolumeClaimRetentionPolicy", field), value, ["Retain", "Delete"]));
@@ -258,7 +259,7 @@ internal static class AppsValidation
             Common.Labels(errs, labels, templatePath.Child("labels"));
             Common.Annotations(errs, Read.Map(template["metadata"], "annotations"), templatePath.Child("annotations"));
         }
-        var restartPolicy = Read.Str(spec["template"]?["spec"], "restartPolicy");
+        var restartPolicy = spec["template"]?["spec"].GetString("restartPolicy") ?? "";
         if (restartPolicy != "Always")
         {
             errs.Add(FieldError.NotSupported(templatePath.Child("spec", "restartPolicy"), restartPolicy, ["Always"]));
@@ -359,7 +360,7 @@ internal static class AppsValidation
         {
             PodValidation.TemplateSpec(errs, template, templatePath);
         }
-        var restartPolicy = Read.Str(template?["spec"], "restartPolicy");
+        var restartPolicy = template?["spec"].GetString("restartPolicy") ?? "";
         if (restartPolicy != "Always")
         {
             errs.Add(FieldError.NotSupported(templatePath.Child("spec", "restartPolicy"), restartPolicy, ["Always"]));
@@ -372,7 +373,7 @@ internal static class AppsValidation
         Common.NonNegative(errs, Read.Int(spec, "templateGeneration"), path.Child("templateGeneration"));
         var strategy = Read.Obj(spec, "updateStrategy") ?? [];
         var strategyPath = path.Child("updateStrategy");
-        switch (Read.Str(strategy, "type"))
+        switch (strategy.GetString("type") ?? "")
         {
             case "OnDelete":
                 break;
@@ -399,7 +400,7 @@ internal static class AppsValidation
                 }
                 break;
             default:
-                errs.Add(FieldError.NotSupported(strategyPath, new GoValue($"apps.DaemonSetUpdateStrategy{{Type:\"{Read.Str(strategy, "type")}\"}}"), ["OnDelete", "RollingUpdate"]));
+                errs.Add(FieldError.NotSupported(strategyPath, new GoValue($"apps.DaemonSetUpdateStrategy{{Type:\"{strategy.GetString("type") ?? ""}\"}}"), ["OnDelete", "RollingUpdate"]));
                 break;
         }
         if (Read.IntOrNull(spec, "revisionHistoryLimit") is { } history)

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using ApiMachinery.Json;
 using ApiMachinery.Validation;
 
 namespace ApiServer.Registry.Validation;
@@ -8,7 +9,7 @@ internal static class AutoscalingValidation
 {
     /// <summary>kube validates its internal HPA, which is v2's shape: an autoscaling/v1 object is checked converted.</summary>
     private static JsonObject AsV2(JsonObject hpa) =>
-        ObjectMeta.GetString(hpa, "apiVersion") == "autoscaling/v1"
+        hpa.GetString("apiVersion") == "autoscaling/v1"
             ? Conversion.BuiltinConversions.Convert(hpa, new GroupVersionKind("autoscaling", "v2", "HorizontalPodAutoscaler"))
             : hpa;
 
@@ -36,7 +37,7 @@ internal static class AutoscalingValidation
         var before = errs.Count;
         foreach (var field in new[] { "kind", "name" })
         {
-            var value = Read.Str(reference, field);
+            var value = reference.GetString(field) ?? "";
             if (value.Length == 0)
             {
                 errs.Add(FieldError.Required(refPath.Child(field), ""));
@@ -53,7 +54,7 @@ internal static class AutoscalingValidation
         var metrics = Read.Items(spec, "metrics");
         for (var i = 0; i < metrics.Count; i++)
         {
-            var type = Read.Str(metrics[i], "type");
+            var type = metrics[i].GetString("type") ?? "";
             var metricPath = path.Child("metrics").Index(i);
             var source = type switch
             {
@@ -78,7 +79,7 @@ internal static class AutoscalingValidation
             }
             else if (Read.Obj(metrics[i][source], "target") is { } target)
             {
-                var targetType = Read.Str(target, "type");
+                var targetType = target.GetString("type") ?? "";
                 Common.OneOf(errs, targetType, metricPath.Child(source, "target", "type"), "AverageValue", "Utilization", "Value");
                 if (Read.IntOrNull(target, "averageUtilization") is <= 0 and var utilization)
                 {

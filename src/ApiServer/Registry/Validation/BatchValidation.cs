@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using ApiMachinery.Json;
 using ApiMachinery.Validation;
 
 namespace ApiServer.Registry.Validation;
@@ -24,9 +25,9 @@ internal static class BatchValidation
         GeneratedSelector(errs, job);
         JobSpec(errs, Read.Obj(job, "spec") ?? [], FieldPath.New("spec"));
         var spec = Read.Obj(job, "spec");
-        if (Read.Str(spec, "completionMode") == "Indexed" && Read.IntOrNull(spec, "completions") is > 0 and var completions)
+        if (spec.GetString("completionMode") == "Indexed" && Read.IntOrNull(spec, "completions") is > 0 and var completions)
         {
-            var name = Read.Str(job["metadata"], "name");
+            var name = job["metadata"].GetString("name") ?? "";
             var hostname = $"{name}-{completions - 1}";
             if (NameValidation.IsDNS1123Label(hostname).Count > 0)
             {
@@ -46,7 +47,7 @@ internal static class BatchValidation
         if (completions != oldCompletions)
         {
             // Indexed jobs may scale completions together with parallelism (elastic indexed jobs).
-            var elastic = Read.Str(spec, "completionMode") == "Indexed" && completions == Read.IntOrNull(spec, "parallelism");
+            var elastic = spec.GetString("completionMode") == "Indexed" && completions == Read.IntOrNull(spec, "parallelism");
             if (!elastic)
             {
                 errs.Add(FieldError.Invalid(path.Child("completions"), completions is { } c ? c : new GoValue("null"), Common.FieldImmutable));
@@ -82,11 +83,11 @@ internal static class BatchValidation
         }
         if (Read.Has(old["status"], "startTime") && !Read.DeepEquals(status?["startTime"], old["status"]?["startTime"]) && Read.Has(status, "startTime"))
         {
-            errs.Add(FieldError.Invalid(path.Child("startTime"), Read.Str(status, "startTime"), Common.FieldImmutable));
+            errs.Add(FieldError.Invalid(path.Child("startTime"), status.GetString("startTime") ?? "", Common.FieldImmutable));
         }
         if (Read.Has(old["status"], "completionTime") && !Read.DeepEquals(status?["completionTime"], old["status"]?["completionTime"]))
         {
-            errs.Add(FieldError.Invalid(path.Child("completionTime"), Read.Str(status, "completionTime"), Common.FieldImmutable));
+            errs.Add(FieldError.Invalid(path.Child("completionTime"), status.GetString("completionTime") ?? "", Common.FieldImmutable));
         }
     }
 
@@ -100,7 +101,7 @@ internal static class BatchValidation
                 Common.NonNegative(errs, value, path.Child(field));
             }
         }
-        var mode = Read.StrOrNull(spec, "completionMode");
+        var mode = spec.GetString("completionMode");
         if (mode is not null)
         {
             if (mode is not ("NonIndexed" or "Indexed"))
@@ -127,7 +128,7 @@ internal static class BatchValidation
                 errs.Add(FieldError.Forbidden(path.Child("backoffLimitPerIndex"), "requires indexed completion mode"));
             }
         }
-        if (Read.StrOrNull(spec, "podReplacementPolicy") is { } replacement)
+        if (spec.GetString("podReplacementPolicy") is { } replacement)
         {
             Common.OneOf(errs, replacement, path.Child("podReplacementPolicy"), "Failed", "TerminatingOrFailed");
             if (Read.Has(spec, "podFailurePolicy") && replacement != "Failed")
@@ -136,7 +137,7 @@ internal static class BatchValidation
             }
         }
         var template = Read.Obj(spec, "template") ?? [];
-        var restartPolicy = Read.Str(template["spec"], "restartPolicy");
+        var restartPolicy = template["spec"].GetString("restartPolicy") ?? "";
         if (restartPolicy is not ("OnFailure" or "Never"))
         {
             errs.Add(FieldError.NotSupported(path.Child("template", "spec", "restartPolicy"), restartPolicy, ["OnFailure", "Never"]));
@@ -176,8 +177,8 @@ internal static class BatchValidation
         {
             return;
         }
-        var uid = Read.Str(job["metadata"], "uid");
-        var name = Read.Str(job["metadata"], "name");
+        var uid = job["metadata"].GetString("uid") ?? "";
+        var name = job["metadata"].GetString("name") ?? "";
         if (uid.Length == 0)
         {
             errs.Add(FieldError.Required(FieldPath.New("metadata", "uid"), ""));
@@ -246,7 +247,7 @@ internal static class BatchValidation
     public static void CronJob(JsonObject cronJob, List<FieldError> errs)
     {
         CronJobSpec(errs, Read.Obj(cronJob, "spec") ?? [], null, FieldPath.New("spec"));
-        var name = Read.Str(cronJob["metadata"], "name");
+        var name = cronJob["metadata"].GetString("name") ?? "";
         if (name.Length > NameValidation.DNS1035LabelMaxLength - 11)
         {
             errs.Add(FieldError.Invalid(FieldPath.New("metadata", "name"), name, "must be no more than 52 characters"));
@@ -267,15 +268,15 @@ internal static class BatchValidation
 
     private static void CronJobSpec(List<FieldError> errs, JsonObject spec, JsonObject? oldSpec, FieldPath path)
     {
-        var schedule = Read.Str(spec, "schedule");
-        var timeZone = Read.StrOrNull(spec, "timeZone");
+        var schedule = spec.GetString("schedule") ?? "";
+        var timeZone = spec.GetString("timeZone");
         if (schedule.Length == 0)
         {
             errs.Add(FieldError.Required(path.Child("schedule"), ""));
         }
         else
         {
-            var allowTZ = oldSpec is not null && Read.Str(oldSpec, "schedule").Contains("TZ", StringComparison.Ordinal);
+            var allowTZ = oldSpec is not null && (oldSpec.GetString("schedule") ?? "").Contains("TZ", StringComparison.Ordinal);
             if (CronSchedule.Error(schedule) is { } error)
             {
                 errs.Add(FieldError.Invalid(path.Child("schedule"), schedule, error));
@@ -293,11 +294,11 @@ internal static class BatchValidation
         {
             Common.NonNegative(errs, deadline, path.Child("startingDeadlineSeconds"));
         }
-        if (timeZone is not null && (oldSpec is null || Read.StrOrNull(oldSpec, "timeZone") != timeZone))
+        if (timeZone is not null && (oldSpec is null || oldSpec.GetString("timeZone") != timeZone))
         {
             TimeZone(errs, timeZone, path.Child("timeZone"));
         }
-        Common.OneOf(errs, Read.Str(spec, "concurrencyPolicy"), path.Child("concurrencyPolicy"), "Allow", "Forbid", "Replace");
+        Common.OneOf(errs, spec.GetString("concurrencyPolicy") ?? "", path.Child("concurrencyPolicy"), "Allow", "Forbid", "Replace");
         var jobTemplate = Read.Obj(spec, "jobTemplate") ?? [];
         var jobSpec = Read.Obj(jobTemplate, "spec") ?? [];
         var jobSpecPath = path.Child("jobTemplate", "spec");

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json.Nodes;
+using ApiMachinery.Json;
 using ApiMachinery.Validation;
 
 namespace ApiServer.Registry.Validation;
@@ -61,13 +62,13 @@ internal static class CertificatesValidation
             return new Options();
         }
         var oldConditions = Read.Items(old["status"], "conditions");
-        var oldTypes = oldConditions.Select(c => Read.Str(c, "type")).ToList();
+        var oldTypes = oldConditions.Select(c => c.GetString("type") ?? "").ToList();
         var oldUsages = Read.Strings(old["spec"], "usages");
         var oldCertificate = DecodeBytes(old["status"]?["certificate"]);
         return new Options
         {
             AllowBothApprovedAndDenied = oldTypes.Contains("Approved") && oldTypes.Contains("Denied"),
-            AllowLegacySignerName = Read.Str(old["spec"], "signerName") == "kubernetes.io/legacy-unknown",
+            AllowLegacySignerName = old["spec"].GetString("signerName") == "kubernetes.io/legacy-unknown",
             AllowDuplicateConditionTypes = oldTypes.Distinct(StringComparer.Ordinal).Count() != oldTypes.Count,
             AllowEmptyConditionType = oldTypes.Contains(""),
             AllowArbitraryCertificate = DecodeBytes(csr["status"]?["certificate"]).AsSpan().SequenceEqual(oldCertificate)
@@ -112,7 +113,7 @@ internal static class CertificatesValidation
                 }
             }
         }
-        var signer = Read.Str(spec, "signerName");
+        var signer = spec.GetString("signerName") ?? "";
         if (!opts.AllowLegacySignerName && signer == "kubernetes.io/legacy-unknown")
         {
             errs.Add(FieldError.Invalid(path.Child("signerName"), signer, "the legacy signerName is not allowed via this API version"));
@@ -176,7 +177,7 @@ internal static class CertificatesValidation
     }
 
     private static List<JsonObject> ConditionsOf(JsonObject csr, string type) =>
-        Read.Items(csr["status"], "conditions").Where(c => Read.Str(c, "type") == type).ToList();
+        Read.Items(csr["status"], "conditions").Where(c => (c.GetString("type") ?? "") == type).ToList();
 
     /// <summary>validateConditions: Approved, Denied and Failed may only be True; types are unique; Approved excludes Denied.</summary>
     private static void Conditions(List<FieldError> errs, JsonObject csr, Options opts)
@@ -187,12 +188,12 @@ internal static class CertificatesValidation
         bool hasApproved = false, hasDenied = false;
         for (var i = 0; i < conditions.Count; i++)
         {
-            var type = Read.Str(conditions[i], "type");
+            var type = conditions[i].GetString("type") ?? "";
             if (!opts.AllowEmptyConditionType && type.Length == 0)
             {
                 errs.Add(FieldError.Required(path.Index(i).Child("type"), ""));
             }
-            var status = Read.Str(conditions[i], "status");
+            var status = conditions[i].GetString("status") ?? "";
             string[] allowed = type is "Approved" or "Denied" or "Failed" ? ["True"] : ["False", "True", "Unknown"];
             if (status.Length == 0)
             {

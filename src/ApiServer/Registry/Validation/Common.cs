@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using Admission.Quota;
+using ApiMachinery.Json;
 using ApiMachinery.Selectors;
 using ApiMachinery.Text;
 using ApiMachinery.Validation;
@@ -56,7 +57,7 @@ internal static class Common
         }
         return v.GetValueKind() switch
         {
-            System.Text.Json.JsonValueKind.String => ApiMachinery.Meta.ObjectMeta.AsString(v) ?? "",
+            System.Text.Json.JsonValueKind.String => v.AsString() ?? "",
             System.Text.Json.JsonValueKind.True => true,
             System.Text.Json.JsonValueKind.False => false,
             System.Text.Json.JsonValueKind.Number => Read.Number(v) is { } number ? number : (object)v,
@@ -130,7 +131,7 @@ internal static class Common
         {
             var e = expressions[i];
             var p = path.Child("matchExpressions").Index(i);
-            var op = Read.Str(e, "operator");
+            var op = e.GetString("operator") ?? "";
             var values = Read.Strings(e, "values");
             switch (op)
             {
@@ -150,7 +151,7 @@ internal static class Common
                     errs.Add(FieldError.Invalid(p.Child("operator"), op, "not a valid selector operator"));
                     break;
             }
-            errs.AddRange(ObjectMetaValidator.ValidateLabelName(Read.Str(e, "key"), p.Child("key")));
+            errs.AddRange(ObjectMetaValidator.ValidateLabelName(e.GetString("key") ?? "", p.Child("key")));
             if (!allowInvalidLabelValue)
             {
                 for (var j = 0; j < values.Count; j++)
@@ -194,7 +195,7 @@ internal static class Common
         {
             sb.Append("[]").Append(package).Append(".LabelSelectorRequirement{");
             sb.Append(string.Join(", ", expressions.Select(e =>
-                $"{package}.LabelSelectorRequirement{{Key:{GoText.Quote(Read.Str(e, "key"))}, Operator:{GoText.Quote(Read.Str(e, "operator"))}, Values:{GoStringSlice(Read.Has(e, "values") ? Read.Strings(e, "values") : null)}}}")));
+                $"{package}.LabelSelectorRequirement{{Key:{GoText.Quote(e.GetString("key") ?? "")}, Operator:{GoText.Quote(e.GetString("operator") ?? "")}, Values:{GoStringSlice(Read.Has(e, "values") ? Read.Strings(e, "values") : null)}}}")));
             sb.Append('}');
         }
         return new GoValue(sb.Append('}').ToString());

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using ApiMachinery.Json;
 using ApiMachinery.Validation;
 
 namespace ApiServer.Registry.Validation;
@@ -18,14 +19,14 @@ internal static class CoordinationValidation
         {
             errs.Add(FieldError.Invalid(path.Child("leaseTransitions"), transitions, "must be greater than or equal to 0"));
         }
-        if (Read.StrOrNull(spec, "strategy") is { } strategy)
+        if (spec.GetString("strategy") is { } strategy)
         {
             if (strategy != "OldestEmulationVersion" && !strategy.Contains('/'))
             {
                 errs.Add(FieldError.NotSupported(path.Child("strategy"), strategy, ["OldestEmulationVersion"]));
             }
         }
-        if (Read.StrOrNull(spec, "preferredHolder") is { Length: > 0 } && Read.StrOrNull(spec, "strategy") is null)
+        if (spec.GetString("preferredHolder") is { Length: > 0 } && spec.GetString("strategy") is null)
         {
             errs.Add(FieldError.Forbidden(path.Child("preferredHolder"), "may only be specified if `strategy` is defined"));
         }

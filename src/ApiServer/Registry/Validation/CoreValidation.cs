@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ApiMachinery.Json;
 using ApiMachinery.Text;
 using ApiMachinery.Validation;
 
@@ -82,7 +83,7 @@ internal static class CoreValidation
             errs.Add(FieldError.TooLong(dataPath, MaxDataSize));
         }
 
-        switch (Read.Str(secret, "type"))
+        switch (secret.GetString("type") ?? "")
         {
             case "kubernetes.io/service-account-token":
                 if (!Read.Map(secret["metadata"], "annotations").TryGetValue("kubernetes.io/service-account.name", out var account) || account.Length == 0)
@@ -125,12 +126,12 @@ internal static class CoreValidation
 
     public static void SecretUpdate(JsonObject secret, JsonObject old, List<FieldError> errs)
     {
-        var type = Read.Str(secret, "type");
+        var type = secret.GetString("type") ?? "";
         if (type.Length == 0)
         {
-            type = Read.Str(old, "type");
+            type = old.GetString("type") ?? "";
         }
-        if (type != Read.Str(old, "type"))
+        if (type != (old.GetString("type") ?? ""))
         {
             errs.Add(FieldError.Invalid(FieldPath.New("type"), type, Common.FieldImmutable));
         }
@@ -185,8 +186,8 @@ internal static class CoreValidation
     {
         var spec = Read.Obj(service, "spec") ?? [];
         var specPath = FieldPath.New("spec");
-        var type = Read.Str(spec, "type");
-        var clusterIP = Read.Str(spec, "clusterIP");
+        var type = spec.GetString("type") ?? "";
+        var clusterIP = spec.GetString("clusterIP") ?? "";
         var headless = clusterIP == "None";
         var ports = Read.Items(spec, "ports");
         var portsPath = specPath.Child("ports");
@@ -221,7 +222,7 @@ internal static class CoreValidation
                 {
                     errs.Add(FieldError.Forbidden(specPath.Child("ipFamilyPolicy"), "may not be set for ExternalName services"));
                 }
-                var cname = Read.Str(spec, "externalName").TrimEnd('.');
+                var cname = (spec.GetString("externalName") ?? "").TrimEnd('.');
                 if (cname.Length > 0)
                 {
                     Common.DNS1123Subdomain(errs, cname, specPath.Child("externalName"));
@@ -240,7 +241,7 @@ internal static class CoreValidation
         }
         Common.Labels(errs, Read.Map(spec, "selector"), specPath.Child("selector"));
 
-        var affinity = Read.Str(spec, "sessionAffinity");
+        var affinity = spec.GetString("sessionAffinity") ?? "";
         Common.OneOf(errs, affinity, specPath.Child("sessionAffinity"), "ClientIP", "None");
         if (affinity == "ClientIP")
         {
@@ -293,7 +294,7 @@ internal static class CoreValidation
         for (var i = 0; i < ports.Count; i++)
         {
             var nodePort = Read.Int(ports[i], "nodePort");
-            if (nodePort != 0 && !nodePorts.Add(Read.Str(ports[i], "protocol") + "/" + nodePort))
+            if (nodePort != 0 && !nodePorts.Add((ports[i].GetString("protocol") ?? "") + "/" + nodePort))
             {
                 errs.Add(FieldError.Duplicate(portsPath.Index(i).Child("nodePort"), nodePort));
             }
@@ -301,7 +302,7 @@ internal static class CoreValidation
         var seenPorts = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < ports.Count; i++)
         {
-            var protocol = Read.Str(ports[i], "protocol");
+            var protocol = ports[i].GetString("protocol") ?? "";
             var number = Read.Int(ports[i], "port");
             if (!seenPorts.Add(protocol + "/" + number))
             {
@@ -324,7 +325,7 @@ internal static class CoreValidation
             }
         }
 
-        var externalPolicy = Read.Str(spec, "externalTrafficPolicy");
+        var externalPolicy = spec.GetString("externalTrafficPolicy") ?? "";
         if (type is "NodePort" or "LoadBalancer")
         {
             Common.OneOf(errs, externalPolicy, specPath.Child("externalTrafficPolicy"), "Cluster", "Local");
@@ -335,8 +336,8 @@ internal static class CoreValidation
         }
         if (type != "ExternalName")
         {
-            Common.OneOf(errs, Read.Str(spec, "internalTrafficPolicy"), specPath.Child("internalTrafficPolicy"), "Cluster", "Local");
-            if (Read.StrOrNull(spec, "ipFamilyPolicy") is { } familyPolicy)
+            Common.OneOf(errs, spec.GetString("internalTrafficPolicy") ?? "", specPath.Child("internalTrafficPolicy"), "Cluster", "Local");
+            if (spec.GetString("ipFamilyPolicy") is { } familyPolicy)
             {
                 Common.OneOf(errs, familyPolicy, specPath.Child("ipFamilyPolicy"), "PreferDualStack", "RequireDualStack", "SingleStack");
             }
@@ -359,7 +360,7 @@ internal static class CoreValidation
 
     private static void ServicePort(List<FieldError> errs, JsonObject port, bool requireName, HashSet<string> names, FieldPath path)
     {
-        var name = Read.Str(port, "name");
+        var name = port.GetString("name") ?? "";
         if (requireName && name.Length == 0)
         {
             errs.Add(FieldError.Required(path.Child("name"), ""));
@@ -374,9 +375,9 @@ internal static class CoreValidation
         }
         var number = Read.Int(port, "port");
         errs.AddRange(ValueValidation.IsValidPortNum(number).Select(m => FieldError.Invalid(path.Child("port"), number, m)));
-        Common.OneOf(errs, Read.Str(port, "protocol"), path.Child("protocol"), Protocols);
+        Common.OneOf(errs, port.GetString("protocol") ?? "", path.Child("protocol"), Protocols);
         Common.PortNumOrName(errs, port["targetPort"], path.Child("targetPort"));
-        if (Read.StrOrNull(port, "appProtocol") is { } appProtocol)
+        if (port.GetString("appProtocol") is { } appProtocol)
         {
             Common.QualifiedName(errs, appProtocol, path.Child("appProtocol"));
         }
@@ -384,9 +385,9 @@ internal static class CoreValidation
 
     public static void ServiceUpdate(JsonObject service, JsonObject old, List<FieldError> errs)
     {
-        var type = Read.Str(service["spec"], "type");
-        var oldType = Read.Str(old["spec"], "type");
-        var oldClusterIP = Read.Str(old["spec"], "clusterIP");
+        var type = service["spec"].GetString("type") ?? "";
+        var oldType = old["spec"].GetString("type") ?? "";
+        var oldClusterIP = old["spec"].GetString("clusterIP") ?? "";
         if (type != "ExternalName" && oldType != "ExternalName" && oldClusterIP.Length > 0)
         {
             Common.Immutable(errs, service["spec"]?["clusterIP"], old["spec"]?["clusterIP"], FieldPath.New("spec", "clusterIP"));
@@ -403,11 +404,11 @@ internal static class CoreValidation
         for (var i = 0; i < ingress.Count; i++)
         {
             var idx = path.Child("ingress").Index(i);
-            if (Read.Str(ingress[i], "ip") is { Length: > 0 } ip)
+            if (ingress[i].GetString("ip") is { Length: > 0 } ip)
             {
                 errs.AddRange(ValueValidation.IsValidIP(ip).Select(m => FieldError.Invalid(idx.Child("ip"), ip, m)));
             }
-            if (Read.Str(ingress[i], "hostname") is { Length: > 0 } hostname)
+            if (ingress[i].GetString("hostname") is { Length: > 0 } hostname)
             {
                 Common.DNS1123Subdomain(errs, hostname, idx.Child("hostname"));
                 if (ValueValidation.ParseIP(hostname) is not null)
@@ -415,7 +416,7 @@ internal static class CoreValidation
                     errs.Add(FieldError.Invalid(idx.Child("hostname"), hostname, "must be a DNS name, not an IP address"));
                 }
             }
-            if (Read.StrOrNull(ingress[i], "ipMode") is { } mode)
+            if (ingress[i].GetString("ipMode") is { } mode)
             {
                 Common.OneOf(errs, mode, idx.Child("ipMode"), "Proxy", "VIP");
             }
@@ -440,13 +441,13 @@ internal static class CoreValidation
                 var addresses = Read.Items(subset, list);
                 for (var j = 0; j < addresses.Count; j++)
                 {
-                    var ip = Read.Str(addresses[j], "ip");
+                    var ip = addresses[j].GetString("ip") ?? "";
                     errs.AddRange(ValueValidation.IsValidIP(ip).Select(m => FieldError.Invalid(path.Child(list).Index(j).Child("ip"), ip, m)));
-                    if (Read.Str(addresses[j], "hostname") is { Length: > 0 } hostname)
+                    if (addresses[j].GetString("hostname") is { Length: > 0 } hostname)
                     {
                         Common.DNS1123Label(errs, hostname, path.Child(list).Index(j).Child("hostname"));
                     }
-                    if (Read.StrOrNull(addresses[j], "nodeName") is { Length: > 0 } nodeName)
+                    if (addresses[j].GetString("nodeName") is { Length: > 0 } nodeName)
                     {
                         Common.NameReference(errs, nodeName, path.Child(list).Index(j).Child("nodeName"), NameValidation.NameIsDNSSubdomain);
                     }
@@ -456,7 +457,7 @@ internal static class CoreValidation
             for (var j = 0; j < ports.Count; j++)
             {
                 var portPath = path.Child("ports").Index(j);
-                var name = Read.Str(ports[j], "name");
+                var name = ports[j].GetString("name") ?? "";
                 if (ports.Count > 1 && name.Length == 0)
                 {
                     errs.Add(FieldError.Required(portPath.Child("name"), ""));
@@ -467,7 +468,7 @@ internal static class CoreValidation
                 }
                 var number = Read.Int(ports[j], "port");
                 errs.AddRange(ValueValidation.IsValidPortNum(number).Select(m => FieldError.Invalid(portPath.Child("port"), number, m)));
-                Common.OneOf(errs, Read.Str(ports[j], "protocol"), portPath.Child("protocol"), Protocols);
+                Common.OneOf(errs, ports[j].GetString("protocol") ?? "", portPath.Child("protocol"), Protocols);
             }
         }
     }
@@ -500,8 +501,8 @@ internal static class CoreValidation
 
     public static void NamespaceStatusUpdate(JsonObject ns, JsonObject old, List<FieldError> errs)
     {
-        var phase = Read.Str(ns["status"], "phase");
-        if (Read.Str(ns["metadata"], "deletionTimestamp").Length == 0)
+        var phase = ns["status"].GetString("phase") ?? "";
+        if ((ns["metadata"].GetString("deletionTimestamp") ?? "").Length == 0)
         {
             if (phase.Length > 0 && phase != "Active")
             {
@@ -522,7 +523,7 @@ internal static class CoreValidation
         var specPath = FieldPath.New("spec");
         Taints(errs, Read.Items(spec, "taints"), specPath.Child("taints"));
         var cidrs = Read.Strings(spec, "podCIDRs");
-        if (Read.Str(spec, "podCIDR") is { Length: > 0 } podCIDR && !ValueValidation.ParseCIDR(podCIDR))
+        if (spec.GetString("podCIDR") is { Length: > 0 } podCIDR && !ValueValidation.ParseCIDR(podCIDR))
         {
             errs.Add(FieldError.Invalid(specPath.Child("podCIDRs").Index(0), podCIDR, "must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)"));
         }
@@ -554,8 +555,8 @@ internal static class CoreValidation
         {
             errs.Add(FieldError.Forbidden(specPath.Child("podCIDRs"), "node updates may not change podCIDR except from \"\" to valid"));
         }
-        var oldProvider = Read.Str(old["spec"], "providerID");
-        if (oldProvider.Length > 0 && Read.Str(node["spec"], "providerID") != oldProvider)
+        var oldProvider = old["spec"].GetString("providerID") ?? "";
+        if (oldProvider.Length > 0 && (node["spec"].GetString("providerID") ?? "") != oldProvider)
         {
             errs.Add(FieldError.Forbidden(specPath.Child("providerID"), "node updates may not change providerID except from \"\" to valid"));
         }
@@ -567,11 +568,11 @@ internal static class CoreValidation
         for (var i = 0; i < taints.Count; i++)
         {
             var idx = path.Index(i);
-            var key = Read.Str(taints[i], "key");
+            var key = taints[i].GetString("key") ?? "";
             errs.AddRange(ObjectMetaValidator.ValidateLabelName(key, idx.Child("key")));
-            var value = Read.Str(taints[i], "value");
+            var value = taints[i].GetString("value") ?? "";
             errs.AddRange(NameValidation.IsValidLabelValue(value).Select(m => FieldError.Invalid(idx.Child("value"), value, m)));
-            var effect = Read.Str(taints[i], "effect");
+            var effect = taints[i].GetString("effect") ?? "";
             Common.OneOf(errs, effect, idx.Child("effect"), "NoSchedule", "PreferNoSchedule", "NoExecute");
             if (!seen.Add(key + "\0" + effect))
             {
@@ -612,16 +613,16 @@ internal static class CoreValidation
                 Common.PositiveQuantity(errs, value, specPath.Child("capacity").Key(name));
             }
         }
-        var reclaim = Read.Str(spec, "persistentVolumeReclaimPolicy");
+        var reclaim = spec.GetString("persistentVolumeReclaimPolicy") ?? "";
         if (reclaim.Length > 0)
         {
             Common.OneOf(errs, reclaim, specPath.Child("persistentVolumeReclaimPolicy"), "Delete", "Recycle", "Retain");
         }
-        if (Read.Str(spec, "storageClassName") is { Length: > 0 } className)
+        if (spec.GetString("storageClassName") is { Length: > 0 } className)
         {
             Common.NameReference(errs, className, specPath.Child("storageClassName"), NameValidation.NameIsDNSSubdomain);
         }
-        if (Read.StrOrNull(spec, "volumeMode") is { } mode)
+        if (spec.GetString("volumeMode") is { } mode)
         {
             Common.OneOf(errs, mode, specPath.Child("volumeMode"), "Block", "Filesystem");
         }
@@ -641,27 +642,27 @@ internal static class CoreValidation
             switch (sources[0])
             {
                 case "hostPath" or "local":
-                    if (Read.Str(source, "path").Length == 0)
+                    if ((source.GetString("path") ?? "").Length == 0)
                     {
                         errs.Add(FieldError.Required(sourcePath.Child("path"), ""));
                     }
                     break;
                 case "nfs":
-                    if (Read.Str(source, "server").Length == 0)
+                    if ((source.GetString("server") ?? "").Length == 0)
                     {
                         errs.Add(FieldError.Required(sourcePath.Child("server"), ""));
                     }
-                    if (Read.Str(source, "path").Length == 0)
+                    if ((source.GetString("path") ?? "").Length == 0)
                     {
                         errs.Add(FieldError.Required(sourcePath.Child("path"), ""));
                     }
                     break;
                 case "csi":
-                    if (Read.Str(source, "driver").Length == 0)
+                    if ((source.GetString("driver") ?? "").Length == 0)
                     {
                         errs.Add(FieldError.Required(sourcePath.Child("driver"), ""));
                     }
-                    if (Read.Str(source, "volumeHandle").Length == 0)
+                    if ((source.GetString("volumeHandle") ?? "").Length == 0)
                     {
                         errs.Add(FieldError.Required(sourcePath.Child("volumeHandle"), ""));
                     }
@@ -709,7 +710,7 @@ internal static class CoreValidation
 
     public static void PersistentVolumeStatusUpdate(JsonObject pv, JsonObject old, List<FieldError> errs)
     {
-        if (Read.StrOrNull(pv["status"], "phase") is { Length: > 0 } phase)
+        if (pv["status"].GetString("phase") is { Length: > 0 } phase)
         {
             Common.OneOf(errs, phase, FieldPath.New("status", "phase"), "Available", "Bound", "Failed", "Pending", "Released");
         }
@@ -755,21 +756,21 @@ internal static class CoreValidation
         {
             Common.PositiveQuantity(errs, storage, storagePath);
         }
-        if (Read.StrOrNull(spec, "storageClassName") is { Length: > 0 } className)
+        if (spec.GetString("storageClassName") is { Length: > 0 } className)
         {
             Common.NameReference(errs, className, path.Child("storageClassName"), NameValidation.NameIsDNSSubdomain);
         }
-        if (Read.StrOrNull(spec, "volumeMode") is { } mode)
+        if (spec.GetString("volumeMode") is { } mode)
         {
             Common.OneOf(errs, mode, path.Child("volumeMode"), "Block", "Filesystem");
         }
         if (Read.Obj(spec, "dataSource") is { } dataSource)
         {
-            if (Read.Str(dataSource, "name").Length == 0)
+            if ((dataSource.GetString("name") ?? "").Length == 0)
             {
                 errs.Add(FieldError.Required(path.Child("dataSource", "name"), ""));
             }
-            if (Read.Str(dataSource, "kind").Length == 0)
+            if ((dataSource.GetString("kind") ?? "").Length == 0)
             {
                 errs.Add(FieldError.Required(path.Child("dataSource", "kind"), ""));
             }
@@ -782,11 +783,11 @@ internal static class CoreValidation
         var spec = (Read.Obj(pvc, "spec") ?? []).DeepClone().AsObject();
         var oldSpec = (Read.Obj(old, "spec") ?? []).DeepClone().AsObject();
         // volumeName may be set once (binding); a bound claim may change its requests and attributes class.
-        if (Read.Str(oldSpec, "volumeName").Length == 0)
+        if ((oldSpec.GetString("volumeName") ?? "").Length == 0)
         {
             oldSpec["volumeName"] = spec["volumeName"]?.DeepClone();
         }
-        if (Read.Str(old["status"], "phase") == "Bound")
+        if (old["status"].GetString("phase") == "Bound")
         {
             if (spec["resources"] is JsonObject resources)
             {
@@ -810,7 +811,7 @@ internal static class CoreValidation
         {
             var item = limits[i];
             var idx = FieldPath.New("spec", "limits").Index(i);
-            var type = Read.Str(item, "type");
+            var type = item.GetString("type") ?? "";
             if (!seenTypes.Add(type))
             {
                 errs.Add(FieldError.Duplicate(idx.Child("type"), type));
@@ -949,8 +950,8 @@ internal static class CoreValidation
 
     public static void Event(JsonObject ev, List<FieldError> errs)
     {
-        var ns = Read.Str(ev["metadata"], "namespace");
-        var involvedNamespace = Read.Str(ev["involvedObject"], "namespace");
+        var ns = ev["metadata"].GetString("namespace") ?? "";
+        var involvedNamespace = ev["involvedObject"].GetString("namespace") ?? "";
         if (involvedNamespace.Length == 0 ? ns is not ("" or "default") : ns != involvedNamespace)
         {
             errs.Add(FieldError.Invalid(FieldPath.New("involvedObject", "namespace"), involvedNamespace, "does not match event.namespace"));

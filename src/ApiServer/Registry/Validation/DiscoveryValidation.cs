@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using ApiMachinery.Json;
 using ApiMachinery.Validation;
 
 namespace ApiServer.Registry.Validation;
@@ -12,7 +13,7 @@ internal static class DiscoveryValidation
 
     public static void EndpointSlice(JsonObject slice, List<FieldError> errs)
     {
-        var addressType = Read.Str(slice, "addressType");
+        var addressType = slice.GetString("addressType") ?? "";
         var endpoints = Read.Items(slice, "endpoints");
         var path = FieldPath.New("endpoints");
         if (endpoints.Count > MaxEndpoints)
@@ -49,11 +50,11 @@ internal static class DiscoveryValidation
                         break;
                 }
             }
-            if (Read.StrOrNull(endpoints[i], "nodeName") is { } nodeName)
+            if (endpoints[i].GetString("nodeName") is { } nodeName)
             {
                 Common.NameReference(errs, nodeName, idx.Child("nodeName"), NameValidation.NameIsDNSSubdomain);
             }
-            if (Read.StrOrNull(endpoints[i], "hostname") is { } hostname)
+            if (endpoints[i].GetString("hostname") is { } hostname)
             {
                 Common.DNS1123Label(errs, hostname, idx.Child("hostname"));
             }
@@ -68,7 +69,7 @@ internal static class DiscoveryValidation
         for (var i = 0; i < ports.Count; i++)
         {
             var idx = portsPath.Index(i);
-            var name = Read.Str(ports[i], "name");
+            var name = ports[i].GetString("name") ?? "";
             if (name.Length > 0)
             {
                 Common.DNS1123Label(errs, name, idx.Child("name"));
@@ -77,7 +78,7 @@ internal static class DiscoveryValidation
             {
                 errs.Add(FieldError.Duplicate(idx.Child("name"), name));
             }
-            var protocol = Read.StrOrNull(ports[i], "protocol");
+            var protocol = ports[i].GetString("protocol");
             if (protocol is null)
             {
                 errs.Add(FieldError.Required(idx.Child("protocol"), ""));
@@ -90,7 +91,7 @@ internal static class DiscoveryValidation
             {
                 errs.AddRange(ValueValidation.IsInRange(number, 0, 65535).Select(m => FieldError.Invalid(idx.Child("port"), number, m)));
             }
-            if (Read.StrOrNull(ports[i], "appProtocol") is { } appProtocol)
+            if (ports[i].GetString("appProtocol") is { } appProtocol)
             {
                 Common.QualifiedName(errs, appProtocol, idx.Child("appProtocol"));
             }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using ApiMachinery.Json;
 using ApiMachinery.Validation;
 using ApiServer.Registry.Conversion;
 
@@ -22,12 +23,12 @@ internal static class EventsValidation
         var core = Events.EventsV1ToCore(ev);
         Legacy(core, errs);
         Series(core, errs);
-        if (Read.Str(core, "eventTime").Length == 0)
+        if ((core.GetString("eventTime") ?? "").Length == 0)
         {
             errs.Add(FieldError.Required(FieldPath.New("eventTime"), ""));
         }
 
-        var type = Read.Str(core, "type");
+        var type = core.GetString("type") ?? "";
         if (type is not ("Normal" or "Warning"))
         {
             errs.Add(FieldError.Invalid(FieldPath.New("type"), "", $"has invalid value: {type}"));
@@ -35,7 +36,7 @@ internal static class EventsValidation
 
         foreach (var field in new[] { "firstTimestamp", "lastTimestamp" })
         {
-            if (Read.Str(core, field).Length > 0)
+            if ((core.GetString(field) ?? "").Length > 0)
             {
                 errs.Add(FieldError.Invalid(FieldPath.New(field), "", "needs to be unset"));
             }
@@ -46,7 +47,7 @@ internal static class EventsValidation
             errs.Add(FieldError.Invalid(FieldPath.New("count"), "", "needs to be unset"));
         }
 
-        if (Read.Str(core["source"], "component").Length > 0 || Read.Str(core["source"], "host").Length > 0)
+        if ((core["source"].GetString("component") ?? "").Length > 0 || (core["source"].GetString("host") ?? "").Length > 0)
         {
             errs.Add(FieldError.Invalid(FieldPath.New("source"), "", "needs to be unset"));
         }
@@ -82,7 +83,7 @@ internal static class EventsValidation
             errs.Add(FieldError.Invalid(FieldPath.New("series.count"), "", "should be at least 2"));
         }
 
-        if (Read.Str(series, "lastObservedTime").Length == 0)
+        if ((series.GetString("lastObservedTime") ?? "").Length == 0)
         {
             errs.Add(FieldError.Required(FieldPath.New("series.lastObservedTime"), ""));
         }
@@ -91,10 +92,10 @@ internal static class EventsValidation
     /// <summary>legacyValidateEvent: namespaces agree; an event with eventTime names who reported what.</summary>
     private static void Legacy(JsonObject core, List<FieldError> errs)
     {
-        var ns = Read.Str(core["metadata"], "namespace");
-        var involvedNamespace = Read.Str(core["involvedObject"], "namespace");
+        var ns = core["metadata"].GetString("namespace") ?? "";
+        var involvedNamespace = core["involvedObject"].GetString("namespace") ?? "";
         var namespacePath = FieldPath.New("involvedObject", "namespace");
-        if (Read.Str(core, "eventTime").Length == 0)
+        if ((core.GetString("eventTime") ?? "").Length == 0)
         {
             if (involvedNamespace.Length == 0 ? ns is not ("" or "default") : ns != involvedNamespace)
             {
@@ -108,17 +109,17 @@ internal static class EventsValidation
                 errs.Add(FieldError.Invalid(namespacePath, involvedNamespace, "does not match event.namespace"));
             }
 
-            var controller = Read.Str(core, "reportingComponent");
+            var controller = core.GetString("reportingComponent") ?? "";
             if (controller.Length == 0)
             {
                 errs.Add(FieldError.Required(FieldPath.New("reportingController"), ""));
             }
 
             errs.AddRange(NameValidation.IsQualifiedName(controller).Select(m => FieldError.Invalid(FieldPath.New("reportingController"), controller, m)));
-            Limited(errs, Read.Str(core, "reportingInstance"), "reportingInstance", ReportingInstanceLengthLimit, required: true);
-            Limited(errs, Read.Str(core, "action"), "action", ActionLengthLimit, required: true);
-            Limited(errs, Read.Str(core, "reason"), "reason", ReasonLengthLimit, required: true);
-            Limited(errs, Read.Str(core, "message"), "message", NoteLengthLimit, required: false);
+            Limited(errs, core.GetString("reportingInstance") ?? "", "reportingInstance", ReportingInstanceLengthLimit, required: true);
+            Limited(errs, core.GetString("action") ?? "", "action", ActionLengthLimit, required: true);
+            Limited(errs, core.GetString("reason") ?? "", "reason", ReasonLengthLimit, required: true);
+            Limited(errs, core.GetString("message") ?? "", "message", NoteLengthLimit, required: false);
         }
 
         errs.AddRange(NameValidation.IsDNS1123Subdomain(ns).Select(m => FieldError.Invalid(FieldPath.New("namespace"), ns, m)));

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using ApiMachinery.Json;
 using ApiMachinery.Validation;
 
 namespace ApiServer.Registry.Validation;
@@ -17,9 +18,9 @@ internal static class FlowControlValidation
         }
         if (Read.Obj(spec, "distinguisherMethod") is { } method)
         {
-            Common.OneOf(errs, Read.Str(method, "type"), path.Child("distinguisherMethod", "type"), "ByNamespace", "ByUser");
+            Common.OneOf(errs, method.GetString("type") ?? "", path.Child("distinguisherMethod", "type"), "ByNamespace", "ByUser");
         }
-        if (Read.Str(spec["priorityLevelConfiguration"], "name").Length == 0)
+        if ((spec["priorityLevelConfiguration"].GetString("name") ?? "").Length == 0)
         {
             errs.Add(FieldError.Required(path.Child("priorityLevelConfiguration", "name"), "must reference a priority level"));
         }
@@ -41,7 +42,7 @@ internal static class FlowControlValidation
     {
         var spec = Read.Obj(level, "spec") ?? [];
         var path = FieldPath.New("spec");
-        switch (Read.Str(spec, "type"))
+        switch (spec.GetString("type") ?? "")
         {
             case "Exempt":
                 if (Read.Has(spec, "limited"))
@@ -63,11 +64,11 @@ internal static class FlowControlValidation
                 }
                 if (Read.Obj(limited, "limitResponse") is { } response)
                 {
-                    Common.OneOf(errs, Read.Str(response, "type"), p.Child("limitResponse", "type"), "Queue", "Reject");
+                    Common.OneOf(errs, response.GetString("type") ?? "", p.Child("limitResponse", "type"), "Queue", "Reject");
                 }
                 break;
             default:
-                errs.Add(FieldError.NotSupported(path.Child("type"), Read.Str(spec, "type"), ["Exempt", "Limited"]));
+                errs.Add(FieldError.NotSupported(path.Child("type"), spec.GetString("type") ?? "", ["Exempt", "Limited"]));
                 break;
         }
     }

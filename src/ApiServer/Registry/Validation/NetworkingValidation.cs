@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using ApiMachinery.Json;
 using ApiMachinery.Validation;
 
 namespace ApiServer.Registry.Validation;
@@ -30,7 +31,7 @@ internal static class NetworkingValidation
         for (var i = 0; i < rules.Count; i++)
         {
             var idx = path.Child("rules").Index(i);
-            var host = Read.Str(rules[i], "host");
+            var host = rules[i].GetString("host") ?? "";
             if (host.Length > 0)
             {
                 if (ValueValidation.ParseIP(host) is not null)
@@ -74,7 +75,7 @@ internal static class NetworkingValidation
                 Common.DNS1123Subdomain(errs, host.StartsWith("*.", StringComparison.Ordinal) ? host[2..] : host, hostPath);
             }
         }
-        if (Read.StrOrNull(spec, "ingressClassName") is { } className)
+        if (spec.GetString("ingressClassName") is { } className)
         {
             Common.NameReference(errs, className, path.Child("ingressClassName"), NameValidation.NameIsDNSSubdomain);
         }
@@ -82,8 +83,8 @@ internal static class NetworkingValidation
 
     private static void HttpPath(List<FieldError> errs, JsonObject httpPath, FieldPath path)
     {
-        var type = Read.StrOrNull(httpPath, "pathType");
-        var value = Read.Str(httpPath, "path");
+        var type = httpPath.GetString("pathType");
+        var value = httpPath.GetString("path") ?? "";
         if (type is null)
         {
             errs.Add(FieldError.Required(path.Child("pathType"), "pathType must be specified"));
@@ -138,11 +139,11 @@ internal static class NetworkingValidation
         }
         if (resource is not null)
         {
-            if (Read.Str(resource, "kind").Length == 0)
+            if ((resource.GetString("kind") ?? "").Length == 0)
             {
                 errs.Add(FieldError.Required(path.Child("resource", "kind"), ""));
             }
-            if (Read.Str(resource, "name").Length == 0)
+            if ((resource.GetString("name") ?? "").Length == 0)
             {
                 errs.Add(FieldError.Required(path.Child("resource", "name"), ""));
             }
@@ -153,7 +154,7 @@ internal static class NetworkingValidation
             errs.Add(FieldError.Invalid(path, "", "resource or service backend is required"));
             return;
         }
-        var name = Read.Str(service, "name");
+        var name = service.GetString("name") ?? "";
         if (name.Length == 0)
         {
             errs.Add(FieldError.Required(path.Child("service", "name"), ""));
@@ -162,7 +163,7 @@ internal static class NetworkingValidation
         {
             errs.AddRange(NameValidation.NameIsDNS1035Label(name, false).Select(m => FieldError.Invalid(path.Child("service", "name"), name, m)));
         }
-        var portName = Read.Str(service["port"], "name");
+        var portName = service["port"].GetString("name") ?? "";
         var portNumber = Read.Int(service["port"], "number");
         if (portName.Length > 0 && portNumber != 0)
         {
@@ -191,7 +192,7 @@ internal static class NetworkingValidation
     {
         var spec = Read.Obj(ingressClass, "spec") ?? [];
         var path = FieldPath.New("spec");
-        var controller = Read.Str(spec, "controller");
+        var controller = spec.GetString("controller") ?? "";
         if (controller.Length == 0)
         {
             errs.Add(FieldError.Required(path.Child("controller"), ""));
@@ -207,16 +208,16 @@ internal static class NetworkingValidation
         if (Read.Obj(spec, "parameters") is { } parameters)
         {
             var p = path.Child("parameters");
-            if (Read.Str(parameters, "kind").Length == 0)
+            if ((parameters.GetString("kind") ?? "").Length == 0)
             {
                 errs.Add(FieldError.Required(p.Child("kind"), "kind is required"));
             }
-            if (Read.Str(parameters, "name").Length == 0)
+            if ((parameters.GetString("name") ?? "").Length == 0)
             {
                 errs.Add(FieldError.Required(p.Child("name"), "name is required"));
             }
-            var scope = Read.Str(parameters, "scope");
-            var ns = Read.StrOrNull(parameters, "namespace");
+            var scope = parameters.GetString("scope") ?? "";
+            var ns = parameters.GetString("namespace");
             if (scope is not ("Cluster" or "Namespace"))
             {
                 errs.Add(FieldError.NotSupported(p.Child("scope"), scope, ["Cluster", "Namespace"]));
@@ -298,7 +299,7 @@ internal static class NetworkingValidation
 
     private static void PolicyPort(List<FieldError> errs, JsonObject port, FieldPath path)
     {
-        if (Read.StrOrNull(port, "protocol") is { } protocol && !Protocols.Contains(protocol))
+        if (port.GetString("protocol") is { } protocol && !Protocols.Contains(protocol))
         {
             errs.Add(FieldError.NotSupported(path.Child("protocol"), protocol, Protocols));
         }
@@ -348,7 +349,7 @@ internal static class NetworkingValidation
         if (Read.Obj(peer, "ipBlock") is { } block)
         {
             count++;
-            var cidr = Read.Str(block, "cidr");
+            var cidr = block.GetString("cidr") ?? "";
             if (cidr.Length == 0)
             {
                 errs.Add(FieldError.Required(path.Child("ipBlock", "cidr"), ""));
@@ -377,7 +378,7 @@ internal static class NetworkingValidation
 
     public static void IPAddress(JsonObject address, List<FieldError> errs)
     {
-        var name = Read.Str(address["metadata"], "name");
+        var name = address["metadata"].GetString("name") ?? "";
         if (ValueValidation.ParseIP(name) is { } ip && ip.ToString() != name)
         {
             errs.Add(FieldError.Invalid(FieldPath.New("metadata", "name"), name, $"must be in canonical form (\"{ip}\")"));
@@ -389,11 +390,11 @@ internal static class NetworkingValidation
             errs.Add(FieldError.Required(path, ""));
             return;
         }
-        if (Read.Str(parent, "resource").Length == 0)
+        if ((parent.GetString("resource") ?? "").Length == 0)
         {
             errs.Add(FieldError.Required(path.Child("resource"), ""));
         }
-        if (Read.Str(parent, "name").Length == 0)
+        if ((parent.GetString("name") ?? "").Length == 0)
         {
             errs.Add(FieldError.Required(path.Child("name"), ""));
         }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using ApiMachinery.Json;
 using ApiMachinery.Validation;
 
 namespace ApiServer.Registry.Validation;
@@ -8,7 +9,7 @@ internal static class NodeValidation
 {
     public static void RuntimeClass(JsonObject rc, List<FieldError> errs)
     {
-        var handler = Read.Str(rc, "handler");
+        var handler = rc.GetString("handler") ?? "";
         errs.AddRange(NameValidation.NameIsDNSLabel(handler, false).Select(m => FieldError.Invalid(FieldPath.New("handler"), handler, m)));
         foreach (var (name, value) in Read.Obj(rc["overhead"], "podFixed") ?? [])
         {

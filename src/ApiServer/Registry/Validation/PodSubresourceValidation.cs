@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using ApiMachinery.Json;
 using ApiMachinery.Validation;
 using ApiServer.Registry.Strategies;
 
@@ -27,10 +28,10 @@ internal static class PodSubresourceValidation
 
         // Existing ephemeral containers stay as they are; order does not matter (patches do not keep it).
         var path = FieldPath.New("spec", "ephemeralContainers");
-        var now = Read.Items(pod["spec"], "ephemeralContainers").GroupBy(c => Read.Str(c, "name")).ToDictionary(g => g.Key, g => g.Last(), StringComparer.Ordinal);
+        var now = Read.Items(pod["spec"], "ephemeralContainers").GroupBy(c => c.GetString("name") ?? "").ToDictionary(g => g.Key, g => g.Last(), StringComparer.Ordinal);
         foreach (var before in Read.Items(old["spec"], "ephemeralContainers"))
         {
-            var name = Read.Str(before, "name");
+            var name = before.GetString("name") ?? "";
             if (!now.TryGetValue(name, out var after))
             {
                 errs.Add(FieldError.Forbidden(path, $"existing ephemeral containers \"{name}\" may not be removed\n"));
@@ -59,17 +60,17 @@ internal static class PodSubresourceValidation
             return;
         }
 
-        if (Read.Str(old["spec"]?["os"], "name") == "windows")
+        if ((old["spec"]?["os"].GetString("name") ?? "") == "windows")
         {
             Replace(errs, "windows pods cannot be resized");
             return;
         }
 
         var specPath = FieldPath.New("spec");
-        var oldQos = Read.Str(old["status"], "qosClass") is { Length: > 0 } stored ? stored : PodStrategy.QosClass(old);
+        var oldQos = old["status"].GetString("qosClass") is { Length: > 0 } stored ? stored : PodStrategy.QosClass(old);
         if (oldQos != PodStrategy.QosClass(pod))
         {
-            errs.Add(FieldError.Invalid(specPath, Read.Str(pod["status"], "qosClass"), "Pod QOS Class may not change as a result of resizing"));
+            errs.Add(FieldError.Invalid(specPath, pod["status"].GetString("qosClass") ?? "", "Pod QOS Class may not change as a result of resizing"));
         }
 
         if (!ResizeSupported(old))
@@ -142,7 +143,7 @@ internal static class PodSubresourceValidation
         errs.Add(FieldError.Forbidden(FieldPath.New(""), message));
     }
 
-    private static bool IsSidecar(JsonObject container) => Read.Str(container, "restartPolicy") == "Always";
+    private static bool IsSidecar(JsonObject container) => container.GetString("restartPolicy") == "Always";
 
     /// <summary>isPodResizeRequestSupported: a running container's status reports its resources on nodes that can resize.</summary>
     private static bool ResizeSupported(JsonObject pod)
@@ -175,7 +176,7 @@ internal static class PodSubresourceValidation
             errs.Add(FieldError.Forbidden(path.Child("limits"), "resource limits cannot be removed"));
         }
 
-        var memoryPolicy = Read.Items(container, "resizePolicy").Where(p => Read.Str(p, "resourceName") == "memory").Select(p => Read.Str(p, "restartPolicy")).FirstOrDefault() ?? "";
+        var memoryPolicy = Read.Items(container, "resizePolicy").Where(p => p.GetString("resourceName") == "memory").Select(p => p.GetString("restartPolicy") ?? "").FirstOrDefault() ?? "";
         if (memoryPolicy is "NotRequired" or "")
         {
             var hasNew = limits.TryGetValue("memory", out var newLimit);

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
+using ApiMachinery.Json;
 using ApiMachinery.Validation;
 
 namespace ApiServer.Registry.Validation;
@@ -50,7 +51,7 @@ internal static class PodValidation
         {
             errs.Add(FieldError.Forbidden(specPath.Child("ephemeralContainers"), "cannot be set on create"));
         }
-        if (Read.Str(spec, "nodeName").Length > 0 && Read.Count(spec, "schedulingGates") > 0)
+        if ((spec.GetString("nodeName") ?? "").Length > 0 && Read.Count(spec, "schedulingGates") > 0)
         {
             errs.Add(FieldError.Forbidden(specPath.Child("nodeName"), "cannot be set until all schedulingGates have been cleared"));
         }
@@ -88,7 +89,7 @@ internal static class PodValidation
             }
             for (var i = 0; i < now.Count; i++)
             {
-                var image = Read.Str(now[i], "image");
+                var image = now[i].GetString("image") ?? "";
                 if (image.Length == 0)
                 {
                     errs.Add(FieldError.Required(specPath.Child(list).Index(i).Child("image"), ""));
@@ -170,22 +171,22 @@ internal static class PodValidation
         var annotationsPath = FieldPath.New("metadata", "annotations");
         PodAnnotationUpdates(errs, Read.Map(pod["metadata"], "annotations"), Read.Map(old["metadata"], "annotations"), annotationsPath);
         var statusPath = FieldPath.New("status");
-        if (Read.Str(pod["spec"], "nodeName") != Read.Str(old["spec"], "nodeName"))
+        if ((pod["spec"].GetString("nodeName") ?? "") != (old["spec"].GetString("nodeName") ?? ""))
         {
             errs.Add(FieldError.Forbidden(statusPath.Child("nodeName"), "may not be changed directly"));
         }
-        var nominated = Read.Str(pod["status"], "nominatedNodeName");
-        if (nominated.Length > 0 && nominated != Read.Str(old["status"], "nominatedNodeName"))
+        var nominated = pod["status"].GetString("nominatedNodeName") ?? "";
+        if (nominated.Length > 0 && nominated != (old["status"].GetString("nominatedNodeName") ?? ""))
         {
             errs.AddRange(NameValidation.NameIsDNSSubdomain(nominated, false).Select(m => FieldError.Invalid(statusPath.Child("nominatedNodeName"), nominated, m)));
         }
         var conditions = Read.Items(pod["status"], "conditions");
         for (var i = 0; i < conditions.Count; i++)
         {
-            var type = Read.Str(conditions[i], "type");
+            var type = conditions[i].GetString("type") ?? "";
             errs.AddRange(NameValidation.IsQualifiedName(type).Select(m => FieldError.Invalid(FieldPath.New("metadata", "conditions").Index(i).Child("type"), type, m)));
         }
-        foreach (var ip in Read.Items(pod["status"], "podIPs").Select(i => Read.Str(i, "ip")))
+        foreach (var ip in Read.Items(pod["status"], "podIPs").Select(i => i.GetString("ip") ?? ""))
         {
             errs.AddRange(ValueValidation.IsValidIP(ip).Select(m => FieldError.Invalid(statusPath.Child("podIPs").Index(0).Child("ip"), ip, m)));
         }
@@ -229,7 +230,7 @@ internal static class PodValidation
             errs.Add(FieldError.Invalid(path.Child("metadata", "labels"), new GoValue(Common.GoStringMap(labels)), "`selector` does not match template `labels`"));
         }
         TemplateSpec(errs, template, path);
-        var restartPolicy = Read.Str(template["spec"], "restartPolicy");
+        var restartPolicy = template["spec"].GetString("restartPolicy") ?? "";
         if (restartPolicy != "Always")
         {
             errs.Add(FieldError.NotSupported(path.Child("spec", "restartPolicy"), restartPolicy, ["Always"]));
@@ -249,9 +250,9 @@ internal static class PodValidation
         Containers(errs, Read.Items(spec, "initContainers"), volumes, path.Child("initContainers"), required: false, init: true);
         EphemeralContainers(errs, spec, volumes, path.Child("ephemeralContainers"));
         UniqueContainerNames(errs, spec, path);
-        Common.OneOf(errs, Read.Str(spec, "restartPolicy"), path.Child("restartPolicy"), "Always", "OnFailure", "Never");
-        Common.OneOf(errs, Read.Str(spec, "dnsPolicy"), path.Child("dnsPolicy"), "ClusterFirstWithHostNet", "ClusterFirst", "Default", "None");
-        if (Read.Str(spec, "dnsPolicy") == "None" && Read.Count(spec["dnsConfig"], "nameservers") == 0)
+        Common.OneOf(errs, spec.GetString("restartPolicy") ?? "", path.Child("restartPolicy"), "Always", "OnFailure", "Never");
+        Common.OneOf(errs, spec.GetString("dnsPolicy") ?? "", path.Child("dnsPolicy"), "ClusterFirstWithHostNet", "ClusterFirst", "Default", "None");
+        if (spec.GetString("dnsPolicy") == "None" && Read.Count(spec["dnsConfig"], "nameservers") == 0)
         {
             errs.Add(FieldError.Required(path.Child("dnsConfig", "nameservers"), "must provide at least one DNS nameserver when DNSPolicy is None"));
         }
@@ -260,17 +261,17 @@ internal static class PodValidation
         var pullSecrets = Read.Items(spec, "imagePullSecrets");
         for (var i = 0; i < pullSecrets.Count; i++)
         {
-            if (Read.Str(pullSecrets[i], "name").Length == 0)
+            if ((pullSecrets[i].GetString("name") ?? "").Length == 0)
             {
                 errs.Add(FieldError.Required(path.Child("imagePullSecrets").Index(i).Child("name"), ""));
             }
         }
         TopologySpreadConstraints(errs, Read.Items(spec, "topologySpreadConstraints"), path.Child("topologySpreadConstraints"));
-        if (Read.Str(spec, "serviceAccountName") is { Length: > 0 } serviceAccount)
+        if (spec.GetString("serviceAccountName") is { Length: > 0 } serviceAccount)
         {
             Common.NameReference(errs, serviceAccount, path.Child("serviceAccountName"), NameValidation.NameIsDNSSubdomain);
         }
-        if (Read.Str(spec, "nodeName") is { Length: > 0 } nodeName)
+        if (spec.GetString("nodeName") is { Length: > 0 } nodeName)
         {
             Common.NameReference(errs, nodeName, path.Child("nodeName"), NameValidation.NameIsDNSSubdomain);
         }
@@ -278,37 +279,37 @@ internal static class PodValidation
         {
             errs.Add(FieldError.Invalid(path.Child("activeDeadlineSeconds"), deadline, ValueValidation.InclusiveRangeError(1, int.MaxValue)));
         }
-        if (Read.Str(spec, "hostname") is { Length: > 0 } hostname)
+        if (spec.GetString("hostname") is { Length: > 0 } hostname)
         {
             Common.DNS1123Label(errs, hostname, path.Child("hostname"));
         }
-        if (Read.Str(spec, "subdomain") is { Length: > 0 } subdomain)
+        if (spec.GetString("subdomain") is { Length: > 0 } subdomain)
         {
             Common.DNS1123Label(errs, subdomain, path.Child("subdomain"));
         }
         Tolerations(errs, Read.Items(spec, "tolerations"), path.Child("tolerations"));
-        if (Read.Str(spec, "priorityClassName") is { Length: > 0 } priorityClass)
+        if (spec.GetString("priorityClassName") is { Length: > 0 } priorityClass)
         {
             Common.NameReference(errs, priorityClass, path.Child("priorityClassName"), NameValidation.NameIsDNSSubdomain);
         }
-        if (Read.StrOrNull(spec, "runtimeClassName") is { } runtimeClass)
+        if (spec.GetString("runtimeClassName") is { } runtimeClass)
         {
             Common.NameReference(errs, runtimeClass, path.Child("runtimeClassName"), NameValidation.NameIsDNSSubdomain);
         }
-        if (Read.StrOrNull(spec, "preemptionPolicy") is { } preemption)
+        if (spec.GetString("preemptionPolicy") is { } preemption)
         {
             Common.OneOf(errs, preemption, path.Child("preemptionPolicy"), "Never", "PreemptLowerPriority");
         }
         if (Read.Obj(spec, "os") is { } os)
         {
-            Common.OneOf(errs, Read.Str(os, "name"), path.Child("os", "name"), "linux", "windows");
+            Common.OneOf(errs, os.GetString("name") ?? "", path.Child("os", "name"), "linux", "windows");
         }
     }
 
     /// <summary>What pods (not templates) must also satisfy.</summary>
     private static void PodOnly(List<FieldError> errs, JsonObject spec, FieldPath specPath)
     {
-        if (Read.Str(spec, "serviceAccountName").Length == 0)
+        if ((spec.GetString("serviceAccountName") ?? "").Length == 0)
         {
             var volumes = Read.Items(spec, "volumes");
             for (var i = 0; i < volumes.Count; i++)
@@ -329,7 +330,7 @@ internal static class PodValidation
             var containers = Read.Items(spec, list);
             for (var i = 0; i < containers.Count; i++)
             {
-                var image = Read.Str(containers[i], "image");
+                var image = containers[i].GetString("image") ?? "";
                 if (image.Trim().Length != image.Length)
                 {
                     errs.Add(FieldError.Invalid(specPath.Child(list).Index(i).Child("image"), image, "must not have leading or trailing whitespace"));
@@ -340,7 +341,7 @@ internal static class PodValidation
 
     private static void PodSpecificAnnotations(List<FieldError> errs, IReadOnlyDictionary<string, string> annotations, JsonObject spec, FieldPath path)
     {
-        if (annotations.TryGetValue("kubernetes.io/config.mirror", out var mirror) && Read.Str(spec, "nodeName").Length == 0)
+        if (annotations.TryGetValue("kubernetes.io/config.mirror", out var mirror) && (spec.GetString("nodeName") ?? "").Length == 0)
         {
             errs.Add(FieldError.Invalid(path.Key("kubernetes.io/config.mirror"), mirror, "must set spec.nodeName if mirror pod annotation is set"));
         }
@@ -373,7 +374,7 @@ internal static class PodValidation
         {
             var volume = volumes[i];
             var idx = path.Index(i);
-            var name = Read.Str(volume, "name");
+            var name = volume.GetString("name") ?? "";
             VolumeSource(errs, volume, idx);
             if (name.Length == 0)
             {
@@ -410,7 +411,7 @@ internal static class PodValidation
             switch (source)
             {
                 case "hostPath":
-                    var hostPath = Read.Str(s, "path");
+                    var hostPath = s.GetString("path") ?? "";
                     if (hostPath.Length == 0)
                     {
                         errs.Add(FieldError.Required(p.Child("path"), ""));
@@ -419,7 +420,7 @@ internal static class PodValidation
                     {
                         NoBacksteps(errs, hostPath, p.Child("path"));
                     }
-                    if (Read.StrOrNull(s, "type") is { Length: > 0 } type)
+                    if (s.GetString("type") is { Length: > 0 } type)
                     {
                         Common.OptionalOneOf(errs, type, p.Child("type"), "", "DirectoryOrCreate", "Directory", "FileOrCreate", "File", "Socket", "CharDevice", "BlockDevice");
                     }
@@ -431,7 +432,7 @@ internal static class PodValidation
                     }
                     break;
                 case "secret":
-                    if (Read.Str(s, "secretName").Length == 0)
+                    if ((s.GetString("secretName") ?? "").Length == 0)
                     {
                         errs.Add(FieldError.Required(p.Child("secretName"), ""));
                     }
@@ -439,7 +440,7 @@ internal static class PodValidation
                     KeysToPaths(errs, Read.Items(s, "items"), p.Child("items"));
                     break;
                 case "configMap":
-                    if (Read.Str(s, "name").Length == 0)
+                    if ((s.GetString("name") ?? "").Length == 0)
                     {
                         errs.Add(FieldError.Required(p.Child("name"), ""));
                     }
@@ -447,17 +448,17 @@ internal static class PodValidation
                     KeysToPaths(errs, Read.Items(s, "items"), p.Child("items"));
                     break;
                 case "persistentVolumeClaim":
-                    if (Read.Str(s, "claimName").Length == 0)
+                    if ((s.GetString("claimName") ?? "").Length == 0)
                     {
                         errs.Add(FieldError.Required(p.Child("claimName"), ""));
                     }
                     break;
                 case "nfs":
-                    if (Read.Str(s, "server").Length == 0)
+                    if ((s.GetString("server") ?? "").Length == 0)
                     {
                         errs.Add(FieldError.Required(p.Child("server"), ""));
                     }
-                    var nfsPath = Read.Str(s, "path");
+                    var nfsPath = s.GetString("path") ?? "";
                     if (nfsPath.Length == 0)
                     {
                         errs.Add(FieldError.Required(p.Child("path"), ""));
@@ -468,7 +469,7 @@ internal static class PodValidation
                     }
                     break;
                 case "csi":
-                    if (Read.Str(s, "driver").Length == 0)
+                    if ((s.GetString("driver") ?? "").Length == 0)
                     {
                         errs.Add(FieldError.Required(p.Child("driver"), ""));
                     }
@@ -480,7 +481,7 @@ internal static class PodValidation
                     FileMode(errs, s, "defaultMode", p);
                     break;
                 case "image":
-                    if (Read.Str(s, "reference").Length == 0)
+                    if ((s.GetString("reference") ?? "").Length == 0)
                     {
                         errs.Add(FieldError.Required(p.Child("reference"), ""));
                     }
@@ -506,11 +507,11 @@ internal static class PodValidation
         for (var i = 0; i < items.Count; i++)
         {
             var idx = path.Index(i);
-            if (Read.Str(items[i], "key").Length == 0)
+            if ((items[i].GetString("key") ?? "").Length == 0)
             {
                 errs.Add(FieldError.Required(idx.Child("key"), ""));
             }
-            var itemPath = Read.Str(items[i], "path");
+            var itemPath = items[i].GetString("path") ?? "";
             if (itemPath.Length == 0)
             {
                 errs.Add(FieldError.Required(idx.Child("path"), ""));
@@ -558,7 +559,7 @@ internal static class PodValidation
                 Probe(errs, Read.Obj(container, "readinessProbe"), idx.Child("readinessProbe"), successMustBeOne: false);
                 Probe(errs, Read.Obj(container, "startupProbe"), idx.Child("startupProbe"), successMustBeOne: true);
             }
-            else if (Read.StrOrNull(container, "restartPolicy") is { } restart)
+            else if (container.GetString("restartPolicy") is { } restart)
             {
                 Common.OneOf(errs, restart, idx.Child("restartPolicy"), "Always");
             }
@@ -570,7 +571,7 @@ internal static class PodValidation
                 {
                     continue;
                 }
-                var key = Read.Str(ports[j], "protocol") + "/" + Read.Str(ports[j], "hostIP") + "/" + hostPort;
+                var key = (ports[j].GetString("protocol") ?? "") + "/" + (ports[j].GetString("hostIP") ?? "") + "/" + hostPort;
                 if (!hostPorts.Add(key))
                 {
                     errs.Add(FieldError.Duplicate(idx.Child("ports").Index(j).Child("hostPort"), new GoValue($"\"{key}\"")));
@@ -595,12 +596,12 @@ internal static class PodValidation
             return;
         }
 
-        var targets = Read.Items(spec, "containers").Concat(Read.Items(spec, "initContainers")).Select(c => Read.Str(c, "name")).ToHashSet(StringComparer.Ordinal);
+        var targets = Read.Items(spec, "containers").Concat(Read.Items(spec, "initContainers")).Select(c => c.GetString("name") ?? "").ToHashSet(StringComparer.Ordinal);
         for (var i = 0; i < containers.Count; i++)
         {
             var idx = path.Index(i);
             Container(errs, containers[i], volumes, idx);
-            if (Read.Str(containers[i], "targetContainerName") is { Length: > 0 } target && !targets.Contains(target))
+            if (containers[i].GetString("targetContainerName") is { Length: > 0 } target && !targets.Contains(target))
             {
                 errs.Add(FieldError.NotFound(idx.Child("targetContainerName"), target));
             }
@@ -618,7 +619,7 @@ internal static class PodValidation
             {
                 foreach (var field in new[] { "subPath", "subPathExpr" })
                 {
-                    if (Read.Str(mounts[j], field).Length > 0)
+                    if ((mounts[j].GetString(field) ?? "").Length > 0)
                     {
                         errs.Add(FieldError.Forbidden(idx.Child("volumeMounts").Index(j).Child(field), "cannot be set for an Ephemeral Container"));
                     }
@@ -645,7 +646,7 @@ internal static class PodValidation
             var containers = Read.Items(spec, list);
             for (var i = 0; i < containers.Count; i++)
             {
-                var name = Read.Str(containers[i], "name");
+                var name = containers[i].GetString("name") ?? "";
                 if (name.Length > 0 && !seen.Add(name))
                 {
                     errs.Add(FieldError.Duplicate(path.Child(list).Index(i).Child("name"), name));
@@ -657,7 +658,7 @@ internal static class PodValidation
     /// <summary>validateContainerCommon.</summary>
     private static void Container(List<FieldError> errs, JsonObject container, HashSet<string> volumes, FieldPath path)
     {
-        var name = Read.Str(container, "name");
+        var name = container.GetString("name") ?? "";
         if (name.Length == 0)
         {
             errs.Add(FieldError.Required(path.Child("name"), ""));
@@ -666,11 +667,11 @@ internal static class PodValidation
         {
             Common.DNS1123Label(errs, name, path.Child("name"));
         }
-        if (Read.Str(container, "image").Length == 0)
+        if ((container.GetString("image") ?? "").Length == 0)
         {
             errs.Add(FieldError.Required(path.Child("image"), ""));
         }
-        var terminationPolicy = Read.Str(container, "terminationMessagePolicy");
+        var terminationPolicy = container.GetString("terminationMessagePolicy") ?? "";
         if (terminationPolicy.Length == 0)
         {
             errs.Add(FieldError.Required(path.Child("terminationMessagePolicy"), "must be 'File' or 'FallbackToLogsOnError'"));
@@ -683,7 +684,7 @@ internal static class PodValidation
         Env(errs, Read.Items(container, "env"), path.Child("env"));
         EnvFrom(errs, Read.Items(container, "envFrom"), path.Child("envFrom"));
         VolumeMounts(errs, Read.Items(container, "volumeMounts"), volumes, path.Child("volumeMounts"));
-        Common.OneOf(errs, Read.Str(container, "imagePullPolicy"), path.Child("imagePullPolicy"), "Always", "IfNotPresent", "Never");
+        Common.OneOf(errs, container.GetString("imagePullPolicy") ?? "", path.Child("imagePullPolicy"), "Always", "IfNotPresent", "Never");
         ResourceRequirements(errs, Read.Obj(container, "resources"), path.Child("resources"));
         ContainerSecurityContext(errs, Read.Obj(container, "securityContext"), path.Child("securityContext"));
     }
@@ -695,7 +696,7 @@ internal static class PodValidation
         {
             var port = ports[i];
             var idx = path.Index(i);
-            var name = Read.Str(port, "name");
+            var name = port.GetString("name") ?? "";
             if (name.Length > 0)
             {
                 var messages = ValueValidation.IsValidPortName(name);
@@ -722,7 +723,7 @@ internal static class PodValidation
             {
                 errs.AddRange(ValueValidation.IsValidPortNum(hostPort).Select(m => FieldError.Invalid(idx.Child("hostPort"), hostPort, m)));
             }
-            Common.OneOf(errs, Read.Str(port, "protocol"), idx.Child("protocol"), Protocols);
+            Common.OneOf(errs, port.GetString("protocol") ?? "", idx.Child("protocol"), Protocols);
         }
     }
 
@@ -731,7 +732,7 @@ internal static class PodValidation
         for (var i = 0; i < env.Count; i++)
         {
             var idx = path.Index(i);
-            var name = Read.Str(env[i], "name");
+            var name = env[i].GetString("name") ?? "";
             if (name.Length == 0)
             {
                 errs.Add(FieldError.Required(idx.Child("name"), ""));
@@ -751,7 +752,7 @@ internal static class PodValidation
             if (Read.Obj(from, "resourceFieldRef") is { } resourceRef)
             {
                 sources++;
-                if (Read.Str(resourceRef, "resource").Length == 0)
+                if ((resourceRef.GetString("resource") ?? "").Length == 0)
                 {
                     errs.Add(FieldError.Required(fromPath.Child("resourceFieldRef", "resource"), ""));
                 }
@@ -764,9 +765,9 @@ internal static class PodValidation
                 }
                 sources++;
                 var refPath = fromPath.Child(keyRef);
-                var refName = Read.Str(selector, "name");
+                var refName = selector.GetString("name") ?? "";
                 errs.AddRange(NameValidation.NameIsDNSSubdomain(refName, false).Select(m => FieldError.Invalid(refPath.Child("name"), refName, m)));
-                var key = Read.Str(selector, "key");
+                var key = selector.GetString("key") ?? "";
                 if (key.Length == 0)
                 {
                     errs.Add(FieldError.Required(refPath.Child("key"), ""));
@@ -784,7 +785,7 @@ internal static class PodValidation
             {
                 errs.Add(FieldError.Invalid(fromPath, "", "must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`"));
             }
-            else if (Read.Str(env[i], "value").Length != 0)
+            else if ((env[i].GetString("value") ?? "").Length != 0)
             {
                 errs.Add(FieldError.Invalid(fromPath, "", "may not be specified when `value` is not empty"));
             }
@@ -803,8 +804,8 @@ internal static class PodValidation
 
     private static void ObjectFieldSelector(List<FieldError> errs, JsonObject fieldRef, FieldPath path)
     {
-        var apiVersion = Read.Str(fieldRef, "apiVersion");
-        var fieldPath = Read.Str(fieldRef, "fieldPath");
+        var apiVersion = fieldRef.GetString("apiVersion") ?? "";
+        var fieldPath = fieldRef.GetString("fieldPath") ?? "";
         if (apiVersion.Length == 0)
         {
             errs.Add(FieldError.Required(path.Child("apiVersion"), ""));
@@ -840,7 +841,7 @@ internal static class PodValidation
                     continue;
                 }
                 sources++;
-                var name = Read.Str(reference, "name");
+                var name = reference.GetString("name") ?? "";
                 errs.AddRange(NameValidation.NameIsDNSSubdomain(name, false).Select(m => FieldError.Invalid(idx.Child(source, "name"), name, m)));
             }
             if (sources == 0)
@@ -860,7 +861,7 @@ internal static class PodValidation
         for (var i = 0; i < mounts.Count; i++)
         {
             var idx = path.Index(i);
-            var name = Read.Str(mounts[i], "name");
+            var name = mounts[i].GetString("name") ?? "";
             if (name.Length == 0)
             {
                 errs.Add(FieldError.Required(idx.Child("name"), ""));
@@ -869,7 +870,7 @@ internal static class PodValidation
             {
                 errs.Add(FieldError.NotFound(idx.Child("name"), name));
             }
-            var mountPath = Read.Str(mounts[i], "mountPath");
+            var mountPath = mounts[i].GetString("mountPath") ?? "";
             if (mountPath.Length == 0)
             {
                 errs.Add(FieldError.Required(idx.Child("mountPath"), ""));
@@ -878,16 +879,16 @@ internal static class PodValidation
             {
                 errs.Add(FieldError.Invalid(idx.Child("mountPath"), mountPath, "must be unique"));
             }
-            var subPath = Read.Str(mounts[i], "subPath");
+            var subPath = mounts[i].GetString("subPath") ?? "";
             if (subPath.Length > 0)
             {
                 LocalDescendingPath(errs, subPath, path.Child("subPath"));
             }
-            if (Read.Str(mounts[i], "subPathExpr").Length > 0 && subPath.Length > 0)
+            if ((mounts[i].GetString("subPathExpr") ?? "").Length > 0 && subPath.Length > 0)
             {
-                errs.Add(FieldError.Invalid(idx.Child("subPathExpr"), Read.Str(mounts[i], "subPathExpr"), "subPathExpr and subPath are mutually exclusive"));
+                errs.Add(FieldError.Invalid(idx.Child("subPathExpr"), mounts[i].GetString("subPathExpr") ?? "", "subPathExpr and subPath are mutually exclusive"));
             }
-            if (Read.StrOrNull(mounts[i], "mountPropagation") is { } propagation)
+            if (mounts[i].GetString("mountPropagation") is { } propagation)
             {
                 Common.OneOf(errs, propagation, idx.Child("mountPropagation"), "Bidirectional", "HostToContainer", "None");
             }
@@ -977,13 +978,13 @@ internal static class PodValidation
                     }
                     break;
                 case "httpGet":
-                    if (Read.Str(h, "path").Length == 0)
+                    if ((h.GetString("path") ?? "").Length == 0)
                     {
                         errs.Add(FieldError.Required(p.Child("path"), ""));
                     }
                     Common.PortNumOrName(errs, h["port"], p.Child("port"));
-                    Common.OneOf(errs, Read.Str(h, "scheme"), p.Child("scheme"), "HTTP", "HTTPS");
-                    foreach (var header in Read.Items(h, "httpHeaders").Select(x => Read.Str(x, "name")))
+                    Common.OneOf(errs, h.GetString("scheme") ?? "", p.Child("scheme"), "HTTP", "HTTPS");
+                    foreach (var header in Read.Items(h, "httpHeaders").Select(x => x.GetString("name") ?? ""))
                     {
                         errs.AddRange(ValueValidation.IsHttpHeaderName(header).Select(m => FieldError.Invalid(p.Child("httpHeaders"), header, m)));
                     }
@@ -1036,7 +1037,7 @@ internal static class PodValidation
                 errs.AddRange(ValueValidation.IsValidUserOrGroupId(gid).Select(m => FieldError.Invalid(path.Child("supplementalGroups").Index(i), gid, m)));
             }
         }
-        if (Read.StrOrNull(context, "fsGroupChangePolicy") is { } policy)
+        if (context.GetString("fsGroupChangePolicy") is { } policy)
         {
             Common.OptionalOneOf(errs, policy, path.Child("fsGroupChangePolicy"), "OnRootMismatch", "Always");
         }
@@ -1069,7 +1070,7 @@ internal static class PodValidation
         {
             return;
         }
-        var type = Read.Str(profile, "type");
+        var type = profile.GetString("type") ?? "";
         if (type.Length == 0)
         {
             errs.Add(FieldError.Required(path.Child("type"), "type is required when seccompProfile is set"));
@@ -1078,13 +1079,13 @@ internal static class PodValidation
         {
             errs.Add(FieldError.NotSupported(path.Child("type"), type, ["Localhost", "RuntimeDefault", "Unconfined"]));
         }
-        else if (type == "Localhost" && Read.Str(profile, "localhostProfile").Length == 0)
+        else if (type == "Localhost" && (profile.GetString("localhostProfile") ?? "").Length == 0)
         {
             errs.Add(FieldError.Required(path.Child("localhostProfile"), "must be set when seccomp type is Localhost"));
         }
         else if (type != "Localhost" && Read.Has(profile, "localhostProfile"))
         {
-            errs.Add(FieldError.Invalid(path.Child("localhostProfile"), Read.Str(profile, "localhostProfile"), "can only be set when seccomp type is Localhost"));
+            errs.Add(FieldError.Invalid(path.Child("localhostProfile"), profile.GetString("localhostProfile") ?? "", "can only be set when seccomp type is Localhost"));
         }
     }
 
@@ -1096,9 +1097,9 @@ internal static class PodValidation
         {
             var t = tolerations[i];
             var idx = path.Index(i);
-            var key = Read.Str(t, "key");
-            var op = Read.Str(t, "operator");
-            var effect = Read.Str(t, "effect");
+            var key = t.GetString("key") ?? "";
+            var op = t.GetString("operator") ?? "";
+            var effect = t.GetString("effect") ?? "";
             if (key.Length > 0)
             {
                 errs.AddRange(ObjectMetaValidator.ValidateLabelName(key, idx.Child("key")));
@@ -1111,7 +1112,7 @@ internal static class PodValidation
             {
                 errs.Add(FieldError.Invalid(idx.Child("effect"), effect, "effect must be 'NoExecute' when `tolerationSeconds` is set"));
             }
-            var value = Read.Str(t, "value");
+            var value = t.GetString("value") ?? "";
             switch (op)
             {
                 case "Equal" or "":
@@ -1139,7 +1140,7 @@ internal static class PodValidation
     }
 
     private static string TolerationText(JsonObject t) =>
-        $"core.Toleration{{Key:{ApiMachinery.Text.GoText.Quote(Read.Str(t, "key"))}, Operator:{ApiMachinery.Text.GoText.Quote(Read.Str(t, "operator"))}, Value:{ApiMachinery.Text.GoText.Quote(Read.Str(t, "value"))}, Effect:{ApiMachinery.Text.GoText.Quote(Read.Str(t, "effect"))}, TolerationSeconds:(*int64)(nil)}}";
+        $"core.Toleration{{Key:{ApiMachinery.Text.GoText.Quote(t.GetString("key") ?? "")}, Operator:{ApiMachinery.Text.GoText.Quote(t.GetString("operator") ?? "")}, Value:{ApiMachinery.Text.GoText.Quote(t.GetString("value") ?? "")}, Effect:{ApiMachinery.Text.GoText.Quote(t.GetString("effect") ?? "")}, TolerationSeconds:(*int64)(nil)}}";
 
     private static void TopologySpreadConstraints(List<FieldError> errs, IReadOnlyList<JsonObject> constraints, FieldPath path)
     {
@@ -1153,7 +1154,7 @@ internal static class PodValidation
             {
                 errs.Add(FieldError.Invalid(idx.Child("maxSkew"), maxSkew, "must be greater than zero"));
             }
-            var key = Read.Str(c, "topologyKey");
+            var key = c.GetString("topologyKey") ?? "";
             if (key.Length == 0)
             {
                 errs.Add(FieldError.Required(idx.Child("topologyKey"), "can not be empty"));
@@ -1162,7 +1163,7 @@ internal static class PodValidation
             {
                 errs.AddRange(ObjectMetaValidator.ValidateLabelName(key, idx.Child("topologyKey")));
             }
-            var when = Read.Str(c, "whenUnsatisfiable");
+            var when = c.GetString("whenUnsatisfiable") ?? "";
             if (when is not ("DoNotSchedule" or "ScheduleAnyway"))
             {
                 errs.Add(FieldError.NotSupported(idx.Child("whenUnsatisfiable"), when, ["DoNotSchedule", "ScheduleAnyway"]));
@@ -1190,8 +1191,8 @@ internal static class PodValidation
     {
         foreach (var old in before)
         {
-            var kept = now.Any(t => Read.Str(t, "key") == Read.Str(old, "key") && Read.Str(t, "operator") == Read.Str(old, "operator")
-                && Read.Str(t, "value") == Read.Str(old, "value") && Read.Str(t, "effect") == Read.Str(old, "effect")
+            var kept = now.Any(t => (t.GetString("key") ?? "") == (old.GetString("key") ?? "") && (t.GetString("operator") ?? "") == (old.GetString("operator") ?? "")
+                && (t.GetString("value") ?? "") == (old.GetString("value") ?? "") && (t.GetString("effect") ?? "") == (old.GetString("effect") ?? "")
                 && (Read.IntOrNull(old, "tolerationSeconds") is not { } seconds
                     || Read.IntOrNull(t, "tolerationSeconds") is { } newSeconds && (seconds <= 0 ? newSeconds <= 0 : newSeconds > 0 && newSeconds <= seconds)));
             if (!kept)
@@ -1209,8 +1210,8 @@ internal static class PodValidation
         {
             return;
         }
-        var old = before.Select(g => Read.Str(g, "name")).ToHashSet(StringComparer.Ordinal);
-        foreach (var gate in now.Select(g => Read.Str(g, "name")))
+        var old = before.Select(g => g.GetString("name") ?? "").ToHashSet(StringComparer.Ordinal);
+        foreach (var gate in now.Select(g => g.GetString("name") ?? ""))
         {
             if (!old.Contains(gate))
             {

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using ApiMachinery.Json;
 using ApiMachinery.Validation;
 
 namespace ApiServer.Registry.Validation;
@@ -23,7 +24,7 @@ internal static class PolicyValidation
             }
         }
         Common.LabelSelector(errs, Read.Obj(spec, "selector"), path.Child("selector"));
-        if (Read.StrOrNull(spec, "unhealthyPodEvictionPolicy") is { } policy && policy is not ("AlwaysAllow" or "IfHealthyBudget"))
+        if (spec.GetString("unhealthyPodEvictionPolicy") is { } policy && policy is not ("AlwaysAllow" or "IfHealthyBudget"))
         {
             errs.Add(FieldError.NotSupported(path.Child("unhealthyPodEvictionPolicy"), policy, ["AlwaysAllow", "IfHealthyBudget"]));
         }

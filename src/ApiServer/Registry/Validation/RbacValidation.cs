@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using ApiMachinery.Json;
 using ApiMachinery.Text;
 using ApiMachinery.Validation;
 
@@ -83,11 +84,11 @@ internal static class RbacValidation
         Binding(errs, binding, namespaced);
         var roleRef = Read.Obj(binding, "roleRef");
         var oldRef = Read.Obj(old, "roleRef");
-        if (Read.Str(roleRef, "apiGroup") != Read.Str(oldRef, "apiGroup") || Read.Str(roleRef, "kind") != Read.Str(oldRef, "kind")
-            || Read.Str(roleRef, "name") != Read.Str(oldRef, "name"))
+        if ((roleRef.GetString("apiGroup") ?? "") != (oldRef.GetString("apiGroup") ?? "") || (roleRef.GetString("kind") ?? "") != (oldRef.GetString("kind") ?? "")
+            || (roleRef.GetString("name") ?? "") != (oldRef.GetString("name") ?? ""))
         {
             errs.Add(FieldError.Invalid(FieldPath.New("roleRef"), new GoValue(
-                $"rbac.RoleRef{{APIGroup:{GoText.Quote(Read.Str(roleRef, "apiGroup"))}, Kind:{GoText.Quote(Read.Str(roleRef, "kind"))}, Name:{GoText.Quote(Read.Str(roleRef, "name"))}}}"),
+                $"rbac.RoleRef{{APIGroup:{GoText.Quote(roleRef.GetString("apiGroup") ?? "")}, Kind:{GoText.Quote(roleRef.GetString("kind") ?? "")}, Name:{GoText.Quote(roleRef.GetString("name") ?? "")}}}"),
                 "cannot change roleRef"));
         }
     }
@@ -96,17 +97,17 @@ internal static class RbacValidation
     {
         var roleRef = Read.Obj(binding, "roleRef");
         var refPath = FieldPath.New("roleRef");
-        var apiGroup = Read.Str(roleRef, "apiGroup");
+        var apiGroup = roleRef.GetString("apiGroup") ?? "";
         if (apiGroup != Group)
         {
             errs.Add(FieldError.NotSupported(refPath.Child("apiGroup"), apiGroup, [Group]));
         }
-        var kind = Read.Str(roleRef, "kind");
+        var kind = roleRef.GetString("kind") ?? "";
         if (namespaced ? kind is not ("Role" or "ClusterRole") : kind != "ClusterRole")
         {
             errs.Add(FieldError.NotSupported(refPath.Child("kind"), kind, namespaced ? ["Role", "ClusterRole"] : ["ClusterRole"]));
         }
-        var name = Read.Str(roleRef, "name");
+        var name = roleRef.GetString("name") ?? "";
         if (name.Length == 0)
         {
             errs.Add(FieldError.Required(refPath.Child("name"), ""));
@@ -124,13 +125,13 @@ internal static class RbacValidation
 
     private static void Subject(List<FieldError> errs, JsonObject subject, bool namespaced, FieldPath path)
     {
-        var name = Read.Str(subject, "name");
+        var name = subject.GetString("name") ?? "";
         if (name.Length == 0)
         {
             errs.Add(FieldError.Required(path.Child("name"), ""));
         }
-        var apiGroup = Read.Str(subject, "apiGroup");
-        switch (Read.Str(subject, "kind"))
+        var apiGroup = subject.GetString("apiGroup") ?? "";
+        switch (subject.GetString("kind") ?? "")
         {
             case "ServiceAccount":
                 if (name.Length > 0)
@@ -141,7 +142,7 @@ internal static class RbacValidation
                 {
                     errs.Add(FieldError.NotSupported(path.Child("apiGroup"), apiGroup, [""]));
                 }
-                if (!namespaced && Read.Str(subject, "namespace").Length == 0)
+                if (!namespaced && (subject.GetString("namespace") ?? "").Length == 0)
                 {
                     errs.Add(FieldError.Required(path.Child("namespace"), ""));
                 }
@@ -153,7 +154,7 @@ internal static class RbacValidation
                 }
                 break;
             default:
-                errs.Add(FieldError.NotSupported(path.Child("kind"), Read.Str(subject, "kind"), ["ServiceAccount", "User", "Group"]));
+                errs.Add(FieldError.NotSupported(path.Child("kind"), subject.GetString("kind") ?? "", ["ServiceAccount", "User", "Group"]));
                 break;
         }
     }

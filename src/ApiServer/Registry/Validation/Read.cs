@@ -1,20 +1,18 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ApiMachinery.Json;
 using Meta = ApiMachinery.Meta.ObjectMeta;
 
 namespace ApiServer.Registry.Validation;
 
 /// <summary>
 /// Reads fields of a decoded object the way kube's validation sees its Go structs: an absent field
-/// is its zero value ("" , 0, false, an empty list). The schema check has already refused values of
-/// the wrong JSON type, so a value of another type only ever reads as absent here.
+/// is its zero value (0, false, an empty list; a string is <c>obj.GetString(field) ?? ""</c>, the one
+/// string reader in ApiMachinery.Json). The schema check has already refused values of the wrong
+/// JSON type, so a value of another type only ever reads as absent here.
 /// </summary>
 internal static class Read
 {
-    public static string Str(JsonNode? obj, string field) => Meta.AsString((obj as JsonObject)?[field]) ?? "";
-
-    public static string? StrOrNull(JsonNode? obj, string field) => Meta.AsString((obj as JsonObject)?[field]);
-
     public static long Int(JsonNode? obj, string field) => IntOrNull(obj, field) ?? 0;
 
     public static long? IntOrNull(JsonNode? obj, string field) => Number((obj as JsonObject)?[field]);
@@ -79,7 +77,7 @@ internal static class Read
     /// <summary>A resource quantity field, which JSON may hold as a string or a number.</summary>
     public static string? QuantityText(JsonNode? value) => value switch
     {
-        JsonValue v when v.GetValueKind() == JsonValueKind.String => Meta.AsString(v),
+        JsonValue v when v.GetValueKind() == JsonValueKind.String => v.AsString(),
         JsonValue v when v.GetValueKind() == JsonValueKind.Number => v.ToJsonString(),
         _ => null,
     };

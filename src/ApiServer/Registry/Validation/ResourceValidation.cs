@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using ApiMachinery.Json;
 using ApiMachinery.Validation;
 
 namespace ApiServer.Registry.Validation;
@@ -52,7 +53,7 @@ internal static class ResourceValidation
         for (var i = 0; i < requests.Count; i++)
         {
             var idx = requestsPath.Index(i);
-            var name = Read.Str(requests[i], "name");
+            var name = requests[i].GetString("name") ?? "";
             if (name.Length == 0)
             {
                 errs.Add(FieldError.Required(idx.Child("name"), ""));
@@ -73,7 +74,7 @@ internal static class ResourceValidation
             }
             if (exactly is not null)
             {
-                var className = Read.Str(exactly, "deviceClassName");
+                var className = exactly.GetString("deviceClassName") ?? "";
                 if (className.Length == 0)
                 {
                     errs.Add(FieldError.Required(idx.Child("exactly", "deviceClassName"), ""));
@@ -82,7 +83,7 @@ internal static class ResourceValidation
                 {
                     Common.NameReference(errs, className, idx.Child("exactly", "deviceClassName"), NameValidation.NameIsDNSSubdomain);
                 }
-                Common.OptionalOneOf(errs, Read.Str(exactly, "allocationMode"), idx.Child("exactly", "allocationMode"), "All", "ExactCount");
+                Common.OptionalOneOf(errs, exactly.GetString("allocationMode") ?? "", idx.Child("exactly", "allocationMode"), "All", "ExactCount");
                 Selectors(errs, Read.Items(exactly, "selectors"), idx.Child("exactly", "selectors"));
             }
         }
@@ -96,7 +97,7 @@ internal static class ResourceValidation
             {
                 errs.Add(FieldError.Required(path.Index(i).Child("cel"), ""));
             }
-            else if (Read.Str(cel, "expression").Trim().Length == 0)
+            else if ((cel.GetString("expression") ?? "").Trim().Length == 0)
             {
                 errs.Add(FieldError.Required(path.Index(i).Child("cel", "expression"), ""));
             }
@@ -107,7 +108,7 @@ internal static class ResourceValidation
     {
         var spec = Read.Obj(slice, "spec") ?? [];
         var path = FieldPath.New("spec");
-        var driver = Read.Str(spec, "driver");
+        var driver = spec.GetString("driver") ?? "";
         if (driver.Length == 0)
         {
             errs.Add(FieldError.Required(path.Child("driver"), ""));
@@ -117,7 +118,7 @@ internal static class ResourceValidation
             errs.AddRange(StorageValidation.CsiDriverName(driver, false).Select(m => FieldError.Invalid(path.Child("driver"), driver, m)));
         }
         var pool = Read.Obj(spec, "pool");
-        if (Read.Str(pool, "name").Length == 0)
+        if ((pool.GetString("name") ?? "").Length == 0)
         {
             errs.Add(FieldError.Required(path.Child("pool", "name"), ""));
         }
@@ -126,7 +127,7 @@ internal static class ResourceValidation
         {
             errs.Add(FieldError.Invalid(path.Child("pool", "resourceSliceCount"), Read.Int(pool, "resourceSliceCount"), "must be greater than zero"));
         }
-        var selections = (Read.StrOrNull(spec, "nodeName") is { Length: > 0 } ? 1 : 0) + (Read.Has(spec, "nodeSelector") ? 1 : 0)
+        var selections = (spec.GetString("nodeName") is { Length: > 0 } ? 1 : 0) + (Read.Has(spec, "nodeSelector") ? 1 : 0)
             + (Read.Bool(spec, "allNodes") ? 1 : 0) + (Read.Bool(spec, "perDeviceNodeSelection") ? 1 : 0);
         if (selections != 1)
         {
@@ -136,7 +137,7 @@ internal static class ResourceValidation
         var names = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < devices.Count; i++)
         {
-            var name = Read.Str(devices[i], "name");
+            var name = devices[i].GetString("name") ?? "";
             var namePath = path.Child("devices").Index(i).Child("name");
             if (name.Length == 0)
             {

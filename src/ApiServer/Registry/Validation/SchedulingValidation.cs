@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using ApiMachinery.Json;
 using ApiMachinery.Validation;
 
 namespace ApiServer.Registry.Validation;
@@ -17,7 +18,7 @@ internal static class SchedulingValidation
 
     public static void PriorityClass(JsonObject pc, List<FieldError> errs)
     {
-        var name = Read.Str(pc["metadata"], "name");
+        var name = pc["metadata"].GetString("name") ?? "";
         var value = Read.Int(pc, "value");
         if (name.StartsWith("system-", StringComparison.Ordinal))
         {
@@ -43,7 +44,7 @@ internal static class SchedulingValidation
         {
             errs.Add(FieldError.Forbidden(FieldPath.New("value"), $"maximum allowed value of a user defined priority is {HighestUserDefinablePriority}"));
         }
-        if (Read.StrOrNull(pc, "preemptionPolicy") is { } policy)
+        if (pc.GetString("preemptionPolicy") is { } policy)
         {
             Common.OneOf(errs, policy, FieldPath.New("preemptionPolicy"), "Never", "PreemptLowerPriority");
         }

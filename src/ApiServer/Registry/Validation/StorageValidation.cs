@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using ApiMachinery.Json;
 using ApiMachinery.Validation;
 
 namespace ApiServer.Registry.Validation;
@@ -16,7 +17,7 @@ internal static class StorageValidation
 
     public static void StorageClass(JsonObject sc, List<FieldError> errs)
     {
-        var provisioner = Read.Str(sc, "provisioner");
+        var provisioner = sc.GetString("provisioner") ?? "";
         if (provisioner.Length == 0)
         {
             errs.Add(FieldError.Required(FieldPath.New("provisioner"), ""));
@@ -26,11 +27,11 @@ internal static class StorageValidation
             Common.QualifiedName(errs, provisioner.ToLowerInvariant(), FieldPath.New("provisioner"));
         }
         Parameters(errs, Read.Obj(sc, "parameters"), FieldPath.New("parameters"), allowEmpty: true);
-        if (Read.Str(sc, "reclaimPolicy") is { Length: > 0 } reclaim && reclaim is not ("Delete" or "Retain"))
+        if (sc.GetString("reclaimPolicy") is { Length: > 0 } reclaim && reclaim is not ("Delete" or "Retain"))
         {
             errs.Add(FieldError.NotSupported(FieldPath.New("reclaimPolicy"), reclaim, ["Delete", "Retain"]));
         }
-        var mode = Read.StrOrNull(sc, "volumeBindingMode");
+        var mode = sc.GetString("volumeBindingMode");
         if (mode is null)
         {
             errs.Add(FieldError.Required(FieldPath.New("volumeBindingMode"), ""));
@@ -50,7 +51,7 @@ internal static class StorageValidation
             }
             for (var j = 0; j < expressions.Count; j++)
             {
-                errs.AddRange(ObjectMetaValidator.ValidateLabelName(Read.Str(expressions[j], "key"), path.Index(j).Child("key")));
+                errs.AddRange(ObjectMetaValidator.ValidateLabelName(expressions[j].GetString("key") ?? "", path.Index(j).Child("key")));
                 if (Read.Count(expressions[j], "values") == 0)
                 {
                     errs.Add(FieldError.Required(path.Index(j).Child("values"), "must specify as least one value"));
@@ -66,11 +67,11 @@ internal static class StorageValidation
         {
             errs.Add(FieldError.Forbidden(FieldPath.New("parameters"), "updates to parameters are forbidden."));
         }
-        if (Read.Str(sc, "provisioner") != Read.Str(old, "provisioner"))
+        if ((sc.GetString("provisioner") ?? "") != (old.GetString("provisioner") ?? ""))
         {
             errs.Add(FieldError.Forbidden(FieldPath.New("provisioner"), "updates to provisioner are forbidden."));
         }
-        if (Read.Str(sc, "reclaimPolicy") != Read.Str(old, "reclaimPolicy"))
+        if ((sc.GetString("reclaimPolicy") ?? "") != (old.GetString("reclaimPolicy") ?? ""))
         {
             errs.Add(FieldError.Forbidden(FieldPath.New("reclaimPolicy"), "updates to reclaimPolicy are forbidden."));
         }
@@ -128,7 +129,7 @@ internal static class StorageValidation
                 errs.Add(FieldError.Required(path.Child(field), ""));
             }
         }
-        if (Read.StrOrNull(spec, "fsGroupPolicy") is { } fsGroupPolicy)
+        if (spec.GetString("fsGroupPolicy") is { } fsGroupPolicy)
         {
             Common.OneOf(errs, fsGroupPolicy, path.Child("fsGroupPolicy"), "File", "None", "ReadWriteOnceWithFSType");
         }
@@ -147,7 +148,7 @@ internal static class StorageValidation
         var tokens = Read.Items(spec, "tokenRequests");
         for (var i = 0; i < tokens.Count; i++)
         {
-            var audience = Read.Str(tokens[i], "audience");
+            var audience = tokens[i].GetString("audience") ?? "";
             if (!audiences.Add(audience))
             {
                 errs.Add(FieldError.Duplicate(path.Child("tokenRequests").Index(i).Child("audience"), audience));
@@ -179,7 +180,7 @@ internal static class StorageValidation
         for (var i = 0; i < drivers.Count; i++)
         {
             var idx = path.Index(i);
-            var name = Read.Str(drivers[i], "name");
+            var name = drivers[i].GetString("name") ?? "";
             if (name.Length == 0)
             {
                 errs.Add(FieldError.Required(idx.Child("name"), ""));
@@ -192,7 +193,7 @@ internal static class StorageValidation
             {
                 errs.Add(FieldError.Duplicate(idx.Child("name"), name));
             }
-            if (Read.Str(drivers[i], "nodeID").Length == 0)
+            if ((drivers[i].GetString("nodeID") ?? "").Length == 0)
             {
                 errs.Add(FieldError.Required(idx.Child("nodeID"), "nodeID must be provided"));
             }
@@ -207,7 +208,7 @@ internal static class StorageValidation
 
     public static void CsiStorageCapacity(JsonObject capacity, List<FieldError> errs)
     {
-        var className = Read.Str(capacity, "storageClassName");
+        var className = capacity.GetString("storageClassName") ?? "";
         if (className.Length == 0)
         {
             errs.Add(FieldError.Required(FieldPath.New("storageClassName"), ""));
@@ -227,7 +228,7 @@ internal static class StorageValidation
     {
         var spec = Read.Obj(attachment, "spec") ?? [];
         var path = FieldPath.New("spec");
-        var attacher = Read.Str(spec, "attacher");
+        var attacher = spec.GetString("attacher") ?? "";
         if (attacher.Length == 0)
         {
             errs.Add(FieldError.Required(path.Child("attacher"), ""));
@@ -237,17 +238,17 @@ internal static class StorageValidation
             errs.AddRange(CsiDriverName(attacher, false).Select(m => FieldError.Invalid(path.Child("attacher"), attacher, m)));
         }
         var source = Read.Obj(spec, "source");
-        var hasPv = Read.StrOrNull(source, "persistentVolumeName") is not null;
+        var hasPv = source.GetString("persistentVolumeName") is not null;
         var hasInline = Read.Has(source, "inlineVolumeSpec");
         if (hasPv == hasInline)
         {
             errs.Add(FieldError.Required(path.Child("source"), "must specify exactly one of inlineVolumeSpec and persistentVolumeName"));
         }
-        else if (hasPv && Read.Str(source, "persistentVolumeName").Length == 0)
+        else if (hasPv && (source.GetString("persistentVolumeName") ?? "").Length == 0)
         {
             errs.Add(FieldError.Required(path.Child("source", "persistentVolumeName"), "must specify non empty persistentVolumeName"));
         }
-        var nodeName = Read.Str(spec, "nodeName");
+        var nodeName = spec.GetString("nodeName") ?? "";
         if (nodeName.Length == 0)
         {
             errs.Add(FieldError.Required(path.Child("nodeName"), ""));
@@ -285,7 +286,7 @@ internal static class StorageValidation
 
     public static void VolumeAttributesClass(JsonObject vac, List<FieldError> errs)
     {
-        var driver = Read.Str(vac, "driverName");
+        var driver = vac.GetString("driverName") ?? "";
         if (driver.Length == 0)
         {
             errs.Add(FieldError.Required(FieldPath.New("driverName"), ""));
