@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ApiMachinery.Json;
@@ -5,23 +6,21 @@ using ApiMachinery.Json;
 namespace ApiMachinery.Meta;
 
 /// <summary>
-/// Reads and writes the common fields of an object (TypeMeta and ObjectMeta) held as a JsonObject.
-/// Getters take the whole object and answer null (or empty) for absent fields and for values of the
-/// wrong JSON type; type errors are the schema's business, not these helpers'.
+/// Reads and writes the common fields of an object (TypeMeta and ObjectMeta) held as a JsonObject —
+/// the one accessor of object metadata in the server. String getters answer "" for absent fields and
+/// for values of the wrong JSON type, as Go's zero value prints (the registry compares and formats
+/// them); type errors are the schema's business, not these helpers'.
 /// </summary>
 public static class ObjectMeta
 {
     private static readonly IReadOnlyDictionary<string, string> EmptyMap = new Dictionary<string, string>();
 
-    public static string? GetKind(JsonObject obj) => obj.GetString("kind");
+    public static string Kind(JsonObject obj) => obj.GetString("kind") ?? "";
 
-    public static string? GetApiVersion(JsonObject obj) => obj.GetString("apiVersion");
-
-    /// <summary>The metadata object, or null when absent or not an object.</summary>
-    public static JsonObject? GetMetadata(JsonObject obj) => obj["metadata"] as JsonObject;
+    public static string ApiVersion(JsonObject obj) => obj.GetString("apiVersion") ?? "";
 
     /// <summary>The metadata object, created (or replacing a non-object value) when needed.</summary>
-    public static JsonObject EnsureMetadata(JsonObject obj)
+    public static JsonObject Metadata(JsonObject obj)
     {
         if (obj["metadata"] is JsonObject metadata)
         {
@@ -32,37 +31,44 @@ public static class ObjectMeta
         return metadata;
     }
 
-    public static string? GetName(JsonObject obj) => GetMetadata(obj).GetString("name");
+    public static string Name(JsonObject obj) => MetaString(obj, "name");
 
     public static void SetName(JsonObject obj, string? name) => SetMetaString(obj, "name", name);
 
-    public static string? GetGenerateName(JsonObject obj) => GetMetadata(obj).GetString("generateName");
+    public static string GenerateName(JsonObject obj) => MetaString(obj, "generateName");
 
-    public static string? GetNamespace(JsonObject obj) => GetMetadata(obj).GetString("namespace");
+    public static string Namespace(JsonObject obj) => MetaString(obj, "namespace");
 
     public static void SetNamespace(JsonObject obj, string? ns) => SetMetaString(obj, "namespace", ns);
 
-    public static string? GetUid(JsonObject obj) => GetMetadata(obj).GetString("uid");
+    public static string Uid(JsonObject obj) => MetaString(obj, "uid");
 
     public static void SetUid(JsonObject obj, string? uid) => SetMetaString(obj, "uid", uid);
 
-    public static string? GetResourceVersion(JsonObject obj) => GetMetadata(obj).GetString("resourceVersion");
+    public static string ResourceVersion(JsonObject obj) => MetaString(obj, "resourceVersion");
 
     public static void SetResourceVersion(JsonObject obj, string? resourceVersion) => SetMetaString(obj, "resourceVersion", resourceVersion);
 
-    public static string? GetCreationTimestamp(JsonObject obj) => GetMetadata(obj).GetString("creationTimestamp");
+    public static string CreationTimestamp(JsonObject obj) => MetaString(obj, "creationTimestamp");
 
-    public static string? GetDeletionTimestamp(JsonObject obj) => GetMetadata(obj).GetString("deletionTimestamp");
+    public static string DeletionTimestamp(JsonObject obj) => MetaString(obj, "deletionTimestamp");
 
     /// <summary>metadata.generation; null when absent or not an integer.</summary>
-    public static long? GetGeneration(JsonObject obj) =>
-        GetMetadata(obj)?["generation"] is JsonValue v && v.GetValueKind() == JsonValueKind.Number && v.TryGetValue<long>(out var g) ? g : null;
+    public static long? Generation(JsonObject obj) =>
+        MetadataOrNull(obj)?["generation"] is JsonValue v && v.GetValueKind() == JsonValueKind.Number && v.TryGetValue<long>(out var g) ? g : null;
 
-    public static IReadOnlyDictionary<string, string> GetLabels(JsonObject obj) => ReadStringMap(GetMetadata(obj)?["labels"]);
+    public static IReadOnlyDictionary<string, string> Labels(JsonObject obj) => ReadStringMap(MetadataOrNull(obj)?["labels"]);
 
-    public static IReadOnlyDictionary<string, string> GetAnnotations(JsonObject obj) => ReadStringMap(GetMetadata(obj)?["annotations"]);
+    public static IReadOnlyDictionary<string, string> Annotations(JsonObject obj) => ReadStringMap(MetadataOrNull(obj)?["annotations"]);
 
-    public static IReadOnlyList<string> GetFinalizers(JsonObject obj) => ReadStringList(GetMetadata(obj)?["finalizers"]);
+    public static IReadOnlyList<string> Finalizers(JsonObject obj) => ReadStringList(MetadataOrNull(obj)?["finalizers"]);
+
+    /// <summary>The metadata object, or null when absent or not an object (read-only accessors).</summary>
+    private static JsonObject? MetadataOrNull(JsonObject obj) => obj["metadata"] as JsonObject;
+
+    /// <summary>RFC 3339 with second precision, as metav1.Time serializes.</summary>
+    public static string FormatTime(DateTimeOffset time) =>
+        time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
     /// <summary>A JSON object of string values as a dictionary in document order; non-string values are skipped.</summary>
     public static IReadOnlyDictionary<string, string> ReadStringMap(JsonNode? node)
@@ -100,9 +106,11 @@ public static class ObjectMeta
         return result;
     }
 
+    private static string MetaString(JsonObject obj, string property) => obj.GetString("metadata", property) ?? "";
+
     private static void SetMetaString(JsonObject obj, string property, string? value)
     {
-        var metadata = EnsureMetadata(obj);
+        var metadata = Metadata(obj);
         if (value is null)
         {
             metadata.Remove(property);

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using ApiMachinery.Authentication;
 using ApiMachinery.Errors;
 using ApiMachinery.Json;
+using ApiMachinery.Meta;
 using ApiServer.Options;
 using ApiServer.Registry;
 

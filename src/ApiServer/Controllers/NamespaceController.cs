@@ -1,4 +1,5 @@
 using ApiMachinery.Errors;
+using ApiMachinery.Meta;
 using ApiMachinery.Wait;
 using ApiServer.Health;
 using ApiServer.Registry;

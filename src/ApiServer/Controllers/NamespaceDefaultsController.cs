@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Admission.Plugins;
 using ApiMachinery.Errors;
+using ApiMachinery.Meta;
 using ApiServer.Health;
 using ApiServer.Options;
 using ApiServer.Registry;

@@ -1,5 +1,6 @@
 using Admission.Plugins;
 using ApiMachinery.Errors;
+using ApiMachinery.Meta;
 using ApiServer.Registry;
 using ApiServer.Registry.Strategies;
 

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Admission.Quota;
 using ApiMachinery.Errors;
+using ApiMachinery.Meta;
 using ApiServer.Health;
 using ApiServer.Registry;
 using Microsoft.Extensions.Hosting;

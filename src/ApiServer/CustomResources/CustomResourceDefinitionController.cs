@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using ApiMachinery.Errors;
+using ApiMachinery.Meta;
 using ApiMachinery.Schema;
 using ApiServer.Health;
 using ApiServer.Registry;

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
 using ApiMachinery.Json;
+using ApiMachinery.Meta;
 using ApiServer.CustomResources;
 using ApiServer.Registry;
 

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using ApiMachinery.Json;
+using ApiMachinery.Meta;
 using ApiServer.Registry;
 
 namespace ApiServer.Printing;

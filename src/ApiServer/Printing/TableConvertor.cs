@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using ApiMachinery.Json;
+using ApiMachinery.Meta;
 using ApiServer.Registry;
 
 namespace ApiServer.Printing;

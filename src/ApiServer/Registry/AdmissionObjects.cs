@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
 using Admission;
 using ApiMachinery.Errors;
+using ApiMachinery.Meta;
 using Storage;
 
 namespace ApiServer.Registry;

@@ -5,6 +5,7 @@ using Admission;
 using ApiMachinery.Errors;
 using ApiMachinery.FieldManagement;
 using ApiMachinery.Json;
+using ApiMachinery.Meta;
 using ApiMachinery.Schema;
 using ApiMachinery.Selectors;
 using ApiMachinery.Validation;

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Collections.Frozen;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ApiMachinery.Meta;
 using ApiServer.Registry.Strategies;
 using Storage;
 

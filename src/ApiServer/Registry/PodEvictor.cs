@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Admission;
 using ApiMachinery.Errors;
 using ApiMachinery.Json;
+using ApiMachinery.Meta;
 using ApiMachinery.Selectors;
 
 namespace ApiServer.Registry;

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ApiMachinery.Authentication;
+using ApiMachinery.Meta;
 using Storage;
 
 namespace ApiServer.Registry;

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Admission.Webhooks;
+using ApiMachinery.Meta;
 using ApiServer.Controllers;
 using ApiServer.Health;
 using ApiServer.Registry;

@@ -16,32 +16,33 @@ public class ObjectMetaTests
     {
         var pod = Pod();
 
-        Assert.Equal("Pod", ObjectMeta.GetKind(pod));
-        Assert.Equal("v1", ObjectMeta.GetApiVersion(pod));
-        Assert.Equal("p", ObjectMeta.GetName(pod));
-        Assert.Equal("ns", ObjectMeta.GetNamespace(pod));
-        Assert.Equal("u", ObjectMeta.GetUid(pod));
-        Assert.Equal("7", ObjectMeta.GetResourceVersion(pod));
-        Assert.Equal("p-", ObjectMeta.GetGenerateName(pod));
-        Assert.Equal(2, ObjectMeta.GetGeneration(pod));
-        Assert.Equal("2024-01-01T00:00:00Z", ObjectMeta.GetCreationTimestamp(pod));
-        Assert.Equal("2024-01-02T00:00:00Z", ObjectMeta.GetDeletionTimestamp(pod));
-        Assert.Equal(new Dictionary<string, string> { ["app"] = "web" }, ObjectMeta.GetLabels(pod));
-        Assert.Equal(new Dictionary<string, string> { ["a"] = "b" }, ObjectMeta.GetAnnotations(pod));
-        Assert.Equal(["x/y"], ObjectMeta.GetFinalizers(pod));
+        Assert.Equal("Pod", ObjectMeta.Kind(pod));
+        Assert.Equal("v1", ObjectMeta.ApiVersion(pod));
+        Assert.Equal("p", ObjectMeta.Name(pod));
+        Assert.Equal("ns", ObjectMeta.Namespace(pod));
+        Assert.Equal("u", ObjectMeta.Uid(pod));
+        Assert.Equal("7", ObjectMeta.ResourceVersion(pod));
+        Assert.Equal("p-", ObjectMeta.GenerateName(pod));
+        Assert.Equal(2, ObjectMeta.Generation(pod));
+        Assert.Equal("2024-01-01T00:00:00Z", ObjectMeta.CreationTimestamp(pod));
+        Assert.Equal("2024-01-02T00:00:00Z", ObjectMeta.DeletionTimestamp(pod));
+        Assert.Equal(new Dictionary<string, string> { ["app"] = "web" }, ObjectMeta.Labels(pod));
+        Assert.Equal(new Dictionary<string, string> { ["a"] = "b" }, ObjectMeta.Annotations(pod));
+        Assert.Equal(["x/y"], ObjectMeta.Finalizers(pod));
     }
 
     [Fact]
-    public void Getters_NoMetadata_NullOrEmpty()
+    public void Getters_NoMetadata_EmptyAsGoZeroValues()
     {
         var obj = new JsonObject { ["metadata"] = "not an object" };
 
-        Assert.Null(ObjectMeta.GetName(obj));
-        Assert.Null(ObjectMeta.GetDeletionTimestamp(obj));
-        Assert.Null(ObjectMeta.GetGeneration(obj));
-        Assert.Empty(ObjectMeta.GetLabels(obj));
-        Assert.Empty(ObjectMeta.GetFinalizers(obj));
-        Assert.Null(ObjectMeta.GetKind(new JsonObject { ["kind"] = 1 }));
+        Assert.Equal("", ObjectMeta.Name(obj));
+        Assert.Equal("", ObjectMeta.DeletionTimestamp(obj));
+        Assert.Null(ObjectMeta.Generation(obj));
+        Assert.Empty(ObjectMeta.Labels(obj));
+        Assert.Empty(ObjectMeta.Finalizers(obj));
+        Assert.Equal("", ObjectMeta.Kind(new JsonObject { ["kind"] = 1 }));
+        Assert.Equal("", ObjectMeta.Namespace(new JsonObject { ["metadata"] = new JsonObject { ["namespace"] = null } }));
     }
 
     [Fact]
@@ -56,19 +57,29 @@ public class ObjectMetaTests
         Assert.Equal("""{"metadata":{"resourceVersion":"12","name":"n","namespace":"ns","uid":"u"}}""", obj.ToJsonString());
 
         ObjectMeta.SetResourceVersion(obj, null);
-        Assert.Null(ObjectMeta.GetResourceVersion(obj));
+        Assert.Equal("", ObjectMeta.ResourceVersion(obj));
+        Assert.False(obj["metadata"]!.AsObject().ContainsKey("resourceVersion"));
     }
 
     [Fact]
-    public void EnsureMetadata_Existing_SameInstance()
+    public void Metadata_Existing_SameInstance()
     {
         var pod = Pod();
 
-        Assert.Same(pod["metadata"], ObjectMeta.EnsureMetadata(pod));
+        Assert.Same(pod["metadata"], ObjectMeta.Metadata(pod));
 
         var empty = new JsonObject();
-        var created = ObjectMeta.EnsureMetadata(empty);
+        var created = ObjectMeta.Metadata(empty);
         Assert.Same(created, empty["metadata"]);
         Assert.Empty(created);
+
+        var replaced = new JsonObject { ["metadata"] = 3 };
+        Assert.Same(ObjectMeta.Metadata(replaced), replaced["metadata"]);
+    }
+
+    [Fact]
+    public void FormatTime_SecondPrecisionUtc()
+    {
+        Assert.Equal("2024-01-02T03:04:05Z", ObjectMeta.FormatTime(new DateTimeOffset(2024, 1, 2, 4, 4, 5, 999, TimeSpan.FromHours(1))));
     }
 }

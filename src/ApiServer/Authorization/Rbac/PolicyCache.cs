@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Text.Json.Nodes;
+using ApiMachinery.Meta;
 using ApiServer.Health;
 using ApiServer.Registry;
 using Microsoft.Extensions.Hosting;

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using ApiMachinery.Errors;
+using ApiMachinery.Meta;
 using ApiMachinery.Selectors;
 using ApiServer.Health;
 using ApiServer.Registry;

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using ApiMachinery.Json;
+using ApiMachinery.Meta;
 using ApiMachinery.Text;
 using ApiServer.Registry;
 
@@ -19,11 +20,11 @@ internal sealed record PolicyRule(
     {
         var o = node as JsonObject;
         return new PolicyRule(
-            ObjectMeta.StringList(o?["verbs"] as JsonArray),
-            ObjectMeta.StringList(o?["apiGroups"] as JsonArray),
-            ObjectMeta.StringList(o?["resources"] as JsonArray),
-            ObjectMeta.StringList(o?["resourceNames"] as JsonArray),
-            ObjectMeta.StringList(o?["nonResourceURLs"] as JsonArray));
+            ObjectMeta.ReadStringList(o?["verbs"] as JsonArray),
+            ObjectMeta.ReadStringList(o?["apiGroups"] as JsonArray),
+            ObjectMeta.ReadStringList(o?["resources"] as JsonArray),
+            ObjectMeta.ReadStringList(o?["resourceNames"] as JsonArray),
+            ObjectMeta.ReadStringList(o?["nonResourceURLs"] as JsonArray));
     }
 
     public static IReadOnlyList<PolicyRule> ParseList(JsonNode? rules) =>

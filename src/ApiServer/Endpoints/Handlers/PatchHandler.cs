@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using ApiMachinery.Errors;
 using ApiMachinery.FieldManagement;
 using ApiMachinery.Json;
+using ApiMachinery.Meta;
 using ApiMachinery.Validation;
 using ApiMachinery.Patch;
 using ApiMachinery.Schema;

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using ApiMachinery.Errors;
 using ApiMachinery.Json;
+using ApiMachinery.Meta;
 using ApiMachinery.Validation;
 using ApiServer.Kubelet;
 using ApiServer.Registry;

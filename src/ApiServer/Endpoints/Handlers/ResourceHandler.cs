@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text.Json.Nodes;
 using ApiMachinery.Errors;
 using ApiMachinery.Json;
+using ApiMachinery.Meta;
 using ApiMachinery.Schema;
 using ApiMachinery.Text;
 using ApiMachinery.Validation;

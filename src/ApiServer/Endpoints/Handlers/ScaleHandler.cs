@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using ApiMachinery.Errors;
 using ApiMachinery.Json;
+using ApiMachinery.Meta;
 using ApiMachinery.Schema;
 using ApiMachinery.Selectors;
 using ApiServer.Registry;

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ApiMachinery.Meta;
 using ApiServer.Options;
 using ApiServer.Printing;
 using ApiMachinery.Errors;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using ApiMachinery.Errors;
+using ApiMachinery.Meta;
 using ApiMachinery.Validation;
 using ApiServer.Authentication;
 using ApiServer.Options;

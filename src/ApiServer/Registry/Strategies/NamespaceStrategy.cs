@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using ApiMachinery.Json;
+using ApiMachinery.Meta;
 using ApiMachinery.Validation;
 
 namespace ApiServer.Registry.Strategies;
@@ -65,7 +66,7 @@ internal sealed class NamespaceStrategy(ResourceDefinition resource) : ResourceS
         obj["status"] = status;
     }
 
-    public static IReadOnlyList<string> SpecFinalizers(JsonObject obj) => ObjectMeta.StringList(obj["spec"]?["finalizers"] as JsonArray);
+    public static IReadOnlyList<string> SpecFinalizers(JsonObject obj) => ObjectMeta.ReadStringList(obj["spec"]?["finalizers"] as JsonArray);
 
     public static bool IsTerminating(JsonObject obj) =>
         ObjectMeta.DeletionTimestamp(obj).Length > 0 || obj.GetString("status", "phase") == "Terminating";
