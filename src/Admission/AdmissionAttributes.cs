@@ -52,6 +52,13 @@ public sealed class AdmissionAttributes
     /// <summary>Adds a warning to the response (a <c>Warning: 299 - "..."</c> header); ignored when no one listens.</summary>
     public Action<string> AddWarning { get; init; } = _ => { };
 
+    /// <summary>
+    /// The kind's defaulting (the registry's ApplyDefaults), run again on an object a mutating webhook
+    /// changed, as kube's webhook dispatcher defaults the patched object: a field the webhook removed
+    /// comes back with its default.
+    /// </summary>
+    public Action<JsonObject> Default { get; init; } = _ => { };
+
     /// <summary>State kept across the chain's second pass (kube's ReinvocationContext).</summary>
     public AdmissionReinvocation Reinvocation { get; init; } = new();
 }

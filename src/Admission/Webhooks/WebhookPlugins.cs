@@ -245,6 +245,7 @@ public sealed class MutatingWebhookPlugin(IWebhookSource source, WebhookMatcher 
             obj[key] = value;
         }
 
+        attributes.Default(obj);
         return true;
     }
 

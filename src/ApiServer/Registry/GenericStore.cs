@@ -1142,6 +1142,7 @@ internal sealed class GenericStore(
         UserInfo = scope.User,
         DryRun = scope.DryRun,
         AddWarning = scope.Warn ?? (_ => { }),
+        Default = Strategy.ApplyDefaults,
     };
 
     private StatusException NotFound(string name) => StatusException.NewNotFound(Resource.Group, Resource.Plural, name);

@@ -240,6 +240,36 @@ public sealed class AdmissionTests(ClusterFixture cluster)
     }
 
     [Fact]
+    public async Task MutatingWebhook_RemovingADefaultedField_TheServerDefaultsItAgain()
+    {
+        // kube's webhook dispatcher runs the kind's defaulting on the object a webhook patched, so a
+        // default the webhook removes (a Service's sessionAffinity) is stored all the same.
+        await using var webhook = await WebhookServer.StartAsync(cluster);
+        var id = Guid.NewGuid().ToString("N")[..6];
+        var ns = await cluster.CreateNamespaceAsync("redefault");
+        await cluster.KubectlOkAsync("label", "namespace", ns, $"webhook-test={id}");
+        var name = $"strip-{id}";
+        await CreateAsync(Configuration("MutatingWebhookConfiguration", name, "strip.example.com", webhook.Url("/strip"), id, "services", "Fail", 10));
+        try
+        {
+            await Eventually(async () =>
+            {
+                await cluster.KubectlAsync("create", "service", "clusterip", "probe", "--tcp=80:80", "-n", ns, "--dry-run=server");
+                return webhook.Reviews().Any(r => r["request"]!["name"]?.GetValue<string>() == "probe");
+            }, "the mutating webhook to see services");
+
+            await cluster.KubectlOkAsync("create", "service", "clusterip", "web", "--tcp=80:80", "-n", ns);
+            var seen = webhook.Reviews().Last(r => r["request"]!["name"]?.GetValue<string>() == "web");
+            Assert.Equal("None", seen["request"]!["object"]!["spec"]!["sessionAffinity"]!.GetValue<string>());
+            Assert.Equal("None", await cluster.KubectlOkAsync("get", "service", "web", "-n", ns, "-o", "jsonpath={.spec.sessionAffinity}"));
+        }
+        finally
+        {
+            await cluster.KubectlAsync("delete", "mutatingwebhookconfiguration", name);
+        }
+    }
+
+    [Fact]
     public async Task Delete_RunsValidatingAdmissionInsideTheStorageRetry_OnTheObjectItDeletes()
     {
         // The webhook allows the delete of an unlabelled configmap, slowly; meanwhile the configmap

@@ -6,6 +6,7 @@ usage: webhook_server.py CERT KEY PORTFILE
 Paths (each answers an AdmissionReview v1):
   /validate  denies objects labelled deny=true, with a warning on every answer
   /mutate    adds the label mutated=yes (a JSONPatch)
+  /strip     removes a Service's spec.sessionAffinity (a defaulted field) when it has one
   /slow      sleeps 5 seconds before allowing (for timeoutSeconds and failurePolicy)
   /slow-delete  a DELETE of an object (oldObject) labelled deny=true is denied at once; any other
              is allowed after 5 seconds (time for the test to change the object meanwhile)
@@ -51,6 +52,10 @@ class Handler(BaseHTTPRequestHandler):
             ops.append({"op": "add", "path": "/metadata/labels/mutated", "value": "yes"})
             response["patchType"] = "JSONPatch"
             response["patch"] = base64.b64encode(json.dumps(ops).encode()).decode()
+        elif self.path.startswith("/strip"):
+            if "sessionAffinity" in (obj.get("spec") or {}):
+                response["patchType"] = "JSONPatch"
+                response["patch"] = base64.b64encode(json.dumps([{"op": "remove", "path": "/spec/sessionAffinity"}]).encode()).decode()
         elif self.path.startswith("/slow-delete"):
             old_labels = ((request.get("oldObject") or {}).get("metadata") or {}).get("labels") or {}
             if old_labels.get("deny") == "true":

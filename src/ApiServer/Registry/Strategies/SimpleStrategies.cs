@@ -41,15 +41,6 @@ internal sealed class SecretStrategy(ResourceDefinition resource) : ResourceStra
             data[key] = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(text));
         }
     }
-
-    public override void PrepareForCreate(JsonObject obj)
-    {
-        base.PrepareForCreate(obj);
-        if ((obj.GetString("type") ?? "").Length == 0)
-        {
-            obj["type"] = "Opaque";
-        }
-    }
 }
 
 /// <summary>
