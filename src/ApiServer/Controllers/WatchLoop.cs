@@ -4,10 +4,12 @@ using ApiServer.Registry;
 namespace ApiServer.Controllers;
 
 /// <summary>
-/// The informer loop controllers share: watch a resource from a fresh list (every current object
-/// arrives as ADDED, then the end of the initial events marks the watch as working), hand each
-/// event over, and start again when the watch breaks, through <see cref="BackgroundLoops"/> (the
-/// failure logged, a backoff, and a health check named <paramref name="name"/>).
+/// The one informer loop of the server's own watchers (built-in controllers, the RBAC and Node
+/// authorizers' caches, the webhook configurations, the CRD controller): watch a resource from a
+/// fresh list (every current object arrives as ADDED, then the end of the initial events marks the
+/// watch as working), hand each event over, and start again when the watch breaks, through
+/// <see cref="BackgroundLoops"/> (the failure logged, a backoff, and a health check named
+/// <c>name</c>). Client programs share src/ClientTools' informer instead.
 /// </summary>
 internal static class WatchLoop
 {
@@ -15,20 +17,37 @@ internal static class WatchLoop
 
     /// <param name="name">the loop's name and health check, e.g. "controller/namespace".</param>
     /// <param name="restart">called before each fresh list, so state built from the last one can be dropped.</param>
+    /// <param name="handle">each ADDED, MODIFIED and DELETED event, the initial list's included.</param>
     public static Task RunAsync(BackgroundLoops loops, string name, GenericStore store, Action? restart, Func<ObjectEvent, Task> handle, CancellationToken stoppingToken) =>
+        RunAsync(loops, name, () => store, restart, handle, synced: null, stoppingToken);
+
+    /// <param name="store">resolved at each start (the registry may be built after the loop).</param>
+    /// <param name="synced">called once per fresh list, when all of its objects have been handed over
+    /// (the watch's end-of-initial-events bookmark), before any later change.</param>
+    public static Task RunAsync(
+        BackgroundLoops loops, string name, Func<GenericStore> store, Action? restart, Func<ObjectEvent, Task> handle, Action? synced, CancellationToken stoppingToken) =>
         loops.RunAsync(name, async (status, ct) =>
         {
             restart?.Invoke();
-            await foreach (var change in store.WatchAsync("", "", Everything, sendInitialEvents: true, ct).ConfigureAwait(false))
+            var listing = true;
+            await foreach (var change in store().WatchAsync("", "", Everything, sendInitialEvents: true, ct).ConfigureAwait(false))
             {
-                if (change.Kind == WatchEventKind.Bookmark)
+                switch (change.Kind)
                 {
-                    // The initial list is in: the watch works.
-                    status.Succeeded();
-                    continue;
-                }
+                    case WatchEventKind.Bookmark:
+                        if (listing)
+                        {
+                            // The initial list is in: the watch works.
+                            listing = false;
+                            synced?.Invoke();
+                            status.Succeeded();
+                        }
 
-                await handle(change).ConfigureAwait(false);
+                        break;
+                    case WatchEventKind.Added or WatchEventKind.Modified or WatchEventKind.Deleted:
+                        await handle(change).ConfigureAwait(false);
+                        break;
+                }
             }
         }, stoppingToken);
 

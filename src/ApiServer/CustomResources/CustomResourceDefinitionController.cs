@@ -4,6 +4,7 @@ using System.Threading.Channels;
 using ApiMachinery.Errors;
 using ApiMachinery.Meta;
 using ApiMachinery.Schema;
+using ApiServer.Controllers;
 using ApiServer.Health;
 using ApiServer.Registry;
 using Microsoft.Extensions.Hosting;
@@ -52,45 +53,44 @@ internal sealed partial class CustomResourceDefinitionController(
         // The controllers' health check exists from the start, failing only once their work keeps failing.
         loops.Status(ControllerLoop);
         var worker = Task.Run(() => WorkAsync(stoppingToken), stoppingToken);
-        // A list (every CRD served at once, then crd-informer-synced), then a watch from its revision;
-        // a broken watch starts over from a fresh list after the loop's backoff.
-        await loops.RunAsync(InformerLoop, async (status, ct) =>
+        // A list (every CRD served at once, then crd-informer-synced), then its changes, through the
+        // server's shared watch loop; a broken watch starts over from a fresh list after its backoff.
+        Dictionary<string, CustomResourceDefinitionInfo>? listed = null;
+        await WatchLoop.RunAsync(loops, InformerLoop, () => Store, restart: () => listed = new(StringComparer.Ordinal), change =>
         {
-            var all = new ListQuery(null, null);
-            var list = await Store.ListAsync("", all, ct).ConfigureAwait(false);
-            _crds.Clear();
-            foreach (var item in list.Items)
+            var crd = change.Object;
+            var name = ObjectMeta.Name(crd);
+            if (listed is not null)
             {
-                _crds[ObjectMeta.Name(item)] = CustomResourceDefinitionInfo.Parse(item);
+                listed[name] = CustomResourceDefinitionInfo.Parse(crd);
+                return Task.CompletedTask;
+            }
+
+            if (change.Kind == WatchEventKind.Deleted)
+            {
+                _crds.TryRemove(name, out _);
+            }
+            else
+            {
+                _crds[name] = CustomResourceDefinitionInfo.Parse(crd);
             }
 
             Serve();
-            startup.CustomResourcesSynced = true;
-            status.Succeeded();
-            foreach (var name in _crds.Keys)
+            _queue.Writer.TryWrite(name);
+            return Task.CompletedTask;
+        }, synced: () =>
+        {
+            _crds.Clear();
+            foreach (var (name, crd) in listed!)
             {
-                _queue.Writer.TryWrite(name);
+                _crds[name] = crd;
             }
 
-            var from = all with { ResourceVersion = list.ResourceVersion.ToString(System.Globalization.CultureInfo.InvariantCulture) };
-            await foreach (var change in Store.WatchAsync("", "", from, sendInitialEvents: false, ct).ConfigureAwait(false))
+            listed = null;
+            Serve();
+            startup.CustomResourcesSynced = true;
+            foreach (var name in _crds.Keys)
             {
-                if (change.Kind is WatchEventKind.Progress or WatchEventKind.Bookmark || change.Object is not { } crd)
-                {
-                    continue;
-                }
-
-                var name = ObjectMeta.Name(crd);
-                if (change.Kind == WatchEventKind.Deleted)
-                {
-                    _crds.TryRemove(name, out _);
-                }
-                else
-                {
-                    _crds[name] = CustomResourceDefinitionInfo.Parse(crd);
-                }
-
-                Serve();
                 _queue.Writer.TryWrite(name);
             }
         }, stoppingToken).ConfigureAwait(false);

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Text.Json.Nodes;
 using ApiMachinery.Meta;
+using ApiServer.Controllers;
 using ApiServer.Health;
 using ApiServer.Registry;
 using Microsoft.Extensions.Hosting;
@@ -31,16 +32,14 @@ internal interface IRbacPolicySource
 }
 
 /// <summary>
-/// A client-go style informer over the registry's watch: lists (as the initial events of a watch
-/// with sendInitialEvents), then applies changes to an immutable snapshot that readers take without
-/// locks. A watch that ends or fails is restarted and the snapshot replaced when its new initial
-/// list is complete.
+/// A client-go style informer over the registry's watch (the server's shared <see cref="WatchLoop"/>):
+/// lists (as the initial events of a watch with sendInitialEvents), then applies changes to an
+/// immutable snapshot that readers take without locks. A watch that ends or fails is restarted and
+/// the snapshot replaced when its new initial list is complete.
 /// </summary>
 internal sealed class ObjectInformer<T>(string resource, Func<GenericStore> store, Func<JsonObject, T> transform, BackgroundLoops loops, string user = "rbac")
     where T : class
 {
-    private static readonly ListQuery Everything = new(null, null);
-
     private volatile ImmutableDictionary<string, ImmutableDictionary<string, T>> _byNamespace = ImmutableDictionary<string, ImmutableDictionary<string, T>>.Empty;
     private volatile bool _synced;
 
@@ -57,41 +56,39 @@ internal sealed class ObjectInformer<T>(string resource, Func<GenericStore> stor
     public IEnumerable<T> All => _byNamespace.Values.SelectMany(v => v.Values);
 
     /// <summary>Runs for the life of the server as the loop (and health check) "informer/{user}/{resource}" (user: rbac, node-authorizer).</summary>
-    public Task RunAsync(CancellationToken cancellationToken) => loops.RunAsync($"informer/{user}/{resource}", async (status, ct) =>
+    public Task RunAsync(CancellationToken cancellationToken)
     {
-        Dictionary<(string, string), T>? initial = [];
-        await foreach (var change in store().WatchAsync("", "", Everything, sendInitialEvents: true, ct).ConfigureAwait(false))
+        // Each fresh list is gathered aside and replaces the snapshot only once complete.
+        Dictionary<(string, string), T>? initial = null;
+        return WatchLoop.RunAsync(loops, $"informer/{user}/{resource}", store, restart: () => initial = [], change =>
         {
             var obj = change.Object;
             var key = (ObjectMeta.Namespace(obj), ObjectMeta.Name(obj));
-            switch (change.Kind)
+            var deleted = change.Kind == WatchEventKind.Deleted;
+            if (initial is null)
             {
-                case WatchEventKind.Added or WatchEventKind.Modified when initial is not null:
-                    initial[key] = transform(obj);
-                    break;
-                case WatchEventKind.Deleted when initial is not null:
-                    initial.Remove(key);
-                    break;
-                case WatchEventKind.Added or WatchEventKind.Modified:
-                    Set(key, transform(obj));
-                    break;
-                case WatchEventKind.Deleted:
-                    Set(key, null);
-                    break;
-                case WatchEventKind.Bookmark when initial is not null:
-                    _byNamespace = initial
-                        .GroupBy(p => p.Key.Item1)
-                        .ToImmutableDictionary(g => g.Key, g => g.ToImmutableDictionary(p => p.Key.Item2, p => p.Value));
-                    initial = null;
-                    _synced = true;
-                    status.Succeeded();
-                    Changed?.Invoke();
-                    break;
-                default:
-                    break;
+                Set(key, deleted ? null : transform(obj));
             }
-        }
-    }, cancellationToken);
+            else if (deleted)
+            {
+                initial.Remove(key);
+            }
+            else
+            {
+                initial[key] = transform(obj);
+            }
+
+            return Task.CompletedTask;
+        }, synced: () =>
+        {
+            _byNamespace = initial!
+                .GroupBy(p => p.Key.Item1)
+                .ToImmutableDictionary(g => g.Key, g => g.ToImmutableDictionary(p => p.Key.Item2, p => p.Value));
+            initial = null;
+            _synced = true;
+            Changed?.Invoke();
+        }, cancellationToken);
+    }
 
     private void Set((string Namespace, string Name) key, T? value)
     {
