@@ -26,187 +26,216 @@ internal static class MoreColumns
     private static readonly TableColumn Selector =
         new("Selector", "string", "", "The label selector.", 1, (o, _) => LabelSelectorText(o["spec"]?["selector"] as JsonObject));
 
-    public static IReadOnlyList<TableColumn>? For(string group, string plural) => (group, plural) switch
-    {
-        ("apps", "deployments") =>
-        [
-            Name,
-            new("Ready", "string", "", "Ready replicas out of desired.", 0, (o, _) => $"{TableConvertor.Int(o, "status", "readyReplicas")}/{Replicas(o)}"),
-            new("Up-to-date", "integer", "", "Replicas running the latest template.", 0, (o, _) => TableConvertor.Int(o, "status", "updatedReplicas")),
-            new("Available", "integer", "", "Replicas available to serve.", 0, (o, _) => TableConvertor.Int(o, "status", "availableReplicas")),
-            Age,
-            Containers("spec", "template", "spec"),
-            Images("spec", "template", "spec"),
-            Selector,
-        ],
-        ("apps", "replicasets") or ("", "replicationcontrollers") =>
-        [
-            Name,
-            new("Desired", "integer", "", "Replicas wanted.", 0, (o, _) => Replicas(o)),
-            new("Current", "integer", "", "Replicas that exist.", 0, (o, _) => TableConvertor.Int(o, "status", "replicas")),
-            new("Ready", "integer", "", "Replicas that are ready.", 0, (o, _) => TableConvertor.Int(o, "status", "readyReplicas")),
-            Age,
-            Containers("spec", "template", "spec"),
-            Images("spec", "template", "spec"),
-            Selector,
-        ],
-        ("apps", "statefulsets") =>
-        [
-            Name,
-            new("Ready", "string", "", "Ready replicas out of desired.", 0, (o, _) => $"{TableConvertor.Int(o, "status", "readyReplicas")}/{Replicas(o)}"),
-            Age,
-            Containers("spec", "template", "spec"),
-            Images("spec", "template", "spec"),
-        ],
-        ("apps", "daemonsets") =>
-        [
-            Name,
-            new("Desired", "integer", "", "Nodes that should run the daemon pod.", 0, (o, _) => TableConvertor.Int(o, "status", "desiredNumberScheduled")),
-            new("Current", "integer", "", "Nodes running the daemon pod.", 0, (o, _) => TableConvertor.Int(o, "status", "currentNumberScheduled")),
-            new("Ready", "integer", "", "Nodes whose daemon pod is ready.", 0, (o, _) => TableConvertor.Int(o, "status", "numberReady")),
-            new("Up-to-date", "integer", "", "Nodes running the latest template.", 0, (o, _) => TableConvertor.Int(o, "status", "updatedNumberScheduled")),
-            new("Available", "integer", "", "Nodes whose daemon pod is available.", 0, (o, _) => TableConvertor.Int(o, "status", "numberAvailable")),
-            new("Node Selector", "string", "", "The node selector of the pod template.", 0, (o, _) => MapText(o["spec"]?["template"]?["spec"]?["nodeSelector"] as JsonObject)),
-            Age,
-            Containers("spec", "template", "spec"),
-            Images("spec", "template", "spec"),
-            Selector,
-        ],
-        ("batch", "jobs") =>
-        [
-            Name,
-            new("Status", "string", "", "The state of the job.", 0, (o, _) => JobStatus(o)),
-            new("Completions", "string", "", "Succeeded pods out of the completions wanted.", 0, (o, _) => JobCompletions(o)),
-            new("Duration", "string", "", "How long the job ran.", 0, (o, now) => JobDuration(o, now)),
-            Age,
-            Containers("spec", "template", "spec"),
-            Images("spec", "template", "spec"),
-            Selector,
-        ],
-        ("batch", "cronjobs") =>
-        [
-            Name,
-            new("Schedule", "string", "", "The cron schedule.", 0, (o, _) => o.GetString("spec", "schedule") ?? ""),
-            new("Timezone", "string", "", "The time zone of the schedule.", 0, (o, _) => o.GetString("spec", "timeZone") is { Length: > 0 } tz ? tz : "<none>"),
-            new("Suspend", "boolean", "", "Whether new runs are suspended.", 0, (o, _) => o["spec"]?["suspend"] is JsonValue v && v.TryGetValue<bool>(out var b) && b ? "True" : "False"),
-            new("Active", "integer", "", "Jobs running now.", 0, (o, _) => (o["status"]?["active"] as JsonArray)?.Count ?? 0),
-            new("Last Schedule", "string", "", "When a job was last scheduled.", 0, (o, now) => Since(o.GetString("status", "lastScheduleTime") ?? "", now)),
-            Age,
-            Containers("spec", "jobTemplate", "spec", "template", "spec"),
-            Images("spec", "jobTemplate", "spec", "template", "spec"),
-            new("Selector", "string", "", "The label selector of the job template.", 1, (o, _) => LabelSelectorText(o["spec"]?["jobTemplate"]?["spec"]?["selector"] as JsonObject)),
-        ],
-        ("", "nodes") =>
-        [
-            Name,
-            new("Status", "string", "", "The node's readiness.", 0, (o, _) => NodeStatus(o)),
-            new("Roles", "string", "", "The node's roles, from its node-role labels.", 0, (o, _) => NodeRoles(o)),
-            Age,
-            new("Version", "string", "", "The kubelet's version.", 0, (o, _) => o.GetString("status", "nodeInfo", "kubeletVersion") ?? ""),
-            new("Internal-IP", "string", "", "The node's internal address.", 1, (o, _) => NodeAddress(o, "InternalIP")),
-            new("External-IP", "string", "", "The node's external address.", 1, (o, _) => NodeAddress(o, "ExternalIP")),
-            new("OS-Image", "string", "", "The node's operating system image.", 1, (o, _) => Or(o.GetString("status", "nodeInfo", "osImage") ?? "", "<unknown>")),
-            new("Kernel-Version", "string", "", "The node's kernel version.", 1, (o, _) => Or(o.GetString("status", "nodeInfo", "kernelVersion") ?? "", "<unknown>")),
-            new("Container-Runtime", "string", "", "The node's container runtime.", 1, (o, _) => Or(o.GetString("status", "nodeInfo", "containerRuntimeVersion") ?? "", "<unknown>")),
-        ],
-        ("", "events") =>
-        [
-            new("Last Seen", "string", "", "When the event was last seen.", 0, (o, now) => Since(Or(o.GetString("lastTimestamp") ?? "", o.GetString("eventTime") ?? ""), now)),
-            new("Type", "string", "", "Normal or Warning.", 0, (o, _) => o.GetString("type") ?? ""),
-            new("Reason", "string", "", "Why the event happened.", 0, (o, _) => o.GetString("reason") ?? ""),
-            new("Object", "string", "", "The object the event is about.", 0, (o, _) =>
-                $"{(o.GetString("involvedObject", "kind") ?? "").ToLowerInvariant()}/{o.GetString("involvedObject", "name") ?? ""}"),
-            new("Message", "string", "", "What happened.", 0, (o, _) => (o.GetString("message") ?? "").Trim()),
-            new("Subobject", "string", "", "The part of the object the event is about.", 1, (o, _) => o.GetString("involvedObject", "fieldPath") ?? ""),
-            new("Source", "string", "", "The component that reported the event.", 1, (o, _) => o.GetString("source", "component") ?? ""),
-            new("First Seen", "string", "", "When the event was first seen.", 1, (o, now) => Since(o.GetString("firstTimestamp") ?? "", now)),
-            new("Count", "string", "", "How often the event happened.", 1, (o, _) => Math.Max(1, TableConvertor.Int(o, "count")).ToString(System.Globalization.CultureInfo.InvariantCulture)),
-            new("Name", "string", "", "The event's name.", 1, (o, _) => ObjectMeta.Name(o)),
-        ],
-        ("", "componentstatuses") =>
-        [
-            Name,
-            new("Status", "string", "", "Whether the component is healthy (kube's printComponentStatus).", 0, (o, _) => ComponentHealth(o, "status") == "True" ? "Healthy" : "Unhealthy"),
-            new("Message", "string", "", "The component's health answer.", 0, (o, _) => ComponentHealth(o, "message")),
-            new("Error", "string", "", "Why the component could not be asked.", 0, (o, _) => ComponentHealth(o, "error")),
-        ],
-        ("", "endpoints") =>
-        [
-            Name,
-            new("Endpoints", "string", "", "Addresses and ports.", 0, (o, _) => EndpointsText(o)),
-            Age,
-        ],
-        ("coordination.k8s.io", "leases") =>
-        [
-            Name,
-            new("Holder", "string", "", "Who holds the lease.", 0, (o, _) => o.GetString("spec", "holderIdentity") ?? ""),
-            Age,
-        ],
-        ("", "persistentvolumeclaims") =>
-        [
-            Name,
-            new("Status", "string", "", "The claim's phase.", 0, (o, _) => o.GetString("status", "phase") ?? ""),
-            new("Volume", "string", "", "The bound volume.", 0, (o, _) => o.GetString("spec", "volumeName") ?? ""),
-            new("Capacity", "string", "", "The bound capacity.", 0, (o, _) => o.GetString("status", "capacity", "storage") ?? ""),
-            new("Access Modes", "string", "", "How the volume can be mounted.", 0, (o, _) => AccessModes(o["status"]?["accessModes"] as JsonArray)),
-            new("StorageClass", "string", "", "The storage class.", 0, (o, _) => o.GetString("spec", "storageClassName") ?? ""),
-            new("VolumeAttributesClass", "string", "", "The volume attributes class.", 0, (o, _) => Or(o.GetString("spec", "volumeAttributesClassName") ?? "", "<unset>")),
-            Age,
-            new("VolumeMode", "string", "", "Filesystem or Block.", 1, (o, _) => Or(o.GetString("spec", "volumeMode") ?? "", "<unset>")),
-        ],
-        ("", "persistentvolumes") =>
-        [
-            Name,
-            new("Capacity", "string", "", "The volume's size.", 0, (o, _) => o.GetString("spec", "capacity", "storage") ?? ""),
-            new("Access Modes", "string", "", "How the volume can be mounted.", 0, (o, _) => AccessModes(o["spec"]?["accessModes"] as JsonArray)),
-            new("Reclaim Policy", "string", "", "What happens when the claim goes.", 0, (o, _) => o.GetString("spec", "persistentVolumeReclaimPolicy") ?? ""),
-            new("Status", "string", "", "The volume's phase.", 0, (o, _) => o.GetString("status", "phase") ?? ""),
-            new("Claim", "string", "", "The bound claim.", 0, (o, _) => o.GetString("spec", "claimRef", "name") is { Length: > 0 } c
-                ? $"{o.GetString("spec", "claimRef", "namespace") ?? ""}/{c}" : ""),
-            new("StorageClass", "string", "", "The storage class.", 0, (o, _) => o.GetString("spec", "storageClassName") ?? ""),
-            new("VolumeAttributesClass", "string", "", "The volume attributes class.", 0, (o, _) => Or(o.GetString("spec", "volumeAttributesClassName") ?? "", "<unset>")),
-            new("Reason", "string", "", "Why the volume is in its phase.", 0, (o, _) => o.GetString("status", "reason") ?? ""),
-            Age,
-            new("VolumeMode", "string", "", "Filesystem or Block.", 1, (o, _) => Or(o.GetString("spec", "volumeMode") ?? "", "Filesystem")),
-        ],
-        ("rbac.authorization.k8s.io", "rolebindings") or ("rbac.authorization.k8s.io", "clusterrolebindings") =>
-        [
-            Name,
-            new("Role", "string", "", "The bound role.", 0, (o, _) => $"{o.GetString("roleRef", "kind") ?? ""}/{o.GetString("roleRef", "name") ?? ""}"),
-            Age,
-            new("Users", "string", "", "Users bound.", 1, (o, _) => Subjects(o, "User")),
-            new("Groups", "string", "", "Groups bound.", 1, (o, _) => Subjects(o, "Group")),
-            new("ServiceAccounts", "string", "", "Service accounts bound.", 1, (o, _) => Subjects(o, "ServiceAccount")),
-        ],
-        ("scheduling.k8s.io", "priorityclasses") =>
-        [
-            Name,
-            new("Value", "integer", "", "The priority.", 0, (o, _) => TableConvertor.Int(o, "value")),
-            new("Global-Default", "boolean", "", "Whether pods without a class get this one.", 0, (o, _) => o["globalDefault"] is JsonValue v && v.TryGetValue<bool>(out var b) && b ? "true" : "false"),
-            Age,
-            new("Preemption Policy", "string", "", "Whether pods of this class preempt others.", 0, (o, _) => Or(o.GetString("preemptionPolicy") ?? "", "PreemptLowerPriority")),
-        ],
-        ("storage.k8s.io", "storageclasses") =>
-        [
-            Name,
-            new("Provisioner", "string", "", "Who provisions volumes.", 0, (o, _) => o.GetString("provisioner") ?? ""),
-            new("ReclaimPolicy", "string", "", "What happens to released volumes.", 0, (o, _) => Or(o.GetString("reclaimPolicy") ?? "", "Delete")),
-            new("VolumeBindingMode", "string", "", "When volumes are bound.", 0, (o, _) => Or(o.GetString("volumeBindingMode") ?? "", "Immediate")),
-            new("AllowVolumeExpansion", "string", "", "Whether volumes can grow.", 0, (o, _) => o["allowVolumeExpansion"] is JsonValue v && v.TryGetValue<bool>(out var b) && b ? "true" : "false"),
-            Age,
-        ],
-        ("networking.k8s.io", "ingresses") =>
-        [
-            Name,
-            new("Class", "string", "", "The ingress class.", 0, (o, _) => Or(o.GetString("spec", "ingressClassName") ?? "", "<none>")),
-            new("Hosts", "string", "", "The hosts routed.", 0, (o, _) => Hosts(o)),
-            new("Address", "string", "", "Where the ingress is reachable.", 0, (o, _) => string.Join(",", (o["status"]?["loadBalancer"]?["ingress"] as JsonArray ?? [])
-                .OfType<JsonObject>().Select(i => Or(i.GetString("ip") ?? "", i.GetString("hostname") ?? "")))),
-            new("Ports", "string", "", "The ports served.", 0, (o, _) => (o["spec"]?["tls"] as JsonArray)?.Count > 0 ? "80, 443" : "80"),
-            Age,
-        ],
-        _ => null,
-    };
+    /// <summary>deployments.</summary>
+    public static IReadOnlyList<TableColumn> Deployments =>
+    [
+        Name,
+        new("Ready", "string", "", "Ready replicas out of desired.", 0, (o, _) => $"{TableConvertor.Int(o, "status", "readyReplicas")}/{Replicas(o)}"),
+        new("Up-to-date", "integer", "", "Replicas running the latest template.", 0, (o, _) => TableConvertor.Int(o, "status", "updatedReplicas")),
+        new("Available", "integer", "", "Replicas available to serve.", 0, (o, _) => TableConvertor.Int(o, "status", "availableReplicas")),
+        Age,
+        Containers("spec", "template", "spec"),
+        Images("spec", "template", "spec"),
+        Selector,
+    ];
+
+    /// <summary>replicasets, replicationcontrollers.</summary>
+    public static IReadOnlyList<TableColumn> ReplicaSets =>
+    [
+        Name,
+        new("Desired", "integer", "", "Replicas wanted.", 0, (o, _) => Replicas(o)),
+        new("Current", "integer", "", "Replicas that exist.", 0, (o, _) => TableConvertor.Int(o, "status", "replicas")),
+        new("Ready", "integer", "", "Replicas that are ready.", 0, (o, _) => TableConvertor.Int(o, "status", "readyReplicas")),
+        Age,
+        Containers("spec", "template", "spec"),
+        Images("spec", "template", "spec"),
+        Selector,
+    ];
+
+    /// <summary>statefulsets.</summary>
+    public static IReadOnlyList<TableColumn> StatefulSets =>
+    [
+        Name,
+        new("Ready", "string", "", "Ready replicas out of desired.", 0, (o, _) => $"{TableConvertor.Int(o, "status", "readyReplicas")}/{Replicas(o)}"),
+        Age,
+        Containers("spec", "template", "spec"),
+        Images("spec", "template", "spec"),
+    ];
+
+    /// <summary>daemonsets.</summary>
+    public static IReadOnlyList<TableColumn> DaemonSets =>
+    [
+        Name,
+        new("Desired", "integer", "", "Nodes that should run the daemon pod.", 0, (o, _) => TableConvertor.Int(o, "status", "desiredNumberScheduled")),
+        new("Current", "integer", "", "Nodes running the daemon pod.", 0, (o, _) => TableConvertor.Int(o, "status", "currentNumberScheduled")),
+        new("Ready", "integer", "", "Nodes whose daemon pod is ready.", 0, (o, _) => TableConvertor.Int(o, "status", "numberReady")),
+        new("Up-to-date", "integer", "", "Nodes running the latest template.", 0, (o, _) => TableConvertor.Int(o, "status", "updatedNumberScheduled")),
+        new("Available", "integer", "", "Nodes whose daemon pod is available.", 0, (o, _) => TableConvertor.Int(o, "status", "numberAvailable")),
+        new("Node Selector", "string", "", "The node selector of the pod template.", 0, (o, _) => MapText(o["spec"]?["template"]?["spec"]?["nodeSelector"] as JsonObject)),
+        Age,
+        Containers("spec", "template", "spec"),
+        Images("spec", "template", "spec"),
+        Selector,
+    ];
+
+    /// <summary>jobs.</summary>
+    public static IReadOnlyList<TableColumn> Jobs =>
+    [
+        Name,
+        new("Status", "string", "", "The state of the job.", 0, (o, _) => JobStatus(o)),
+        new("Completions", "string", "", "Succeeded pods out of the completions wanted.", 0, (o, _) => JobCompletions(o)),
+        new("Duration", "string", "", "How long the job ran.", 0, (o, now) => JobDuration(o, now)),
+        Age,
+        Containers("spec", "template", "spec"),
+        Images("spec", "template", "spec"),
+        Selector,
+    ];
+
+    /// <summary>cronjobs.</summary>
+    public static IReadOnlyList<TableColumn> CronJobs =>
+    [
+        Name,
+        new("Schedule", "string", "", "The cron schedule.", 0, (o, _) => o.GetString("spec", "schedule") ?? ""),
+        new("Timezone", "string", "", "The time zone of the schedule.", 0, (o, _) => o.GetString("spec", "timeZone") is { Length: > 0 } tz ? tz : "<none>"),
+        new("Suspend", "boolean", "", "Whether new runs are suspended.", 0, (o, _) => o["spec"]?["suspend"] is JsonValue v && v.TryGetValue<bool>(out var b) && b ? "True" : "False"),
+        new("Active", "integer", "", "Jobs running now.", 0, (o, _) => (o["status"]?["active"] as JsonArray)?.Count ?? 0),
+        new("Last Schedule", "string", "", "When a job was last scheduled.", 0, (o, now) => Since(o.GetString("status", "lastScheduleTime") ?? "", now)),
+        Age,
+        Containers("spec", "jobTemplate", "spec", "template", "spec"),
+        Images("spec", "jobTemplate", "spec", "template", "spec"),
+        new("Selector", "string", "", "The label selector of the job template.", 1, (o, _) => LabelSelectorText(o["spec"]?["jobTemplate"]?["spec"]?["selector"] as JsonObject)),
+    ];
+
+    /// <summary>nodes.</summary>
+    public static IReadOnlyList<TableColumn> Nodes =>
+    [
+        Name,
+        new("Status", "string", "", "The node's readiness.", 0, (o, _) => NodeStatus(o)),
+        new("Roles", "string", "", "The node's roles, from its node-role labels.", 0, (o, _) => NodeRoles(o)),
+        Age,
+        new("Version", "string", "", "The kubelet's version.", 0, (o, _) => o.GetString("status", "nodeInfo", "kubeletVersion") ?? ""),
+        new("Internal-IP", "string", "", "The node's internal address.", 1, (o, _) => NodeAddress(o, "InternalIP")),
+        new("External-IP", "string", "", "The node's external address.", 1, (o, _) => NodeAddress(o, "ExternalIP")),
+        new("OS-Image", "string", "", "The node's operating system image.", 1, (o, _) => Or(o.GetString("status", "nodeInfo", "osImage") ?? "", "<unknown>")),
+        new("Kernel-Version", "string", "", "The node's kernel version.", 1, (o, _) => Or(o.GetString("status", "nodeInfo", "kernelVersion") ?? "", "<unknown>")),
+        new("Container-Runtime", "string", "", "The node's container runtime.", 1, (o, _) => Or(o.GetString("status", "nodeInfo", "containerRuntimeVersion") ?? "", "<unknown>")),
+    ];
+
+    /// <summary>events.</summary>
+    public static IReadOnlyList<TableColumn> Events =>
+    [
+        new("Last Seen", "string", "", "When the event was last seen.", 0, (o, now) => Since(Or(o.GetString("lastTimestamp") ?? "", o.GetString("eventTime") ?? ""), now)),
+        new("Type", "string", "", "Normal or Warning.", 0, (o, _) => o.GetString("type") ?? ""),
+        new("Reason", "string", "", "Why the event happened.", 0, (o, _) => o.GetString("reason") ?? ""),
+        new("Object", "string", "", "The object the event is about.", 0, (o, _) =>
+            $"{(o.GetString("involvedObject", "kind") ?? "").ToLowerInvariant()}/{o.GetString("involvedObject", "name") ?? ""}"),
+        new("Message", "string", "", "What happened.", 0, (o, _) => (o.GetString("message") ?? "").Trim()),
+        new("Subobject", "string", "", "The part of the object the event is about.", 1, (o, _) => o.GetString("involvedObject", "fieldPath") ?? ""),
+        new("Source", "string", "", "The component that reported the event.", 1, (o, _) => o.GetString("source", "component") ?? ""),
+        new("First Seen", "string", "", "When the event was first seen.", 1, (o, now) => Since(o.GetString("firstTimestamp") ?? "", now)),
+        new("Count", "string", "", "How often the event happened.", 1, (o, _) => Math.Max(1, TableConvertor.Int(o, "count")).ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        new("Name", "string", "", "The event's name.", 1, (o, _) => ObjectMeta.Name(o)),
+    ];
+
+    /// <summary>componentstatuses.</summary>
+    public static IReadOnlyList<TableColumn> ComponentStatuses =>
+    [
+        Name,
+        new("Status", "string", "", "Whether the component is healthy (kube's printComponentStatus).", 0, (o, _) => ComponentHealth(o, "status") == "True" ? "Healthy" : "Unhealthy"),
+        new("Message", "string", "", "The component's health answer.", 0, (o, _) => ComponentHealth(o, "message")),
+        new("Error", "string", "", "Why the component could not be asked.", 0, (o, _) => ComponentHealth(o, "error")),
+    ];
+
+    /// <summary>endpoints.</summary>
+    public static IReadOnlyList<TableColumn> Endpoints =>
+    [
+        Name,
+        new("Endpoints", "string", "", "Addresses and ports.", 0, (o, _) => EndpointsText(o)),
+        Age,
+    ];
+
+    /// <summary>leases.</summary>
+    public static IReadOnlyList<TableColumn> Leases =>
+    [
+        Name,
+        new("Holder", "string", "", "Who holds the lease.", 0, (o, _) => o.GetString("spec", "holderIdentity") ?? ""),
+        Age,
+    ];
+
+    /// <summary>persistentvolumeclaims.</summary>
+    public static IReadOnlyList<TableColumn> PersistentVolumeClaims =>
+    [
+        Name,
+        new("Status", "string", "", "The claim's phase.", 0, (o, _) => o.GetString("status", "phase") ?? ""),
+        new("Volume", "string", "", "The bound volume.", 0, (o, _) => o.GetString("spec", "volumeName") ?? ""),
+        new("Capacity", "string", "", "The bound capacity.", 0, (o, _) => o.GetString("status", "capacity", "storage") ?? ""),
+        new("Access Modes", "string", "", "How the volume can be mounted.", 0, (o, _) => AccessModes(o["status"]?["accessModes"] as JsonArray)),
+        new("StorageClass", "string", "", "The storage class.", 0, (o, _) => o.GetString("spec", "storageClassName") ?? ""),
+        new("VolumeAttributesClass", "string", "", "The volume attributes class.", 0, (o, _) => Or(o.GetString("spec", "volumeAttributesClassName") ?? "", "<unset>")),
+        Age,
+        new("VolumeMode", "string", "", "Filesystem or Block.", 1, (o, _) => Or(o.GetString("spec", "volumeMode") ?? "", "<unset>")),
+    ];
+
+    /// <summary>persistentvolumes.</summary>
+    public static IReadOnlyList<TableColumn> PersistentVolumes =>
+    [
+        Name,
+        new("Capacity", "string", "", "The volume's size.", 0, (o, _) => o.GetString("spec", "capacity", "storage") ?? ""),
+        new("Access Modes", "string", "", "How the volume can be mounted.", 0, (o, _) => AccessModes(o["spec"]?["accessModes"] as JsonArray)),
+        new("Reclaim Policy", "string", "", "What happens when the claim goes.", 0, (o, _) => o.GetString("spec", "persistentVolumeReclaimPolicy") ?? ""),
+        new("Status", "string", "", "The volume's phase.", 0, (o, _) => o.GetString("status", "phase") ?? ""),
+        new("Claim", "string", "", "The bound claim.", 0, (o, _) => o.GetString("spec", "claimRef", "name") is { Length: > 0 } c
+            ? $"{o.GetString("spec", "claimRef", "namespace") ?? ""}/{c}" : ""),
+        new("StorageClass", "string", "", "The storage class.", 0, (o, _) => o.GetString("spec", "storageClassName") ?? ""),
+        new("VolumeAttributesClass", "string", "", "The volume attributes class.", 0, (o, _) => Or(o.GetString("spec", "volumeAttributesClassName") ?? "", "<unset>")),
+        new("Reason", "string", "", "Why the volume is in its phase.", 0, (o, _) => o.GetString("status", "reason") ?? ""),
+        Age,
+        new("VolumeMode", "string", "", "Filesystem or Block.", 1, (o, _) => Or(o.GetString("spec", "volumeMode") ?? "", "Filesystem")),
+    ];
+
+    /// <summary>rolebindings, clusterrolebindings.</summary>
+    public static IReadOnlyList<TableColumn> RoleBindings =>
+    [
+        Name,
+        new("Role", "string", "", "The bound role.", 0, (o, _) => $"{o.GetString("roleRef", "kind") ?? ""}/{o.GetString("roleRef", "name") ?? ""}"),
+        Age,
+        new("Users", "string", "", "Users bound.", 1, (o, _) => Subjects(o, "User")),
+        new("Groups", "string", "", "Groups bound.", 1, (o, _) => Subjects(o, "Group")),
+        new("ServiceAccounts", "string", "", "Service accounts bound.", 1, (o, _) => Subjects(o, "ServiceAccount")),
+    ];
+
+    /// <summary>priorityclasses.</summary>
+    public static IReadOnlyList<TableColumn> PriorityClasses =>
+    [
+        Name,
+        new("Value", "integer", "", "The priority.", 0, (o, _) => TableConvertor.Int(o, "value")),
+        new("Global-Default", "boolean", "", "Whether pods without a class get this one.", 0, (o, _) => o["globalDefault"] is JsonValue v && v.TryGetValue<bool>(out var b) && b ? "true" : "false"),
+        Age,
+        new("Preemption Policy", "string", "", "Whether pods of this class preempt others.", 0, (o, _) => Or(o.GetString("preemptionPolicy") ?? "", "PreemptLowerPriority")),
+    ];
+
+    /// <summary>storageclasses.</summary>
+    public static IReadOnlyList<TableColumn> StorageClasses =>
+    [
+        Name,
+        new("Provisioner", "string", "", "Who provisions volumes.", 0, (o, _) => o.GetString("provisioner") ?? ""),
+        new("ReclaimPolicy", "string", "", "What happens to released volumes.", 0, (o, _) => Or(o.GetString("reclaimPolicy") ?? "", "Delete")),
+        new("VolumeBindingMode", "string", "", "When volumes are bound.", 0, (o, _) => Or(o.GetString("volumeBindingMode") ?? "", "Immediate")),
+        new("AllowVolumeExpansion", "string", "", "Whether volumes can grow.", 0, (o, _) => o["allowVolumeExpansion"] is JsonValue v && v.TryGetValue<bool>(out var b) && b ? "true" : "false"),
+        Age,
+    ];
+
+    /// <summary>ingresses.</summary>
+    public static IReadOnlyList<TableColumn> Ingresses =>
+    [
+        Name,
+        new("Class", "string", "", "The ingress class.", 0, (o, _) => Or(o.GetString("spec", "ingressClassName") ?? "", "<none>")),
+        new("Hosts", "string", "", "The hosts routed.", 0, (o, _) => Hosts(o)),
+        new("Address", "string", "", "Where the ingress is reachable.", 0, (o, _) => string.Join(",", (o["status"]?["loadBalancer"]?["ingress"] as JsonArray ?? [])
+            .OfType<JsonObject>().Select(i => Or(i.GetString("ip") ?? "", i.GetString("hostname") ?? "")))),
+        new("Ports", "string", "", "The ports served.", 0, (o, _) => (o["spec"]?["tls"] as JsonArray)?.Count > 0 ? "80, 443" : "80"),
+        Age,
+    ];
 
     private static long Replicas(JsonObject o) => o["spec"]?["replicas"] is JsonValue v && v.TryGetValue<long>(out var n) ? n : 1;
 

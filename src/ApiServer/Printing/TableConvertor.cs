@@ -88,52 +88,65 @@ internal static class TableConvertor
     private static readonly TableColumn AgeColumn =
         new("Age", "string", "", "How long ago the object was created.", 0, (o, now) => Age(o, now));
 
+    /// <summary>
+    /// The kind's columns: a custom resource's from its CRD, a built-in kind's from its registration
+    /// (<see cref="BuiltinKinds"/>, pointing at the lists here, in <see cref="MoreColumns"/>,
+    /// <see cref="PolicyAndClusterColumns"/> and <see cref="PodColumns"/>), else Name and Created At.
+    /// </summary>
     internal static IReadOnlyList<TableColumn> ColumnsFor(ResourceDefinition resource) =>
-        resource.Custom is { } custom ? CustomResourceColumns.For(custom) :
-        MoreColumns.For(resource.Group, resource.Plural) ?? PolicyAndClusterColumns.For(resource.Group, resource.Plural) ?? (resource.Group, resource.Plural) switch
-    {
-        ("", "namespaces") =>
-        [
-            NameColumn,
-            new("Status", "string", "", "The phase of the namespace.", 0, (o, _) => o.GetString("status", "phase") ?? ""),
-            AgeColumn,
-        ],
-        ("", "pods") => PodColumns.All,
-        ("", "configmaps") =>
-        [
-            NameColumn,
-            new("Data", "integer", "", "Number of entries in data and binaryData.", 0, (o, _) => Count(o["data"]) + Count(o["binaryData"])),
-            AgeColumn,
-        ],
-        ("", "secrets") =>
-        [
-            NameColumn,
-            new("Type", "string", "", "The type of the secret.", 0, (o, _) => o.GetString("type") ?? ""),
-            new("Data", "integer", "", "Number of entries in data.", 0, (o, _) => Count(o["data"])),
-            AgeColumn,
-        ],
-        ("", "serviceaccounts") =>
-        [
-            NameColumn,
-            new("Secrets", "integer", "", "Number of secrets the service account references.", 0, (o, _) => Count(o["secrets"])),
-            AgeColumn,
-        ],
-        ("", "services") =>
-        [
-            NameColumn,
-            new("Type", "string", "", "How the service is exposed.", 0, (o, _) => o.GetString("spec", "type") is { Length: > 0 } t ? t : "ClusterIP"),
-            new("Cluster-IP", "string", "", "The virtual IP of the service.", 0, (o, _) => o.GetString("spec", "clusterIP") is { Length: > 0 } ip ? ip : "<none>"),
-            new("External-IP", "string", "", "External addresses of the service.", 0, (o, _) => ExternalIps(o)),
-            new("Port(s)", "string", "", "The ports the service exposes.", 0, (o, _) => ServicePorts(o)),
-            AgeColumn,
-            new("Selector", "string", "", "The pod selector of the service.", 1, (o, _) => Selector(o["spec"]?["selector"] as JsonObject)),
-        ],
-        _ =>
-        [
-            NameColumn,
-            new("Created At", "date", "", "When the object was created.", 0, (o, _) => o.GetString("metadata", "creationTimestamp") ?? ""),
-        ],
-    };
+        resource.Custom is { } custom ? CustomResourceColumns.For(custom) : BuiltinKinds.Find(resource)?.Columns ?? Default;
+
+    /// <summary>namespaces.</summary>
+    public static IReadOnlyList<TableColumn> Namespaces =>
+    [
+        NameColumn,
+        new("Status", "string", "", "The phase of the namespace.", 0, (o, _) => o.GetString("status", "phase") ?? ""),
+        AgeColumn,
+    ];
+
+    /// <summary>configmaps.</summary>
+    public static IReadOnlyList<TableColumn> ConfigMaps =>
+    [
+        NameColumn,
+        new("Data", "integer", "", "Number of entries in data and binaryData.", 0, (o, _) => Count(o["data"]) + Count(o["binaryData"])),
+        AgeColumn,
+    ];
+
+    /// <summary>secrets.</summary>
+    public static IReadOnlyList<TableColumn> Secrets =>
+    [
+        NameColumn,
+        new("Type", "string", "", "The type of the secret.", 0, (o, _) => o.GetString("type") ?? ""),
+        new("Data", "integer", "", "Number of entries in data.", 0, (o, _) => Count(o["data"])),
+        AgeColumn,
+    ];
+
+    /// <summary>serviceaccounts.</summary>
+    public static IReadOnlyList<TableColumn> ServiceAccounts =>
+    [
+        NameColumn,
+        new("Secrets", "integer", "", "Number of secrets the service account references.", 0, (o, _) => Count(o["secrets"])),
+        AgeColumn,
+    ];
+
+    /// <summary>services.</summary>
+    public static IReadOnlyList<TableColumn> Services =>
+    [
+        NameColumn,
+        new("Type", "string", "", "How the service is exposed.", 0, (o, _) => o.GetString("spec", "type") is { Length: > 0 } t ? t : "ClusterIP"),
+        new("Cluster-IP", "string", "", "The virtual IP of the service.", 0, (o, _) => o.GetString("spec", "clusterIP") is { Length: > 0 } ip ? ip : "<none>"),
+        new("External-IP", "string", "", "External addresses of the service.", 0, (o, _) => ExternalIps(o)),
+        new("Port(s)", "string", "", "The ports the service exposes.", 0, (o, _) => ServicePorts(o)),
+        AgeColumn,
+        new("Selector", "string", "", "The pod selector of the service.", 1, (o, _) => Selector(o["spec"]?["selector"] as JsonObject)),
+    ];
+
+    /// <summary>every other kind.</summary>
+    public static IReadOnlyList<TableColumn> Default =>
+    [
+        NameColumn,
+        new("Created At", "date", "", "When the object was created.", 0, (o, _) => o.GetString("metadata", "creationTimestamp") ?? ""),
+    ];
 
     /// <summary>kube's duration.HumanDuration: "42s", "5m3s", "3h10m", "4d", "2y"...</summary>
     internal static string HumanDuration(TimeSpan d)

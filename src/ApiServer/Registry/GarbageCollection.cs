@@ -29,20 +29,13 @@ internal static class GarbageCollection
     public const string Foreground = "Foreground";
 
     /// <summary>
-    /// Each kind's DefaultGarbageCollectionPolicy as kube's strategies answer it for the request's
-    /// group/version: replication controllers (v1) and jobs (batch/v1) orphan for backwards
-    /// compatibility, as apps' and batch's beta versions did; events take no part.
+    /// Each kind's DefaultGarbageCollectionPolicy as kube's strategies answer it for the served
+    /// group/version, from its registration (<see cref="BuiltinKinds"/>): replication controllers (v1)
+    /// and jobs (batch/v1) orphan for backwards compatibility, as apps' and batch's beta versions did
+    /// (not served here); events take no part; custom resources and the rest delete dependents.
     /// </summary>
-    public static GarbageCollectionPolicy DefaultPolicy(ResourceDefinition resource) => (resource.Group, resource.Version, resource.Plural) switch
-    {
-        ("", "v1", "replicationcontrollers") => GarbageCollectionPolicy.OrphanDependents,
-        ("batch", "v1", "jobs") => GarbageCollectionPolicy.OrphanDependents,
-        ("batch", "v1beta1" or "v2alpha1", "cronjobs") => GarbageCollectionPolicy.OrphanDependents,
-        ("apps", "v1beta1" or "v1beta2", "deployments" or "replicasets" or "statefulsets" or "daemonsets") => GarbageCollectionPolicy.OrphanDependents,
-        ("extensions", "v1beta1", "deployments" or "replicasets" or "daemonsets") => GarbageCollectionPolicy.OrphanDependents,
-        ("" or "events.k8s.io", _, "events") => GarbageCollectionPolicy.Unsupported,
-        _ => GarbageCollectionPolicy.DeleteDependents,
-    };
+    public static GarbageCollectionPolicy DefaultPolicy(ResourceDefinition resource) =>
+        BuiltinKinds.Find(resource)?.GarbageCollection ?? GarbageCollectionPolicy.DeleteDependents;
 
     /// <summary>
     /// The finalizers the object should have after this delete, or null when they stay as they are:

@@ -10,168 +10,249 @@ namespace ApiServer.Registry.Defaulting;
 /// </summary>
 internal static class BuiltinDefaults
 {
-    public static void Apply(ResourceDefinition resource, JsonObject obj)
+    /// <summary>The kind's defaults, from its registration (<see cref="BuiltinKinds"/>); kinds without any keep the object as it is.</summary>
+    public static void Apply(ResourceDefinition resource, JsonObject obj) => BuiltinKinds.Find(resource)?.Defaults?.Invoke(resource, obj);
+
+    // ---------------------------------------------------------------- one entry point per kind (BuiltinKinds points here)
+
+    /// <summary>Pod (core).</summary>
+    public static void Pod(ResourceDefinition resource, JsonObject obj)
     {
-        switch ((resource.Group, resource.Kind))
+        Pod(Object(obj, "spec"));
+    }
+
+    /// <summary>LimitRange (core).</summary>
+    public static void LimitRange(ResourceDefinition resource, JsonObject obj)
+    {
+        foreach (var item in Items(obj["spec"]?["limits"]))
         {
-            case ("", "Pod"):
-                Pod(Object(obj, "spec"));
-                break;
-            case ("", "LimitRange"):
-                foreach (var item in Items(obj["spec"]?["limits"]))
-                {
-                    LimitRangeItem(item);
-                }
-
-                break;
-            case ("", "Node"):
-                if (obj["status"] is JsonObject nodeStatus && nodeStatus["capacity"] is JsonObject capacity && nodeStatus["allocatable"] is null)
-                {
-                    nodeStatus["allocatable"] = capacity.DeepClone();
-                }
-
-                break;
-            case ("", "PodTemplate"):
-                PodTemplate(obj["template"] as JsonObject);
-                break;
-            case ("", "ReplicationController"):
-                ReplicationController(obj);
-                break;
-            case ("", "Service"):
-                Service(Object(obj, "spec"));
-                break;
-            case ("", "Secret"):
-                SetIfMissing(obj, "type", "Opaque");
-                break;
-            case ("", "PersistentVolumeClaim"):
-                SetIfMissing(Object(obj, "spec"), "volumeMode", "Filesystem");
-                SetIfMissing(Object(obj, "status"), "phase", "Pending");
-                break;
-            case ("", "PersistentVolume"):
-                var pv = Object(obj, "spec");
-                SetIfMissing(pv, "persistentVolumeReclaimPolicy", "Retain");
-                SetIfMissing(pv, "volumeMode", "Filesystem");
-                SetIfMissing(Object(obj, "status"), "phase", "Pending");
-                break;
-            case ("", "Endpoints"):
-                foreach (var subset in Items(obj["subsets"]))
-                {
-                    Ports(subset["ports"], "protocol");
-                }
-
-                break;
-            case ("apps", "Deployment"):
-                Deployment(Object(obj, "spec"));
-                break;
-            case ("apps", "ReplicaSet"):
-                SetIfMissing(Object(obj, "spec"), "replicas", 1);
-                PodTemplate(obj["spec"]?["template"] as JsonObject);
-                break;
-            case ("apps", "StatefulSet"):
-                StatefulSet(Object(obj, "spec"));
-                break;
-            case ("apps", "DaemonSet"):
-                DaemonSet(Object(obj, "spec"));
-                break;
-            case ("batch", "Job"):
-                JobSpec(Object(obj, "spec"));
-                break;
-            case ("batch", "CronJob"):
-                CronJob(Object(obj, "spec"));
-                break;
-            case ("autoscaling", "HorizontalPodAutoscaler"):
-                var hpa = Object(obj, "spec");
-                SetIfMissing(hpa, "minReplicas", 1);
-                if (resource.Version == "v2" && hpa["metrics"] is not JsonArray { Count: > 0 })
-                {
-                    // autoscaling/v2: no metrics means 80% average CPU utilization.
-                    hpa["metrics"] = JsonNode.Parse(
-                        """[{"type":"Resource","resource":{"name":"cpu","target":{"type":"Utilization","averageUtilization":80}}}]""");
-                }
-
-                break;
-            case ("networking.k8s.io", "NetworkPolicy"):
-                NetworkPolicy(Object(obj, "spec"));
-                break;
-            case ("scheduling.k8s.io", "PriorityClass"):
-                SetIfMissing(obj, "preemptionPolicy", "PreemptLowerPriority");
-                break;
-            case ("storage.k8s.io", "StorageClass"):
-                SetIfMissing(obj, "reclaimPolicy", "Delete");
-                SetIfMissing(obj, "volumeBindingMode", "Immediate");
-                break;
-            case ("storage.k8s.io", "CSIDriver"):
-                CsiDriver(Object(obj, "spec"));
-                break;
-            case ("rbac.authorization.k8s.io", "RoleBinding" or "ClusterRoleBinding"):
-                RoleBinding(obj);
-                break;
-            case ("admissionregistration.k8s.io", "ValidatingWebhookConfiguration" or "MutatingWebhookConfiguration"):
-                foreach (var webhook in Items(obj["webhooks"]))
-                {
-                    Webhook(webhook, mutating: resource.Kind == "MutatingWebhookConfiguration");
-                }
-
-                break;
-            case ("admissionregistration.k8s.io", "ValidatingAdmissionPolicy" or "MutatingAdmissionPolicy"):
-                var policy = Object(obj, "spec");
-                SetIfMissing(policy, "failurePolicy", "Fail");
-                if (policy["matchConstraints"] is JsonObject constraints)
-                {
-                    MatchResources(constraints);
-                }
-
-                break;
-            case ("admissionregistration.k8s.io", "ValidatingAdmissionPolicyBinding" or "MutatingAdmissionPolicyBinding"):
-                if (obj["spec"]?["matchResources"] is JsonObject bindingMatch)
-                {
-                    MatchResources(bindingMatch);
-                }
-
-                break;
-            case ("apiregistration.k8s.io", "APIService"):
-                if (obj["spec"]?["service"] is JsonObject apiService)
-                {
-                    SetIfMissing(apiService, "port", 443);
-                }
-
-                break;
-            case ("discovery.k8s.io", "EndpointSlice"):
-                foreach (var port in Items(obj["ports"]))
-                {
-                    SetIfMissing(port, "name", "");
-                    SetIfMissing(port, "protocol", "TCP");
-                }
-
-                break;
-            case ("resource.k8s.io", "ResourceClaim"):
-                DeviceRequests(obj["spec"] as JsonObject);
-                break;
-            case ("resource.k8s.io", "ResourceClaimTemplate"):
-                DeviceRequests(obj["spec"]?["spec"] as JsonObject);
-                break;
-            case ("networking.k8s.io", "IngressClass"):
-                if (obj["spec"]?["parameters"] is JsonObject parameters)
-                {
-                    SetIfMissing(parameters, "scope", "Cluster");
-                }
-
-                break;
-            case ("flowcontrol.apiserver.k8s.io", "FlowSchema"):
-                // An unset (or zero) precedence is 1000.
-                if (obj["spec"] is JsonObject flowSchema
-                    && !(flowSchema["matchingPrecedence"] is JsonValue precedence && precedence.TryGetValue<long>(out var value) && value != 0))
-                {
-                    flowSchema["matchingPrecedence"] = 1000;
-                }
-
-                break;
-            case ("flowcontrol.apiserver.k8s.io", "PriorityLevelConfiguration"):
-                PriorityLevel(Object(obj, "spec"));
-                break;
-            default:
-                break;
+            LimitRangeItem(item);
         }
+    }
+
+    /// <summary>Node (core).</summary>
+    public static void Node(ResourceDefinition resource, JsonObject obj)
+    {
+        if (obj["status"] is JsonObject nodeStatus && nodeStatus["capacity"] is JsonObject capacity && nodeStatus["allocatable"] is null)
+        {
+            nodeStatus["allocatable"] = capacity.DeepClone();
+        }
+    }
+
+    /// <summary>PodTemplate (core).</summary>
+    public static void PodTemplate(ResourceDefinition resource, JsonObject obj)
+    {
+        PodTemplate(obj["template"] as JsonObject);
+    }
+
+    /// <summary>ReplicationController (core).</summary>
+    public static void ReplicationController(ResourceDefinition resource, JsonObject obj)
+    {
+        ReplicationController(obj);
+    }
+
+    /// <summary>Service (core).</summary>
+    public static void Service(ResourceDefinition resource, JsonObject obj)
+    {
+        Service(Object(obj, "spec"));
+    }
+
+    /// <summary>Secret (core).</summary>
+    public static void Secret(ResourceDefinition resource, JsonObject obj)
+    {
+        SetIfMissing(obj, "type", "Opaque");
+    }
+
+    /// <summary>PersistentVolumeClaim (core).</summary>
+    public static void PersistentVolumeClaim(ResourceDefinition resource, JsonObject obj)
+    {
+        SetIfMissing(Object(obj, "spec"), "volumeMode", "Filesystem");
+        SetIfMissing(Object(obj, "status"), "phase", "Pending");
+    }
+
+    /// <summary>PersistentVolume (core).</summary>
+    public static void PersistentVolume(ResourceDefinition resource, JsonObject obj)
+    {
+        var pv = Object(obj, "spec");
+        SetIfMissing(pv, "persistentVolumeReclaimPolicy", "Retain");
+        SetIfMissing(pv, "volumeMode", "Filesystem");
+        SetIfMissing(Object(obj, "status"), "phase", "Pending");
+    }
+
+    /// <summary>Endpoints (core).</summary>
+    public static void Endpoints(ResourceDefinition resource, JsonObject obj)
+    {
+        foreach (var subset in Items(obj["subsets"]))
+        {
+            Ports(subset["ports"], "protocol");
+        }
+    }
+
+    /// <summary>Deployment (apps).</summary>
+    public static void Deployment(ResourceDefinition resource, JsonObject obj)
+    {
+        Deployment(Object(obj, "spec"));
+    }
+
+    /// <summary>ReplicaSet (apps).</summary>
+    public static void ReplicaSet(ResourceDefinition resource, JsonObject obj)
+    {
+        SetIfMissing(Object(obj, "spec"), "replicas", 1);
+        PodTemplate(obj["spec"]?["template"] as JsonObject);
+    }
+
+    /// <summary>StatefulSet (apps).</summary>
+    public static void StatefulSet(ResourceDefinition resource, JsonObject obj)
+    {
+        StatefulSet(Object(obj, "spec"));
+    }
+
+    /// <summary>DaemonSet (apps).</summary>
+    public static void DaemonSet(ResourceDefinition resource, JsonObject obj)
+    {
+        DaemonSet(Object(obj, "spec"));
+    }
+
+    /// <summary>Job (batch).</summary>
+    public static void Job(ResourceDefinition resource, JsonObject obj)
+    {
+        JobSpec(Object(obj, "spec"));
+    }
+
+    /// <summary>CronJob (batch).</summary>
+    public static void CronJob(ResourceDefinition resource, JsonObject obj)
+    {
+        CronJob(Object(obj, "spec"));
+    }
+
+    /// <summary>HorizontalPodAutoscaler (autoscaling).</summary>
+    public static void HorizontalPodAutoscaler(ResourceDefinition resource, JsonObject obj)
+    {
+        var hpa = Object(obj, "spec");
+        SetIfMissing(hpa, "minReplicas", 1);
+        if (resource.Version == "v2" && hpa["metrics"] is not JsonArray { Count: > 0 })
+        {
+            // autoscaling/v2: no metrics means 80% average CPU utilization.
+            hpa["metrics"] = JsonNode.Parse(
+                """[{"type":"Resource","resource":{"name":"cpu","target":{"type":"Utilization","averageUtilization":80}}}]""");
+        }
+    }
+
+    /// <summary>NetworkPolicy (networking.k8s.io).</summary>
+    public static void NetworkPolicy(ResourceDefinition resource, JsonObject obj)
+    {
+        NetworkPolicy(Object(obj, "spec"));
+    }
+
+    /// <summary>PriorityClass (scheduling.k8s.io).</summary>
+    public static void PriorityClass(ResourceDefinition resource, JsonObject obj)
+    {
+        SetIfMissing(obj, "preemptionPolicy", "PreemptLowerPriority");
+    }
+
+    /// <summary>StorageClass (storage.k8s.io).</summary>
+    public static void StorageClass(ResourceDefinition resource, JsonObject obj)
+    {
+        SetIfMissing(obj, "reclaimPolicy", "Delete");
+        SetIfMissing(obj, "volumeBindingMode", "Immediate");
+    }
+
+    /// <summary>CSIDriver (storage.k8s.io).</summary>
+    public static void CsiDriver(ResourceDefinition resource, JsonObject obj)
+    {
+        CsiDriver(Object(obj, "spec"));
+    }
+
+    /// <summary>RoleBinding or ClusterRoleBinding (rbac.authorization.k8s.io).</summary>
+    public static void RoleBinding(ResourceDefinition resource, JsonObject obj)
+    {
+        RoleBinding(obj);
+    }
+
+    /// <summary>ValidatingWebhookConfiguration or MutatingWebhookConfiguration (admissionregistration.k8s.io).</summary>
+    public static void WebhookConfiguration(ResourceDefinition resource, JsonObject obj)
+    {
+        foreach (var webhook in Items(obj["webhooks"]))
+        {
+            Webhook(webhook, mutating: resource.Kind == "MutatingWebhookConfiguration");
+        }
+    }
+
+    /// <summary>ValidatingAdmissionPolicy or MutatingAdmissionPolicy (admissionregistration.k8s.io).</summary>
+    public static void AdmissionPolicy(ResourceDefinition resource, JsonObject obj)
+    {
+        var policy = Object(obj, "spec");
+        SetIfMissing(policy, "failurePolicy", "Fail");
+        if (policy["matchConstraints"] is JsonObject constraints)
+        {
+            MatchResources(constraints);
+        }
+    }
+
+    /// <summary>ValidatingAdmissionPolicyBinding or MutatingAdmissionPolicyBinding (admissionregistration.k8s.io).</summary>
+    public static void AdmissionPolicyBinding(ResourceDefinition resource, JsonObject obj)
+    {
+        if (obj["spec"]?["matchResources"] is JsonObject bindingMatch)
+        {
+            MatchResources(bindingMatch);
+        }
+    }
+
+    /// <summary>APIService (apiregistration.k8s.io).</summary>
+    public static void ApiService(ResourceDefinition resource, JsonObject obj)
+    {
+        if (obj["spec"]?["service"] is JsonObject apiService)
+        {
+            SetIfMissing(apiService, "port", 443);
+        }
+    }
+
+    /// <summary>EndpointSlice (discovery.k8s.io).</summary>
+    public static void EndpointSlice(ResourceDefinition resource, JsonObject obj)
+    {
+        foreach (var port in Items(obj["ports"]))
+        {
+            SetIfMissing(port, "name", "");
+            SetIfMissing(port, "protocol", "TCP");
+        }
+    }
+
+    /// <summary>ResourceClaim (resource.k8s.io).</summary>
+    public static void ResourceClaim(ResourceDefinition resource, JsonObject obj)
+    {
+        DeviceRequests(obj["spec"] as JsonObject);
+    }
+
+    /// <summary>ResourceClaimTemplate (resource.k8s.io).</summary>
+    public static void ResourceClaimTemplate(ResourceDefinition resource, JsonObject obj)
+    {
+        DeviceRequests(obj["spec"]?["spec"] as JsonObject);
+    }
+
+    /// <summary>IngressClass (networking.k8s.io).</summary>
+    public static void IngressClass(ResourceDefinition resource, JsonObject obj)
+    {
+        if (obj["spec"]?["parameters"] is JsonObject parameters)
+        {
+            SetIfMissing(parameters, "scope", "Cluster");
+        }
+    }
+
+    /// <summary>FlowSchema (flowcontrol.apiserver.k8s.io).</summary>
+    public static void FlowSchema(ResourceDefinition resource, JsonObject obj)
+    {
+        // An unset (or zero) precedence is 1000.
+        if (obj["spec"] is JsonObject flowSchema
+            && !(flowSchema["matchingPrecedence"] is JsonValue precedence && precedence.TryGetValue<long>(out var value) && value != 0))
+        {
+            flowSchema["matchingPrecedence"] = 1000;
+        }
+    }
+
+    /// <summary>PriorityLevelConfiguration (flowcontrol.apiserver.k8s.io).</summary>
+    public static void PriorityLevelConfiguration(ResourceDefinition resource, JsonObject obj)
+    {
+        PriorityLevel(Object(obj, "spec"));
     }
 
     /// <summary>SetDefaults_Pod: what a pod gets beyond its spec's defaults (templates do not).</summary>

@@ -20,10 +20,14 @@ internal class ResourceStrategy
     {
         Resource = resource;
         HasStatus = resource.FindSubresource("status") is not null;
-        Validation = KindValidations.For(resource.Group, resource.Kind);
+        Registration = BuiltinKinds.Find(resource);
+        Validation = Registration?.Validation;
     }
 
-    /// <summary>The kind's validation (Registry/Validation, one file per API group); null for metadata only.</summary>
+    /// <summary>The kind's registration (<see cref="BuiltinKinds"/>); null for custom resources.</summary>
+    public KindRegistration? Registration { get; }
+
+    /// <summary>The kind's validation (its registration's, in Registry/Validation, one file per API group); null for metadata only.</summary>
     public KindValidation? Validation { get; }
 
     public ResourceDefinition Resource { get; }
@@ -32,7 +36,7 @@ internal class ResourceStrategy
     public bool HasStatus { get; }
 
     /// <summary>Kinds whose PrepareForCreate sets metadata.generation to 1 and whose spec changes bump it.</summary>
-    public virtual bool TracksGeneration => InitialState.TracksGeneration(Resource.Group, Resource.Kind);
+    public virtual bool TracksGeneration => Registration?.TracksGeneration ?? false;
 
     /// <summary>Deployments also bump generation when annotations change (kube's rollback annotations).</summary>
     public virtual bool AnnotationsBumpGeneration => false;
@@ -48,33 +52,7 @@ internal class ResourceStrategy
     /// from these answers. (While an object waits for a grace period or finalizers, every kind answers
     /// with the object.)
     /// </summary>
-    public virtual bool ReturnDeletedObject => ReturnsDeletedObject.Contains((Resource.Group, Resource.Plural));
-
-    /// <summary>
-    /// Where kube sets ReturnDeletedObject: true (k8s.io/kubernetes pkg/registry/..., each NewREST or
-    /// NewStorage's genericregistry.Store). Every other built-in registry, custom resources
-    /// (apiextensions-apiserver's customresource/etcd.go), CRDs and APIServices leave it false.
-    /// </summary>
-    private static readonly HashSet<(string Group, string Plural)> ReturnsDeletedObject =
-    [
-        ("", "namespaces"),                                 // core/namespace/storage/storage.go
-        ("", "persistentvolumeclaims"),                     // core/persistentvolumeclaim/storage/storage.go
-        ("", "persistentvolumes"),                          // core/persistentvolume/storage/storage.go
-        ("", "pods"),                                       // core/pod/storage/storage.go
-        ("", "podtemplates"),                               // core/podtemplate/storage/storage.go
-        ("", "resourcequotas"),                             // core/resourcequota/storage/storage.go
-        ("", "serviceaccounts"),                            // core/serviceaccount/storage/storage.go
-        ("", "services"),                                   // core/service/storage/storage.go
-        ("resource.k8s.io", "deviceclasses"),               // resource/deviceclass/storage/storage.go
-        ("resource.k8s.io", "resourceclaims"),              // resource/resourceclaim/storage/storage.go
-        ("resource.k8s.io", "resourceclaimtemplates"),      // resource/resourceclaimtemplate/storage/storage.go
-        ("resource.k8s.io", "resourceslices"),              // resource/resourceslice/storage/storage.go
-        ("storage.k8s.io", "csidrivers"),                   // storage/csidriver/storage/storage.go
-        ("storage.k8s.io", "csinodes"),                     // storage/csinode/storage/storage.go
-        ("storage.k8s.io", "storageclasses"),               // storage/storageclass/storage/storage.go
-        ("storage.k8s.io", "volumeattachments"),            // storage/volumeattachment/storage/storage.go
-        ("storage.k8s.io", "volumeattributesclasses"),      // storage/volumeattributesclass/storage/storage.go
-    ];
+    public virtual bool ReturnDeletedObject => Registration?.ReturnDeletedObject ?? false;
 
     /// <summary>The name rule of the kind (DNS-1123 subdomain unless its validation says otherwise).</summary>
     public virtual IReadOnlyList<string> ValidateName(string name, bool prefix) =>
@@ -158,9 +136,9 @@ internal class ResourceStrategy
     {
         if (HasStatus)
         {
-            if (InitialState.Status(Resource.Group, Resource.Kind) is { } status)
+            if (Registration?.InitialStatus is { } initial)
             {
-                obj["status"] = status;
+                obj["status"] = JsonNode.Parse(initial);
             }
             else
             {

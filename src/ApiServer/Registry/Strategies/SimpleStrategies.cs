@@ -149,8 +149,7 @@ internal sealed class DaemonSetStrategy(ResourceDefinition resource) : ResourceS
     }
 
     private static long? TemplateGeneration(JsonObject obj) =>
-        (obj["metadata"] as JsonObject)?["annotations"] is JsonObject annotations && annotations[TemplateGenerationAnnotation] is JsonValue v
-        && v.TryGetValue<string>(out var text) && long.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var generation)
+        long.TryParse(obj.GetString("metadata", "annotations", TemplateGenerationAnnotation), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var generation)
             ? generation : null;
 
     private static void SetTemplateGeneration(JsonObject obj, long generation)
@@ -205,25 +204,9 @@ internal sealed class FieldSelectableStrategy(ResourceDefinition resource, param
     protected override IEnumerable<string> KindFields => fields;
 }
 
-/// <summary>Picks the strategy of a resource; everything not listed gets the generic behaviour.</summary>
+/// <summary>Picks the strategy of a resource: its registration's (<see cref="BuiltinKinds"/>), else the generic one.</summary>
 internal static class StrategyFactory
 {
-    public static ResourceStrategy For(ResourceDefinition r, TimeProvider? time = null) => (r.Group, r.Plural) switch
-    {
-        ("apiextensions.k8s.io", "customresourcedefinitions") => new CustomResources.CustomResourceDefinitionStrategy(r, time ?? TimeProvider.System),
-        ("", "namespaces") => new NamespaceStrategy(r),
-        ("", "pods") => new PodStrategy(r),
-        ("events.k8s.io", "events") => new EventsV1Strategy(r),
-        ("", "secrets") => new SecretStrategy(r),
-        ("", "services") => new ServiceStrategy(r),
-        ("", "events") => new EventStrategy(r),
-        ("", "nodes") => new NodeStrategy(r),
-        ("", "replicationcontrollers") => new FieldSelectableStrategy(r, "status.replicas"),
-        ("apps", "replicasets") => new FieldSelectableStrategy(r, "status.replicas"),
-        ("apps", "deployments") => new DeploymentStrategy(r),
-        ("apps", "daemonsets") => new DaemonSetStrategy(r),
-        ("batch", "jobs") => new JobStrategy(r),
-        ("certificates.k8s.io", "certificatesigningrequests") => new CertificateSigningRequestStrategy(r),
-        _ => new ResourceStrategy(r),
-    };
+    public static ResourceStrategy For(ResourceDefinition r, TimeProvider? time = null) =>
+        BuiltinKinds.Find(r)?.Strategy?.Invoke(r, time ?? TimeProvider.System) ?? new ResourceStrategy(r);
 }
