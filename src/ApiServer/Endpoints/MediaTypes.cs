@@ -182,9 +182,9 @@ internal static class MediaTypes
         {
             string? Param(string name) => range.Parameters.FirstOrDefault(p => p.Name.Equals(name, StringComparison.OrdinalIgnoreCase))?.Value.Value;
             var mediaType = range.MediaType.Value?.ToLowerInvariant();
-            if (Param("as") is { } transform)
+            if (Param("as") is not null)
             {
-                if (transform == "Table" && Param("g") == "meta.k8s.io" && Param("v") is "v1" or "v1beta1" && mediaType is Json)
+                if (IsServedTable(range))
                 {
                     return Param("v");
                 }
@@ -199,6 +199,12 @@ internal static class MediaTypes
         }
 
         return null;
+    }
+
+    private static bool IsServedTable(MediaTypeHeaderValue range)
+    {
+        string? Param(string name) => range.Parameters.FirstOrDefault(p => p.Name.Equals(name, StringComparison.OrdinalIgnoreCase))?.Value.Value;
+        return range.MediaType.Value?.ToLowerInvariant() is Json && Param("as") == "Table" && Param("g") == "meta.k8s.io" && Param("v") is "v1" or "v1beta1";
     }
 
     /// <summary>The response format for an Accept header; JSON when any is acceptable.</summary>
@@ -223,14 +229,20 @@ internal static class MediaTypes
 
         foreach (var range in ranges.OrderByDescending(r => r.Quality ?? 1.0))
         {
-            // Transformations (as=Table, as=PartialObjectMetadata) are not served yet; a client
-            // that asks for one lists a plain fallback after it.
+            var pretty = range.Parameters.Any(p => p.Name.Equals("pretty", StringComparison.OrdinalIgnoreCase) && p.Value == "1");
             if (range.Parameters.Any(p => p.Name.Equals("as", StringComparison.OrdinalIgnoreCase)))
             {
+                // A meta.k8s.io Table in JSON is served (get and list answer it, TableOptions); it is
+                // JSON on the wire, so a client that accepts only a Table is not refused. Other
+                // transformations (PartialObjectMetadata) are not served: the next range decides.
+                if (IsServedTable(range))
+                {
+                    return (WireFormat.Json, pretty);
+                }
+
                 continue;
             }
 
-            var pretty = range.Parameters.Any(p => p.Name.Equals("pretty", StringComparison.OrdinalIgnoreCase) && p.Value == "1");
             switch (range.MediaType.Value?.ToLowerInvariant())
             {
                 case Json or "application/*" or "*/*":

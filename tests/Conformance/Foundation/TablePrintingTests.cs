@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Conformance.Infrastructure;
 
 namespace Conformance.Foundation;
@@ -41,6 +42,31 @@ public sealed class TablePrintingTests(ClusterFixture cluster)
         Assert.Equal("v1.35.0", nodeRow[^1]);
         Assert.Equal(["NAME", "STATUS", "ROLES", "AGE", "VERSION", "INTERNAL-IP", "EXTERNAL-IP", "OS-IMAGE", "KERNEL-VERSION", "CONTAINER-RUNTIME"],
             await HeaderAsync("get", "node", node, "-o", "wide"));
+    }
+
+    /// <summary>
+    /// A client that accepts only a Table (no plain fallback after it) gets a Table from get and list, as from
+    /// kube-apiserver; a bare as=Table without group and version names nothing kube serves (406).
+    /// </summary>
+    [Fact]
+    public async Task Curl_AcceptingOnlyATable_GetsATable()
+    {
+        var ns = await cluster.CreateNamespaceAsync("tableonly");
+        await cluster.KubectlOkAsync("create", "configmap", "c1", "-n", ns, "--from-literal=a=b");
+        var url = $"{cluster.ServerUrl}/api/v1/namespaces/{ns}/configmaps";
+        foreach (var (path, version) in new[] { (url, "v1"), (url + "/c1", "v1"), (url + "?resourceVersion=0", "v1beta1") })
+        {
+            var curl = await cluster.CurlAsync(cluster.Admin, "-w", "\n%{http_code}", "-H", $"Accept: application/json;as=Table;v={version};g=meta.k8s.io", path);
+            var lines = curl.StdOut.TrimEnd().Split('\n');
+            Assert.True(curl.ExitCode == 0 && lines[^1] == "200", $"{path}: {curl}");
+            var table = JsonNode.Parse(string.Join('\n', lines[..^1]))!;
+            Assert.Equal("Table", (string?)table["kind"]);
+            Assert.Equal($"meta.k8s.io/{version}", (string?)table["apiVersion"]);
+            Assert.Equal("c1", (string?)table["rows"]![0]!["cells"]![0]);
+        }
+
+        var bare = await cluster.CurlAsync(cluster.Admin, "-o", "/dev/null", "-w", "%{http_code}", "-H", "Accept: application/json;as=Table", url);
+        Assert.Equal("406", bare.StdOut);
     }
 
     private async Task<string[]> HeaderAsync(params string[] args) =>
