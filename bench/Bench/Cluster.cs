@@ -40,12 +40,14 @@ internal sealed class Cluster : IAsyncDisposable
     /// <param name="serverFlags">flags for this cluster's server besides BENCH_ARGS (configurations compared in one run).</param>
     /// <param name="beforeServer">runs on the fresh etcd before the server starts (data a cold start finds).</param>
     /// <param name="readyTimeout">how long the server may take to answer /readyz (60 s unless given).</param>
+    /// <param name="etcdFlags">further etcd flags (e.g. a larger --quota-backend-bytes for a big data set).</param>
     public static async Task<Cluster> StartAsync(
-        IReadOnlyList<string>? serverFlags = null, Func<EtcdProcess, Task>? beforeServer = null, TimeSpan? readyTimeout = null)
+        IReadOnlyList<string>? serverFlags = null, Func<EtcdProcess, Task>? beforeServer = null, TimeSpan? readyTimeout = null,
+        IReadOnlyList<string>? etcdFlags = null)
     {
         var work = Path.Combine(Path.GetTempPath(), $"bench-{Guid.NewGuid():N}");
         var pki = TestPki.Create(Path.Combine(work, "pki"));
-        var etcd = await EtcdProcess.StartAsync(new EtcdProcessOptions { Tls = true, Pki = pki });
+        var etcd = await EtcdProcess.StartAsync(new EtcdProcessOptions { Tls = true, Pki = pki, ExtraArguments = etcdFlags ?? [] });
         var cluster = new Cluster(etcd, pki, work);
         if (beforeServer is not null)
         {

@@ -15,13 +15,26 @@ namespace Bench;
 /// itself returns the range (pages of 10,000, our client), how long until /readyz and until the watch
 /// cache serves, the server's RSS against the serialized size, a selector list, a paged list, full
 /// lists (one, then 5 concurrent slow readers, with the peak RSS), and the server's bytes allocated
-/// per byte sent (from its /metrics). Its own report (default /tmp/scale-bench.md); never part of the
-/// test suite. <c>bench --only scale --objects 100000 [--out file]</c>.
+/// per byte sent (from its /metrics), the RSS the readers leave, pod creates at concurrency 1 and 32
+/// against etcd's own, etcd's RSS and database size. Its own report (default /tmp/scale-bench.md);
+/// never part of the test suite. <c>bench --only scale --objects 100000 [--gc 0,1] [--creates 1,32]
+/// [--watchers 1000] [--out file]</c>.
 /// </summary>
 internal sealed class ScaleWorkload(int objects, string output)
 {
     private const int Namespaces = 1000;
     private const int PageSize = 10_000;
+
+    // Seeding: etcd 3.4 refuses a Txn of more than --max-txn-ops (128 by default, which scripts/run.sh and
+    // the bench's etcd keep) operations; 128 puts of about 650 bytes are 83 KB, far under
+    // --max-request-bytes (1.5 MiB). Several Txns in flight let etcd put many proposals in one WAL
+    // fsync: 100 puts per Txn with 4 in flight took 65 s for 100,000 objects at load 80.
+    private const int PutsPerTxn = 128;
+    private const int TxnsInFlight = 8;
+
+    // etcd's default backend quota is 2 GB; 1,000,000 objects and the rows' own writes come close to
+    // it (the report gives the database size), so the bench's etcd has 8 GiB, etcd's suggested maximum.
+    private static readonly string[] EtcdFlags = ["--quota-backend-bytes=8589934592"];
     private static readonly string Filler = new('x', 300);
 
     private readonly StringBuilder _md = new();
@@ -32,13 +45,17 @@ internal sealed class ScaleWorkload(int objects, string output)
         var objects = at >= 0 && at + 1 < args.Length ? int.Parse(args[at + 1], CultureInfo.InvariantCulture) : 100_000;
         var pause = Array.IndexOf(args, "--pause-after-fill");
         var only = Array.IndexOf(args, "--gc");
+        var creates = Array.IndexOf(args, "--creates");
         var watchers = Array.IndexOf(args, "--watchers");
         var before = Array.IndexOf(args, "--before");
         await new ScaleWorkload(objects, output)
         {
             // Time to take a heap dump of the filled server (dotnet-gcdump collect -p PID), for exploring.
             PauseAfterFill = pause >= 0 && pause + 1 < args.Length ? TimeSpan.FromSeconds(int.Parse(args[pause + 1], CultureInfo.InvariantCulture)) : TimeSpan.Zero,
-            OnlySetting = only >= 0 && only + 1 < args.Length ? int.Parse(args[only + 1], CultureInfo.InvariantCulture) : null,
+            OnlySettings = only >= 0 && only + 1 < args.Length ? [.. args[only + 1].Split(',').Select(n => int.Parse(n, CultureInfo.InvariantCulture))] : null,
+            CreateConcurrency = creates >= 0 && creates + 1 < args.Length
+                ? [.. args[creates + 1].Split(',', StringSplitOptions.RemoveEmptyEntries).Select(n => int.Parse(n, CultureInfo.InvariantCulture))]
+                : [1, 32],
             BeforeDll = before >= 0 && before + 1 < args.Length ? args[before + 1] : null,
             Watchers = watchers >= 0 && watchers + 1 < args.Length ? int.Parse(args[watchers + 1], CultureInfo.InvariantCulture) : 1000,
         }.RunAsync();
@@ -58,8 +75,11 @@ internal sealed class ScaleWorkload(int objects, string output)
     // The create and watch rows reuse the main bench's operations (pods in "bench", configmaps in "watch").
     private static readonly Settings RowSettings = Settings.For(quick: false);
 
-    /// <summary>--gc N: only the Nth of <see cref="GcSettings"/> (0 is the default).</summary>
-    private int? OnlySetting { get; init; }
+    /// <summary>--gc 0,1: only those of <see cref="GcSettings"/> (0 is Server GC + DATAS), in that order.</summary>
+    private int[]? OnlySettings { get; init; }
+
+    /// <summary>--creates 1,32: the pod create rows' concurrencies per GC setting (the main bench's row 1); "" for none.</summary>
+    private int[] CreateConcurrency { get; init; } = [];
 
     private static string Key(int i) => $"/registry/configmaps/ns-{i % Namespaces:D4}/cm-{i:D7}";
 
@@ -84,8 +104,6 @@ internal sealed class ScaleWorkload(int objects, string output)
         _md.AppendLine();
         _md.AppendLine(CultureInfo.InvariantCulture, $"Load average before: `{ProcStats.LoadAverage()}`.");
         _md.AppendLine();
-        _md.AppendLine("| GC | etcd range s | server start to ready s | fill s | fill / etcd range rate | RSS MB | RSS / serialized | GC heap MB | selector list ms | page of 500 ms | full list s | alloc / byte sent | 5 slow readers: RSS peak over one body | creates/s at 32 (x etcd) | RSS after creates MB |");
-        _md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         long serialized = 0;
         await using var cluster = await Cluster.StartAsync(
             flags,
@@ -94,12 +112,24 @@ internal sealed class ScaleWorkload(int objects, string output)
                 using var client = new EtcdClient(new EtcdClientOptions
                 {
                     Endpoints = [etcd.Endpoint], CaFile = etcd.CaFile, CertFile = etcd.ClientCertFile, KeyFile = etcd.ClientKeyFile,
+                    // A Txn of 128 puts waits behind the others in flight and etcd's fsyncs on a loaded machine.
+                    RequestTimeout = TimeSpan.FromMinutes(2),
                 });
                 var seeding = Stopwatch.StartNew();
                 serialized = await SeedAsync(client);
-                Console.WriteLine($"seeded {objects} objects, {serialized / 1e6:0.0} MB, in {seeding.Elapsed.TotalSeconds:0.0} s");
+                var seeded = string.Create(CultureInfo.InvariantCulture,
+                    $"Seeded {objects:N0} ConfigMaps ({serialized / 1e6:0.0} MB serialized) straight into etcd in {seeding.Elapsed.TotalSeconds:0.0} s ({objects / seeding.Elapsed.TotalSeconds:0} puts/s; Txns of {PutsPerTxn} puts, {TxnsInFlight} in flight); etcd's database file {EtcdDatabaseBytes(etcd) / 1e6:0} MB, etcd RSS {ProcStats.ResidentBytes(etcd.ProcessId ?? 0) / 1e6:0} MB.");
+                Console.WriteLine(seeded);
+                _md.AppendLine(seeded);
+                _md.AppendLine();
             },
-            TimeSpan.FromMinutes(30));
+            TimeSpan.FromMinutes(30),
+            EtcdFlags);
+        _md.AppendLine(string.Concat(
+            "| GC | etcd range s | server start to ready s | fill s | fill / etcd range rate | RSS MB | RSS / serialized | GC heap MB | selector list ms | page of 500 ms | full list s | alloc / byte sent | 5 slow readers: RSS peak over one body | RSS after the readers MB |",
+            string.Concat(CreateConcurrency.Select(c => $" creates/s at {c} (x etcd) |")),
+            " RSS after creates MB | etcd RSS MB |"));
+        _md.AppendLine("|---|" + string.Concat(Enumerable.Repeat("---:|", 15 + CreateConcurrency.Length)));
         if (BeforeDll is { } beforeDll)
         {
             cluster.ServerDll = beforeDll;
@@ -110,13 +140,8 @@ internal sealed class ScaleWorkload(int objects, string output)
             cluster.ServerDll = null;
         }
 
-        for (var i = 0; i < GcSettings.Length; i++)
+        foreach (var i in OnlySettings ?? [.. Enumerable.Range(0, GcSettings.Length)])
         {
-            if (OnlySetting is { } only && only != i)
-            {
-                continue;
-            }
-
             var (name, environment) = GcSettings[i];
             var etcdRange = await EtcdRangeAsync(cluster.EtcdClient);
             var clock = Stopwatch.StartNew();
@@ -136,6 +161,8 @@ internal sealed class ScaleWorkload(int objects, string output)
             _md.AppendLine(_watchRow);
         }
 
+        _md.AppendLine();
+        _md.AppendLine(CultureInfo.InvariantCulture, $"etcd's database file at the end: {EtcdDatabaseBytes(cluster.Etcd) / 1e6:0} MB.");
         _md.AppendLine();
         _md.AppendLine(CultureInfo.InvariantCulture, $"Load average after: `{ProcStats.LoadAverage()}`.");
         var previous = File.Exists(output) ? await File.ReadAllTextAsync(output) : "";
@@ -190,17 +217,35 @@ internal sealed class ScaleWorkload(int objects, string output)
         await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => SlowReadAsync(cluster, "/api/v1/configmaps?resourceVersion=0", full.Bytes / 20)));
         await stopSampling.CancelAsync();
         await sampler;
+        // What the readers leave behind once they are done (memory the GC keeps committed), after a
+        // moment for a background collection.
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        var rssAfterReaders = ProcStats.ResidentBytes(pid);
 
-        // Throughput with this GC setting and the cache full: creates at concurrency 32 against etcd's
-        // own create Txns, interleaved (the main bench's row 1 operations).
+        // Throughput with this GC setting and the cache full: pod creates against etcd's own create
+        // Txns, interleaved (the main bench's row 1 operations), after an unmeasured warm-up of both
+        // sides as the main bench has (the server's JIT otherwise lands in the first slices).
         var workloads = new Workloads(cluster, RowSettings, new Report());
-        var (creates, etcdCreates) = await Load.CompareAsync(cluster, 32, RowSettings.Duration, RowSettings.Slices, workloads.SettleAsync,
-            (worker, n) => workloads.CreatePodAsync($"gc-{pid}-{worker}-{n}", 1024),
-            (worker, n) => workloads.CreateRawPodAsync($"gc-{pid}-{worker}-{n}", 1024));
+        var creates = new List<string>();
+        if (CreateConcurrency.Length > 0)
+        {
+            var warmUp = TimeSpan.FromSeconds(2);
+            await Load.RunAsync(cluster, 8, warmUp, (worker, n) => workloads.CreatePodAsync($"warm-{pid}-{worker}-{n}", 1024));
+            await Load.RunAsync(cluster, 8, warmUp, (worker, n) => workloads.CreateRawPodAsync($"warm-{pid}-{worker}-{n}", 1024));
+        }
+
+        foreach (var concurrency in CreateConcurrency)
+        {
+            var (server, etcd) = await Load.CompareAsync(cluster, concurrency, RowSettings.Duration, RowSettings.Slices, workloads.SettleAsync,
+                (worker, n) => workloads.CreatePodAsync($"gc-{pid}-c{concurrency}-{worker}-{n}", 1024),
+                (worker, n) => workloads.CreateRawPodAsync($"gc-{pid}-c{concurrency}-{worker}-{n}", 1024));
+            creates.Add(string.Create(CultureInfo.InvariantCulture, $" {server.OpsPerSecond:0} ({server.OpsPerSecond / etcd.OpsPerSecond:0.00}x){(server.Errors > 0 ? $", {server.Errors} errors" : "")} |"));
+        }
+
         var rssAfterCreates = ProcStats.ResidentBytes(pid);
 
         var row = string.Create(CultureInfo.InvariantCulture,
-            $"| {name} | {etcdRange:0.00} | {ready:0.0} | {fill:0.00} | {etcdRange / fill:0.00}x | {rss / 1e6:0} | {rss / (double)serialized:0.0}x | {afterFill.Heap / 1e6:0} | {selector.Seconds * 1000:0} ({selector.Items} items) | {perPage:0} | {full.Seconds:0.00} ({full.Bytes / 1e6:0.0} MB) | {allocated:0.000} | +{(peak - baseline) / 1e6:0} MB = {(peak - baseline) / (double)full.Bytes * 100:0}% | {creates.OpsPerSecond:0} ({creates.OpsPerSecond / etcdCreates.OpsPerSecond:0.00}x) | {rssAfterCreates / 1e6:0} |");
+            $"| {name} | {etcdRange:0.00} | {ready:0.0} | {fill:0.00} | {etcdRange / fill:0.00}x | {rss / 1e6:0} | {rss / (double)serialized:0.0}x | {afterFill.Heap / 1e6:0} | {selector.Seconds * 1000:0} ({selector.Items} items) | {perPage:0} | {full.Seconds:0.00} ({full.Bytes / 1e6:0.0} MB) | {allocated:0.000} | +{(peak - baseline) / 1e6:0} MB = {(peak - baseline) / (double)full.Bytes * 100:0}% | {rssAfterReaders / 1e6:0} |{string.Concat(creates)} {rssAfterCreates / 1e6:0} | {ProcStats.ResidentBytes(cluster.EtcdPid) / 1e6:0} |");
         Console.WriteLine(row);
         _md.AppendLine(row);
     }
@@ -223,22 +268,31 @@ internal sealed class ScaleWorkload(int objects, string output)
         Console.WriteLine(_watchRow);
     }
 
+    private static long EtcdDatabaseBytes(EtcdProcess etcd) =>
+        new FileInfo(Path.Combine(etcd.DataDirectory, "member", "snap", "db")) is { Exists: true } db ? db.Length : 0;
+
     private async Task<long> SeedAsync(EtcdClient client)
     {
         long bytes = 0;
-        var next = -100;
-        await Task.WhenAll(Enumerable.Range(0, 4).Select(async _ =>
+        var next = -PutsPerTxn;
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, TxnsInFlight).Select(async _ =>
         {
             while (true)
             {
-                var from = Interlocked.Add(ref next, 100);
+                var from = Interlocked.Add(ref next, PutsPerTxn);
                 if (from >= objects)
                 {
                     return;
                 }
 
+                if (from % 100_000 < PutsPerTxn && from > 0)
+                {
+                    Console.WriteLine($"seeding: {from:N0} of {objects:N0} after {clock.Elapsed.TotalSeconds:0} s");
+                }
+
                 var txn = new TxnRequest();
-                for (var i = from; i < Math.Min(objects, from + 100); i++)
+                for (var i = from; i < Math.Min(objects, from + PutsPerTxn); i++)
                 {
                     var value = ByteString.CopyFromUtf8(Value(i));
                     Interlocked.Add(ref bytes, value.Length);
