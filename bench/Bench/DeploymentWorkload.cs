@@ -1,9 +1,7 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http;
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace Bench;
@@ -129,11 +127,11 @@ internal static class DeploymentWorkload
         await Scheduling.CreatePodsAsync(cluster, "baseline", "p", replicas, "nobody");
         var baseline = replicas / baselineClock.Elapsed.TotalSeconds;
 
-        var exists = new ConcurrentDictionary<string, double>();
-        var running = new ConcurrentDictionary<string, double>();
+        var times = new PodTimes();
+        var (exists, running) = (times.Seen, times.Running);
         using var stopWatching = new CancellationTokenSource();
         var clock = Stopwatch.StartNew();
-        var watching = WatchAsync(cluster, clock, exists, running, stopWatching.Token);
+        var watching = times.WatchAsync(cluster, "flow", clock, stopWatching.Token);
         await Task.Delay(500);
         var cpuBefore = Cpu(cluster, controllerManager, scheduler, simulator);
 
@@ -201,32 +199,6 @@ internal static class DeploymentWorkload
         + $"\"spec\":{{\"replicas\":{replicas},\"selector\":{{\"matchLabels\":{{\"app\":\"web\"}}}},"
         + $"\"template\":{{\"metadata\":{{\"labels\":{{\"app\":\"web\"}},\"annotations\":{{\"bench/version\":\"{version}\"}}}},"
         + "\"spec\":{\"containers\":[{\"name\":\"app\",\"image\":\"registry.k8s.io/pause:3.10\",\"resources\":{\"requests\":{\"cpu\":\"10m\",\"memory\":\"16Mi\"}}}]}}}}";
-
-    /// <summary>Times, from <paramref name="clock"/>, when each pod of the namespace is first seen and first seen Running.</summary>
-    private static async Task WatchAsync(Cluster cluster, Stopwatch clock, ConcurrentDictionary<string, double> exists, ConcurrentDictionary<string, double> running, CancellationToken ct)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/namespaces/flow/pods?watch=1&allowWatchBookmarks=false");
-        using var response = await cluster.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
-        response.EnsureSuccessStatusCode();
-        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct));
-        while (await reader.ReadLineAsync(ct) is { } line)
-        {
-            if (line.Length == 0)
-            {
-                continue;
-            }
-
-            var now = clock.Elapsed.TotalSeconds;
-            using var doc = JsonDocument.Parse(line);
-            var pod = doc.RootElement.GetProperty("object");
-            var name = pod.GetProperty("metadata").GetProperty("name").GetString()!;
-            exists.TryAdd(name, now);
-            if (pod.TryGetProperty("status", out var status) && status.TryGetProperty("phase", out var phase) && phase.GetString() == "Running")
-            {
-                running.TryAdd(name, now);
-            }
-        }
-    }
 
     private static (double Server, double Kcm, double Scheduler, double Nodes, double Etcd) Cpu(Cluster cluster, Scheduling.Component kcm, Scheduling.Component scheduler, Scheduling.Component simulator) =>
         (ProcStats.CpuSeconds(cluster.ServerPid), kcm.CpuSeconds, scheduler.CpuSeconds, simulator.CpuSeconds, ProcStats.CpuSeconds(cluster.EtcdPid));

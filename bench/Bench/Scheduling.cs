@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -79,11 +78,11 @@ internal static class Scheduling
         await CreatePodsAsync(cluster, "baseline", "p", pods, "nobody");
         var baseline = pods / baselineClock.Elapsed.TotalSeconds;
 
-        var bound = new ConcurrentDictionary<string, double>();
-        var running = new ConcurrentDictionary<string, double>();
+        var times = new PodTimes();
+        var (bound, running) = (times.Bound, times.Running);
         using var stopWatching = new CancellationTokenSource();
         var clock = Stopwatch.StartNew();
-        var watching = WatchAsync(cluster, "flow", clock, bound, running, stopWatching.Token);
+        var watching = times.WatchAsync(cluster, "flow", clock, stopWatching.Token);
         await Task.Delay(500);
 
         var cpuBefore = Cpu(cluster, schedulerProcess, simulator);
@@ -160,37 +159,6 @@ internal static class Scheduling
         $"{{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{{\"name\":\"{name}\",\"namespace\":\"{ns}\",\"labels\":{{\"run\":\"{name}\",\"app\":\"bench\"}}}},"
         + $"\"spec\":{{\"schedulerName\":\"{schedulerName}\",\"containers\":[{{\"name\":\"app\",\"image\":\"registry.k8s.io/pause:3.10\","
         + "\"resources\":{\"requests\":{\"cpu\":\"100m\",\"memory\":\"64Mi\"}}}]}}";
-
-    /// <summary>Times, from <paramref name="clock"/>, when each pod is first seen bound and first seen Running.</summary>
-    private static async Task WatchAsync(Cluster cluster, string ns, Stopwatch clock,
-        ConcurrentDictionary<string, double> bound, ConcurrentDictionary<string, double> running, CancellationToken ct)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/namespaces/{ns}/pods?watch=1&allowWatchBookmarks=false");
-        using var response = await cluster.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
-        response.EnsureSuccessStatusCode();
-        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct));
-        while (await reader.ReadLineAsync(ct) is { } line)
-        {
-            if (line.Length == 0)
-            {
-                continue;
-            }
-
-            var now = clock.Elapsed.TotalSeconds;
-            using var doc = JsonDocument.Parse(line);
-            var pod = doc.RootElement.GetProperty("object");
-            var name = pod.GetProperty("metadata").GetProperty("name").GetString()!;
-            if (pod.GetProperty("spec").TryGetProperty("nodeName", out var node) && node.GetString() is { Length: > 0 })
-            {
-                bound.TryAdd(name, now);
-            }
-
-            if (pod.TryGetProperty("status", out var status) && status.TryGetProperty("phase", out var phase) && phase.GetString() == "Running")
-            {
-                running.TryAdd(name, now);
-            }
-        }
-    }
 
     internal static async Task WaitForNodesReadyAsync(Cluster cluster, int nodes, Component simulator)
     {

@@ -99,15 +99,4 @@ public sealed class ReplicaSetTests
         time.Advance(ControllerExpectations.Timeout + TimeSpan.FromSeconds(1));
         Assert.True(expectations.Satisfied("ns/web"));
     }
-
-    [Fact]
-    public void LabelSelectors_MatchExpressionsAndEmpty()
-    {
-        var labels = new Dictionary<string, string> { ["app"] = "web", ["env"] = "prod" };
-        Assert.True(LabelSelectors.Matches(new V1LabelSelector(), labels));
-        Assert.False(LabelSelectors.Matches(null, labels));
-        Assert.True(LabelSelectors.Matches(new V1LabelSelector { MatchExpressions = [new V1LabelSelectorRequirement { Key = "env", OperatorProperty = "In", Values = ["prod", "dev"] }] }, labels));
-        Assert.False(LabelSelectors.Matches(new V1LabelSelector { MatchExpressions = [new V1LabelSelectorRequirement { Key = "app", OperatorProperty = "DoesNotExist" }] }, labels));
-        Assert.True(LabelSelectors.Matches(new V1LabelSelector { MatchExpressions = [new V1LabelSelectorRequirement { Key = "tier", OperatorProperty = "NotIn", Values = ["db"] }] }, labels));
-    }
 }

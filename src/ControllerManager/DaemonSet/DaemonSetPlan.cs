@@ -85,7 +85,7 @@ internal static class DaemonSetPlan
         var spec = new V1PodSpec { Tolerations = templateSpec.Tolerations, HostNetwork = templateSpec.HostNetwork };
         AddDaemonTolerations(spec);
         var taints = node.Spec?.Taints ?? [];
-        bool Untolerated(V1Taint t) => !spec.Tolerations.Any(tol => Taints.Tolerates(tol, t));
+        bool Untolerated(V1Taint t) => !spec.Tolerations.Any(tol => Tolerations.Tolerates(tol, t));
         if (taints.Any(t => t.Effect is Taints.NoSchedule or Taints.NoExecute && Untolerated(t)))
         {
             return (false, !taints.Any(t => t.Effect == Taints.NoExecute && Untolerated(t)));

@@ -1,8 +1,9 @@
+using ClientTools.Selectors;
 using k8s.Models;
 
 namespace ControllerManager.NodeLifecycle;
 
-/// <summary>The node taints kube's node controller manages, and toleration matching (v1helper.TolerationsTolerateTaint).</summary>
+/// <summary>The node taints kube's node controller manages, and how long tolerations let a pod stay.</summary>
 internal static class Taints
 {
     public const string NotReady = "node.kubernetes.io/not-ready";
@@ -10,21 +11,6 @@ internal static class Taints
     public const string Unschedulable = "node.kubernetes.io/unschedulable";
     public const string NoSchedule = "NoSchedule";
     public const string NoExecute = "NoExecute";
-
-    public static bool Tolerates(V1Toleration toleration, V1Taint taint)
-    {
-        if (!string.IsNullOrEmpty(toleration.Effect) && toleration.Effect != taint.Effect)
-        {
-            return false;
-        }
-
-        if (toleration.OperatorProperty == "Exists")
-        {
-            return string.IsNullOrEmpty(toleration.Key) || toleration.Key == taint.Key;
-        }
-
-        return toleration.Key == taint.Key && (toleration.Value ?? "") == (taint.Value ?? "");
-    }
 
     /// <summary>
     /// How long a pod may stay on a node with these NoExecute taints: null when some taint is not
@@ -36,7 +22,7 @@ internal static class Taints
         var min = TimeSpan.MaxValue;
         foreach (var taint in noExecuteTaints)
         {
-            var used = (tolerations ?? []).Where(t => Tolerates(t, taint)).ToList();
+            var used = (tolerations ?? []).Where(t => Tolerations.Tolerates(t, taint)).ToList();
             if (used.Count == 0)
             {
                 return null;

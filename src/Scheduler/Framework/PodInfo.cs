@@ -1,4 +1,5 @@
 using ClientTools.Cache;
+using ClientTools.Selectors;
 using k8s.Models;
 
 namespace Scheduler.Framework;
@@ -16,8 +17,8 @@ public sealed class AffinityTerm(IReadOnlySet<string> namespaces, V1LabelSelecto
 
     /// <summary>Whether <paramref name="pod"/> is one this term is about: in its namespaces (or a namespace its selector picks) and matching its label selector.</summary>
     public bool Matches(V1Pod pod, IDictionary<string, string>? namespaceLabels) =>
-        (Namespaces.Contains(pod.Metadata?.NamespaceProperty ?? "") || Selectors.Matches(NamespaceSelector, namespaceLabels)) &&
-        Selectors.Matches(Selector, pod.Metadata?.Labels);
+        (Namespaces.Contains(pod.Metadata?.NamespaceProperty ?? "") || LabelSelectors.Matches(NamespaceSelector, namespaceLabels)) &&
+        LabelSelectors.Matches(Selector, pod.Metadata?.Labels);
 
     public static AffinityTerm From(V1Pod owner, V1PodAffinityTerm term)
     {

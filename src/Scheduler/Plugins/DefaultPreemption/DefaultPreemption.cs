@@ -1,5 +1,6 @@
-using k8s.Models;
+using ClientTools.Selectors;
 using Scheduler.Framework;
+using k8s.Models;
 
 namespace Scheduler.Plugins.DefaultPreemption;
 
@@ -235,7 +236,7 @@ public sealed class DefaultPreemption(
                 var pdb = pdbs[i];
                 if (pdb.Namespace != pod.Namespace || pdb.Selector is null ||
                     (pdb.Selector.MatchLabels is not { Count: > 0 } && pdb.Selector.MatchExpressions is not { Count: > 0 }) ||
-                    !Selectors.Matches(pdb.Selector, pod.Pod.Metadata?.Labels))
+                    !LabelSelectors.Matches(pdb.Selector, pod.Pod.Metadata?.Labels))
                 {
                     continue;
                 }

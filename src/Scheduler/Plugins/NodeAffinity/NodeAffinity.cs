@@ -1,3 +1,4 @@
+using ClientTools.Selectors;
 using Scheduler.Framework;
 
 namespace Scheduler.Plugins.NodeAffinity;
@@ -17,16 +18,7 @@ public sealed class NodeAffinity : IFilterPlugin, IScorePlugin
         node.Node is { } n && Matches(pod, n) ? Status.Success : Status.Unresolvable(ErrReasonPod);
 
     /// <summary>nodeSelector and requiredDuringSchedulingIgnoredDuringExecution (component-helpers' RequiredNodeAffinity).</summary>
-    public static bool Matches(PodInfo pod, k8s.Models.V1Node node)
-    {
-        if (!Selectors.MatchesMap(pod.Pod.Spec?.NodeSelector, node.Metadata?.Labels))
-        {
-            return false;
-        }
-
-        var required = pod.Pod.Spec?.Affinity?.NodeAffinity?.RequiredDuringSchedulingIgnoredDuringExecution;
-        return required is null || Selectors.Matches(required, node);
-    }
+    public static bool Matches(PodInfo pod, k8s.Models.V1Node node) => NodeSelectors.PodMatchesNode(pod.Pod.Spec, node);
 
     public long Score(CycleState state, PodInfo pod, NodeInfo node)
     {
@@ -38,7 +30,7 @@ public sealed class NodeAffinity : IFilterPlugin, IScorePlugin
         long score = 0;
         foreach (var term in pod.Pod.Spec?.Affinity?.NodeAffinity?.PreferredDuringSchedulingIgnoredDuringExecution ?? [])
         {
-            if (term.Weight != 0 && term.Preference is { } preference && Selectors.Matches(preference, n))
+            if (term.Weight != 0 && term.Preference is { } preference && NodeSelectors.Matches(preference, n))
             {
                 score += term.Weight;
             }

@@ -1,5 +1,6 @@
-using k8s.Models;
+using ClientTools.Selectors;
 using Scheduler.Framework;
+using k8s.Models;
 
 namespace Scheduler.Plugins.NodeUnschedulable;
 
@@ -14,7 +15,7 @@ public sealed class NodeUnschedulable : IFilterPlugin
 
     public Status Filter(CycleState state, PodInfo pod, NodeInfo node)
     {
-        if (node.Node?.Spec?.Unschedulable != true || Selectors.Tolerates(pod.Pod.Spec?.Tolerations, UnschedulableTaint))
+        if (node.Node?.Spec?.Unschedulable != true || Tolerations.Tolerates(pod.Pod.Spec?.Tolerations, UnschedulableTaint))
         {
             return Status.Success;
         }

@@ -1,5 +1,6 @@
-using k8s.Models;
+using ClientTools.Selectors;
 using Scheduler.Framework;
+using k8s.Models;
 
 namespace Scheduler.Plugins.PodTopologySpread;
 
@@ -96,7 +97,7 @@ public sealed class PodTopologySpread : IPreFilterExtensions, IFilterPlugin, IPr
 
         for (var i = 0; i < s.Constraints.Count; i++)
         {
-            if (other.Namespace == pod.Namespace && other.Pod.Metadata?.DeletionTimestamp is null && Selectors.Matches(s.Constraints[i].Selector, other.Pod.Metadata?.Labels))
+            if (other.Namespace == pod.Namespace && other.Pod.Metadata?.DeletionTimestamp is null && LabelSelectors.Matches(s.Constraints[i].Selector, other.Pod.Metadata?.Labels))
             {
                 var value = node.Labels[s.Constraints[i].TopologyKey];
                 s.Counts[i][value] = s.Counts[i].GetValueOrDefault(value) + delta;
@@ -243,7 +244,7 @@ public sealed class PodTopologySpread : IPreFilterExtensions, IFilterPlugin, IPr
                 var selector = WithMatchLabelKeys(c.LabelSelector, c.MatchLabelKeys, pod.Pod.Metadata?.Labels);
                 return new Constraint(c.TopologyKey, c.MaxSkew, selector, c.MinDomains ?? 1,
                     (c.NodeAffinityPolicy ?? "Honor") == "Honor", c.NodeTaintsPolicy == "Honor",
-                    Selectors.Matches(selector, pod.Pod.Metadata?.Labels));
+                    LabelSelectors.Matches(selector, pod.Pod.Metadata?.Labels));
             })];
 
     /// <summary>matchLabelKeys: the pod's own values for those keys narrow the selector.</summary>
@@ -278,12 +279,12 @@ public sealed class PodTopologySpread : IPreFilterExtensions, IFilterPlugin, IPr
             return false;
         }
 
-        return !constraints.Any(c => c.HonorTaints) || Selectors.FirstUntoleratedTaint(n.Spec?.Taints, pod.Pod.Spec?.Tolerations) is null;
+        return !constraints.Any(c => c.HonorTaints) || Tolerations.FirstUntoleratedTaint(n.Spec?.Taints, pod.Pod.Spec?.Tolerations) is null;
     }
 
     private static bool HasAllKeys(NodeInfo node, List<Constraint> constraints) =>
         constraints.All(c => node.Labels.ContainsKey(c.TopologyKey));
 
     private static int CountMatching(NodeInfo node, PodInfo pod, Constraint constraint) =>
-        node.Pods.Count(p => p.Namespace == pod.Namespace && p.Pod.Metadata?.DeletionTimestamp is null && Selectors.Matches(constraint.Selector, p.Pod.Metadata?.Labels));
+        node.Pods.Count(p => p.Namespace == pod.Namespace && p.Pod.Metadata?.DeletionTimestamp is null && LabelSelectors.Matches(constraint.Selector, p.Pod.Metadata?.Labels));
 }

@@ -1,3 +1,4 @@
+using ClientTools.Selectors;
 using Scheduler.Framework;
 
 namespace Scheduler.Plugins.TaintToleration;
@@ -14,7 +15,7 @@ public sealed class TaintToleration : IFilterPlugin, IScorePlugin
     public string Name => "TaintToleration";
 
     public Status Filter(CycleState state, PodInfo pod, NodeInfo node) =>
-        Selectors.FirstUntoleratedTaint(node.Node?.Spec?.Taints, pod.Pod.Spec?.Tolerations) is null
+        Tolerations.FirstUntoleratedTaint(node.Node?.Spec?.Taints, pod.Pod.Spec?.Tolerations) is null
             ? Status.Success
             : Status.Unresolvable(ErrReasonNotMatch);
 
@@ -22,7 +23,7 @@ public sealed class TaintToleration : IFilterPlugin, IScorePlugin
     {
         // Only tolerations with effect PreferNoSchedule or no effect count here.
         var tolerations = (pod.Pod.Spec?.Tolerations ?? []).Where(t => string.IsNullOrEmpty(t.Effect) || t.Effect == "PreferNoSchedule").ToList();
-        return (node.Node?.Spec?.Taints ?? []).Count(t => t.Effect == "PreferNoSchedule" && !Selectors.Tolerates(tolerations, t));
+        return (node.Node?.Spec?.Taints ?? []).Count(t => t.Effect == "PreferNoSchedule" && !Tolerations.Tolerates(tolerations, t));
     }
 
     public void NormalizeScore(CycleState state, PodInfo pod, IReadOnlyList<NodeInfo> nodes, long[] scores) => ScoreHelper.DefaultNormalize(scores, reverse: true);

@@ -1,9 +1,13 @@
 using k8s.Models;
 
-namespace ControllerManager.Common;
+namespace ClientTools.Selectors;
 
-/// <summary>metav1.LabelSelector matching as kube's LabelSelectorAsSelector: an empty selector matches everything, a null one nothing.</summary>
-internal static class LabelSelectors
+/// <summary>
+/// metav1.LabelSelector matching as apimachinery's LabelSelectorAsSelector: matchLabels and
+/// matchExpressions (In, NotIn, Exists, DoesNotExist), ANDed. An empty selector matches everything,
+/// a null one nothing. Shared by the scheduler and the controller manager.
+/// </summary>
+public static class LabelSelectors
 {
     public static bool IsEmpty(V1LabelSelector? selector) =>
         selector is not null && (selector.MatchLabels is null || selector.MatchLabels.Count == 0) && (selector.MatchExpressions is null || selector.MatchExpressions.Count == 0);
@@ -45,19 +49,7 @@ internal static class LabelSelectors
         return true;
     }
 
-    /// <summary>A map selector (ReplicationController, Service): every pair must match; an empty map matches nothing here, as for services.</summary>
-    public static bool MatchesMap(IDictionary<string, string>? selector, IDictionary<string, string>? labels)
-    {
-        if (selector is null || selector.Count == 0)
-        {
-            return false;
-        }
-
-        labels ??= new Dictionary<string, string>();
-        return selector.All(p => labels.TryGetValue(p.Key, out var v) && v == p.Value);
-    }
-
-    /// <summary>The selector as the query string form (matchLabels only is exact; expressions in kube's syntax).</summary>
+    /// <summary>The selector in the query-string form (matchLabels as key=value; expressions in kube's syntax).</summary>
     public static string ToQuery(V1LabelSelector selector)
     {
         var parts = new List<string>();

@@ -1,33 +1,47 @@
 using System.Globalization;
 using k8s.Models;
 
-namespace ControllerManager.Common;
+namespace ClientTools.Selectors;
 
 /// <summary>
 /// A pod's required node affinity against a node (component-helpers' nodeaffinity.GetRequiredNodeAffinity
 /// and its Match): the nodeSelector map and requiredDuringSchedulingIgnoredDuringExecution's terms
-/// (ORed; a term's label expressions and metadata.name fields ANDed).
+/// (ORed; a term's label expressions and metadata.name fields ANDed). Shared by the scheduler's
+/// NodeAffinity plugin and the DaemonSet controller.
 /// </summary>
-internal static class NodeSelectors
+public static class NodeSelectors
 {
     public const string NameField = "metadata.name";
 
-    public static bool PodMatchesNode(V1PodSpec spec, V1Node node)
+    /// <summary>The pod's nodeSelector and required node affinity both match the node.</summary>
+    public static bool PodMatchesNode(V1PodSpec? spec, V1Node node)
     {
-        var labels = node.Metadata?.Labels ?? new Dictionary<string, string>();
-        foreach (var (key, value) in spec.NodeSelector ?? new Dictionary<string, string>())
+        if (!MatchesMap(spec?.NodeSelector, node.Metadata?.Labels))
         {
-            if (!labels.TryGetValue(key, out var actual) || actual != value)
-            {
-                return false;
-            }
+            return false;
         }
 
-        var required = spec.Affinity?.NodeAffinity?.RequiredDuringSchedulingIgnoredDuringExecution;
-        return required is null || (required.NodeSelectorTerms ?? []).Any(t => Matches(t, node));
+        var required = spec?.Affinity?.NodeAffinity?.RequiredDuringSchedulingIgnoredDuringExecution;
+        return required is null || Matches(required, node);
     }
 
-    /// <summary>One term: a term with neither expressions nor fields matches nothing.</summary>
+    /// <summary>A nodeSelector map: every pair must be among the labels; an empty or missing map matches every node.</summary>
+    public static bool MatchesMap(IDictionary<string, string>? selector, IDictionary<string, string>? labels)
+    {
+        if (selector is null || selector.Count == 0)
+        {
+            return true;
+        }
+
+        labels ??= new Dictionary<string, string>();
+        return selector.All(pair => labels.TryGetValue(pair.Key, out var value) && value == pair.Value);
+    }
+
+    /// <summary>A NodeSelector: the terms are ORed; an empty or missing list matches no node.</summary>
+    public static bool Matches(V1NodeSelector? selector, V1Node node) =>
+        selector?.NodeSelectorTerms is { Count: > 0 } terms && terms.Any(t => Matches(t, node));
+
+    /// <summary>One NodeSelectorTerm: its expressions and fields are ANDed; a term with neither matches nothing.</summary>
     public static bool Matches(V1NodeSelectorTerm term, V1Node node)
     {
         var expressions = term.MatchExpressions ?? [];
