@@ -31,8 +31,8 @@ internal sealed class CustomResourceStrategy : ResourceStrategy
 
     protected override IEnumerable<string> KindFields => _selectableFields;
 
-    /// <summary>Read defaults may change a stored custom resource: the cache parses it.</summary>
-    public override bool SelectsOnMetadataOnly => false;
+    /// <summary>Read defaults may change a stored custom resource: with a schema that has defaults, the cache parses it.</summary>
+    public override bool ReadsFactsInOnePass => _custom.Schema is not { HasDefaults: true };
 
     public override void CheckCreateAllowed(JsonObject obj)
     {

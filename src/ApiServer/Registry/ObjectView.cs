@@ -60,9 +60,10 @@ internal sealed class ObjectView : ICachedView
 
     public static ObjectView Create(StoredObject stored, ResourceStrategy strategy)
     {
-        if (strategy.SelectsOnMetadataOnly && MetadataScan.TryRead(stored.Value.Span, out var scan))
+        if (strategy.ReadsFactsInOnePass && MetadataScan.TryRead(stored.Value.Span, strategy.FactPaths, out var scan))
         {
-            // One forward read, no tree: the kinds whose selection facts are all in metadata.
+            // One forward read, no tree of the whole object: its metadata, and the few members its
+            // field selectors read (a pod's spec.nodeName, status.phase, ...) as small fragments.
             var facts = SelectionFacts.Of(scan, strategy);
             return new ObjectView(stored, facts, ServedJson.Splice(stored.Value, scan.BodyAt, scan.Empty, stored.ModRevision));
         }
@@ -152,10 +153,12 @@ internal sealed record SelectionFacts(
         return new SelectionFacts(labels, fieldIndex, fieldValues, indexKeys);
     }
 
+    private static readonly JsonObject NoFields = [];
+
     /// <summary>
-    /// The facts of a kind that selects on metadata only (<see cref="ResourceStrategy.SelectsOnMetadataOnly"/>),
-    /// from one read of its metadata: the same labels, field values and index keys as from the parsed object,
-    /// in compact, shared form (the watch cache keeps one per object).
+    /// The facts from one read of an object's metadata and the members its kind's fields are read from
+    /// (<see cref="ResourceStrategy.ReadsFactsInOnePass"/>): the same labels, field values and index keys
+    /// as from the parsed object, in compact, shared form (the watch cache keeps one per object).
     /// </summary>
     public static SelectionFacts Of(MetadataScan scan, ResourceStrategy strategy)
     {
@@ -167,15 +170,24 @@ internal sealed record SelectionFacts(
             {
                 "metadata.name" => scan.Name ?? "",
                 "metadata.namespace" => scan.Namespace ?? "",
-                _ => throw new InvalidOperationException($"{field} is not a metadata field"),
+                // The kind's own rule, on the fragments of the object its fields are read from; the
+                // values repeat across objects (a node's name, "Running", "default-scheduler").
+                _ => strategy.FieldValue(scan.Fields ?? NoFields, field) is { } value ? SharedStrings.Of(value) : null,
             };
         }
 
         var pairs = scan.Labels;
-        string[] indexKeys = pairs.Length == 0 ? [] : new string[pairs.Length / 2];
+        var indexed = strategy.IndexedFields;
+        string[] indexKeys = pairs.Length + indexed.Count == 0 ? [] : new string[pairs.Length / 2 + indexed.Count];
         for (var i = 0; i < pairs.Length; i += 2)
         {
             indexKeys[i / 2] = SharedStrings.Join(pairs[i], pairs[i + 1], ObjectView.LabelIndexKey);
+        }
+
+        for (var i = 0; i < indexed.Count; i++)
+        {
+            var value = (fieldIndex.TryGetValue(indexed[i], out var position) ? fieldValues[position] : null) ?? "";
+            indexKeys[pairs.Length / 2 + i] = SharedStrings.Join(indexed[i], value, ObjectView.FieldIndexKey);
         }
 
         return new SelectionFacts(pairs.Length == 0 ? LabelMap.Empty : new LabelMap(pairs), fieldIndex, fieldValues, indexKeys);
@@ -189,9 +201,12 @@ internal sealed record SelectionFacts(
 /// would. <see cref="TryRead"/> declines anything a parse might see differently (duplicate members,
 /// non-string values, a stored resourceVersion, no metadata object): the caller parses those.
 /// </summary>
-internal readonly record struct MetadataScan(string? Name, string? Namespace, string[] Labels, int BodyAt, bool Empty)
+internal readonly record struct MetadataScan(string? Name, string? Namespace, string[] Labels, int BodyAt, bool Empty, JsonObject? Fields = null)
 {
-    public static bool TryRead(ReadOnlySpan<byte> json, out MetadataScan scan)
+    public static bool TryRead(ReadOnlySpan<byte> json, out MetadataScan scan) => TryRead(json, FieldPaths.None, out scan);
+
+    /// <param name="paths">members outside metadata to take as fragments (<see cref="Fields"/>): a kind's field selectors' paths.</param>
+    public static bool TryRead(ReadOnlySpan<byte> json, FieldPaths paths, out MetadataScan scan)
     {
         scan = default;
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = ObjectCodec.MaxDepth });
@@ -203,12 +218,24 @@ internal readonly record struct MetadataScan(string? Name, string? Namespace, st
         var found = false;
         string? name = null, ns = null;
         string[]? labels = null;
+        JsonObject? fields = null;
         var bodyAt = 0;
         var empty = true;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             var isMetadata = reader.ValueTextEquals("metadata"u8);
+            var path = isMetadata ? -1 : paths.Find(ref reader);
             reader.Read();
+            if (path >= 0)
+            {
+                if (!paths.Capture(path, ref reader, json, fields ??= []))
+                {
+                    return false;
+                }
+
+                continue;
+            }
+
             if (!isMetadata)
             {
                 reader.Skip();
@@ -271,7 +298,7 @@ internal readonly record struct MetadataScan(string? Name, string? Namespace, st
             return false;
         }
 
-        scan = new MetadataScan(name, ns, labels ?? [], bodyAt, empty);
+        scan = new MetadataScan(name, ns, labels ?? [], bodyAt, empty, fields);
         return true;
     }
 
@@ -300,5 +327,107 @@ internal readonly record struct MetadataScan(string? Name, string? Namespace, st
         }
 
         return pairs.ToArray();
+    }
+}
+
+/// <summary>
+/// The members outside metadata a kind's field values are read from ("spec.nodeName", "status.phase"),
+/// as a tree of member names. <see cref="MetadataScan"/> copies just those members out of the stored
+/// bytes into a small object of the same shape, on which the kind's own <c>FieldValue</c> runs: the
+/// values are the ones a parse of the whole object gives, without building the whole object's tree.
+/// </summary>
+internal sealed class FieldPaths
+{
+    public static readonly FieldPaths None = new([], []);
+
+    // Member names (UTF-8 and text) and what is read below each: null takes the whole member.
+    private readonly byte[][] _names;
+    private readonly (string Name, FieldPaths? Below)[] _members;
+
+    private FieldPaths(byte[][] names, (string, FieldPaths?)[] members)
+    {
+        _names = names;
+        _members = members;
+    }
+
+    /// <summary>The tree of dotted <paramref name="paths"/>; a path that another one extends is taken whole.</summary>
+    public static FieldPaths Of(IEnumerable<string> paths)
+    {
+        var split = paths.Select(p => p.Split('.')).Where(p => p.All(s => s.Length > 0)).ToList();
+        return Of(split, 0);
+    }
+
+    private static FieldPaths Of(List<string[]> paths, int depth)
+    {
+        var members = new List<(string, FieldPaths?)>();
+        foreach (var group in paths.GroupBy(p => p[depth], StringComparer.Ordinal))
+        {
+            var whole = group.Any(p => p.Length == depth + 1);
+            members.Add((group.Key, whole ? null : Of(group.ToList(), depth + 1)));
+        }
+
+        return new FieldPaths(members.Select(m => System.Text.Encoding.UTF8.GetBytes(m.Item1)).ToArray(), members.ToArray());
+    }
+
+    public bool IsEmpty => _members.Length == 0;
+
+    /// <summary>Which member the reader's property name is (-1 for none).</summary>
+    public int Find(ref Utf8JsonReader reader)
+    {
+        for (var i = 0; i < _names.Length; i++)
+        {
+            if (reader.ValueTextEquals(_names[i]))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>
+    /// Copies member <paramref name="member"/>'s value (the reader on it) into <paramref name="into"/>,
+    /// or its wanted members when only some are read. False, for the caller to parse the whole object
+    /// instead, when a parse might see it otherwise: a repeated member, or a value that is not an object
+    /// where members below it are read.
+    /// </summary>
+    public bool Capture(int member, ref Utf8JsonReader reader, ReadOnlySpan<byte> json, JsonObject into)
+    {
+        var (name, below) = _members[member];
+        if (into.ContainsKey(name))
+        {
+            return false;
+        }
+
+        if (below is null)
+        {
+            var start = (int)reader.TokenStartIndex;
+            reader.Skip();
+            into[name] = JsonNode.Parse(json[start..(int)reader.BytesConsumed], documentOptions: new JsonDocumentOptions { MaxDepth = ObjectCodec.MaxDepth });
+            return true;
+        }
+
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            return false;
+        }
+
+        var fragment = new JsonObject();
+        into[name] = fragment;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var inner = below.Find(ref reader);
+            reader.Read();
+            if (inner < 0)
+            {
+                reader.Skip();
+            }
+            else if (!below.Capture(inner, ref reader, json, fragment))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 }

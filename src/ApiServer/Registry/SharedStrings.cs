@@ -57,6 +57,26 @@ internal static class SharedStrings
         return value;
     }
 
+    private static readonly string?[] Strings = new string?[Slots];
+
+    /// <summary><paramref name="value"/>, or an equal string seen before (field values: node names, phases).</summary>
+    public static string Of(string value)
+    {
+        if (value.Length == 0 || value.Length > MaxBytes)
+        {
+            return value.Length == 0 ? string.Empty : value;
+        }
+
+        var slot = (int)((uint)string.GetHashCode(value, StringComparison.Ordinal) % Slots);
+        if (Volatile.Read(ref Strings[slot]) is { } known && string.Equals(known, value, StringComparison.Ordinal))
+        {
+            return known;
+        }
+
+        Volatile.Write(ref Strings[slot], value);
+        return value;
+    }
+
     /// <summary><paramref name="join"/>(first, second), shared when the same two strings were joined before (index keys).</summary>
     public static string Join(string first, string second, Func<string, string, string> join)
     {

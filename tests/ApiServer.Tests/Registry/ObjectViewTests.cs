@@ -123,13 +123,76 @@ public sealed class ObjectViewTests
         Assert.Same(a.FieldValue("metadata.namespace"), b.FieldValue("metadata.namespace"));
     }
 
-    [Fact]
-    public void SelectsOnMetadataOnly_OnlyKindsWithoutFieldsOfTheirOwn()
+    /// <summary>
+    /// Kinds with field selectors of their own (pods, events, secrets, nodes, ...) are read in the same
+    /// pass: their metadata, and copies of just the members their fields are read from.
+    /// </summary>
+    [Theory]
+    [InlineData("pods", """{"kind":"Pod","apiVersion":"v1","metadata":{"name":"p","namespace":"ns","labels":{"app":"web"},"managedFields":[{"manager":"m","fieldsV1":{"f:spec":{}}}]},"spec":{"containers":[{"name":"c","image":"i"}],"nodeName":"node-1","restartPolicy":"Always","schedulerName":"default-scheduler","serviceAccountName":"default","hostNetwork":true},"status":{"phase":"Running","podIP":"10.0.0.1","podIPs":[{"ip":"10.0.0.1"}],"conditions":[{"type":"Ready","status":"True"}]}}""")]
+    [InlineData("pods", """{"kind":"Pod","apiVersion":"v1","metadata":{"name":"p","namespace":"ns"},"spec":{"containers":[]},"status":{}}""")]
+    [InlineData("pods", """{"kind":"Pod","metadata":{"name":"p"},"status":{"phase":"Pending","nominatedNodeName":"n2"},"spec":{"hostNetwork":false,"nodeName":"n1"}}""")]
+    [InlineData("pods", """{"kind":"Pod","metadata":{"name":"p"},"spec":{"hostNetwork":"true","nodeName":7,"schedulerName":null,"restartPolicy":{"a":1}}}""")]
+    [InlineData("pods", """{"kind":"Pod","metadata":{"name":"p"}}""")]
+    // Declined (parsed instead): a repeated member on a read path, or no object where members below are read.
+    [InlineData("pods", """{"kind":"Pod","metadata":{"name":"p"},"spec":null,"status":[]}""")]
+    [InlineData("events", """{"kind":"Event","metadata":{"name":"e","namespace":"ns"},"involvedObject":{"kind":"Pod","namespace":"ns","name":"p","uid":"u","apiVersion":"v1","resourceVersion":"5","fieldPath":"spec.containers{c}"},"reason":"Started","reportingComponent":"kubelet","source":{"component":"kubelet","host":"n1"},"type":"Normal","count":3}""")]
+    [InlineData("events", """{"kind":"Event","metadata":{"name":"e"},"source":"x","involvedObject":{}}""")]
+    [InlineData("secrets", """{"kind":"Secret","metadata":{"name":"s","namespace":"ns","labels":{"a":"b"}},"type":"kubernetes.io/tls","data":{"tls.crt":"AAEC"}}""")]
+    [InlineData("secrets", """{"kind":"Secret","metadata":{"name":"s"},"data":{}}""")]
+    [InlineData("nodes", """{"kind":"Node","metadata":{"name":"n1","labels":{"kubernetes.io/hostname":"n1"}},"spec":{"unschedulable":true},"status":{"capacity":{"cpu":"4"}}}""")]
+    [InlineData("namespaces", """{"kind":"Namespace","metadata":{"name":"ns"},"spec":{"finalizers":["kubernetes"]},"status":{"phase":"Active"}}""")]
+    [InlineData("services", """{"kind":"Service","metadata":{"name":"s","namespace":"ns"},"spec":{"clusterIP":"10.0.0.1","type":"ClusterIP","ports":[{"port":80}]}}""")]
+    [InlineData("replicationcontrollers", """{"kind":"ReplicationController","metadata":{"name":"r","namespace":"ns"},"spec":{"replicas":3},"status":{"replicas":2}}""")]
+    public void Create_KindWithFieldsOfItsOwn_SaysWhatAParseSays(string plural, string json)
     {
-        Assert.True(ConfigMaps.SelectsOnMetadataOnly);
-        Assert.False(Strategy("pods").SelectsOnMetadataOnly);
-        Assert.False(Strategy("secrets").SelectsOnMetadataOnly);
-        Assert.False(Strategy("namespaces").SelectsOnMetadataOnly);
+        var strategy = Strategy(plural);
+        Assert.True(strategy.ReadsFactsInOnePass);
+        var stored = new StoredObject($"/registry/{plural}/ns/x", Encoding.UTF8.GetBytes(json), 42, 7);
+        var read = ObjectView.Create(stored, strategy);
+        var parsed = ObjectView.Parse(stored, strategy);
+        Assert.Equal(Served(parsed), Served(read));
+        Assert.Equal(parsed.Labels.ToArray(), read.Labels.ToArray());
+        Assert.Equal(parsed.IndexKeys, read.IndexKeys);
+        Assert.True(strategy.SupportedFields.Count > 2);
+        foreach (var field in strategy.SupportedFields)
+        {
+            Assert.Equal(parsed.FieldValue(field), read.FieldValue(field));
+        }
+
+        Assert.Equal(parsed.Decode().ToJsonString(), read.Decode().ToJsonString());
+    }
+
+    [Theory]
+    [InlineData("""{"kind":"Pod","metadata":{"name":"p"},"spec":{"nodeName":"a"},"spec":{"nodeName":"b"}}""")]
+    [InlineData("""{"kind":"Pod","metadata":{"name":"p"},"spec":{"nodeName":"a","nodeName":"b"}}""")]
+    public void Create_PodWithRepeatedMembers_FailsAsAParseFails(string json)
+    {
+        var stored = new StoredObject("/registry/pods/ns/p", Encoding.UTF8.GetBytes(json), 42, 7);
+        var parse = Record.Exception(() => ObjectView.Parse(stored, Strategy("pods")));
+        Assert.NotNull(parse);
+        Assert.IsType(parse.GetType(), Record.Exception(() => ObjectView.Create(stored, Strategy("pods"))));
+    }
+
+    [Fact]
+    public void Create_Pod_ReadsItsFieldsWithoutAParse()
+    {
+        var pods = Strategy("pods");
+        Assert.True(MetadataScan.TryRead(
+            """{"metadata":{"name":"p"},"spec":{"containers":[{"name":"c"}],"nodeName":"node-1","hostNetwork":true},"status":{"phase":"Running","conditions":[]}}"""u8,
+            pods.FactPaths, out var scan));
+        // Only the members the pod's fields are read from are copied.
+        Assert.Equal("""{"spec":{"nodeName":"node-1","hostNetwork":true},"status":{"phase":"Running"}}""", scan.Fields!.ToJsonString());
+        Assert.False(MetadataScan.TryRead("""{"metadata":{"name":"p"},"spec":{"nodeName":"a"},"spec":{}}"""u8, pods.FactPaths, out _));
+        Assert.False(MetadataScan.TryRead("""{"metadata":{"name":"p"},"status":"x"}"""u8, pods.FactPaths, out _));
+
+        var a = ObjectView.Create(new StoredObject("/registry/pods/ns/a", """{"metadata":{"name":"a","namespace":"ns"},"spec":{"nodeName":"node-1"},"status":{"phase":"Running"}}"""u8.ToArray(), 5, 5), pods);
+        var b = ObjectView.Create(new StoredObject("/registry/pods/ns/b", """{"metadata":{"name":"b","namespace":"ns"},"spec":{"nodeName":"node-1"},"status":{"phase":"Running"}}"""u8.ToArray(), 6, 6), pods);
+        Assert.Equal("node-1", a.FieldValue("spec.nodeName"));
+        Assert.Equal(["field:spec.nodeName=node-1"], a.IndexKeys);
+        // Repeated values are one string per cache, not one per pod.
+        Assert.Same(a.FieldValue("spec.nodeName"), b.FieldValue("spec.nodeName"));
+        Assert.Same(a.FieldValue("status.phase"), b.FieldValue("status.phase"));
+        Assert.Same(a.IndexKeys[0], b.IndexKeys[0]);
     }
 
     [Fact]

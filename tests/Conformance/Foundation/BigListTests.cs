@@ -219,4 +219,54 @@ public sealed class BigListTests(ClusterFixture cluster)
         Assert.Equal("b", Assert.Single(selected)!["metadata"]!["name"]!.GetValue<string>());
         Assert.Equal(revisions["b"].ToString(System.Globalization.CultureInfo.InvariantCulture), selected[0]!["metadata"]!["resourceVersion"]!.GetValue<string>());
     }
+    /// <summary>
+    /// Pods another writer put into etcd (as a cold start finds them) are read by the watch cache in one
+    /// pass too: their metadata and copies of only the members their field selectors read. kubectl's
+    /// field selectors (the kubelet's spec.nodeName, status.phase, spec.hostNetwork's "false" when unset)
+    /// and the served bytes must be what a parse of each pod gives.
+    /// </summary>
+    [Fact]
+    public async Task ForeignPods_AreSelectedByTheirFieldsAndServedAsStored()
+    {
+        var ns = await cluster.CreateNamespaceAsync("foreignpods");
+        var prefix = $"{ClusterFixture.EtcdPrefix}/pods/{ns}/";
+        string Pod(string name, string node, string phase, string extra) =>
+            $$$"""{"kind":"Pod","apiVersion":"v1","metadata":{"name":"{{{name}}}","namespace":"{{{ns}}}","uid":"7d1f0a5e-0000-4000-8000-0000000000{{{name}}}","creationTimestamp":"2026-12-01T00:00:00Z","labels":{"app":"web"}},"spec":{"containers":[{"name":"c","image":"busybox","resources":{}}],"restartPolicy":"Always","schedulerName":"default-scheduler","serviceAccountName":"default","nodeName":"{{{node}}}"{{{extra}}}},"status":{"phase":"{{{phase}}}","podIP":"10.1.0.{{{name[1..]}}}","conditions":[{"type":"Ready","status":"True"}]}}""";
+        var values = new Dictionary<string, string>
+        {
+            ["p1"] = Pod("p1", $"{ns}-a", "Running", ""),
+            ["p2"] = Pod("p2", $"{ns}-b", "Running", ",\"hostNetwork\":true"),
+            ["p3"] = Pod("p3", $"{ns}-a", "Pending", ",\"hostNetwork\":false"),
+        };
+        foreach (var (name, value) in values)
+        {
+            cluster.Etcdctl("put", prefix + name, value);
+        }
+
+        var revisions = values.Keys.ToDictionary(n => n, n => JsonNode.Parse(cluster.Etcdctl("get", prefix + n, "-w", "json"))!["kvs"]![0]!["mod_revision"]!.GetValue<long>());
+        var list = JsonNode.Parse(await GetTextAsync($"/api/v1/namespaces/{ns}/pods"))!;
+        Assert.Equal(["p1", "p2", "p3"], list["items"]!.AsArray().Select(i => i!["metadata"]!["name"]!.GetValue<string>()));
+
+        var cachedText = await GetTextAsync($"/api/v1/namespaces/{ns}/pods?resourceVersion=0");
+        foreach (var (name, value) in values)
+        {
+            var served = value.Replace("\"metadata\":{", $"\"metadata\":{{\"resourceVersion\":\"{revisions[name]}\",", StringComparison.Ordinal);
+            Assert.Contains(served, cachedText, StringComparison.Ordinal);
+        }
+
+        async Task<string> Names(string selector) =>
+            (await cluster.KubectlOkAsync("get", "pods", "-n", ns, "--field-selector", selector, "-o", "name")).Trim().Replace("pod/", "", StringComparison.Ordinal).Replace('\n', ' ');
+        Assert.Equal("p1 p3", await Names($"spec.nodeName={ns}-a"));
+        Assert.Equal("p1 p2", await Names("status.phase=Running"));
+        Assert.Equal("p1 p3", await Names("spec.hostNetwork=false"));
+        Assert.Equal("p2", await Names("spec.hostNetwork=true,status.podIP=10.1.0.2"));
+        Assert.Equal("p3", await Names($"spec.nodeName={ns}-a,status.phase!=Running"));
+
+        // The kubelet's watch-cache read: every pod of a node, from the cache's index, at resourceVersion 0.
+        var curl = await cluster.CurlAsync(cluster.Admin, $"{cluster.ServerUrl}/api/v1/pods?resourceVersion=0&fieldSelector=spec.nodeName%3D{ns}-b");
+        Assert.True(curl.ExitCode == 0, curl.ToString());
+        var onNode = JsonNode.Parse(curl.StdOut)!["items"]!.AsArray();
+        Assert.Equal("p2", Assert.Single(onNode)!["metadata"]!["name"]!.GetValue<string>());
+        Assert.Equal(revisions["p2"].ToString(System.Globalization.CultureInfo.InvariantCulture), onNode[0]!["metadata"]!["resourceVersion"]!.GetValue<string>());
+    }
 }

@@ -77,12 +77,22 @@ internal class ResourceStrategy
     public virtual IReadOnlyList<string> IndexedFields => [];
 
     /// <summary>
-    /// Whether everything the watch cache derives from a stored object (labels, field values, index
-    /// keys) is in its metadata and it is served as stored: then the cache reads the metadata in one pass
-    /// instead of parsing the whole object (issue 19: the parse was most of a cold start's time). Kinds
-    /// with their own field selectors, indexed fields or read defaults parse.
+    /// Whether the watch cache may derive its view of a stored object (labels, field values, index keys,
+    /// the served bytes) from one forward read of its bytes (<see cref="MetadataScan"/>: the metadata,
+    /// plus copies of the few members <see cref="FactPaths"/> names) instead of parsing the whole object
+    /// (issue 19: the parse was most of a cold start's time). Kinds whose read defaults may change a
+    /// stored object (custom resources with defaults) parse.
     /// </summary>
-    public virtual bool SelectsOnMetadataOnly => SupportedFields.Count == MetadataFields.Length && IndexedFields.Count == 0;
+    public virtual bool ReadsFactsInOnePass => true;
+
+    /// <summary>
+    /// The members <see cref="FieldValue"/> reads for the kind's own field selectors, beyond metadata:
+    /// the fields' own paths (a kind whose rule reads elsewhere overrides this; ObjectViewTests checks
+    /// every built-in kind's values against a parse).
+    /// </summary>
+    public FieldPaths FactPaths => _factPaths ??= FieldPaths.Of(SupportedFields.Where(f => !MetadataFields.Contains(f)));
+
+    private FieldPaths? _factPaths;
 
     /// <summary>The value a field selector compares against, as the kind's GetAttrs reports it.</summary>
     public virtual string? FieldValue(JsonObject obj, string field) => field switch
