@@ -130,6 +130,12 @@ public readonly record struct ReadOptions(long Revision = 0, ReadMode Mode = Rea
 /// a hint: every object the caller wants has this <see cref="ICachedView.IndexKeys"/> entry, so a
 /// store with an index may return only those (the caller still filters). Stores without one ignore it.
 /// </param>
+/// <param name="Timeout">
+/// how long etcd may take for each range the list reads; null for the client's request timeout. The
+/// watch cache's fill gives its pages longer: etcd 3.4 walks every key from a page's start to the end
+/// of the range before applying the limit (etcd issue 11057, fixed in 3.5), so at 1,000,000 objects a
+/// first page took 12-22 s and the default deadline failed the fill over and over.
+/// </param>
 /// <param name="ClientList">
 /// a client's list request with or without selectors (kube's cacher rules apply while the watch cache
 /// fills: a list with a limit and no selectors goes to etcd, any other is refused with
@@ -141,7 +147,8 @@ public readonly record struct ListOptions(
     string? StartAfterKey = null,
     ReadMode Mode = ReadMode.Default,
     string? IndexKey = null,
-    ClientList? ClientList = null);
+    ClientList? ClientList = null,
+    TimeSpan? Timeout = null);
 
 /// <summary>What the watch cache needs to know of a client's list: whether it selects (labels or fields).</summary>
 public readonly record struct ClientList(bool HasSelectors);

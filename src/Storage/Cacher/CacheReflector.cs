@@ -19,6 +19,12 @@ public sealed class CacheReflector : IAsyncDisposable
     /// <summary>kube's cacher lists in pages of 10,000 when it fills (storageWatchListPageSize).</summary>
     private const int ListPageSize = 10_000;
 
+    /// <summary>
+    /// How long etcd may take for one page of a fill (kube's reflector gives its list no deadline). On
+    /// etcd 3.4 a page costs a walk over every key after it (<see cref="ListOptions.Timeout"/>).
+    /// </summary>
+    private static readonly TimeSpan FillPageTimeout = TimeSpan.FromMinutes(2);
+
     private readonly IStorage _etcd;
     // Replaced, never changed, under the lock: the stream's lookups read it without taking the lock.
     private volatile Dictionary<string, Cacher> _cachers = new(StringComparer.Ordinal);
@@ -212,14 +218,14 @@ public sealed class CacheReflector : IAsyncDisposable
     private async Task<List<StoredObject>> ListPrefixAsync(Cacher cacher, long revision, CancellationToken stop)
     {
         var items = new List<StoredObject>();
-        var next = _etcd.GetListAsync(cacher.KeyPrefix, new ListOptions(revision, ListPageSize), stop);
+        var next = _etcd.GetListAsync(cacher.KeyPrefix, new ListOptions(revision, ListPageSize, Timeout: FillPageTimeout), stop);
         while (true)
         {
             var page = await next.ConfigureAwait(false);
             var more = page.More && page.Items.Count > 0;
             if (more)
             {
-                next = _etcd.GetListAsync(cacher.KeyPrefix, new ListOptions(revision, ListPageSize, page.Items[^1].Key), stop);
+                next = _etcd.GetListAsync(cacher.KeyPrefix, new ListOptions(revision, ListPageSize, page.Items[^1].Key, Timeout: FillPageTimeout), stop);
             }
 
             items.EnsureCapacity(items.Count + page.Items.Count + (int)Math.Min(page.RemainingItemCount, int.MaxValue / 2));

@@ -58,7 +58,11 @@ internal sealed class EtcdClient : IDisposable
     public IReadOnlyList<string> Endpoints => _endpoints.Select(e => e.Name).ToArray();
 
     public Task<RangeResponse> RangeAsync(RangeRequest request, CancellationToken cancellationToken = default) =>
-        CallAsync("Range", request, static (e, r, d, c) => e.RangeAsync(r, d, c), idempotent: true, cancellationToken);
+        RangeAsync(request, null, cancellationToken);
+
+    /// <param name="timeout">the call's deadline instead of <see cref="EtcdClientOptions.RequestTimeout"/> (null: that).</param>
+    public Task<RangeResponse> RangeAsync(RangeRequest request, TimeSpan? timeout, CancellationToken cancellationToken = default) =>
+        CallAsync("Range", request, static (e, r, d, c) => e.RangeAsync(r, d, c), idempotent: true, cancellationToken, timeout);
 
     public Task<PutResponse> PutAsync(PutRequest request, CancellationToken cancellationToken = default) =>
         CallAsync("Put", request, static (e, r, d, c) => e.PutAsync(r, d, c), idempotent: false, cancellationToken);
@@ -249,9 +253,11 @@ internal sealed class EtcdClient : IDisposable
         TRequest request,
         Func<EtcdEndpoint, TRequest, DateTime, CancellationToken, Task<TResponse>> send,
         bool idempotent,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        TimeSpan? timeout = null)
         where TRequest : IMessage
     {
+        var limit = timeout ?? _requestTimeout;
         // etcd's gRPC server refuses an oversized message without reading it and resets the stream,
         // racing its own error status; refusing here says what happened and that nothing was sent.
         var size = request.CalculateSize();
@@ -264,7 +270,7 @@ internal sealed class EtcdClient : IDisposable
         }
 
         // One deadline for every attempt; each sends etcd what is left of it as grpc-timeout.
-        var deadline = DateTime.UtcNow + _requestTimeout;
+        var deadline = DateTime.UtcNow + limit;
         var index = Volatile.Read(ref _preferred);
         var delay = InitialRetryDelay;
         EtcdException? lastError = null;
@@ -276,7 +282,7 @@ internal sealed class EtcdClient : IDisposable
             }
             catch (EtcdException e) when (e.Kind == EtcdErrorKind.DeadlineExceeded)
             {
-                throw DeadlineExceeded(method, lastError, e);
+                throw DeadlineExceeded(method, limit, lastError, e);
             }
             catch (EtcdException e) when (e.Kind == EtcdErrorKind.Unavailable)
             {
@@ -296,7 +302,7 @@ internal sealed class EtcdClient : IDisposable
                 var remaining = deadline - DateTime.UtcNow;
                 if (remaining <= TimeSpan.Zero)
                 {
-                    throw DeadlineExceeded(method, lastError, null);
+                    throw DeadlineExceeded(method, limit, lastError, null);
                 }
 
                 await Task.Delay(Min(delay, remaining), cancellationToken);
@@ -310,13 +316,13 @@ internal sealed class EtcdClient : IDisposable
         Interlocked.CompareExchange(ref _preferred, (index + 1) % _endpoints.Length, index);
 
     /// <summary>The call's deadline passed: Unavailable when endpoints failed meanwhile (that is the news), else DeadlineExceeded.</summary>
-    private EtcdException DeadlineExceeded(string method, EtcdException? lastError, EtcdException? expired) =>
+    private static EtcdException DeadlineExceeded(string method, TimeSpan limit, EtcdException? lastError, EtcdException? expired) =>
         lastError is null
-            ? new EtcdException(EtcdErrorKind.DeadlineExceeded, $"etcd {method}: deadline of {_requestTimeout.TotalSeconds:0.###} s exceeded", expired)
+            ? new EtcdException(EtcdErrorKind.DeadlineExceeded, $"etcd {method}: deadline of {limit.TotalSeconds:0.###} s exceeded", expired)
             {
                 StatusCode = expired?.StatusCode,
             }
-            : new EtcdException(EtcdErrorKind.Unavailable, $"etcd {method}: no endpoint answered within {_requestTimeout.TotalSeconds:0.###} s; last error: {lastError.Message}", lastError);
+            : new EtcdException(EtcdErrorKind.Unavailable, $"etcd {method}: no endpoint answered within {limit.TotalSeconds:0.###} s; last error: {lastError.Message}", lastError);
 
     private static EtcdException WatchCanceled(WatchResponse response, string endpoint) =>
         response.CompactRevision > 0

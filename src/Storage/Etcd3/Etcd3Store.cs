@@ -82,7 +82,7 @@ internal sealed class Etcd3Store(EtcdClient client) : IStorage, IWriteRevision
             Limit = options.Limit > 0 ? options.Limit : UnlimitedListPageSize,
             Revision = ExactRevision(options.Revision, options.Mode),
         };
-        var response = await RangeAsync(keyPrefix, request, cancellationToken);
+        var response = await RangeAsync(keyPrefix, request, cancellationToken, options.Timeout);
         CheckNotOlderThan(keyPrefix, options.Revision, options.Mode, response.Header.Revision);
 
         // The header carries etcd's current revision, not the one read at.
@@ -107,7 +107,7 @@ internal sealed class Etcd3Store(EtcdClient client) : IStorage, IWriteRevision
 
                 request.Key = EncodeKey(all[^1].Key + "\0");
                 request.Revision = revision;
-                response = await RangeAsync(keyPrefix, request, cancellationToken);
+                response = await RangeAsync(keyPrefix, request, cancellationToken, options.Timeout);
             }
         }
 
@@ -292,11 +292,11 @@ internal sealed class Etcd3Store(EtcdClient client) : IStorage, IWriteRevision
         }
     }
 
-    private async Task<RangeResponse> RangeAsync(string key, RangeRequest request, CancellationToken cancellationToken)
+    private async Task<RangeResponse> RangeAsync(string key, RangeRequest request, CancellationToken cancellationToken, TimeSpan? timeout = null)
     {
         try
         {
-            return await client.RangeAsync(request, cancellationToken);
+            return await client.RangeAsync(request, timeout, cancellationToken);
         }
         catch (EtcdException e) when (e.StatusCode == GrpcStatusCode.OutOfRange && request.Revision > 0)
         {

@@ -177,6 +177,45 @@ public sealed class EtcdClientTests(EtcdH2cFixture fixture)
         Assert.Equal(StorageErrorCode.Unavailable, storeError.Code);
     }
 
+    /// <summary>
+    /// A list given its own timeout (the watch cache's fill: etcd 3.4 takes long for a page of a big
+    /// resource) waits for an answer past the client's request timeout, where a plain read fails.
+    /// </summary>
+    [Fact]
+    public async Task GetList_WithItsOwnTimeout_WaitsPastTheRequestTimeout()
+    {
+        await using var etcd = await EtcdProcess.StartAsync();
+        using var client = new EtcdClient(new EtcdClientOptions { Endpoints = [etcd.Endpoint], RequestTimeout = TimeSpan.FromMilliseconds(800) });
+        var store = new Etcd3Store(client);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await client.PutAsync(new PutRequest { Key = ByteString.CopyFromUtf8("/slow/a"), Value = ByteString.CopyFromUtf8("{}") });
+                break;
+            }
+            catch (EtcdException e) when (e.Kind == EtcdErrorKind.DeadlineExceeded && attempt < 10)
+            {
+            }
+        }
+
+        etcd.Pause();
+        Task<ListResult> patient;
+        try
+        {
+            patient = store.GetListAsync("/slow/", new ListOptions(Limit: 10, Timeout: TimeSpan.FromMinutes(2)));
+            var plain = await Assert.ThrowsAsync<StorageException>(() => store.GetListAsync("/slow/", new ListOptions(Limit: 10)));
+            Assert.Equal(StorageErrorCode.Unavailable, plain.Code);
+            Assert.False(patient.IsCompleted);
+        }
+        finally
+        {
+            etcd.Resume();
+        }
+
+        Assert.Equal("/slow/a", Assert.Single((await patient).Items).Key);
+    }
+
     [Fact]
     public async Task Call_EtcdStopsAnswering_ReadAndWriteThrowDeadlineExceededAtTheDeadline()
     {
