@@ -298,6 +298,9 @@ if ((CONTROLLER_MANAGER != 0)); then
     say "starting the controller manager as system:kube-controller-manager (log $run/controller-manager.log)"
     start dotnet "$controller_manager_dll" \
         --kubeconfig="$certs/controller-manager.kubeconfig" \
+        --authentication-kubeconfig="$certs/controller-manager.kubeconfig" \
+        --authorization-kubeconfig="$certs/controller-manager.kubeconfig" \
+        --client-ca-file="$certs/ca.crt" \
         --leader-elect=true \
         --use-service-account-credentials=true \
         --controllers='*' \

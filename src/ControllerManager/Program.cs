@@ -12,7 +12,7 @@ using ControllerManager.Infrastructure;
 var flags = new FlagSet("kube-controller-manager");
 var clientOptions = new ClientOptions(flags, qps: 20, burst: 30);
 var election = new LeaderElectionOptions(flags, "kube-controller-manager");
-var health = new HealthServer(flags, defaultPort: 10257);
+var health = new HealthServer(flags, defaultPort: 10257, delegatedAuth: true);
 var verbosity = flags.Int("v", 0, "Number for the log level verbosity.");
 var controllers = flags.StringList("controllers", ["*"],
     "A list of controllers to enable. '*' enables all on-by-default controllers, 'foo' enables the controller named 'foo', '-foo' disables the controller named 'foo'.");

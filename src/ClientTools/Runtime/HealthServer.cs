@@ -6,6 +6,7 @@ using ClientTools.Logging;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Logging;
 
 namespace ClientTools.Runtime;
@@ -14,10 +15,12 @@ namespace ClientTools.Runtime;
 /// The HTTPS endpoint kube's components serve for probes: <c>/healthz</c>, <c>/livez</c>, <c>/readyz</c>
 /// on <c>--bind-address</c>:<c>--secure-port</c> (0 turns it off), with <c>--tls-cert-file</c>/
 /// <c>--tls-private-key-file</c> or a self-signed certificate, as kube-scheduler makes one when none
-/// is given. Unauthenticated, as kube's components allow these paths by default (--authorization-always-allow-paths).
+/// is given. With delegated authentication (<see cref="DelegatedAuth"/>) requests are authenticated and
+/// authorized as kube's components do, these paths being allowed by default (--authorization-always-allow-paths);
+/// without it, every request is served.
 /// Named checks answer as k8s.io/apiserver's healthz: <c>ok</c>, <c>?verbose</c> lists <c>[+]name ok</c>,
 /// a failure is 500 with <c>[-]name failed: reason withheld</c>, <c>/healthz/&lt;name&gt;</c> asks one check,
-/// <c>?exclude=name</c> skips one. <c>/metrics</c> is served (unauthenticated here) when <see cref="Metrics"/> is set.
+/// <c>?exclude=name</c> skips one. <c>/metrics</c> is served when <see cref="Metrics"/> is set.
 /// </summary>
 public sealed class HealthServer
 {
@@ -27,13 +30,27 @@ public sealed class HealthServer
     private readonly Flag<string> _keyFile;
     private WebApplication? _app;
 
-    public HealthServer(FlagSet flags, int defaultPort)
+    private readonly DelegatedAuth? _auth;
+
+    /// <param name="delegatedAuth">
+    /// Authenticate and authorize requests as kube's components do (<see cref="DelegatedAuth"/>); without
+    /// it the flags are accepted and every request is served.
+    /// </param>
+    public HealthServer(FlagSet flags, int defaultPort, bool delegatedAuth = false)
     {
         _bindAddress = flags.String("bind-address", "0.0.0.0", "The IP address on which to listen for the --secure-port port.");
         _securePort = flags.Int("secure-port", defaultPort, "The port on which to serve HTTPS (healthz, livez, readyz); 0 turns it off.");
         _certFile = flags.String("tls-cert-file", "", "File containing the default x509 certificate for HTTPS (default: a self-signed one).");
         _keyFile = flags.String("tls-private-key-file", "", "File containing the default x509 private key matching --tls-cert-file.");
-        flags.Accept("delegated authentication and authorization of the health endpoint are not done", "authentication-kubeconfig", "authorization-kubeconfig", "authorization-always-allow-paths", "requestheader-client-ca-file", "client-ca-file", "cert-dir");
+        if (delegatedAuth)
+        {
+            _auth = new DelegatedAuth(flags);
+            flags.Accept("the serving certificate is kept in memory", "cert-dir");
+        }
+        else
+        {
+            flags.Accept("delegated authentication and authorization of the health endpoint are not done", "authentication-kubeconfig", "authorization-kubeconfig", "authorization-always-allow-paths", "requestheader-client-ca-file", "client-ca-file", "cert-dir");
+        }
     }
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Func<string?>> _checks = new(StringComparer.Ordinal);
@@ -62,8 +79,20 @@ public sealed class HealthServer
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         var certificate = Certificate();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Parse(_bindAddress.Value), _securePort.Value, l => l.UseHttps(certificate)));
+        _auth?.Start();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Parse(_bindAddress.Value), _securePort.Value, l => l.UseHttps(new HttpsConnectionAdapterOptions
+        {
+            ServerCertificate = certificate,
+            // Client certificates are asked for, not required, and verified by DelegatedAuth (a bad one is 401 there, as in kube).
+            ClientCertificateMode = _auth?.WantsClientCertificates == true ? ClientCertificateMode.AllowCertificate : ClientCertificateMode.NoCertificate,
+            ClientCertificateValidation = (_, _, _) => true,
+        })));
         var app = builder.Build();
+        if (_auth is { } auth)
+        {
+            app.Use(auth.InvokeAsync);
+        }
+
         foreach (var path in new[] { "healthz", "livez", "readyz" })
         {
             var readiness = path == "readyz";

@@ -31,7 +31,10 @@ public class ControllerManagerFixture : IAsyncLifetime
 
     public ControllerManagerProcess ControllerManager { get; private set; } = null!;
 
-    /// <summary>The controller manager's --secure-port (/healthz, /livez, /readyz, /metrics over HTTPS, self-signed).</summary>
+    /// <summary>
+    /// The controller manager's --secure-port (/healthz, /livez, /readyz, /metrics over HTTPS, self-signed), with
+    /// kubeadm's delegated authentication and authorization flags (its own kubeconfig, the cluster CA for client certificates).
+    /// </summary>
     public int HealthPort { get; private set; }
 
     /// <summary>The official client as the cluster's admin.</summary>
@@ -47,7 +50,8 @@ public class ControllerManagerFixture : IAsyncLifetime
         HealthPort = FreePort.Next();
         ControllerManager = new ControllerManagerProcess(Path.Combine(Cluster.WorkDirectory, "logs"),
         [
-            $"--kubeconfig={kubeconfig}", "--leader-elect=true", "--bind-address=127.0.0.1", $"--secure-port={HealthPort}",
+            $"--kubeconfig={kubeconfig}", $"--authentication-kubeconfig={kubeconfig}", $"--authorization-kubeconfig={kubeconfig}",
+            $"--client-ca-file={Cluster.Pki.CaCertificatePath}", "--leader-elect=true", "--bind-address=127.0.0.1", $"--secure-port={HealthPort}",
             "--use-service-account-credentials=true", $"--controllers={_controllers}",
             $"--root-ca-file={Cluster.Pki.CaCertificatePath}", "--node-monitor-period=1s", "--node-monitor-grace-period=6s", "--v=2",
         ]);

@@ -5,13 +5,19 @@ namespace Conformance.ControllerManager;
 /// <summary>
 /// The controller manager's secure port as kube-controller-manager serves it: /healthz (with a check
 /// per running controller and leaderElection), /livez, /readyz and /metrics over HTTPS with a
-/// self-signed certificate, asked with curl.
+/// self-signed certificate, asked with curl; requests other than /healthz, /livez and /readyz are
+/// authenticated (client certificate or a TokenReview'd bearer token) and authorized by a
+/// SubjectAccessReview against the server, as k8s.io/apiserver's delegated options do.
 /// </summary>
 [Collection(ControllerManagerCollection.Name)]
 public sealed class HealthTests(ControllerManagerFixture fixture)
 {
-    private Task<ProcessResult> CurlAsync(string path) =>
-        ProcessRunner.RunAsync("curl", ["-sS", "-k", "-w", "\n%{http_code}", $"https://127.0.0.1:{fixture.HealthPort}{path}"]);
+    private Task<ProcessResult> CurlAsync(string path, params string[] extra) =>
+        ProcessRunner.RunAsync("curl", ["-sS", "-k", "-w", "\n%{http_code}", .. extra, $"https://127.0.0.1:{fixture.HealthPort}{path}"]);
+
+    /// <summary>curl as the cluster's admin (a client certificate in system:masters).</summary>
+    private Task<ProcessResult> AdminCurlAsync(string path) =>
+        CurlAsync(path, "--cert", fixture.Cluster.Admin.CertificatePath, "--key", fixture.Cluster.Admin.KeyPath);
 
     [Fact]
     public async Task Healthz_ListsLeaderElectionAndEveryController_OverHttps()
@@ -31,9 +37,11 @@ public sealed class HealthTests(ControllerManagerFixture fixture)
         }
 
         Assert.EndsWith("healthz check passed\n\n200", verbose, StringComparison.Ordinal);
-        Assert.Equal("ok\n200", (await CurlAsync("/healthz/leaderElection")).StdOut);
-        Assert.Equal("ok\n200", (await CurlAsync("/healthz/disruption-controller")).StdOut);
-        Assert.EndsWith("404", (await CurlAsync("/healthz/no-such-controller")).StdOut, StringComparison.Ordinal);
+        // Only the exact always-allowed paths skip authorization: one check's path needs an identity.
+        Assert.Equal("ok\n200", (await AdminCurlAsync("/healthz/leaderElection")).StdOut);
+        Assert.Equal("ok\n200", (await AdminCurlAsync("/healthz/disruption-controller")).StdOut);
+        Assert.EndsWith("404", (await AdminCurlAsync("/healthz/no-such-controller")).StdOut, StringComparison.Ordinal);
+        Assert.EndsWith("403", (await CurlAsync("/healthz/leaderElection")).StdOut, StringComparison.Ordinal);
         Assert.Contains("[+]leaderElection excluded: ok", (await CurlAsync("/healthz?verbose&exclude=leaderElection")).StdOut, StringComparison.Ordinal);
 
         // The certificate is self-signed: without -k curl refuses it.
@@ -46,7 +54,7 @@ public sealed class HealthTests(ControllerManagerFixture fixture)
     {
         var metrics = await fixture.EventuallyAsync(async () =>
         {
-            var text = (await CurlAsync("/metrics")).StdOut;
+            var text = (await AdminCurlAsync("/metrics")).StdOut;
             return text.Contains("leader_election_master_status{name=\"kube-controller-manager\"} 1", StringComparison.Ordinal) ? text : null;
         }, "the controller manager leading in /metrics");
         Assert.EndsWith("\n200", metrics, StringComparison.Ordinal);
@@ -55,5 +63,41 @@ public sealed class HealthTests(ControllerManagerFixture fixture)
         Assert.Matches(@"(?m)^workqueue_adds_total\{name=""replicaset-controller""\} \d+$", metrics);
         Assert.Matches(@"(?m)^workqueue_depth\{name=""disruption""\} \d+$", metrics);
         Assert.Contains("# TYPE workqueue_retries_total counter", metrics, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Metrics_AnswerOnlyAuthenticatedAndAuthorizedCallers()
+    {
+        // Anonymous: authenticated as system:anonymous, denied by the SubjectAccessReview.
+        var anonymous = (await CurlAsync("/metrics")).StdOut;
+        Assert.EndsWith("\n403", anonymous, StringComparison.Ordinal);
+        Assert.Contains("\"message\":\"forbidden: User \\\"system:anonymous\\\" cannot get path \\\"/metrics\\\"\"", anonymous, StringComparison.Ordinal);
+        Assert.Contains("\"reason\":\"Forbidden\"", anonymous, StringComparison.Ordinal);
+
+        // A token the server does not know, and a certificate of another CA: 401.
+        var badToken = (await CurlAsync("/metrics", "-H", "Authorization: Bearer not-a-real-token")).StdOut;
+        Assert.EndsWith("\n401", badToken, StringComparison.Ordinal);
+        Assert.Contains("\"reason\":\"Unauthorized\"", badToken, StringComparison.Ordinal);
+        using var strangerPki = TestSupport.TestPki.Create(Path.Combine(fixture.Cluster.WorkDirectory, "other-pki-" + Guid.NewGuid().ToString("N")[..6]), "other-ca");
+        var foreign = strangerPki.IssueClientCertificate("foreign", "kubernetes-admin", "system:masters");
+        Assert.EndsWith("\n401", (await CurlAsync("/metrics", "--cert", foreign.CertificatePath, "--key", foreign.KeyPath)).StdOut, StringComparison.Ordinal);
+
+        // Service accounts: a token review names them; RBAC decides. system:monitoring grants get on /metrics.
+        var cluster = fixture.Cluster;
+        var ns = await cluster.CreateNamespaceAsync("kcm-metrics");
+        await cluster.KubectlOkAsync("create", "serviceaccount", "watcher", "-n", ns);
+        await cluster.KubectlOkAsync("create", "serviceaccount", "stranger", "-n", ns);
+        await cluster.KubectlOkAsync("create", "clusterrolebinding", ns + "-watcher", "--clusterrole=system:monitoring", $"--serviceaccount={ns}:watcher");
+        var strangerToken = (await cluster.KubectlOkAsync("create", "token", "stranger", "-n", ns)).Trim();
+        var denied = (await CurlAsync("/metrics", "-H", "Authorization: Bearer " + strangerToken)).StdOut;
+        Assert.EndsWith("\n403", denied, StringComparison.Ordinal);
+        Assert.Contains($"forbidden: User \\\"system:serviceaccount:{ns}:stranger\\\" cannot get path \\\"/metrics\\\"", denied, StringComparison.Ordinal);
+        var watcherToken = (await cluster.KubectlOkAsync("create", "token", "watcher", "-n", ns)).Trim();
+        var allowed = (await CurlAsync("/metrics", "-H", "Authorization: Bearer " + watcherToken)).StdOut;
+        Assert.EndsWith("\n200", allowed, StringComparison.Ordinal);
+        Assert.Matches(@"(?m)^process_cpu_seconds_total [0-9.]", allowed);
+
+        // The always-allowed paths need nothing, even with a token that would be refused elsewhere.
+        Assert.Equal("ok\n200", (await CurlAsync("/livez", "-H", "Authorization: Bearer " + strangerToken)).StdOut);
     }
 }
