@@ -52,12 +52,33 @@ public sealed class TokenBucket(double ratePerSecond, int burst, TimeProvider ti
     {
         lock (_lock)
         {
-            var now = time.GetTimestamp();
-            var elapsed = time.GetElapsedTime(_last, now).TotalSeconds;
-            _last = now;
-            _tokens = Math.Min(Burst, _tokens + (elapsed * RatePerSecond));
+            Refill();
             _tokens -= 1;
             return _tokens >= 0 ? TimeSpan.Zero : TimeSpan.FromSeconds(-_tokens / RatePerSecond);
         }
+    }
+
+    /// <summary>Takes one token if one is there now (client-go's TryAccept); never waits, never goes into debt.</summary>
+    public bool TryTake()
+    {
+        lock (_lock)
+        {
+            Refill();
+            if (_tokens < 1)
+            {
+                return false;
+            }
+
+            _tokens -= 1;
+            return true;
+        }
+    }
+
+    private void Refill()
+    {
+        var now = time.GetTimestamp();
+        var elapsed = time.GetElapsedTime(_last, now).TotalSeconds;
+        _last = now;
+        _tokens = Math.Min(Burst, _tokens + (elapsed * RatePerSecond));
     }
 }

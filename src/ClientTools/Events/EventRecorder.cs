@@ -20,23 +20,22 @@ public static class EventTypes
 /// <c>name = &lt;object&gt;.&lt;hex nanoseconds&gt;</c> in the object's namespace (default for
 /// cluster-scoped objects), <c>involvedObject</c> referring to it, <c>source</c> and
 /// <c>reportingComponent</c>/<c>reportingInstance</c> naming this component and host, first and last
-/// timestamps and a count. The same event (object, reason, message, type) again within ten minutes
-/// is not a new Event: the existing one's count goes up and its lastTimestamp moves (client-go's
-/// correlator), which <c>kubectl describe</c> shows as "(x3 over 2m)". Recording never blocks the
-/// caller: events are written in the background and dropped when the queue is full, as upstream.
-/// (client-go's aggregation of many similar events into "combined from similar events" and its
-/// per-object spam filter are not reproduced.)
+/// timestamps and a count. Every event passes client-go's correlator first (<see cref="EventCorrelator"/>):
+/// a repeat updates the earlier Event's count ("(x3 over 2m)" in <c>kubectl describe</c>), ten similar
+/// events about one object are combined into one, and one source writes at most 25 events about one
+/// object at once (then one every 5 minutes). Recording never blocks the caller: events are written in
+/// the background and dropped when the queue is full, as upstream.
 /// </summary>
 public sealed class EventRecorder
 {
-    private static readonly TimeSpan CorrelationWindow = TimeSpan.FromMinutes(10);
     private static readonly ConcurrentDictionary<Type, (string ApiVersion, string Kind)> TypeMetas = new();
 
     private readonly IKubernetes _client;
     private readonly TimeProvider _time;
-    private readonly Channel<Corev1Event> _queue;
-    private readonly ConcurrentDictionary<string, Recorded> _recent = new(StringComparer.Ordinal);
+    private readonly Channel<CorrelatedEvent> _queue;
+    private readonly EventCorrelator _correlator;
     private long _dropped;
+    private long _filtered;
     private long _pending;
 
     public EventRecorder(IKubernetes client, string component, string? host = null, int queueSize = 1000, TimeProvider? time = null)
@@ -45,7 +44,8 @@ public sealed class EventRecorder
         Component = component;
         Host = host ?? Environment.MachineName;
         _time = time ?? TimeProvider.System;
-        _queue = Channel.CreateBounded<Corev1Event>(new BoundedChannelOptions(queueSize) { FullMode = BoundedChannelFullMode.DropWrite });
+        _correlator = new EventCorrelator(_time);
+        _queue = Channel.CreateBounded<CorrelatedEvent>(new BoundedChannelOptions(queueSize) { FullMode = BoundedChannelFullMode.DropWrite });
     }
 
     public string Component { get; }
@@ -54,6 +54,12 @@ public sealed class EventRecorder
 
     /// <summary>Events dropped because the queue was full.</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
+
+    /// <summary>Events the correlator's spam filter kept from the server (counted in the next update written).</summary>
+    public long Filtered => Interlocked.Read(ref _filtered);
+
+    /// <summary>An Event's name: the object's, a dot and the time in hex nanoseconds (client-go's).</summary>
+    public static string NameFor(string objectName, DateTime now) => $"{objectName}.{(now - DateTime.UnixEpoch).Ticks * 100:x}";
 
     /// <summary>Records an event about <paramref name="obj"/>; <paramref name="action"/> is what the component did (events.k8s.io's action).</summary>
     public void Event<T>(T obj, string type, string reason, string message, string? action = null, string? fieldPath = null)
@@ -83,7 +89,7 @@ public sealed class EventRecorder
             Kind = "Event",
             Metadata = new V1ObjectMeta
             {
-                Name = $"{reference.Name}.{(now - DateTime.UnixEpoch).Ticks * 100:x}",
+                Name = NameFor(reference.Name, now),
                 NamespaceProperty = ns,
             },
             InvolvedObject = reference,
@@ -98,8 +104,14 @@ public sealed class EventRecorder
             ReportingInstance = Host,
             Action = action,
         };
+        if (_correlator.Correlate(ev) is not { } correlated)
+        {
+            Interlocked.Increment(ref _filtered);
+            return;
+        }
+
         Interlocked.Increment(ref _pending);
-        if (!_queue.Writer.TryWrite(ev))
+        if (!_queue.Writer.TryWrite(correlated))
         {
             Interlocked.Decrement(ref _pending);
             Interlocked.Increment(ref _dropped);
@@ -125,7 +137,7 @@ public sealed class EventRecorder
                     }
                     catch (Exception e)
                     {
-                        Klog.Warning($"unable to write event {ev.Metadata.NamespaceProperty}/{ev.Metadata.Name} ({ev.Reason}): {e.GetBaseException().Message}");
+                        Klog.Warning($"unable to write event {ev.Event.Metadata.NamespaceProperty}/{ev.Event.Metadata.Name} ({ev.Event.Reason}): {e.GetBaseException().Message}");
                     }
                     finally
                     {
@@ -148,40 +160,33 @@ public sealed class EventRecorder
         }
     }
 
-    private async Task WriteAsync(Corev1Event ev, CancellationToken cancellationToken)
+    private async Task WriteAsync(CorrelatedEvent correlated, CancellationToken cancellationToken)
     {
-        var key = string.Join('\u0000', ev.Source.Component, ev.Source.Host, ev.InvolvedObject.Kind, ev.InvolvedObject.NamespaceProperty,
-            ev.InvolvedObject.Name, ev.InvolvedObject.Uid, ev.InvolvedObject.FieldPath, ev.Type, ev.Reason, ev.Message);
-        var now = ev.LastTimestamp!.Value;
-        if (_recent.TryGetValue(key, out var previous) && now - previous.LastSeen < CorrelationWindow)
+        var ev = correlated.Event;
+        if (correlated.IsUpdate)
         {
-            var count = Interlocked.Increment(ref previous.Count);
-            previous.LastSeen = now;
             var patch = new V1Patch(
-                $$"""{"count":{{count.ToString(CultureInfo.InvariantCulture)}},"lastTimestamp":"{{now.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture)}}","message":{{System.Text.Json.JsonSerializer.Serialize(ev.Message)}}}""",
+                $$"""{"count":{{(ev.Count ?? 1).ToString(CultureInfo.InvariantCulture)}},"lastTimestamp":"{{ev.LastTimestamp!.Value.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture)}}","message":{{System.Text.Json.JsonSerializer.Serialize(ev.Message)}}}""",
                 V1Patch.PatchType.StrategicMergePatch);
             try
             {
-                await _client.CoreV1.PatchNamespacedEventAsync(patch, previous.Name, previous.Namespace, cancellationToken: cancellationToken).ConfigureAwait(false);
+                await _client.CoreV1.PatchNamespacedEventAsync(patch, ev.Metadata.Name, ev.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
                 return;
             }
             catch (k8s.Autorest.HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
             {
-                // The earlier event is gone (expired by its TTL): record this one anew.
+                // The earlier event is gone (expired by its TTL, or its create not yet through): write it, count and all.
             }
         }
 
-        var created = await _client.CoreV1.CreateNamespacedEventAsync(ev, ev.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
-        _recent[key] = new Recorded(created.Metadata.Name, created.Metadata.NamespaceProperty) { LastSeen = now };
-        if (_recent.Count > 4096)
+        try
         {
-            foreach (var (k, v) in _recent)
-            {
-                if (now - v.LastSeen >= CorrelationWindow)
-                {
-                    _recent.TryRemove(k, out _);
-                }
-            }
+            await _client.CoreV1.CreateNamespacedEventAsync(ev, ev.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (k8s.Autorest.HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.Conflict)
+        {
+            // An update that overtook this create wrote the event already (client-go does not retry this either).
+            Klog.Info(4, $"event {ev.Metadata.NamespaceProperty}/{ev.Metadata.Name} exists already");
         }
     }
 
@@ -201,16 +206,5 @@ public sealed class EventRecorder
             var version = Constant("KubeApiVersion") ?? "v1";
             return (group.Length > 0 ? $"{group}/{version}" : version, Constant("KubeKind") ?? type.Name);
         });
-    }
-
-    private sealed class Recorded(string name, string ns)
-    {
-        public long Count = 1;
-
-        public string Name { get; } = name;
-
-        public string Namespace { get; } = ns;
-
-        public DateTime LastSeen { get; set; }
     }
 }

@@ -170,6 +170,37 @@ public sealed class ClientToolsTests(ClusterFixture cluster)
         await run;
     }
 
+    [Fact]
+    public async Task EventRecorder_CombinesSimilarEvents_AndStopsAt25AboutOneObject()
+    {
+        // What a replica set controller creating 30 pods writes, as client-go's correlator lets it:
+        // 9 events, then one "(combined from similar events)" event counted up to the 25th.
+        var ns = await cluster.CreateNamespaceAsync("eventspam");
+        using var client = ComponentClients.For(cluster, cluster.Admin, "events-test");
+        var cm = await client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new() { Name = "owner" } }, ns);
+        var recorder = new EventRecorder(client, "test-component", host: "host-1");
+        using var cts = new CancellationTokenSource();
+        var run = recorder.RunAsync(cts.Token, parallelism: 1);
+        for (var i = 1; i <= 30; i++)
+        {
+            recorder.Event(cm, EventTypes.Normal, "SuccessfulCreate", $"Created pod: owner-{i}");
+            await Task.Delay(2);
+        }
+
+        await recorder.FlushAsync(Wait);
+        Assert.Equal(5, recorder.Filtered);
+
+        var list = JsonNode.Parse(await cluster.KubectlOkAsync("get", "events", "-n", ns, "-o", "json"))!["items"]!.AsArray();
+        Assert.Equal(10, list.Count);
+        Assert.Equal(9, list.Count(e => e!["count"]!.GetValue<int>() == 1 && e["message"]!.GetValue<string>().StartsWith("Created pod: owner-", StringComparison.Ordinal)));
+        var combined = list.Single(e => e!["message"]!.GetValue<string>().StartsWith("(combined from similar events): ", StringComparison.Ordinal))!;
+        Assert.Equal("(combined from similar events): Created pod: owner-25", combined["message"]!.GetValue<string>());
+        Assert.Equal(16, combined["count"]!.GetValue<int>());
+        Assert.Equal(cm.Metadata.Uid, combined["involvedObject"]!["uid"]!.GetValue<string>());
+        await cts.CancelAsync();
+        await run;
+    }
+
     private static void Record(List<string> list, string line)
     {
         lock (list)
