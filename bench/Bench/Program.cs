@@ -4,7 +4,7 @@ using Bench;
 // bench [--quick] [--out docs/benchmarks.md] [--only create,update,get,list,watch,crd,memory,encoding,scheduling | crd-schema | scale [--objects N]] [--concurrency 1,32]
 //       [--nodes 100,1000] [--pods 1000] [--scheduler-qps 5000/5000,50/100]   (the scheduling rows)
 //       [--scheduler-dll before=/tmp/old/Scheduler.dll,after=src/Scheduler/bin/Release/net10.0/Scheduler.dll]   (each row per build)
-// bench --only deployment [--nodes 100] [--replicas 1000] [--kcm-qps 20/30,1000/1000]   (issue 18's row, /tmp/deployment-bench.md)
+// bench --only deployment [--nodes 100] [--replicas 1000] [--kcm-qps 20/30,1000/1000] [--kcm-dll before=/tmp/old/ControllerManager.dll,after=src/ControllerManager/bin/Release/net10.0/ControllerManager.dll] [--kcm-arg --v=2]   (issue 18's row, /tmp/deployment-bench.md)
 var quick = args.Contains("--quick");
 var outIndex = Array.IndexOf(args, "--out");
 var output = outIndex >= 0 && outIndex + 1 < args.Length ? args[outIndex + 1] : Path.Combine(Cluster.RepoRoot(), "docs", "benchmarks.md");

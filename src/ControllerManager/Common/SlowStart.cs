@@ -1,3 +1,6 @@
+using System.Diagnostics;
+using ClientTools.Logging;
+
 namespace ControllerManager.Common;
 
 /// <summary>
@@ -13,8 +16,10 @@ internal static class SlowStart
         var successes = 0;
         for (var batch = Math.Min(remaining, initialBatchSize); batch > 0; batch = Math.Min(2 * batch, remaining))
         {
+            var started = Stopwatch.GetTimestamp();
             var tasks = Enumerable.Range(0, batch).Select(_ => Run(action)).ToArray();
             var results = await Task.WhenAll(tasks).ConfigureAwait(false);
+            Klog.Info(4, $"slow-start batch of {batch} done in {Stopwatch.GetElapsedTime(started).TotalMilliseconds:0.0} ms");
             successes += results.Count(r => r is null);
             var error = results.FirstOrDefault(r => r is not null);
             if (error is not null)

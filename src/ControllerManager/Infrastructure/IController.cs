@@ -36,7 +36,7 @@ internal abstract class QueueController : IController
         Klog.Info($"Starting {Name}");
         try
         {
-            await Task.WhenAll(Queue.RunWorkersAsync(Workers, SyncAsync, cancellationToken), RunExtraAsync(cancellationToken)).ConfigureAwait(false);
+            await Task.WhenAll(Queue.RunWorkersAsync(Workers, TimedSyncAsync, cancellationToken), RunExtraAsync(cancellationToken)).ConfigureAwait(false);
         }
         finally
         {
@@ -46,6 +46,26 @@ internal abstract class QueueController : IController
 
     /// <summary>Reconciles the object named by <paramref name="key"/>; throwing retries it later.</summary>
     public abstract Task SyncAsync(string key, CancellationToken cancellationToken);
+
+    /// <summary>kube's controllers log each sync's duration at verbosity 4 ("Finished syncing").</summary>
+    private async Task TimedSyncAsync(string key, CancellationToken cancellationToken)
+    {
+        if (!Klog.V(4))
+        {
+            await SyncAsync(key, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            await SyncAsync(key, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Klog.Info(4, $"Finished syncing {Name} \"{key}\" ({System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds:0.000} ms)");
+        }
+    }
 
     /// <summary>Periodic work beside the workers (monitors, resyncs); none by default.</summary>
     protected virtual Task RunExtraAsync(CancellationToken cancellationToken) => Task.CompletedTask;
