@@ -208,6 +208,12 @@ public sealed class Cacher : IStorage
 
         if (keys is null)
         {
+            if (whole && (options.Limit == 0 || options.Limit >= objects.Count))
+            {
+                // The whole resource: the snapshot itself, no copy of it per request.
+                return new ListResult(new SnapshotList(objects), revision, false, 0);
+            }
+
             // The whole resource (its size is known), or a prefix no index covers (walked).
             return whole
                 ? Page(objects.Values, objects.Count, options.Limit, revision)
@@ -218,6 +224,57 @@ public sealed class Cacher : IStorage
         return options.IndexKey is null || whole
             ? Page(selected, keys.Count, options.Limit, revision)
             : Page(selected.Where(o => o.Key.StartsWith(keyPrefix, StringComparison.Ordinal)), null, options.Limit, revision);
+    }
+
+    /// <summary>
+    /// A whole resource's list as the cache's immutable snapshot, without copying it (issue 19: a list of
+    /// 100,000 objects allocated a 100,000-reference array per request, held as long as a slow reader
+    /// took). Read in order, as list writers read, each item comes from one walk of the snapshot; reading
+    /// from the start again starts a new walk; any other order copies the items once.
+    /// </summary>
+    internal sealed class SnapshotList(ImmutableSortedDictionary<string, StoredObject> objects) : IReadOnlyList<StoredObject>
+    {
+        private ImmutableSortedDictionary<string, StoredObject>.Enumerator _walk;
+        private int _at = -1;
+        private StoredObject[]? _copy;
+
+        public int Count => objects.Count;
+
+        public StoredObject this[int index]
+        {
+            get
+            {
+                ArgumentOutOfRangeException.ThrowIfNegative(index);
+                ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, objects.Count);
+                if (_copy is not null)
+                {
+                    return _copy[index];
+                }
+
+                if (index == 0 && _at != 0)
+                {
+                    _walk = objects.GetEnumerator();
+                    _walk.MoveNext();
+                    _at = 0;
+                }
+                else if (index == _at + 1 && _at >= 0)
+                {
+                    _walk.MoveNext();
+                    _at = index;
+                }
+                else if (index != _at)
+                {
+                    _copy = [.. objects.Values];
+                    return _copy[index];
+                }
+
+                return _walk.Current.Value;
+            }
+        }
+
+        public IEnumerator<StoredObject> GetEnumerator() => objects.Values.GetEnumerator();
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 
     /// <param name="count">how many <paramref name="items"/> there are, when known without walking them.</param>
