@@ -48,6 +48,7 @@ internal sealed class ScaleWorkload(int objects, string output)
         var creates = Array.IndexOf(args, "--creates");
         var watchers = Array.IndexOf(args, "--watchers");
         var before = Array.IndexOf(args, "--before");
+        var kind = Array.IndexOf(args, "--kind");
         await new ScaleWorkload(objects, output)
         {
             // Time to take a heap dump of the filled server (dotnet-gcdump collect -p PID), for exploring.
@@ -58,6 +59,7 @@ internal sealed class ScaleWorkload(int objects, string output)
                 : [1, 32],
             BeforeDll = before >= 0 && before + 1 < args.Length ? args[before + 1] : null,
             Watchers = watchers >= 0 && watchers + 1 < args.Length ? int.Parse(args[watchers + 1], CultureInfo.InvariantCulture) : 1000,
+            Pods = kind >= 0 && kind + 1 < args.Length && args[kind + 1] == "pods",
         }.RunAsync();
     }
 
@@ -81,10 +83,32 @@ internal sealed class ScaleWorkload(int objects, string output)
     /// <summary>--creates 1,32: the pod create rows' concurrencies per GC setting (the main bench's row 1); "" for none.</summary>
     private int[] CreateConcurrency { get; init; } = [];
 
-    private static string Key(int i) => $"/registry/configmaps/ns-{i % Namespaces:D4}/cm-{i:D7}";
+    /// <summary>
+    /// --kind pods: running pods of about 2.3 KB (the issue's own example: a Deployment's pod as kube
+    /// stores it, managedFields included, bound to one of 1,000 nodes) instead of 550-byte ConfigMaps.
+    /// Pods are the kind whose watch cache reads field values besides metadata (spec.nodeName, status.phase).
+    /// </summary>
+    private bool Pods { get; init; }
 
-    private static string Value(int i) =>
+    private string Resource => Pods ? "pods" : "configmaps";
+
+    private string Noun => Pods ? "Pods" : "ConfigMaps";
+
+    private string Key(int i) => Pods
+        ? $"/registry/pods/ns-{i % Namespaces:D4}/web-{i:D7}"
+        : $"/registry/configmaps/ns-{i % Namespaces:D4}/cm-{i:D7}";
+
+    private string Value(int i) => Pods ? PodValue(i) :
         $$$"""{"kind":"ConfigMap","apiVersion":"v1","metadata":{"name":"cm-{{{i:D7}}}","namespace":"ns-{{{i % Namespaces:D4}}}","uid":"{{{new Guid(i, 0, 0, new byte[8])}}}","creationTimestamp":"2026-12-01T00:00:00Z","labels":{"app":"a{{{i % 100}}}","tier":"t{{{i % 7}}}"}},"data":{"index":"{{{i}}}","fill":"{{{Filler}}}"}}""";
+
+    private static string PodValue(int i)
+    {
+        var ns = $"ns-{i % Namespaces:D4}";
+        var uid = new Guid(i, 1, 0, new byte[8]);
+        var owner = new Guid(i % Namespaces, 2, 0, new byte[8]);
+        var ip = $"10.{i / 65536 % 256}.{i / 256 % 256}.{i % 256}";
+        return $$$$$"""{"kind":"Pod","apiVersion":"v1","metadata":{"name":"web-{{{{{i:D7}}}}}","generateName":"web-7d4b9c8f6d-","namespace":"{{{{{ns}}}}}","uid":"{{{{{uid}}}}}","creationTimestamp":"2026-12-01T00:00:00Z","labels":{"app":"a{{{{{i % 100}}}}}","tier":"t{{{{{i % 7}}}}}","pod-template-hash":"7d4b9c8f6d"},"ownerReferences":[{"apiVersion":"apps/v1","kind":"ReplicaSet","name":"web-7d4b9c8f6d","uid":"{{{{{owner}}}}}","controller":true,"blockOwnerDeletion":true}],"managedFields":[{"manager":"kube-controller-manager","operation":"Update","apiVersion":"v1","time":"2026-12-01T00:00:00Z","fieldsType":"FieldsV1","fieldsV1":{"f:metadata":{"f:generateName":{},"f:labels":{".":{},"f:app":{},"f:pod-template-hash":{},"f:tier":{}},"f:ownerReferences":{".":{},"k:{\"uid\":\"{{{{{owner}}}}}\"}":{}}},"f:spec":{"f:containers":{"k:{\"name\":\"web\"}":{".":{},"f:image":{},"f:imagePullPolicy":{},"f:name":{},"f:ports":{".":{},"k:{\"containerPort\":8080,\"protocol\":\"TCP\"}":{".":{},"f:containerPort":{},"f:protocol":{}}},"f:resources":{".":{},"f:requests":{".":{},"f:cpu":{},"f:memory":{}}},"f:terminationMessagePath":{},"f:terminationMessagePolicy":{}}},"f:dnsPolicy":{},"f:enableServiceLinks":{},"f:restartPolicy":{},"f:schedulerName":{},"f:securityContext":{},"f:terminationGracePeriodSeconds":{}}}},{"manager":"kubelet","operation":"Update","apiVersion":"v1","time":"2026-12-01T00:00:05Z","fieldsType":"FieldsV1","fieldsV1":{"f:status":{"f:conditions":{"k:{\"type\":\"Ready\"}":{".":{},"f:lastProbeTime":{},"f:lastTransitionTime":{},"f:status":{},"f:type":{}}},"f:containerStatuses":{},"f:hostIP":{},"f:phase":{},"f:podIP":{},"f:podIPs":{".":{},"k:{\"ip\":\"{{{{{ip}}}}}\"}":{".":{},"f:ip":{}}},"f:startTime":{}}},"subresource":"status"}]},"spec":{"volumes":[{"name":"kube-api-access-{{{{{i % 100000:D5}}}}}","projected":{"sources":[{"serviceAccountToken":{"expirationSeconds":3607,"path":"token"}},{"configMap":{"name":"kube-root-ca.crt","items":[{"key":"ca.crt","path":"ca.crt"}]}}],"defaultMode":420}}],"containers":[{"name":"web","image":"registry.example/web:1.4.2","ports":[{"containerPort":8080,"protocol":"TCP"}],"resources":{"requests":{"cpu":"100m","memory":"128Mi"}},"volumeMounts":[{"name":"kube-api-access-{{{{{i % 100000:D5}}}}}","readOnly":true,"mountPath":"/var/run/secrets/kubernetes.io/serviceaccount"}],"terminationMessagePath":"/dev/termination-log","terminationMessagePolicy":"File","imagePullPolicy":"IfNotPresent"}],"restartPolicy":"Always","terminationGracePeriodSeconds":30,"dnsPolicy":"ClusterFirst","serviceAccountName":"default","serviceAccount":"default","nodeName":"node-{{{{{i % 1000:D4}}}}}","securityContext":{},"schedulerName":"default-scheduler","tolerations":[{"key":"node.kubernetes.io/not-ready","operator":"Exists","effect":"NoExecute","tolerationSeconds":300},{"key":"node.kubernetes.io/unreachable","operator":"Exists","effect":"NoExecute","tolerationSeconds":300}],"priority":0,"enableServiceLinks":true,"preemptionPolicy":"PreemptLowerPriority"},"status":{"phase":"Running","conditions":[{"type":"Ready","status":"True","lastProbeTime":null,"lastTransitionTime":"2026-12-01T00:00:05Z"}],"hostIP":"192.168.{{{{{i % 1000 / 256}}}}}.{{{{{i % 256}}}}}","podIP":"{{{{{ip}}}}}","podIPs":[{"ip":"{{{{{ip}}}}}"}],"startTime":"2026-12-01T00:00:01Z","containerStatuses":[{"name":"web","state":{"running":{"startedAt":"2026-12-01T00:00:04Z"}},"lastState":{},"ready":true,"restartCount":0,"image":"registry.example/web:1.4.2","imageID":"registry.example/web@sha256:{{{{{new string('a', 64)}}}}}","containerID":"containerd://{{{{{i:x64}}}}}","started":true}],"qosClass":"Burstable"}}""";
+    }
 
     /// <summary>GC settings compared in one run (issue 19: a server that holds a big cache).</summary>
     /// <remarks>Each row names its settings in full, so it measures the same thing whatever the project's default is.</remarks>
@@ -100,7 +124,7 @@ internal sealed class ScaleWorkload(int objects, string output)
     public async Task RunAsync()
     {
         var flags = new[] { "--feature-gates=WatchCacheInitializationPostStartHook=true", "--storage-initialization-timeout=30m" };
-        _md.AppendLine(CultureInfo.InvariantCulture, $"## scale: {objects:N0} ConfigMaps, cold start (commit `{Environment.GetEnvironmentVariable("BENCH_COMMIT") ?? "?"}`)");
+        _md.AppendLine(CultureInfo.InvariantCulture, $"## scale: {objects:N0} {Noun}, cold start (commit `{Environment.GetEnvironmentVariable("BENCH_COMMIT") ?? "?"}`)");
         _md.AppendLine();
         _md.AppendLine(CultureInfo.InvariantCulture, $"Load average before: `{ProcStats.LoadAverage()}`.");
         _md.AppendLine();
@@ -118,7 +142,7 @@ internal sealed class ScaleWorkload(int objects, string output)
                 var seeding = Stopwatch.StartNew();
                 serialized = await SeedAsync(client);
                 var seeded = string.Create(CultureInfo.InvariantCulture,
-                    $"Seeded {objects:N0} ConfigMaps ({serialized / 1e6:0.0} MB serialized) straight into etcd in {seeding.Elapsed.TotalSeconds:0.0} s ({objects / seeding.Elapsed.TotalSeconds:0} puts/s; Txns of {PutsPerTxn} puts, {TxnsInFlight} in flight); etcd's database file {EtcdDatabaseBytes(etcd) / 1e6:0} MB, etcd RSS {ProcStats.ResidentBytes(etcd.ProcessId ?? 0) / 1e6:0} MB.");
+                    $"Seeded {objects:N0} {Noun} ({serialized / 1e6:0.0} MB serialized) straight into etcd in {seeding.Elapsed.TotalSeconds:0.0} s ({objects / seeding.Elapsed.TotalSeconds:0} puts/s; Txns of {PutsPerTxn} puts, {TxnsInFlight} in flight); etcd's database file {EtcdDatabaseBytes(etcd) / 1e6:0} MB, etcd RSS {ProcStats.ResidentBytes(etcd.ProcessId ?? 0) / 1e6:0} MB.");
                 Console.WriteLine(seeded);
                 _md.AppendLine(seeded);
                 _md.AppendLine();
@@ -202,13 +226,13 @@ internal sealed class ScaleWorkload(int objects, string output)
         var afterFill = await MetricsAsync(cluster.Http);
         var fill = afterFill.FillSeconds;
 
-        var selector = await TimeAsync(cluster.Http, "/api/v1/configmaps?labelSelector=app%3Da7,tier%3Dt3");
+        var selector = await TimeAsync(cluster.Http, $"/api/v1/{Resource}?labelSelector=app%3Da7,tier%3Dt3");
         var paged = Stopwatch.StartNew();
         var pages = 0;
         string? token = null;
         do
         {
-            using var response = await cluster.Http.GetAsync("/api/v1/configmaps?limit=500" + (token is null ? "" : "&continue=" + Uri.EscapeDataString(token)));
+            using var response = await cluster.Http.GetAsync($"/api/v1/{Resource}?limit=500" + (token is null ? "" : "&continue=" + Uri.EscapeDataString(token)));
             token = ContinueOf(await response.Content.ReadAsStringAsync());
             pages++;
         }
@@ -216,7 +240,7 @@ internal sealed class ScaleWorkload(int objects, string output)
         var perPage = paged.Elapsed.TotalMilliseconds / pages;
 
         var before = await MetricsAsync(cluster.Http);
-        var full = await TimeAsync(cluster.Http, "/api/v1/configmaps?resourceVersion=0");
+        var full = await TimeAsync(cluster.Http, $"/api/v1/{Resource}?resourceVersion=0");
         var after = await MetricsAsync(cluster.Http);
         var allocated = (after.Allocated - before.Allocated) / (double)full.Bytes;
 
@@ -232,7 +256,7 @@ internal sealed class ScaleWorkload(int objects, string output)
                 await Task.Delay(50);
             }
         });
-        await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => SlowReadAsync(cluster, "/api/v1/configmaps?resourceVersion=0", full.Bytes / 20)));
+        await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => SlowReadAsync(cluster, $"/api/v1/{Resource}?resourceVersion=0", full.Bytes / 20)));
         await stopSampling.CancelAsync();
         await sampler;
         // What the readers leave behind once they are done (memory the GC keeps committed), after a
@@ -347,7 +371,7 @@ internal sealed class ScaleWorkload(int objects, string output)
 
     private async Task<double> EtcdRangeAsync(EtcdClient client)
     {
-        var prefix = Encoding.UTF8.GetBytes("/registry/configmaps/");
+        var prefix = Encoding.UTF8.GetBytes($"/registry/{Resource}/");
         var end = EtcdKeys.PrefixEnd(prefix);
         var clock = Stopwatch.StartNew();
         var key = ByteString.CopyFrom(prefix);
