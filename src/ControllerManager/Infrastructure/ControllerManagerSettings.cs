@@ -21,6 +21,10 @@ internal sealed record ControllerManagerSettings
 
     public int MaxEndpointsPerSlice { get; init; } = 100;
 
+    public int MirroringConcurrentServiceEndpointSyncs { get; init; } = 5;
+
+    public int MirroringMaxEndpointsPerSubset { get; init; } = 1000;
+
     public int ConcurrentJobSyncs { get; init; } = 5;
 
     public int ConcurrentCronJobSyncs { get; init; } = 5;
@@ -68,6 +72,9 @@ internal sealed record ControllerManagerSettings
         var eps = flags.Int("concurrent-service-endpoint-syncs", d.ConcurrentServiceEndpointSyncs, "The number of service endpoint syncing operations that will be done concurrently.");
         var sa = flags.Int("concurrent-serviceaccount-token-syncs", d.ConcurrentServiceAccountSyncs, "The number of service account token objects that are allowed to sync concurrently.");
         var perSlice = flags.Int("max-endpoints-per-slice", d.MaxEndpointsPerSlice, "The maximum number of endpoints that will be added to an EndpointSlice. More endpoints per slice will result in less endpoint slices, but larger resources. Defaults to 100.");
+        var mirroringSyncs = flags.Int("mirroring-concurrent-service-endpoint-syncs", d.MirroringConcurrentServiceEndpointSyncs, "The number of service endpoint syncing operations that will be done concurrently by the endpointslice-mirroring-controller. Larger number = faster endpoint slice updating, but more CPU (and network) load. Defaults to 5.");
+        var mirroringMax = flags.Int("mirroring-max-endpoints-per-subset", d.MirroringMaxEndpointsPerSubset, "The maximum number of endpoints that will be added to an EndpointSlice by the endpointslice-mirroring-controller. More endpoints per slice will result in less endpoint slices, but larger resources. Defaults to 100.");
+        flags.Accept("changes are mirrored as they come (no batching)", "mirroring-endpointslice-updates-batch-period");
         var job = flags.Int("concurrent-job-syncs", d.ConcurrentJobSyncs, "The number of job objects that are allowed to sync concurrently.");
         var cron = flags.Int("concurrent-cron-job-syncs", d.ConcurrentCronJobSyncs, "The number of cron job objects that are allowed to sync concurrently.");
         var ds = flags.Int("concurrent-daemonset-syncs", d.ConcurrentDaemonSetSyncs, "The number of daemonset objects that are allowed to sync concurrently.");
@@ -92,6 +99,8 @@ internal sealed record ControllerManagerSettings
             ConcurrentServiceEndpointSyncs = eps.Value,
             ConcurrentServiceAccountSyncs = sa.Value,
             MaxEndpointsPerSlice = Math.Clamp(perSlice.Value, 1, 1000),
+            MirroringConcurrentServiceEndpointSyncs = mirroringSyncs.Value,
+            MirroringMaxEndpointsPerSubset = Math.Clamp(mirroringMax.Value, 1, 1000),
             ConcurrentJobSyncs = job.Value,
             ConcurrentCronJobSyncs = cron.Value,
             ConcurrentDaemonSetSyncs = ds.Value,

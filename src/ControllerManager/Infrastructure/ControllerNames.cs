@@ -15,6 +15,7 @@ internal static class ControllerNames
     public const string PodGarbageCollector = "pod-garbage-collector-controller";
     public const string Endpoints = "endpoints-controller";
     public const string EndpointSlice = "endpointslice-controller";
+    public const string EndpointSliceMirroring = "endpointslice-mirroring-controller";
     public const string ServiceAccount = "serviceaccount-controller";
     public const string RootCaPublisher = "root-ca-certificate-publisher-controller";
     public const string Job = "job-controller";
@@ -38,6 +39,7 @@ internal static class ControllerNames
         ["podgc"] = PodGarbageCollector,
         ["endpoint"] = Endpoints,
         ["endpointslice"] = EndpointSlice,
+        ["endpointslicemirroring"] = EndpointSliceMirroring,
         ["serviceaccount"] = ServiceAccount,
         ["root-ca-cert-publisher"] = RootCaPublisher,
         ["job"] = Job,

@@ -34,6 +34,7 @@ internal static class ControllerRegistry
         new(ControllerNames.PodGarbageCollector, c => new PodGcController(c)),
         new(ControllerNames.Endpoints, c => new EndpointsController(c)),
         new(ControllerNames.EndpointSlice, c => new EndpointSliceController(c)),
+        new(ControllerNames.EndpointSliceMirroring, c => new EndpointSliceMirroringController(c)),
         new(ControllerNames.Job, c => new JobController(c)),
         new(ControllerNames.CronJob, c => new CronJobController(c)),
         new(ControllerNames.DaemonSet, c => new DaemonSetController(c)),

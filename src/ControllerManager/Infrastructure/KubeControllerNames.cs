@@ -12,7 +12,7 @@ internal static class KubeControllerNames
         "bootstrap-signer-controller", "bootstrapsigner", "token-cleaner-controller", "tokencleaner",
         "certificatesigningrequest-approving-controller", "csrapproving", "certificatesigningrequest-cleaner-controller", "csrcleaner",
         "certificatesigningrequest-signing-controller", "csrsigning", "cloud-node-lifecycle-controller", "cloud-node-lifecycle",
-        "clusterrole-aggregation-controller", "clusterrole-aggregation", "endpointslice-mirroring-controller", "endpointslicemirroring",
+        "clusterrole-aggregation-controller", "clusterrole-aggregation",
         "ephemeral-volume-controller", "ephemeral-volume", "horizontal-pod-autoscaler-controller", "horizontalpodautoscaling",
         "legacy-serviceaccount-token-cleaner-controller", "legacy-service-account-token-cleaner", "node-ipam-controller", "nodeipam",
         "node-route-controller", "route", "persistentvolume-attach-detach-controller", "attachdetach",

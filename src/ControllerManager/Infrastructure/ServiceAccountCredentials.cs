@@ -40,6 +40,7 @@ internal sealed class ServiceAccountCredentials(IKubernetes root, KubernetesClie
         ControllerNames.PodGarbageCollector => "pod-garbage-collector",
         ControllerNames.Endpoints => "endpoint-controller",
         ControllerNames.EndpointSlice => "endpointslice-controller",
+        ControllerNames.EndpointSliceMirroring => "endpointslicemirroring-controller",
         ControllerNames.ServiceAccount => "service-account-controller",
         ControllerNames.RootCaPublisher => "root-ca-cert-publisher",
         ControllerNames.TtlAfterFinished => "ttl-after-finished-controller",
