@@ -145,4 +145,32 @@ public sealed class JobTests
         job.Status.Conditions[0].Type = "Failed";
         Assert.Equal(TimeSpan.FromSeconds(-40), TtlAfterFinishedController.TimeLeft(job, Now.AddSeconds(80)));
     }
+
+    [Fact]
+    public void PodReplacementPolicy_FailedWaitsForTerminatingPods_TerminatingOrFailedDoesNot()
+    {
+        var job = Job(completions: 4, parallelism: 2);
+        var pods = new[] { Pod("a"), Pod("b", terminating: true) };
+        var plan = JobPlanner.Plan(job, pods, Now, null);
+        Assert.Equal(1, plan.CreateCount);
+        Assert.Equal((1, 1), (plan.Status.Active, plan.Status.Terminating));
+
+        job.Spec.PodReplacementPolicy = "Failed";
+        plan = JobPlanner.Plan(job, pods, Now, null);
+        Assert.Equal(0, plan.CreateCount);
+        Assert.Equal(1, plan.Status.Terminating);
+
+        // Once the terminating pod is gone its replacement comes.
+        plan = JobPlanner.Plan(job, [Pod("a")], Now, null);
+        Assert.Equal(1, plan.CreateCount);
+
+        // Indexed: the terminating pod's index is not made again while it terminates.
+        var indexed = Job(completions: 3, parallelism: 3, mode: "Indexed");
+        indexed.Spec.PodReplacementPolicy = "Failed";
+        plan = JobPlanner.Plan(indexed, [Pod("i0", index: 0), Pod("i1", index: 1, terminating: true)], Now, null);
+        Assert.Equal([2], plan.CreateIndexes);
+        indexed.Spec.PodReplacementPolicy = "TerminatingOrFailed";
+        plan = JobPlanner.Plan(indexed, [Pod("i0", index: 0), Pod("i1", index: 1, terminating: true)], Now, null);
+        Assert.Equal([1, 2], plan.CreateIndexes);
+    }
 }

@@ -35,6 +35,13 @@ internal static class JobPlanner
 
     public static bool IsIndexed(V1Job job) => job.Spec.CompletionMode == "Indexed";
 
+    /// <summary>
+    /// kube's onlyReplaceFailedPods: podReplacementPolicy Failed (the server's default when a
+    /// podFailurePolicy is set) waits for a terminating pod to finish before replacing it;
+    /// TerminatingOrFailed replaces it as soon as it is terminating.
+    /// </summary>
+    public static bool OnlyReplaceFailedPods(V1Job job) => job.Spec.PodReplacementPolicy == "Failed" || job.Spec.PodFailurePolicy is not null;
+
     /// <summary>The completion index of a pod of an Indexed job, from its annotation (or label).</summary>
     public static int? IndexOf(V1Pod pod)
     {
@@ -266,8 +273,10 @@ internal static class JobPlanner
             // kube deletes the least useful first: not ready, then the newest.
             delete.AddRange(active.OrderBy(p => Pods.IsReady(p) ? 1 : 0).ThenByDescending(p => p.Metadata.CreationTimestamp).Take(active.Count - wantActive));
         }
-        else if (active.Count < wantActive)
+        else if (active.Count + (OnlyReplaceFailedPods(job) ? terminating : 0) < wantActive)
         {
+            // podReplacementPolicy Failed: a terminating pod is replaced only once it is gone or failed.
+            var missing = wantActive - active.Count - (OnlyReplaceFailedPods(job) ? terminating : 0);
             var wait = lastFailureAt is { } at && failed > 0 ? at + Backoff(failed) - now : TimeSpan.Zero;
             if (wait > TimeSpan.Zero)
             {
@@ -276,12 +285,17 @@ internal static class JobPlanner
             else if (indexed)
             {
                 var running = active.Select(IndexOf).OfType<int>().ToHashSet();
+                if (OnlyReplaceFailedPods(job))
+                {
+                    running.UnionWith(pods.Where(p => !Pods.IsTerminal(p) && p.Metadata.DeletionTimestamp is not null).Select(IndexOf).OfType<int>());
+                }
+
                 createIndexes.AddRange(Enumerable.Range(0, completions!.Value)
-                    .Where(i => !completedIndexes.Contains(i) && !failedIndexes.Contains(i) && !running.Contains(i)).Take(wantActive - active.Count));
+                    .Where(i => !completedIndexes.Contains(i) && !failedIndexes.Contains(i) && !running.Contains(i)).Take(missing));
             }
             else
             {
-                createCount = wantActive - active.Count;
+                createCount = missing;
             }
         }
 

@@ -154,4 +154,36 @@ public sealed class JobTests(ControllerManagerFixture fixture)
             },
         },
     };
+
+    [Theory]
+    [InlineData("Failed", 1)]
+    [InlineData("TerminatingOrFailed", 2)]
+    public async Task PodReplacementPolicy_DecidesWhetherATerminatingPodIsReplacedAtOnce(string policy, int podsWhileTerminating)
+    {
+        var ns = await fixture.Cluster.CreateNamespaceAsync("replace");
+        await _admin.BatchV1.CreateNamespacedJobAsync(new V1Job
+        {
+            Metadata = new V1ObjectMeta { Name = "work" },
+            Spec = new V1JobSpec
+            {
+                PodReplacementPolicy = policy,
+                Template = new V1PodTemplateSpec { Spec = new V1PodSpec { RestartPolicy = "Never", Containers = [new V1Container { Name = "c", Image = "busybox" }] } },
+            },
+        }, ns);
+        var pod = await fixture.EventuallyAsync(async () => (await _admin.CoreV1.ListNamespacedPodAsync(ns)).Items.SingleOrDefault(), "the Job's pod");
+        // Bound to a node no kubelet serves, the pod stays terminating after a graceful delete.
+        await _admin.CoreV1.CreateNamespacedPodBindingAsync(new V1Binding { Metadata = new V1ObjectMeta { Name = pod.Metadata.Name }, Target = new V1ObjectReference { Kind = "Node", Name = "ghost" } }, pod.Metadata.Name, ns);
+        await _admin.CoreV1.DeleteNamespacedPodAsync(pod.Metadata.Name, ns, gracePeriodSeconds: 300);
+
+        // The sync that writes status.terminating has made its replacement decision.
+        await fixture.EventuallyAsync(async () => (await _admin.BatchV1.ReadNamespacedJobAsync("work", ns)).Status?.Terminating == 1 ? "" : null, "status.terminating 1");
+        await fixture.EventuallyAsync(async () => (await _admin.CoreV1.ListNamespacedPodAsync(ns)).Items.Count == podsWhileTerminating ? "" : null, $"{podsWhileTerminating} pod(s) while one terminates");
+        Assert.Equal(podsWhileTerminating, (await _admin.CoreV1.ListNamespacedPodAsync(ns)).Items.Count);
+
+        // Gone for good: now Failed replaces it too.
+        await _admin.CoreV1.DeleteNamespacedPodAsync(pod.Metadata.Name, ns, gracePeriodSeconds: 0);
+        var replacement = await fixture.EventuallyAsync(async () =>
+            (await _admin.CoreV1.ListNamespacedPodAsync(ns)).Items.FirstOrDefault(p => p.Metadata.Name != pod.Metadata.Name), "a replacement pod");
+        Assert.Null(replacement.Metadata.DeletionTimestamp);
+    }
 }
