@@ -22,8 +22,10 @@ public sealed class HealthTests(ControllerManagerFixture fixture)
     [Fact]
     public async Task Healthz_ListsLeaderElectionAndEveryController_OverHttps()
     {
-        // Leading and synced: every endpoint says ok.
-        await fixture.EventuallyAsync(async () => (await CurlAsync("/readyz")).StdOut == "ok\n200" ? "ready" : null, "the controller manager ready");
+        // Leading and synced: every endpoint says ok. A standby is ready too (it waits for the lease an earlier
+        // instance may still hold), so wait for the controllers' own checks, which exist once it leads.
+        await fixture.EventuallyAsync(async () => (await CurlAsync("/readyz")).StdOut == "ok\n200"
+            && (await CurlAsync("/healthz?verbose")).StdOut.Contains("[+]replicaset-controller ok\n", StringComparison.Ordinal) ? "leading" : null, "the controller manager leading and ready");
         foreach (var path in new[] { "/healthz", "/livez" })
         {
             Assert.Equal("ok\n200", (await CurlAsync(path)).StdOut);
