@@ -33,7 +33,8 @@ internal sealed record DeploymentResult(
 /// controller manager's pods per second (R / time until all exist) should be at least half of it. It is
 /// taken twice: "alone", a first Deployment of the same pods for no scheduler, so that the server does per
 /// pod what it did for the yardstick and the ratio is the controller manager's own; and "flow", the
-/// Deployment that is scheduled and run, while the server also serves the bindings and the nodes. One
+/// Deployment that is scheduled and run, while the server also serves the bindings and the nodes. A
+/// Deployment of 100 such pods warms the controller manager up first, as 300 creates warm the server. One
 /// run per controller manager --kube-api-qps/--kube-api-burst (kube's default is 20/30). Writes its own
 /// report (/tmp/deployment-bench.md unless --out). With <c>--kcm-dll before=/tmp/old/ControllerManager.dll,after=...</c>
 /// each row is run once per controller manager build, alternating, for before/after rows from one run;
@@ -131,7 +132,7 @@ internal static class DeploymentWorkload
             $"--root-ca-file={ca}", $"--kube-api-qps={qps[0]}", $"--kube-api-burst={qps[1]}", .. extraArgs,
         ], kcmDll);
 
-        foreach (var ns in new[] { "baseline", "solo", "flow" })
+        foreach (var ns in new[] { "baseline", "warm", "solo", "flow" })
         {
             using var made = await cluster.Http.PostAsync("/api/v1/namespaces", Scheduling.Json($"{{\"metadata\":{{\"name\":\"{ns}\"}}}}"));
             made.EnsureSuccessStatusCode();
@@ -149,6 +150,20 @@ internal static class DeploymentWorkload
         // The controller manager alone against that yardstick: a Deployment of the same pods for no scheduler
         // (schedulerName "nobody", as the baseline's), so the server does per pod what it did for the baseline
         // (one create, its watch events) and nothing for the scheduler or the nodes. Its pods stay.
+        // Warmed up as the server was: a first small Deployment takes the controllers' first requests (their
+        // service account tokens, the JIT) out of the measured rows; how long its first pod took is printed.
+        var warm = new PodTimes();
+        var warmWatching = warm.WatchAsync(cluster, "warm", clock, stopWatching.Token);
+        await Task.Delay(500);
+        var warmStart = clock.Elapsed.TotalSeconds;
+        using (var created = await cluster.Http.PostAsync("/apis/apps/v1/namespaces/warm/deployments", Scheduling.Json(Deployment("warm", 100, "v1", "nobody"))))
+        {
+            created.EnsureSuccessStatusCode();
+        }
+
+        await WaitAsync(() => warm.Seen.Count >= 100, "the warm-up Deployment's pods", warmWatching, controllerManager, scheduler, simulator, work);
+        Console.WriteLine($"deployment: warm-up (100 pods, a controller manager that has done nothing yet), pods exist: {Timeline([.. warm.Seen.Values.Order()], warmStart)}");
+
         var solo = new PodTimes();
         var soloExists = solo.Seen;
         var soloWatching = solo.WatchAsync(cluster, "solo", clock, stopWatching.Token);
