@@ -173,4 +173,22 @@ public sealed class JobTests
         plan = JobPlanner.Plan(indexed, [Pod("i0", index: 0), Pod("i1", index: 1, terminating: true)], Now, null);
         Assert.Equal([1, 2], plan.CreateIndexes);
     }
+
+    [Fact]
+    public void BackoffLimitPerIndex_EachIndexBacksOffOnItsOwn()
+    {
+        var job = Job(completions: 3, parallelism: 3, mode: "Indexed");
+        job.Spec.BackoffLimitPerIndex = 5;
+        // Index 0 failed 5 s ago for the second time (10 s, then 20 s): 15 s left. Index 1 failed 30 s ago once (10 s): done.
+        var second = Pod("f0", "Failed", index: 0);
+        second.Metadata.Annotations[JobPolicies.IndexFailureCountAnnotation] = "1";
+        second.Status.Conditions = [new V1PodCondition { Type = "Ready", Status = "False", LastTransitionTime = Now.AddSeconds(-5) }];
+        var first = Pod("f1", "Failed", index: 1);
+        first.Status.Conditions = [new V1PodCondition { Type = "Ready", Status = "False", LastTransitionTime = Now.AddSeconds(-30) }];
+        var plan = JobPlanner.Plan(job, [second, first], Now, Now.AddSeconds(-5));
+        Assert.Equal([1, 2], plan.CreateIndexes);
+        Assert.Equal(TimeSpan.FromSeconds(15), plan.RequeueAfter);
+        plan = JobPlanner.Plan(job, [second, first], Now.AddSeconds(16), Now.AddSeconds(-5));
+        Assert.Equal([0, 1, 2], plan.CreateIndexes);
+    }
 }

@@ -277,7 +277,8 @@ internal static class JobPlanner
         {
             // podReplacementPolicy Failed: a terminating pod is replaced only once it is gone or failed.
             var missing = wantActive - active.Count - (OnlyReplaceFailedPods(job) ? terminating : 0);
-            var wait = lastFailureAt is { } at && failed > 0 ? at + Backoff(failed) - now : TimeSpan.Zero;
+            // backoffLimitPerIndex: each index backs off on its own (below), not the Job as a whole.
+            var wait = perIndex is null && lastFailureAt is { } at && failed > 0 ? at + Backoff(failed) - now : TimeSpan.Zero;
             if (wait > TimeSpan.Zero)
             {
                 requeue = requeue is { } r && r < wait ? r : wait;
@@ -288,6 +289,22 @@ internal static class JobPlanner
                 if (OnlyReplaceFailedPods(job))
                 {
                     running.UnionWith(pods.Where(p => !Pods.IsTerminal(p) && p.Metadata.DeletionTimestamp is not null).Select(IndexOf).OfType<int>());
+                }
+
+                if (perIndex is not null)
+                {
+                    // kube's getRemainingTimePerIndex: the index's last failed pod, its failure count
+                    // (the annotation plus this failure) and when it finished decide the index's delay.
+                    foreach (var group in pods.Where(p => p.Status?.Phase == "Failed" && IndexOf(p) is not null).GroupBy(p => IndexOf(p)!.Value))
+                    {
+                        var last = group.MaxBy(FinishedAt)!;
+                        var delay = FinishedAt(last) + Backoff(JobPolicies.PreviousFailures(last) + 1) - now;
+                        if (delay > TimeSpan.Zero && !active.Any(p => IndexOf(p) == group.Key))
+                        {
+                            running.Add(group.Key);
+                            requeue = requeue is { } r && r < delay ? r : delay;
+                        }
+                    }
                 }
 
                 createIndexes.AddRange(Enumerable.Range(0, completions!.Value)
@@ -301,6 +318,31 @@ internal static class JobPlanner
 
         status.Conditions = conditions.Count > 0 ? conditions : null;
         return new JobPlan(status, createCount, createIndexes, delete, events, requeue) { IndexFailures = indexFailures };
+    }
+
+    /// <summary>
+    /// kube's getFinishedTime: the latest container finish when all containers finished, else the
+    /// Ready=False condition's transition, else deletion time less grace, else creation.
+    /// </summary>
+    public static DateTime FinishedAt(V1Pod pod)
+    {
+        var statuses = pod.Status?.ContainerStatuses ?? [];
+        if (statuses.Count > 0 && statuses.All(c => c.State?.Terminated?.FinishedAt is not null))
+        {
+            return statuses.Max(c => c.State.Terminated.FinishedAt!.Value);
+        }
+
+        if (pod.Status?.Conditions?.FirstOrDefault(c => c.Type == "Ready" && c.Status == "False")?.LastTransitionTime is { } readyFalse)
+        {
+            return readyFalse;
+        }
+
+        if (pod.Metadata.DeletionTimestamp is { } deleted)
+        {
+            return deleted.AddSeconds(-(pod.Metadata.DeletionGracePeriodSeconds ?? 0));
+        }
+
+        return pod.Metadata.CreationTimestamp ?? DateTime.MinValue;
     }
 
     private static V1JobCondition SetCondition(List<V1JobCondition> conditions, string type, string status, string reason, string message, DateTime now)
