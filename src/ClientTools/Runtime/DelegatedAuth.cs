@@ -48,16 +48,16 @@ public sealed class DelegatedAuth
     public DelegatedAuth(FlagSet flags)
     {
         _authenticationKubeconfig = flags.String("authentication-kubeconfig", "",
-            "kubeconfig file pointing at the 'core' kubernetes server with enough rights to create tokenreviews.authentication.k8s.io. This is optional. If empty, all token requests are considered to be anonymous and no client CA is looked up in the cluster.");
+            "Kubeconfig of the API server that checks bearer tokens (its user may create TokenReviews). Empty: bearer tokens are ignored and the caller counts as anonymous.");
         _authorizationKubeconfig = flags.String("authorization-kubeconfig", "",
-            "kubeconfig file pointing at the 'core' kubernetes server with enough rights to create subjectaccessreviews.authorization.k8s.io. This is optional. If empty, all requests not skipped by authorization are forbidden.");
+            "Kubeconfig of the API server that decides access (its user may create SubjectAccessReviews). Empty: only system:masters and the always-allowed paths get through.");
         _clientCaFile = flags.String("client-ca-file", "",
-            "If set, any request presenting a client certificate signed by one of the authorities in the client-ca-file is authenticated with an identity corresponding to the CommonName of the client certificate.");
+            "PEM bundle of CAs for client certificates; a certificate they signed identifies its caller (user = CN, groups = O).");
         _alwaysAllowPaths = flags.StringList("authorization-always-allow-paths", ["/healthz", "/readyz", "/livez"],
-            "A list of HTTP paths to skip during authorization, i.e. these are authorized without contacting the 'core' kubernetes server.");
-        _tokenCacheTtl = flags.Duration("authentication-token-webhook-cache-ttl", TimeSpan.FromSeconds(10), "The duration to cache responses from the webhook token authenticator.");
-        _allowCacheTtl = flags.Duration("authorization-webhook-cache-authorized-ttl", TimeSpan.FromSeconds(10), "The duration to cache 'authorized' responses from the webhook authorizer.");
-        _denyCacheTtl = flags.Duration("authorization-webhook-cache-unauthorized-ttl", TimeSpan.FromSeconds(10), "The duration to cache 'unauthorized' responses from the webhook authorizer.");
+            "Paths any caller may read without an access review (the health endpoints by default).");
+        _tokenCacheTtl = flags.Duration("authentication-token-webhook-cache-ttl", TimeSpan.FromSeconds(10), "How long a TokenReview's answer is reused.");
+        _allowCacheTtl = flags.Duration("authorization-webhook-cache-authorized-ttl", TimeSpan.FromSeconds(10), "How long an allowing SubjectAccessReview answer is reused.");
+        _denyCacheTtl = flags.Duration("authorization-webhook-cache-unauthorized-ttl", TimeSpan.FromSeconds(10), "How long a denying SubjectAccessReview answer is reused.");
         flags.Accept("the front-proxy request-header authenticator is not done",
             "requestheader-client-ca-file", "requestheader-allowed-names", "requestheader-extra-headers-prefix", "requestheader-group-headers", "requestheader-username-headers", "requestheader-uid-headers");
         flags.Accept("the client CA is not looked up in the cluster", "authentication-skip-lookup", "authentication-tolerate-lookup-failure");
