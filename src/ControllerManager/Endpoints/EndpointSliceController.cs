@@ -121,7 +121,7 @@ internal sealed class EndpointSliceController : QueueController
         var deletes = new List<V1EndpointSlice>();
         var owned = existing.Where(s => OwnerReferences.ControllerOf(s.Metadata)?.Uid == service.Metadata.Uid).ToList();
         deletes.AddRange(existing.Except(owned));
-        var byGroup = owned.GroupBy(GroupKey).ToDictionary(g => g.Key, g => g.OrderBy(s => s.Metadata.Name, StringComparer.Ordinal).ToList(), StringComparer.Ordinal);
+        var byGroup = owned.GroupBy(DesiredSlice.GroupKeyOf).ToDictionary(g => g.Key, g => g.OrderBy(s => s.Metadata.Name, StringComparer.Ordinal).ToList(), StringComparer.Ordinal);
         foreach (var group in desired.GroupBy(d => d.GroupKey, StringComparer.Ordinal))
         {
             var current = byGroup.Remove(group.Key, out var slices) ? slices : [];
@@ -196,12 +196,6 @@ internal sealed class EndpointSliceController : QueueController
     private string? ZoneOf(string nodeName) =>
         _nodes.Store.Get(nodeName)?.Metadata.Labels?.TryGetValue(ZoneLabel, out var zone) == true ? zone : null;
 
-    /// <summary>One slice's worth of endpoints: an address type, a port set, at most max-endpoints-per-slice endpoints.</summary>
-    public sealed record DesiredSlice(string AddressType, List<Discoveryv1EndpointPort> Ports, List<V1Endpoint> Endpoints)
-    {
-        public string GroupKey => AddressType + "|" + PortsKey(Ports);
-    }
-
     /// <summary>
     /// The slices kube's reconciler aims at for <paramref name="service"/>: per address type, the
     /// selected pods' endpoints grouped by their resolved port set, in pod-name order, cut into slices of
@@ -244,7 +238,7 @@ internal sealed class EndpointSliceController : QueueController
                     Zone = nodeName is null ? null : zoneOf(nodeName),
                     TargetRef = new V1ObjectReference { Kind = "Pod", NamespaceProperty = pod.Metadata.NamespaceProperty, Name = pod.Metadata.Name, Uid = pod.Metadata.Uid },
                 };
-                var portsKey = PortsKey(ports);
+                var portsKey = DesiredSlice.PortsKey(ports);
                 if (!groups.TryGetValue(portsKey, out var group))
                 {
                     group = (ports, []);
@@ -270,11 +264,6 @@ internal sealed class EndpointSliceController : QueueController
 
         return result;
     }
-
-    private static string PortsKey(IEnumerable<Discoveryv1EndpointPort>? ports) =>
-        string.Join(",", (ports ?? []).Select(p => $"{p.Name}/{p.Port}/{p.Protocol}/{p.AppProtocol}").Order(StringComparer.Ordinal));
-
-    private static string GroupKey(V1EndpointSlice slice) => slice.AddressType + "|" + PortsKey(slice.Ports);
 
     private static bool SameContent(V1EndpointSlice slice, DesiredSlice want, Dictionary<string, string> labels) =>
         ObjectCopy.Canonical(slice.Endpoints ?? []) == ObjectCopy.Canonical(want.Endpoints)

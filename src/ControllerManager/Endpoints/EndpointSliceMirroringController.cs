@@ -147,7 +147,7 @@ internal sealed class EndpointSliceMirroringController : QueueController
         var creates = new List<V1EndpointSlice>();
         var updates = new List<V1EndpointSlice>();
         var deletes = new List<V1EndpointSlice>();
-        var byGroup = existing.GroupBy(GroupKey).ToDictionary(g => g.Key, g => g.OrderBy(s => s.Metadata.Name, StringComparer.Ordinal).ToList(), StringComparer.Ordinal);
+        var byGroup = existing.GroupBy(DesiredSlice.GroupKeyOf).ToDictionary(g => g.Key, g => g.OrderBy(s => s.Metadata.Name, StringComparer.Ordinal).ToList(), StringComparer.Ordinal);
         foreach (var want in desired)
         {
             var current = byGroup.Remove(want.GroupKey, out var slices) ? slices : [];
@@ -233,12 +233,6 @@ internal sealed class EndpointSliceMirroringController : QueueController
             create.Metadata.ResourceVersion = reuse.Metadata.ResourceVersion;
             updates.Add(create);
         }
-    }
-
-    /// <summary>One slice's worth: an address type, a port set and its endpoints.</summary>
-    public sealed record DesiredSlice(string AddressType, List<Discoveryv1EndpointPort> Ports, List<V1Endpoint> Endpoints)
-    {
-        public string GroupKey => AddressType + "|" + PortsKey(Ports);
     }
 
     /// <summary>
@@ -338,11 +332,6 @@ internal sealed class EndpointSliceMirroringController : QueueController
 
         return result;
     }
-
-    private static string PortsKey(IEnumerable<Discoveryv1EndpointPort>? ports) =>
-        string.Join(",", (ports ?? []).Select(p => $"{p.Name}/{p.Port}/{p.Protocol}/{p.AppProtocol}").Order(StringComparer.Ordinal));
-
-    private static string GroupKey(V1EndpointSlice slice) => slice.AddressType + "|" + PortsKey(slice.Ports);
 
     /// <summary>The Endpoints' labels, then kubernetes.io/service-name and managed-by.</summary>
     public static Dictionary<string, string> SliceLabels(V1Endpoints endpoints)
