@@ -96,7 +96,7 @@ foreach (var node in nodes.Values)
     running.Add(node.Self.RunAsync(token));
     worker.Attach(node);
     running.Add(node.Pods.RunAsync(token));
-    running.Add(node.Events.RunAsync(token, parallelism: 1));
+    running.Add(node.Events.RunAsync(token));
     running.Add(node.RunHeartbeatsAsync(token));
 }
 

@@ -32,20 +32,27 @@ public sealed class EventRecorder
 
     private readonly IKubernetes _client;
     private readonly TimeProvider _time;
-    private readonly Channel<CorrelatedEvent> _queue;
+    // One queue per writer, an Event always in the same one (by namespace/name): its create and the count
+    // updates after it are written in the order they were recorded, as client-go's single writer does,
+    // while different Events are written in parallel (one writer was the controller manager's bottleneck).
+    private readonly Channel<CorrelatedEvent>[] _queues;
     private readonly EventCorrelator _correlator;
+    private readonly Lock _order = new();
     private long _dropped;
     private long _filtered;
     private long _pending;
 
-    public EventRecorder(IKubernetes client, string component, string? host = null, int queueSize = 1000, TimeProvider? time = null)
+    /// <param name="writers">how many events are written at once (each Event's writes stay in order).</param>
+    public EventRecorder(IKubernetes client, string component, string? host = null, int queueSize = 1000, TimeProvider? time = null, int writers = 4)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(writers, 1);
         _client = client;
         Component = component;
         Host = host ?? Environment.MachineName;
         _time = time ?? TimeProvider.System;
         _correlator = new EventCorrelator(_time);
-        _queue = Channel.CreateBounded<CorrelatedEvent>(new BoundedChannelOptions(queueSize) { FullMode = BoundedChannelFullMode.DropWrite });
+        _queues = [.. Enumerable.Range(0, writers).Select(_ => Channel.CreateBounded<CorrelatedEvent>(
+            new BoundedChannelOptions(Math.Max(1, queueSize / writers)) { FullMode = BoundedChannelFullMode.DropWrite }))];
     }
 
     public string Component { get; }
@@ -104,14 +111,23 @@ public sealed class EventRecorder
             ReportingInstance = Host,
             Action = action,
         };
-        if (_correlator.Correlate(ev) is not { } correlated)
+        // Correlated and queued under one lock: two threads recording about one object cannot queue its
+        // count updates in the opposite order to the counts.
+        bool queued;
+        lock (_order)
         {
-            Interlocked.Increment(ref _filtered);
-            return;
+            if (_correlator.Correlate(ev) is not { } correlated)
+            {
+                Interlocked.Increment(ref _filtered);
+                return;
+            }
+
+            Interlocked.Increment(ref _pending);
+            var key = $"{correlated.Event.Metadata.NamespaceProperty}/{correlated.Event.Metadata.Name}";
+            queued = _queues[(int)((uint)StringComparer.Ordinal.GetHashCode(key) % (uint)_queues.Length)].Writer.TryWrite(correlated);
         }
 
-        Interlocked.Increment(ref _pending);
-        if (!_queue.Writer.TryWrite(correlated))
+        if (!queued)
         {
             Interlocked.Decrement(ref _pending);
             Interlocked.Increment(ref _dropped);
@@ -119,13 +135,13 @@ public sealed class EventRecorder
         }
     }
 
-    /// <summary>Writes queued events until cancelled, with <paramref name="parallelism"/> writers.</summary>
-    public Task RunAsync(CancellationToken cancellationToken, int parallelism = 4) =>
-        Task.WhenAll(Enumerable.Range(0, parallelism).Select(_ => Task.Run(async () =>
+    /// <summary>Writes queued events until cancelled, one writer per queue.</summary>
+    public Task RunAsync(CancellationToken cancellationToken) =>
+        Task.WhenAll(_queues.Select(queue => Task.Run(async () =>
         {
             try
             {
-                await foreach (var ev in _queue.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+                await foreach (var ev in queue.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
                 {
                     try
                     {

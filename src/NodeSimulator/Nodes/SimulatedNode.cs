@@ -41,7 +41,7 @@ public sealed class SimulatedNode
         PodIps = new PodCidrAllocator(PodCidr);
         Pods = new SharedIndexInformer<V1Pod>(ListWatches.Pods(client, fieldSelector: $"spec.nodeName={name}"), $"*v1.Pod on {name}");
         Self = new SharedIndexInformer<V1Node>(ListWatches.Nodes(client, fieldSelector: $"metadata.name={name}"), $"*v1.Node {name}");
-        Events = new EventRecorder(client, "kubelet", host: name);
+        Events = new EventRecorder(client, "kubelet", host: name, writers: 1);
     }
 
     public string Name { get; }

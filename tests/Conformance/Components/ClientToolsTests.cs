@@ -134,9 +134,9 @@ public sealed class ClientToolsTests(ClusterFixture cluster)
         var ns = await cluster.CreateNamespaceAsync("events");
         using var client = ComponentClients.For(cluster, cluster.Admin, "events-test");
         var cm = await client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new() { Name = "subject" } }, ns);
-        var recorder = new EventRecorder(client, "test-component", host: "host-1");
+        var recorder = new EventRecorder(client, "test-component", host: "host-1", writers: 1);
         using var cts = new CancellationTokenSource();
-        var run = recorder.RunAsync(cts.Token, parallelism: 1);
+        var run = recorder.RunAsync(cts.Token);
         recorder.Event(cm, EventTypes.Warning, "Failed", "it broke", action: "Testing");
         await recorder.FlushAsync(Wait);
         recorder.Event(cm, EventTypes.Warning, "Failed", "it broke");
@@ -178,9 +178,9 @@ public sealed class ClientToolsTests(ClusterFixture cluster)
         var ns = await cluster.CreateNamespaceAsync("eventspam");
         using var client = ComponentClients.For(cluster, cluster.Admin, "events-test");
         var cm = await client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new() { Name = "owner" } }, ns);
-        var recorder = new EventRecorder(client, "test-component", host: "host-1");
+        var recorder = new EventRecorder(client, "test-component", host: "host-1", writers: 1);
         using var cts = new CancellationTokenSource();
-        var run = recorder.RunAsync(cts.Token, parallelism: 1);
+        var run = recorder.RunAsync(cts.Token);
         for (var i = 1; i <= 30; i++)
         {
             recorder.Event(cm, EventTypes.Normal, "SuccessfulCreate", $"Created pod: owner-{i}");
