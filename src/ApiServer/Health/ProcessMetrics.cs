@@ -8,8 +8,9 @@ namespace ApiServer.Health;
 /// /metrics with the process and runtime series an operator (and bench/) reads to size a server:
 /// resident memory and CPU as Prometheus' process collector names them (kube-apiserver exports the
 /// same), and the .NET GC's counterparts of Go's memstats (bytes allocated so far, heap size,
-/// collections), and how long the watch caches took to fill. kube-apiserver's request and storage
-/// metrics are not exported yet.
+/// collections), how long the watch caches took to fill, and how many lists they answered
+/// (apiserver_cache_list_total, as kube names it). kube-apiserver's other request and storage metrics
+/// are not exported yet.
 /// </summary>
 internal static class ProcessMetrics
 {
@@ -37,6 +38,15 @@ internal static class ProcessMetrics
         }
 
         Metric("watch_cache_initial_fill_seconds", "gauge", "How long the last fill of the watch caches took (etcd's pages to the caches' swap).", reflector.LastFillSeconds);
+        text.Append("# HELP apiserver_cache_list_total Number of lists the watch cache answered, by resource and the index it used.\n# TYPE apiserver_cache_list_total counter\n");
+        foreach (var cache in reflector.Caches)
+        {
+            foreach (var (index, count) in cache.ListsServed)
+            {
+                text.Append(CultureInfo.InvariantCulture, $"apiserver_cache_list_total{{group=\"{cache.GroupResource.Group}\",index=\"{index}\",resource=\"{cache.GroupResource.Resource}\"}} {count}\n");
+            }
+        }
+
         Metric("dotnet_gc_server", "gauge", "1 when the server garbage collector is in use.", System.Runtime.GCSettings.IsServerGC ? 1 : 0);
         context.Response.StatusCode = 200;
         context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";

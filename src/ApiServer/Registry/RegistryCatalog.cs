@@ -85,7 +85,7 @@ internal sealed class RegistryCatalog
 
                         if (cacherOptions is not null)
                         {
-                            var cache = reflector.Register(prefix, cacherOptions);
+                            var cache = reflector.Register(prefix, cacherOptions with { GroupResource = (r.Group, r.Plural) });
                             caches.Add(prefix, (cache, ownWrites));
                             (resourceStorage, views) = (cache, ownWrites);
                         }
@@ -200,7 +200,10 @@ internal sealed class RegistryCatalog
         }
 
         var views = new OwnWriteViews(strategy);
-        var cache = _reflector.Register(prefix, new CacherOptions { Decorate = views.Decorate, MinimumEvents = Math.Max(_watchCache.DefaultSize, 1), Time = _time });
+        var cache = _reflector.Register(prefix, new CacherOptions
+        {
+            Decorate = views.Decorate, MinimumEvents = Math.Max(_watchCache.DefaultSize, 1), Time = _time, GroupResource = (custom.Crd.Group, custom.Crd.Name.Split('.')[0]),
+        });
 
         var entry = new CustomCache(cache, views, identity);
         caches[prefix] = entry;

@@ -56,6 +56,18 @@ public sealed class CacheReflector : IAsyncDisposable
     /// <summary>Every event up to this revision has been applied to every cache (read under <see cref="Lock"/>).</summary>
     internal long Revision => _revision;
 
+    /// <summary>
+    /// The newest revision etcd has been compacted to as far as the stream saw (read under
+    /// <see cref="Lock"/>): kube's compactor, ours included, records it in compact_rev_key before it
+    /// compacts, and the stream watches that key with the rest. A list at an older revision goes to
+    /// etcd, which answers it as expired, although the window may still hold its state (kube's cacher
+    /// drops such snapshots). A compaction done another way (etcdctl) is not seen, as kube's is not.
+    /// </summary>
+    internal long CompactedRevision { get; private set; }
+
+    /// <summary>The registered caches (for /metrics).</summary>
+    public IEnumerable<Cacher> Caches => _cachers.Values;
+
     /// <summary>False until the first list is in, and again while relisting (reads then go to etcd).</summary>
     internal bool Ready => _ready;
 
@@ -431,12 +443,15 @@ public sealed class CacheReflector : IAsyncDisposable
             var cacher = Find(change.Object.Key);
             // The view is derived outside the lock: readers only wait for the swap.
             var prepared = cacher?.Prepare(change);
+            var compacted = cacher is null ? CompactionRecorded(change) : 0;
             lock (Lock)
             {
                 if (cacher is not null)
                 {
                     cacher.Apply(prepared!);
                 }
+
+                CompactedRevision = Math.Max(CompactedRevision, compacted);
 
                 _revision = change.Object.ModRevision;
                 Signal();
@@ -447,6 +462,14 @@ public sealed class CacheReflector : IAsyncDisposable
         stop.ThrowIfCancellationRequested();
         throw new InvalidOperationException("the etcd watch ended");
     }
+
+    /// <summary>The revision a compactor recorded in compact_rev_key (0 for any other key, or none).</summary>
+    private static long CompactionRecorded(StorageWatchEvent change) =>
+        change.Type != WatchEventType.Deleted
+        && change.Object.Key == Compaction.Compactor.CompactRevisionKey
+        && long.TryParse(change.Object.Value.Span, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var revision)
+            ? revision
+            : 0;
 
     /// <summary>The cache of the longest registered prefix of <paramref name="key"/>.</summary>
     private Cacher? Find(string key)

@@ -1,13 +1,16 @@
 namespace Storage.Cacher;
 
 /// <summary>How one resource's watch cache behaves (kube-apiserver: --watch-cache-sizes, --default-watch-cache-size).</summary>
-public sealed class CacherOptions
+public sealed record CacherOptions
 {
     /// <summary>
     /// Derives the registry's view of each object version once, when the cache first sees it
     /// (decoded labels and fields, the bytes clients get). Every reader and watcher shares it.
     /// </summary>
     public Func<StoredObject, ICachedView?>? Decorate { get; init; }
+
+    /// <summary>The resource's API group and plural name: kube labels its watch-cache metrics with them.</summary>
+    public (string Group, string Resource) GroupResource { get; init; } = ("", "");
 
     /// <summary>Recent events always kept, whatever their age (--default-watch-cache-size; kube's default is 100).</summary>
     public int MinimumEvents { get; init; } = 100;

@@ -172,7 +172,7 @@ public sealed class CacherTests(EtcdH2cFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task FirstPage_FromTheCache_ContinuesFromEtcdAtTheSameRevision()
+    public async Task ContinuedPages_AreReadFromTheWindow_AsTheResourceWasAtTheFirstPagesRevision()
     {
         for (var i = 0; i < 5; i++)
         {
@@ -181,11 +181,101 @@ public sealed class CacherTests(EtcdH2cFixture fixture) : IAsyncLifetime
 
         var page1 = await Cache.GetListAsync(_prefix, new ListOptions(Limit: 2));
         await Cache.DeleteAsync(Key("k3"));
-        var page2 = await Cache.GetListAsync(_prefix, new ListOptions(page1.Revision, 10, page1.Items[^1].Key));
+        await Cache.GuaranteedUpdateAsync(Key("k2"), (_, _) => ValueTask.FromResult(Bytes("changed")));
+        await Cache.CreateAsync(Key("k5"), Bytes("late"));
+        var page2 = await Cache.GetListAsync(_prefix, new ListOptions(page1.Revision, 2, page1.Items[^1].Key));
+        var page3 = await Cache.GetListAsync(_prefix, new ListOptions(page1.Revision, 2, page2.Items[^1].Key));
 
-        Assert.Equal(0, Etcd.Lists - 1); // only the continuation went to etcd
+        Assert.Equal(0, Etcd.Lists);
         Assert.Equal(3, page1.RemainingItemCount);
-        Assert.Equal([Key("k2"), Key("k3"), Key("k4")], page2.Items.Select(i => i.Key));
+        Assert.Equal([Key("k2"), Key("k3")], page2.Items.Select(i => i.Key));
+        Assert.Equal("v2", Encoding.UTF8.GetString(page2.Items[0].Value.Span));
+        Assert.Equal((true, 1L), (page2.More, page2.RemainingItemCount));
+        Assert.Equal([Key("k4")], page3.Items.Select(i => i.Key));
+        Assert.Equal((false, 0L), (page3.More, page3.RemainingItemCount));
+        Assert.All([page2, page3], p => Assert.Equal(page1.Revision, p.Revision));
+    }
+
+    [Fact]
+    public async Task ExactRevisionLists_AndIndexedContinuations_AreReadFromTheWindow()
+    {
+        await Cache.CreateAsync(Key("a"), Bytes("color=red"));
+        await Cache.CreateAsync(Key("b"), Bytes("color=red"));
+        var then = await Cache.CreateAsync(Key("c"), Bytes("color=red"));
+        await Cache.GuaranteedUpdateAsync(Key("b"), (_, _) => ValueTask.FromResult(Bytes("color=blue")));
+        await Cache.CreateAsync(Key("d"), Bytes("color=red"));
+
+        var exact = await Cache.GetListAsync(_prefix, new ListOptions(then.ModRevision));
+        var redPage = await Cache.GetListAsync(_prefix, new ListOptions(then.ModRevision, 10, Key("a"), IndexKey: "label:color=red"));
+        var redNow = await Cache.GetListAsync(_prefix, new ListOptions(IndexKey: "label:color=red"));
+
+        Assert.Equal(0, Etcd.Lists);
+        Assert.Equal([Key("a"), Key("b"), Key("c")], exact.Items.Select(i => i.Key));
+        Assert.Equal(then.ModRevision, exact.Revision);
+        Assert.Equal([Key("b"), Key("c")], redPage.Items.Select(i => i.Key));
+        Assert.Equal([Key("a"), Key("c"), Key("d")], redNow.Items.Select(i => i.Key));
+    }
+
+    [Fact]
+    public async Task AContinuationOlderThanTheWindow_GoesToEtcd_AtItsRevision()
+    {
+        await DisposeAsync();
+        await StartAsync(new CacherOptions { MinimumEvents = 2, EventRetention = TimeSpan.Zero });
+        for (var i = 0; i < 4; i++)
+        {
+            await Cache.CreateAsync(Key($"k{i}"), Bytes($"v{i}"));
+        }
+
+        var page1 = await Cache.GetListAsync(_prefix, new ListOptions(Limit: 2));
+        // More events than the window keeps (it holds one more than its minimum).
+        for (var i = 0; i < 5; i++)
+        {
+            await Cache.GuaranteedUpdateAsync(Key("k3"), (_, _) => ValueTask.FromResult(Bytes($"later{i}")));
+        }
+
+        var page2 = await Cache.GetListAsync(_prefix, new ListOptions(page1.Revision, 2, page1.Items[^1].Key));
+
+        Assert.Equal(1, Etcd.Lists);
+        Assert.Equal([Key("k2"), Key("k3")], page2.Items.Select(i => i.Key));
+        Assert.Equal("v3", Encoding.UTF8.GetString(page2.Items[1].Value.Span));
+    }
+
+    [Fact]
+    public async Task AContinuationAtACompactedRevision_GoesToEtcd_WhichSaysCompacted_ThoughTheWindowStillHasIt()
+    {
+        for (var i = 0; i < 4; i++)
+        {
+            await Cache.CreateAsync(Key($"k{i}"), Bytes($"v{i}"));
+        }
+
+        var page1 = await Cache.GetListAsync(_prefix, new ListOptions(Limit: 2));
+        await Cache.GuaranteedUpdateAsync(Key("k3"), (_, _) => ValueTask.FromResult(Bytes("later")));
+        var current = await Cache.GetCurrentRevisionAsync();
+        // As kube's compactor (ours included) does: record the revision in compact_rev_key, then compact.
+        await fixture.Client.TxnAsync(new Storage.Etcd.Protos.TxnRequest
+        {
+            Success =
+            {
+                new Storage.Etcd.Protos.RequestOp
+                {
+                    RequestPut = new Storage.Etcd.Protos.PutRequest
+                    {
+                        Key = Google.Protobuf.ByteString.CopyFromUtf8(Storage.Compaction.Compactor.CompactRevisionKey),
+                        Value = Google.Protobuf.ByteString.CopyFromUtf8(current.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                    },
+                },
+            },
+        });
+        await fixture.Client.CompactAsync(current, physical: true);
+        // The consistent read waits until the cache has seen the compact_rev_key write.
+        await Cache.GetListAsync(_prefix, new ListOptions());
+        Etcd.Reset();
+
+        var error = await Assert.ThrowsAsync<StorageException>(
+            () => Cache.GetListAsync(_prefix, new ListOptions(page1.Revision, 2, page1.Items[^1].Key)));
+
+        Assert.Equal(StorageErrorCode.Compacted, error.Code);
+        Assert.Equal(1, Etcd.Lists);
     }
 
     [Fact]
