@@ -216,6 +216,13 @@ internal sealed class GenericStore(
         {
             revision = ParseResourceVersion(query.ResourceVersion);
         }
+        else if (string.IsNullOrEmpty(query.ResourceVersionMatch) && pageSize > 0
+            && !string.IsNullOrEmpty(query.ResourceVersion) && query.ResourceVersion != "0")
+        {
+            // kube's legacy rule, from before resourceVersionMatch existed: a paged list at a resourceVersion
+            // without a match is read exactly at that revision (its pages then continue from one state).
+            revision = ParseResourceVersion(query.ResourceVersion);
+        }
         else if (!string.IsNullOrEmpty(query.ResourceVersion))
         {
             revision = ParseResourceVersion(query.ResourceVersion);

@@ -121,6 +121,32 @@ public sealed partial class ListFromCacheSnapshotTests(ClusterFixture cluster)
     }
 
     [Fact]
+    public async Task APagedListAtAResourceVersion_WithoutAMatch_IsExactAtIt_AsKubesLegacyRule()
+    {
+        var ns = await cluster.CreateNamespaceAsync("legacyexact");
+        var path = $"/api/v1/namespaces/{ns}/configmaps";
+        await CreateConfigMapsAsync(ns, 3);
+        var then = (await cluster.GetJsonAsync(path))["metadata"]!["resourceVersion"]!.GetValue<string>();
+        foreach (var name in Names(5).Skip(3))
+        {
+            using var created = await cluster.Http.PostAsync(path, ClusterFixture.Json($$$"""{"metadata":{"name":"{{{name}}}"}}"""));
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        }
+
+        // With a limit and no resourceVersionMatch: the state at that revision (3 objects).
+        var legacy = await cluster.GetJsonAsync($"{path}?resourceVersion={then}&limit=2");
+        // Without a limit, or with NotOlderThan: any state at least that new (all 5).
+        var unpaged = await cluster.GetJsonAsync($"{path}?resourceVersion={then}");
+        var notOlder = await cluster.GetJsonAsync($"{path}?resourceVersion={then}&resourceVersionMatch=NotOlderThan&limit=10");
+
+        Assert.Equal(then, legacy["metadata"]!["resourceVersion"]!.GetValue<string>());
+        Assert.Equal(["cm-0000", "cm-0001"], legacy["items"]!.AsArray().Select(i => i!["metadata"]!["name"]!.GetValue<string>()));
+        Assert.Equal(1, legacy["metadata"]!["remainingItemCount"]!.GetValue<long>());
+        Assert.Equal(Names(5), unpaged["items"]!.AsArray().Select(i => i!["metadata"]!["name"]!.GetValue<string>()));
+        Assert.Equal(Names(5), notOlder["items"]!.AsArray().Select(i => i!["metadata"]!["name"]!.GetValue<string>()));
+    }
+
+    [Fact]
     public async Task AContinueOlderThanTheWindow_IsServedByEtcd_AtItsRevision_Until410WhenCompacted()
     {
         var ns = await cluster.CreateNamespaceAsync("pastwindow");
