@@ -14,7 +14,8 @@ namespace Bench;
 /// written straight into etcd, then the server started on them. Measures, in one run: how fast etcd
 /// itself returns the range (pages of 10,000, our client), how long until /readyz and until the watch
 /// cache serves, the server's RSS against the serialized size, a selector list, a paged list, full
-/// lists (one, then 5 concurrent slow readers, with the peak RSS), and the server's bytes allocated
+/// lists (one, then 5 concurrent slow readers, with the peak RSS and what the server allocated and
+/// collected meanwhile), and the server's bytes allocated
 /// per byte sent (from its /metrics), the RSS the readers leave, pod creates at concurrency 1 and 32
 /// against etcd's own, etcd's RSS and database size. Its own report (default /tmp/scale-bench.md);
 /// never part of the test suite. <c>bench --only scale --objects 100000 [--gc 0,1] [--creates 1,32]
@@ -158,10 +159,10 @@ internal sealed class ScaleWorkload(int objects, string output)
             RequestTimeout = TimeSpan.FromMinutes(5),
         });
         _md.AppendLine(string.Concat(
-            "| GC | etcd range s | server start to ready s | fill s | fill / etcd range rate | RSS MB | RSS / serialized | GC heap MB | selector list ms | page of 500 ms | full list s | alloc / byte sent | 5 slow readers: RSS peak over one body | RSS after the readers MB |",
+            "| GC | etcd range s | server start to ready s | fill s | fill / etcd range rate | RSS MB | RSS / serialized | GC heap MB | selector list ms | page of 500 ms | full list s | alloc / byte sent | 5 slow readers: RSS peak over one body | readers allocated MB (GCs) | RSS after the readers MB |",
             string.Concat(CreateConcurrency.Select(c => $" creates/s at {c} (x etcd) |")),
             " RSS after creates MB | etcd RSS MB |"));
-        _md.AppendLine("|---|" + string.Concat(Enumerable.Repeat("---:|", 15 + CreateConcurrency.Length)));
+        _md.AppendLine("|---|" + string.Concat(Enumerable.Repeat("---:|", 16 + CreateConcurrency.Length)));
         // A row that fails at scale is a finding: the rows before it and the failure go into the report.
         try
         {
@@ -244,7 +245,10 @@ internal sealed class ScaleWorkload(int objects, string output)
         var after = await MetricsAsync(cluster.Http);
         var allocated = (after.Allocated - before.Allocated) / (double)full.Bytes;
 
-        // 5 readers that take their time (about 20 s each): the peak RSS over the one before them.
+        // 5 readers that take their time (about 20 s each): the peak RSS over the one before them. What
+        // they allocate and whether a GC ran meanwhile tell garbage not yet collected (a gen0 budget
+        // being filled) from memory the readers hold.
+        var beforeReaders = await MetricsAsync(cluster.Http);
         var baseline = ProcStats.ResidentBytes(pid);
         var peak = baseline;
         using var stopSampling = new CancellationTokenSource();
@@ -259,6 +263,7 @@ internal sealed class ScaleWorkload(int objects, string output)
         await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => SlowReadAsync(cluster, $"/api/v1/{Resource}?resourceVersion=0", full.Bytes / 20)));
         await stopSampling.CancelAsync();
         await sampler;
+        var afterReaders = await MetricsAsync(cluster.Http);
         // What the readers leave behind once they are done (memory the GC keeps committed), after a
         // moment for a background collection.
         await Task.Delay(TimeSpan.FromSeconds(3));
@@ -287,7 +292,7 @@ internal sealed class ScaleWorkload(int objects, string output)
         var rssAfterCreates = ProcStats.ResidentBytes(pid);
 
         var row = string.Create(CultureInfo.InvariantCulture,
-            $"| {name} | {etcdRange:0.00} | {ready:0.0} | {fill:0.00} | {etcdRange / fill:0.00}x | {rss / 1e6:0} | {rss / (double)serialized:0.0}x | {afterFill.Heap / 1e6:0} | {selector.Seconds * 1000:0} ({selector.Items} items) | {perPage:0} | {full.Seconds:0.00} ({full.Bytes / 1e6:0.0} MB) | {allocated:0.000} | +{(peak - baseline) / 1e6:0} MB = {(peak - baseline) / (double)full.Bytes * 100:0}% | {rssAfterReaders / 1e6:0} |{string.Concat(creates)} {rssAfterCreates / 1e6:0} | {ProcStats.ResidentBytes(cluster.EtcdPid) / 1e6:0} |");
+            $"| {name} | {etcdRange:0.00} | {ready:0.0} | {fill:0.00} | {etcdRange / fill:0.00}x | {rss / 1e6:0} | {rss / (double)serialized:0.0}x | {afterFill.Heap / 1e6:0} | {selector.Seconds * 1000:0} ({selector.Items} items) | {perPage:0} | {full.Seconds:0.00} ({full.Bytes / 1e6:0.0} MB) | {allocated:0.000} | +{(peak - baseline) / 1e6:0} MB = {(peak - baseline) / (double)full.Bytes * 100:0}% | {(afterReaders.Allocated - beforeReaders.Allocated) / 1e6:0} ({afterReaders.Gen0Collections - beforeReaders.Gen0Collections}) | {rssAfterReaders / 1e6:0} |{string.Concat(creates)} {rssAfterCreates / 1e6:0} | {ProcStats.ResidentBytes(cluster.EtcdPid) / 1e6:0} |");
         Console.WriteLine(row);
         _md.AppendLine(row);
     }
@@ -463,12 +468,12 @@ internal sealed class ScaleWorkload(int objects, string output)
         return at < 0 ? null : list[(at + marker.Length)..list.IndexOf('"', at + marker.Length)];
     }
 
-    /// <summary>What the server's /metrics says of its allocations, GC heap and watch cache fill.</summary>
-    private static async Task<(long Allocated, long Heap, double FillSeconds)> MetricsAsync(HttpClient http)
+    /// <summary>What the server's /metrics says of its allocations, GC heap, gen0 collections and watch cache fill.</summary>
+    private static async Task<(long Allocated, long Heap, double FillSeconds, long Gen0Collections)> MetricsAsync(HttpClient http)
     {
         using var response = await http.GetAsync("/metrics");
         response.EnsureSuccessStatusCode();
-        long allocated = 0, heap = 0;
+        long allocated = 0, heap = 0, gen0 = 0;
         double fill = 0;
         foreach (var line in (await response.Content.ReadAsStringAsync()).Split('\n'))
         {
@@ -490,9 +495,12 @@ internal sealed class ScaleWorkload(int objects, string output)
                 case "watch_cache_initial_fill_seconds":
                     fill = value;
                     break;
+                case "dotnet_gc_collections_total{generation=\"0\"}":
+                    gen0 = (long)value;
+                    break;
             }
         }
 
-        return (allocated, heap, fill);
+        return (allocated, heap, fill, gen0);
     }
 }
