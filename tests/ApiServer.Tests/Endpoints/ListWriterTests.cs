@@ -46,6 +46,9 @@ public sealed class ListWriterTests
         return new StoredObject($"/registry/pods/ns/pod-{i}", ObjectCodec.Encode(obj), 100 + i, 100 + i);
     }
 
+    // Enough items (about 300 bytes each, compact) for a body of over ten flush thresholds.
+    private const int BigListCount = 16_000;
+
     private static ObjectList CachedList(int count, string? token = null, long? remaining = null) =>
         ObjectList.FromStored(Enumerable.Range(0, count).Select(Stored).Select(s => s with { View = ObjectView.Create(s, Pods) }).ToList(), 500, token, remaining);
 
@@ -210,12 +213,12 @@ public sealed class ListWriterTests
     [Fact]
     public async Task Yaml_BigList_IsHandedOverInPieces()
     {
-        var list = CachedList(4000);
+        var list = CachedList(BigListCount);
         var (body, stream) = await WriteAsync(pipe => ListWriter.WriteYamlAsync(pipe, PodsResource, list, CancellationToken.None));
 
         Assert.True(body.Length > 10 * ListWriter.FlushThreshold, $"the list is only {body.Length} bytes");
         Assert.True(stream.LargestWriteBetweenFlushes <= ListWriter.FlushThreshold + 8192, $"{stream.LargestWriteBetweenFlushes} bytes written before one flush");
-        Assert.Equal(4000, YamlJson.ToJsonNode(Encoding.UTF8.GetString(body))!["items"]!.AsArray().Count);
+        Assert.Equal(BigListCount, YamlJson.ToJsonNode(Encoding.UTF8.GetString(body))!["items"]!.AsArray().Count);
     }
 
     [Theory]
@@ -239,7 +242,7 @@ public sealed class ListWriterTests
     [InlineData("table")]
     public async Task BigList_IsHandedOverInPieces_NoneMuchBiggerThanTheThreshold(string how)
     {
-        var list = how == "etcd" ? EtcdList(4000) : CachedList(4000);
+        var list = how == "etcd" ? EtcdList(BigListCount) : CachedList(BigListCount);
         var (body, stream) = await WriteAsync(how switch
         {
             "cache" => pipe => ListWriter.WriteCompactAsync(pipe, PodsResource, list, list.Views!, CancellationToken.None),
@@ -252,7 +255,7 @@ public sealed class ListWriterTests
         // One item's worth over the threshold at most (items here are well under 4 KB).
         Assert.True(stream.LargestWriteBetweenFlushes <= ListWriter.FlushThreshold + 8192, $"{stream.LargestWriteBetweenFlushes} bytes written before one flush");
         var parsed = JsonNode.Parse(body)!;
-        Assert.Equal(4000, parsed[how == "table" ? "rows" : "items"]!.AsArray().Count);
+        Assert.Equal(BigListCount, parsed[how == "table" ? "rows" : "items"]!.AsArray().Count);
     }
 
     /// <summary>Counts flushes and the most bytes written between two of them.</summary>
