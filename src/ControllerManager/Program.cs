@@ -13,10 +13,10 @@ var flags = new FlagSet("kube-controller-manager");
 var clientOptions = new ClientOptions(flags, qps: 20, burst: 30);
 var election = new LeaderElectionOptions(flags, "kube-controller-manager");
 var health = new HealthServer(flags, defaultPort: 10257, delegatedAuth: true);
-var verbosity = flags.Int("v", 0, "Number for the log level verbosity.");
+var verbosity = flags.Int("v", 0, "How much to log: 0 is the default; higher numbers add more detailed lines (klog's -v levels).");
 var controllers = flags.StringList("controllers", ["*"],
-    "A list of controllers to enable. '*' enables all on-by-default controllers, 'foo' enables the controller named 'foo', '-foo' disables the controller named 'foo'.");
-var useServiceAccountCredentials = flags.Bool("use-service-account-credentials", false, "If true, use individual service account credentials for each controller.");
+    "Which controllers run, comma-separated: '*' is every controller that is on by default, a name adds that controller, '-name' removes it. A kube controller this program lacks is skipped with a warning; a name kube does not know is an error.");
+var useServiceAccountCredentials = flags.Bool("use-service-account-credentials", false, "Give each controller its own identity: the service account kube-system/<controller>, with tokens from TokenRequest, so RBAC limits it to its system:controller:* role. Off: all controllers use --kubeconfig's credentials.");
 var readSettings = ControllerManagerSettings.Register(flags);
 flags.Accept("the pod eviction timeout was replaced by taint-based eviction (pods' tolerationSeconds), as in kube", "pod-eviction-timeout");
 flags.Accept("no cloud provider, no node IPAM, no signing controllers",
@@ -70,7 +70,7 @@ if (runner is not null)
 {
     // kube's /healthz/leaderElection and leader_election_master_status.
     health.AddCheck("leaderElection", runner.Check);
-    metrics.Gauge("leader_election_master_status", "Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates master.",
+    metrics.Gauge("leader_election_master_status", "1 while this process holds the leader election Lease, 0 while it waits.",
         "{name=\"kube-controller-manager\"}", () => runner.IsLeading ? 1 : 0);
 }
 

@@ -14,7 +14,7 @@ using NodeSimulator.Pods;
 // without running containers. See the README's "Simulated nodes" section.
 var flags = new FlagSet("node-simulator");
 var options = new SimulatorOptions(flags);
-var verbosity = flags.Int("v", 0, "Number for the log level verbosity.");
+var verbosity = flags.Int("v", 0, "How much to log: 0 is the default; higher numbers add more detailed lines (klog's -v levels).");
 flags.ParseOrExit(args);
 Klog.Verbosity = verbosity.Value;
 try

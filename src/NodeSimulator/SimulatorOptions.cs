@@ -48,7 +48,7 @@ public sealed class SimulatorOptions
         _nodeCertDir = flags.String("node-cert-dir", "", "A directory with <node>.crt and <node>.key for each node (CN=system:node:<node>, O=system:nodes); each node then authenticates as itself, with --kubeconfig's server and CA. Without it every node uses --kubeconfig's credentials.");
         _cpu = flags.String("cpu", "4", "Each node's cpu capacity.");
         _memory = flags.String("memory", "16Gi", "Each node's memory capacity (allocatable is 100Mi less, the kubelet's default hard eviction threshold).");
-        _maxPods = flags.Int("max-pods", 110, "Number of pods each node can run.");
+        _maxPods = flags.Int("max-pods", 110, "Pod capacity each node reports (status.capacity.pods); the scheduler places no more than this on it.");
         _ephemeralStorage = flags.String("ephemeral-storage", "100Gi", "Each node's ephemeral-storage capacity (allocatable is 90%: the kubelet's nodefs.available<10% threshold).");
         _labels = flags.StringList("node-labels", [], "Labels to add to every node (key=value,...).");
         _taints = flags.StringList("register-with-taints", [], "Taints every node registers with (key=value:Effect,...).");

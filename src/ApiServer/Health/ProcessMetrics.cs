@@ -26,8 +26,8 @@ internal static class ProcessMetrics
 
         using var process = System.Diagnostics.Process.GetCurrentProcess();
         var gc = GC.GetGCMemoryInfo();
-        Metric("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.", process.WorkingSet64);
-        Metric("process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.", process.TotalProcessorTime.TotalSeconds);
+        Metric("process_resident_memory_bytes", "gauge", "Physical memory this process occupies (working set), in bytes.", process.WorkingSet64);
+        Metric("process_cpu_seconds_total", "counter", "CPU seconds this process has used, user plus system.", process.TotalProcessorTime.TotalSeconds);
         Metric("dotnet_gc_allocated_bytes_total", "counter", "Bytes allocated on the managed heap since the process started.", GC.GetTotalAllocatedBytes());
         Metric("dotnet_gc_heap_size_bytes", "gauge", "Managed heap size after the last garbage collection.", gc.HeapSizeBytes);
         Metric("dotnet_gc_committed_bytes", "gauge", "Memory committed by the garbage collector.", gc.TotalCommittedBytes);

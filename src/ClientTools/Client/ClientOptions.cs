@@ -20,9 +20,9 @@ public sealed class ClientOptions
     public ClientOptions(FlagSet flags, double qps, int burst)
     {
         _kubeconfig = flags.String("kubeconfig", "", "Path to a kubeconfig file with the API server's address and this component's credentials (client certificate or token).");
-        _master = flags.String("master", "", "The address of the Kubernetes API server (overrides any value in kubeconfig).");
-        _qps = flags.Float("kube-api-qps", qps, "QPS to use while talking with the API server (0 or less: unthrottled).");
-        _burst = flags.Int("kube-api-burst", burst, "Burst to use while talking with the API server.");
+        _master = flags.String("master", "", "API server URL; when set it replaces the server named in --kubeconfig.");
+        _qps = flags.Float("kube-api-qps", qps, "Steady rate of requests per second this component allows itself towards the API server (0 or less: no limit).");
+        _burst = flags.Int("kube-api-burst", burst, "How many requests may go above --kube-api-qps in a short burst.");
         flags.Accept("requests are JSON", "kube-api-content-type");
     }
 

@@ -26,13 +26,13 @@ public sealed class LeaderElectionOptions
 
     public LeaderElectionOptions(FlagSet flags, string defaultResourceName, bool enabledByDefault = true)
     {
-        _enabled = flags.Bool("leader-elect", enabledByDefault, "Start a leader election client and gain leadership before executing the main loop. Enable this when running replicated components for high availability.");
-        _leaseDuration = flags.Duration("leader-elect-lease-duration", TimeSpan.FromSeconds(15), "The duration that non-leader candidates will wait after observing a leadership renewal until attempting to acquire leadership of a led but unrenewed leader slot.");
-        _renewDeadline = flags.Duration("leader-elect-renew-deadline", TimeSpan.FromSeconds(10), "The interval between attempts by the acting master to renew a leadership slot before it stops leading.");
-        _retryPeriod = flags.Duration("leader-elect-retry-period", TimeSpan.FromSeconds(2), "The duration the clients should wait between attempting acquisition and renewal of a leadership.");
-        _resourceLock = flags.String("leader-elect-resource-lock", "leases", "The type of resource object that is used for locking during leader election. Supported options are 'leases'.");
-        _resourceName = flags.String("leader-elect-resource-name", defaultResourceName, "The name of resource object that is used for locking during leader election.");
-        _resourceNamespace = flags.String("leader-elect-resource-namespace", "kube-system", "The namespace of resource object that is used for locking during leader election.");
+        _enabled = flags.Bool("leader-elect", enabledByDefault, "Take part in leader election and do the work only while holding the Lease, so that several copies can run and one acts at a time. Off: act at once, alone.");
+        _leaseDuration = flags.Duration("leader-elect-lease-duration", TimeSpan.FromSeconds(15), "How long a Lease stays held after its holder last renewed it; another candidate takes it over only after this much silence.");
+        _renewDeadline = flags.Duration("leader-elect-renew-deadline", TimeSpan.FromSeconds(10), "How long the leader keeps trying to renew its Lease before it gives up leading (and this process exits). Shorter than the lease duration.");
+        _retryPeriod = flags.Duration("leader-elect-retry-period", TimeSpan.FromSeconds(2), "How long a candidate waits between tries to take the Lease, and the leader between renewals.");
+        _resourceLock = flags.String("leader-elect-resource-lock", "leases", "Kind of object that holds the election; only \"leases\" (coordination.k8s.io Lease) is accepted.");
+        _resourceName = flags.String("leader-elect-resource-name", defaultResourceName, "Name of the Lease that holds the election.");
+        _resourceNamespace = flags.String("leader-elect-resource-namespace", "kube-system", "Namespace of the Lease that holds the election.");
     }
 
     public bool Enabled => _enabled.Value;

@@ -35,9 +35,9 @@ public sealed class ComponentMetrics
 
         using var process = System.Diagnostics.Process.GetCurrentProcess();
         var gc = GC.GetGCMemoryInfo();
-        Metric("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.", process.WorkingSet64);
-        Metric("process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.", process.TotalProcessorTime.TotalSeconds);
-        Metric("process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.", new DateTimeOffset(process.StartTime.ToUniversalTime()).ToUnixTimeMilliseconds() / 1000.0);
+        Metric("process_resident_memory_bytes", "gauge", "Physical memory this process occupies (working set), in bytes.", process.WorkingSet64);
+        Metric("process_cpu_seconds_total", "counter", "CPU seconds this process has used, user plus system.", process.TotalProcessorTime.TotalSeconds);
+        Metric("process_start_time_seconds", "gauge", "When this process started, as Unix time in seconds.", new DateTimeOffset(process.StartTime.ToUniversalTime()).ToUnixTimeMilliseconds() / 1000.0);
         Metric("dotnet_gc_allocated_bytes_total", "counter", "Bytes allocated on the managed heap since the process started.", GC.GetTotalAllocatedBytes());
         Metric("dotnet_gc_heap_size_bytes", "gauge", "Managed heap size after the last garbage collection.", gc.HeapSizeBytes);
         WorkQueueMetrics.WriteTo(text);

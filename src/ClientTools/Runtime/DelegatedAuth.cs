@@ -87,8 +87,8 @@ public sealed class DelegatedAuth
         if (kubeconfig.Length == 0)
         {
             Klog.Warning(what == "authentication"
-                ? "No authentication-kubeconfig provided, so TokenReview of bearer tokens won't work; tokens are ignored."
-                : "No authorization-kubeconfig provided, so SubjectAccessReview of authorization tokens won't work.");
+                ? "--authentication-kubeconfig is empty: bearer tokens cannot be checked (no TokenReview) and are ignored."
+                : "--authorization-kubeconfig is empty: access cannot be reviewed (no SubjectAccessReview); only system:masters and the always-allowed paths get through.");
             return null;
         }
 

@@ -38,10 +38,10 @@ public sealed class HealthServer
     /// </param>
     public HealthServer(FlagSet flags, int defaultPort, bool delegatedAuth = false)
     {
-        _bindAddress = flags.String("bind-address", "0.0.0.0", "The IP address on which to listen for the --secure-port port.");
+        _bindAddress = flags.String("bind-address", "0.0.0.0", "Address the HTTPS health and metrics endpoint listens on (0.0.0.0: every interface).");
         _securePort = flags.Int("secure-port", defaultPort, "The port on which to serve HTTPS (healthz, livez, readyz); 0 turns it off.");
-        _certFile = flags.String("tls-cert-file", "", "File containing the default x509 certificate for HTTPS (default: a self-signed one).");
-        _keyFile = flags.String("tls-private-key-file", "", "File containing the default x509 private key matching --tls-cert-file.");
+        _certFile = flags.String("tls-cert-file", "", "PEM certificate the health endpoint serves (without it, one is generated and kept in memory).");
+        _keyFile = flags.String("tls-private-key-file", "", "PEM private key for --tls-cert-file.");
         if (delegatedAuth)
         {
             _auth = new DelegatedAuth(flags);

@@ -53,8 +53,8 @@ public static class WorkQueueMetrics
             }
         }
 
-        Series("workqueue_depth", "gauge", "Current depth of workqueue", c => c.Depth);
-        Series("workqueue_adds_total", "counter", "Total number of adds handled by workqueue", c => c.Adds);
-        Series("workqueue_retries_total", "counter", "Total number of retries handled by workqueue", c => c.Retries);
+        Series("workqueue_depth", "gauge", "Keys waiting in each controller's work queue.", c => c.Depth);
+        Series("workqueue_adds_total", "counter", "Keys added to each controller's work queue since start.", c => c.Adds);
+        Series("workqueue_retries_total", "counter", "Keys put back into each controller's work queue after a failed sync, since start.", c => c.Retries);
     }
 }

@@ -64,31 +64,31 @@ internal sealed record ControllerManagerSettings
     public static Func<ControllerManagerSettings> Register(FlagSet flags)
     {
         var d = new ControllerManagerSettings();
-        var rs = flags.Int("concurrent-replicaset-syncs", d.ConcurrentReplicaSetSyncs, "The number of replica sets that are allowed to sync concurrently.");
-        var rc = flags.Int("concurrent-rc-syncs", d.ConcurrentRcSyncs, "The number of replication controllers that are allowed to sync concurrently.");
-        var deploy = flags.Int("concurrent-deployment-syncs", d.ConcurrentDeploymentSyncs, "The number of deployment objects that are allowed to sync concurrently.");
-        var gc = flags.Int("concurrent-gc-syncs", d.ConcurrentGcSyncs, "The number of garbage collector workers that are allowed to sync concurrently.");
-        var ep = flags.Int("concurrent-endpoint-syncs", d.ConcurrentEndpointSyncs, "The number of endpoint syncing operations that will be done concurrently.");
-        var eps = flags.Int("concurrent-service-endpoint-syncs", d.ConcurrentServiceEndpointSyncs, "The number of service endpoint syncing operations that will be done concurrently.");
-        var sa = flags.Int("concurrent-serviceaccount-token-syncs", d.ConcurrentServiceAccountSyncs, "The number of service account token objects that are allowed to sync concurrently.");
-        var perSlice = flags.Int("max-endpoints-per-slice", d.MaxEndpointsPerSlice, "The maximum number of endpoints that will be added to an EndpointSlice. More endpoints per slice will result in less endpoint slices, but larger resources. Defaults to 100.");
-        var mirroringSyncs = flags.Int("mirroring-concurrent-service-endpoint-syncs", d.MirroringConcurrentServiceEndpointSyncs, "The number of service endpoint syncing operations that will be done concurrently by the endpointslice-mirroring-controller. Larger number = faster endpoint slice updating, but more CPU (and network) load. Defaults to 5.");
-        var mirroringMax = flags.Int("mirroring-max-endpoints-per-subset", d.MirroringMaxEndpointsPerSubset, "The maximum number of endpoints that will be added to an EndpointSlice by the endpointslice-mirroring-controller. More endpoints per slice will result in less endpoint slices, but larger resources. Defaults to 100.");
+        var rs = flags.Int("concurrent-replicaset-syncs", d.ConcurrentReplicaSetSyncs, "Workers of the ReplicaSet controller: how many ReplicaSets it reconciles at once.");
+        var rc = flags.Int("concurrent-rc-syncs", d.ConcurrentRcSyncs, "Workers of the ReplicationController controller (the ReplicaSet controller's logic run over ReplicationControllers).");
+        var deploy = flags.Int("concurrent-deployment-syncs", d.ConcurrentDeploymentSyncs, "Workers of the Deployment controller: how many Deployments it rolls out at once.");
+        var gc = flags.Int("concurrent-gc-syncs", d.ConcurrentGcSyncs, "Workers of the garbage collector that examine owner references and delete or orphan dependents.");
+        var ep = flags.Int("concurrent-endpoint-syncs", d.ConcurrentEndpointSyncs, "Workers of the Endpoints controller: how many Services' Endpoints objects it rewrites at once.");
+        var eps = flags.Int("concurrent-service-endpoint-syncs", d.ConcurrentServiceEndpointSyncs, "Workers of the EndpointSlice controller: how many Services' EndpointSlices it rewrites at once.");
+        var sa = flags.Int("concurrent-serviceaccount-token-syncs", d.ConcurrentServiceAccountSyncs, "Taken for compatibility and unused: this controller manager has no token controller (no legacy service-account token Secrets are made).");
+        var perSlice = flags.Int("max-endpoints-per-slice", d.MaxEndpointsPerSlice, "Most endpoints the EndpointSlice controller puts in one slice (1 to 1000); a Service with more gets several slices.");
+        var mirroringSyncs = flags.Int("mirroring-concurrent-service-endpoint-syncs", d.MirroringConcurrentServiceEndpointSyncs, "Workers of the EndpointSlice mirroring controller, which copies hand-made Endpoints into EndpointSlices.");
+        var mirroringMax = flags.Int("mirroring-max-endpoints-per-subset", d.MirroringMaxEndpointsPerSubset, "Most endpoints the mirroring controller copies from one Endpoints subset into slices (1 to 1000); the rest are skipped, with a warning event.");
         flags.Accept("changes are mirrored as they come (no batching)", "mirroring-endpointslice-updates-batch-period");
-        var job = flags.Int("concurrent-job-syncs", d.ConcurrentJobSyncs, "The number of job objects that are allowed to sync concurrently.");
-        var cron = flags.Int("concurrent-cron-job-syncs", d.ConcurrentCronJobSyncs, "The number of cron job objects that are allowed to sync concurrently.");
-        var ds = flags.Int("concurrent-daemonset-syncs", d.ConcurrentDaemonSetSyncs, "The number of daemonset objects that are allowed to sync concurrently.");
-        var sts = flags.Int("concurrent-statefulset-syncs", d.ConcurrentStatefulSetSyncs, "The number of statefulset objects that are allowed to sync concurrently.");
-        var ttl = flags.Int("concurrent-ttl-after-finished-syncs", d.ConcurrentTtlSyncs, "The number of ttl-after-finished-controller workers that are allowed to sync concurrently.");
-        var ns = flags.Int("concurrent-namespace-syncs", d.ConcurrentNamespaceSyncs, "The number of namespace objects that are allowed to sync concurrently.");
-        var quota = flags.Int("concurrent-resource-quota-syncs", d.ConcurrentResourceQuotaSyncs, "The number of resource quotas that are allowed to sync concurrently. Larger number = more responsive quota management, but more CPU (and network) load");
-        var quotaPeriod = flags.Duration("resource-quota-sync-period", d.ResourceQuotaSyncPeriod, "The period for syncing quota usage status in the system");
-        var enableGc = flags.Bool("enable-garbage-collector", d.EnableGarbageCollector, "Enables the generic garbage collector. MUST be synced with the corresponding flag of the kube-apiserver.");
-        var monitor = flags.Duration("node-monitor-period", d.NodeMonitorPeriod, "The period for syncing NodeStatus in cloud-node-lifecycle-controller.");
-        var grace = flags.Duration("node-monitor-grace-period", d.NodeMonitorGracePeriod, "Amount of time which we allow running Node to be unresponsive before marking it unhealthy.");
-        var startup = flags.Duration("node-startup-grace-period", d.NodeStartupGracePeriod, "Amount of time which we allow starting Node to be unresponsive before marking it unhealthy.");
-        var podGc = flags.Int("terminated-pod-gc-threshold", d.TerminatedPodGcThreshold, "Number of terminated pods that can exist before the terminated pod garbage collector starts deleting terminated pods. If <= 0, the terminated pod garbage collector is disabled.");
-        var rootCa = flags.String("root-ca-file", d.RootCaFile, "If set, this root certificate authority will be included in service account's token secret. This must be a valid PEM-encoded CA bundle.");
+        var job = flags.Int("concurrent-job-syncs", d.ConcurrentJobSyncs, "Workers of the Job controller: how many Jobs it reconciles at once.");
+        var cron = flags.Int("concurrent-cron-job-syncs", d.ConcurrentCronJobSyncs, "Workers of the CronJob controller: how many CronJobs it checks at once.");
+        var ds = flags.Int("concurrent-daemonset-syncs", d.ConcurrentDaemonSetSyncs, "Workers of the DaemonSet controller: how many DaemonSets it reconciles at once.");
+        var sts = flags.Int("concurrent-statefulset-syncs", d.ConcurrentStatefulSetSyncs, "Workers of the StatefulSet controller: how many StatefulSets it reconciles at once.");
+        var ttl = flags.Int("concurrent-ttl-after-finished-syncs", d.ConcurrentTtlSyncs, "Workers of the TTL-after-finished controller, which deletes finished Jobs whose ttlSecondsAfterFinished has run out.");
+        var ns = flags.Int("concurrent-namespace-syncs", d.ConcurrentNamespaceSyncs, "Workers of the namespace controller (when it runs here): how many terminating namespaces it empties at once.");
+        var quota = flags.Int("concurrent-resource-quota-syncs", d.ConcurrentResourceQuotaSyncs, "Workers of the resource quota controller (when it runs here): how many ResourceQuotas it recounts at once.");
+        var quotaPeriod = flags.Duration("resource-quota-sync-period", d.ResourceQuotaSyncPeriod, "How often the resource quota controller recounts every quota's usage in full, besides reacting to changes.");
+        var enableGc = flags.Bool("enable-garbage-collector", d.EnableGarbageCollector, "Run the garbage collector (owner references, cascading deletion). Turn it off only together with the API server's flag of the same name.");
+        var monitor = flags.Duration("node-monitor-period", d.NodeMonitorPeriod, "How often the node lifecycle controller looks at every node's heartbeat.");
+        var grace = flags.Duration("node-monitor-grace-period", d.NodeMonitorGracePeriod, "How long a node that was Ready may go without a heartbeat (Lease or status) before its Ready condition becomes Unknown.");
+        var startup = flags.Duration("node-startup-grace-period", d.NodeStartupGracePeriod, "Like --node-monitor-grace-period, for a node that has never reported Ready yet.");
+        var podGc = flags.Int("terminated-pod-gc-threshold", d.TerminatedPodGcThreshold, "How many terminated (Succeeded or Failed) pods may exist; the pod garbage collector deletes the oldest beyond that. 0 or less: no limit.");
+        var rootCa = flags.String("root-ca-file", d.RootCaFile, "PEM CA bundle the root CA publisher writes into each namespace's kube-root-ca.crt ConfigMap (default: the CA of --kubeconfig).");
         return () => d with
         {
             ConcurrentReplicaSetSyncs = rs.Value,
