@@ -175,15 +175,25 @@ public sealed class AdmissionTests(ClusterFixture cluster)
         await CreateAsync(Configuration("ValidatingWebhookConfiguration", $"validate-{id}", "deny.example.com", webhook.Url("/validate"), id, "pods", "Fail", 10));
         try
         {
-            // Configurations take effect once the server's watch has seen them.
-            // Probed with server-side dry runs, so nothing is created while waiting.
+            // Configurations take effect once the server's watch has seen them, each kind on its own watch,
+            // so the validating one can be in force before the mutating one (or the reverse). Probed with
+            // server-side dry runs, so nothing is created while waiting; a refusal for another reason (a
+            // webhook call that timed out on a loaded machine) is not yet the webhook's answer, so the wait
+            // goes on until the webhook's own denial comes.
+            const string denial = "admission webhook \"deny.example.com\" denied the request: pods labelled deny=true are not welcome";
             ProcessResult denied = null!;
             await Eventually(async () =>
             {
                 denied = await cluster.KubectlAsync("run", "denied", "-n", ns, "--image=nginx:1.27", "--labels=deny=true", "--dry-run=server");
-                return denied.ExitCode != 0;
-            }, "the validating webhook to deny");
-            Assert.Contains("admission webhook \"deny.example.com\" denied the request: pods labelled deny=true are not welcome", denied.StdErr);
+                return denied.ExitCode != 0 && denied.StdErr.Contains(denial, StringComparison.Ordinal);
+            }, "the validating webhook to deny", () => denied.ToString());
+            Assert.NotEqual(0, denied.ExitCode);
+            Assert.Contains(denial, denied.StdErr);
+            await Eventually(async () =>
+            {
+                var probe = await cluster.KubectlAsync("run", "probe", "-n", ns, "--image=nginx:1.27", "--dry-run=server", "-o", "jsonpath={.metadata.labels.mutated}");
+                return probe.ExitCode == 0 && probe.StdOut == "yes";
+            }, "the mutating webhook to add its label");
 
             var created = await cluster.KubectlAsync("run", "welcome", "-n", ns, "--image=nginx:1.27");
             Assert.True(created.ExitCode == 0, created.ToString());
@@ -351,12 +361,17 @@ public sealed class AdmissionTests(ClusterFixture cluster)
             """;
     }
 
-    private static async Task Eventually(Func<Task<bool>> condition, string what)
+    /// <summary>
+    /// Polls <paramref name="condition"/> until it holds. The deadline only bounds a wait for the server's
+    /// watches to catch up (slow on a loaded 2-core machine, where kubectl alone can take seconds); it is
+    /// never what a test asserts.
+    /// </summary>
+    private static async Task Eventually(Func<Task<bool>> condition, string what, Func<string>? lastSeen = null)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var deadline = DateTime.UtcNow.AddSeconds(120);
         while (!await condition())
         {
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}");
+            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}{(lastSeen is null ? "" : ": " + lastSeen())}");
             await Task.Delay(250);
         }
     }
