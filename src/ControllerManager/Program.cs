@@ -96,12 +96,11 @@ async Task RunAsync(CancellationToken ct)
     }
 
     var tasks = new System.Collections.Concurrent.ConcurrentDictionary<string, Task>(StringComparer.Ordinal);
-    foreach (var controller in running)
-    {
-        // kube's per-controller /healthz/<name>: here it fails once the controller's loop has ended.
-        health.AddCheck(controller.Name, () => tasks.TryGetValue(controller.Name, out var task) && task.IsCompleted && !ct.IsCancellationRequested
-            ? $"controller {controller.Name} stopped" : null);
-    }
+    // kube's per-controller /healthz/<name>: here it fails once the controller's loop has ended. All are
+    // added in one step, so /healthz never lists some of the controllers without the rest.
+    health.AddChecks(running.Select(controller => (controller.Name, (Func<string?>)(() =>
+        tasks.TryGetValue(controller.Name, out var task) && task.IsCompleted && !ct.IsCancellationRequested
+            ? $"controller {controller.Name} stopped" : null))));
 
     var recorders = context.Recorders.Select(r => r.RunAsync(ct)).ToList();
     factory.Start(ct);

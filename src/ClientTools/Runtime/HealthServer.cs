@@ -53,7 +53,13 @@ public sealed class HealthServer
         }
     }
 
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Func<string?>> _checks = new(StringComparer.Ordinal);
+    private readonly Lock _checksLock = new();
+
+    /// <summary>
+    /// The checks, replaced whole on every change: a request reads one snapshot, so a batch added
+    /// together (a controller manager's controllers once it leads) appears all at once or not at all.
+    /// </summary>
+    private volatile IReadOnlyDictionary<string, Func<string?>> _checks = new Dictionary<string, Func<string?>>(StringComparer.Ordinal);
 
     /// <summary>Readiness beyond being up (e.g. informers synced); true by default.</summary>
     public Func<bool> Ready { get; set; } = () => true;
@@ -65,7 +71,22 @@ public sealed class HealthServer
     /// Adds a check to /healthz, /livez and /readyz (and its own /healthz/&lt;name&gt;), at any time:
     /// <paramref name="check"/> answers null when healthy, else why not.
     /// </summary>
-    public void AddCheck(string name, Func<string?> check) => _checks[name] = check;
+    public void AddCheck(string name, Func<string?> check) => AddChecks([(name, check)]);
+
+    /// <summary>Adds several checks at once: no request sees some of them without the others (as kube adds the controllers' checks in one call).</summary>
+    public void AddChecks(IEnumerable<(string Name, Func<string?> Check)> checks)
+    {
+        lock (_checksLock)
+        {
+            var next = new Dictionary<string, Func<string?>>(_checks, StringComparer.Ordinal);
+            foreach (var (name, check) in checks)
+            {
+                next[name] = check;
+            }
+
+            _checks = next;
+        }
+    }
 
     public int Port { get; private set; }
 

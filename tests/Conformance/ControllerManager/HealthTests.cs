@@ -24,8 +24,17 @@ public sealed class HealthTests(ControllerManagerFixture fixture)
     {
         // Leading and synced: every endpoint says ok. A standby is ready too (it waits for the lease an earlier
         // instance may still hold), so wait for the controllers' own checks, which exist once it leads.
-        await fixture.EventuallyAsync(async () => (await CurlAsync("/readyz")).StdOut == "ok\n200"
-            && (await CurlAsync("/healthz?verbose")).StdOut.Contains("[+]replicaset-controller ok\n", StringComparison.Ordinal) ? "leading" : null, "the controller manager leading and ready");
+        var checks = new[] { "leaderElection", "replicaset-controller", "deployment-controller", "garbage-collector-controller", "disruption-controller", "node-lifecycle-controller" };
+        await fixture.EventuallyAsync(async () =>
+        {
+            if ((await CurlAsync("/readyz")).StdOut != "ok\n200")
+            {
+                return null;
+            }
+
+            var page = (await CurlAsync("/healthz?verbose")).StdOut;
+            return checks.All(c => page.Contains($"[+]{c} ok\n", StringComparison.Ordinal)) ? "leading" : null;
+        }, "the controller manager leading and ready, every controller's check ok");
         foreach (var path in new[] { "/healthz", "/livez" })
         {
             Assert.Equal("ok\n200", (await CurlAsync(path)).StdOut);
@@ -33,7 +42,7 @@ public sealed class HealthTests(ControllerManagerFixture fixture)
 
         var verbose = (await CurlAsync("/healthz?verbose")).StdOut;
         Assert.StartsWith("[+]ping ok\n", verbose, StringComparison.Ordinal);
-        foreach (var check in new[] { "leaderElection", "replicaset-controller", "deployment-controller", "garbage-collector-controller", "disruption-controller", "node-lifecycle-controller" })
+        foreach (var check in checks)
         {
             Assert.Contains($"[+]{check} ok\n", verbose, StringComparison.Ordinal);
         }
