@@ -22,7 +22,8 @@ let stopping = false;
 informer.on('error', (err) => { if (!stopping) failure = String(err); });
 await informer.start();
 
-const wait = async (predicate, what, ms = 30000) => {
+// The bound only keeps a stuck run from hanging: on a loaded 2-core machine one step can take tens of seconds.
+const wait = async (predicate, what, ms = 120000) => {
   const deadline = Date.now() + ms;
   while (!predicate()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; saw ${JSON.stringify(events)} lists=${lists} ${failure}`);
