@@ -86,7 +86,7 @@ public sealed class StreamingEndpoints(Func<string, V1Pod?> findPod)
         Task Write(byte channel, string text) => channels.SendAsync(channel, tty ? text.ReplaceLineEndings("\n").Replace("\n", "\r\n", StringComparison.Ordinal) : text, token);
         var input = stdin ? new InputReader(tty ? text => channels.SendAsync(Stdout, text, token) : null) : null;
 
-        // The first message tells the client the streams are up (the kubelet's "empty message to the lowest writable channel").
+        // The first message tells the client the streams are up: a zero-length frame on the lowest-numbered output channel, as the kubelet sends.
         await channels.SendAsync(stdout ? Stdout : stderr ? Stderr : Error, ReadOnlyMemory<byte>.Empty, token).ConfigureAwait(false);
         var receiving = channels.ReceiveAsync(
             (channel, data) =>
