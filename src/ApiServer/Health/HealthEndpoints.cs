@@ -43,10 +43,12 @@ internal sealed partial class HealthEndpoints
             startup.RbacBootstrapped ? Task.CompletedTask : throw new InvalidOperationException("not finished"));
         var crds = new HealthCheck("poststarthook/crd-informer-synced", _ =>
             startup.CustomResourcesSynced ? Task.CompletedTask : throw new InvalidOperationException("not finished"));
+        var serviceCidr = new HealthCheck("poststarthook/start-kubernetes-service-cidr-controller", _ =>
+            startup.ServiceCidrReady ? Task.CompletedTask : throw new InvalidOperationException("not finished"));
         var shutdown = new HealthCheck("shutdown", _ =>
             lifetime.ApplicationStopping.IsCancellationRequested ? throw new InvalidOperationException("process is shutting down") : Task.CompletedTask);
 
-        HealthCheck[] hooks = [bootstrap, rbac, crds];
+        HealthCheck[] hooks = [bootstrap, rbac, crds, serviceCidr];
         if (options.WatchCache.InitializationPostStartHook)
         {
             // kube's storage-readiness hook (WatchCacheInitializationPostStartHook): done once the
@@ -190,6 +192,15 @@ internal sealed class StartupState
     {
         get => _customResourcesSynced;
         set => _customResourcesSynced = value;
+    }
+
+    private volatile bool _serviceCidrReady;
+
+    /// <summary>The default ServiceCIDR exists (kube's start-kubernetes-service-cidr-controller hook).</summary>
+    public bool ServiceCidrReady
+    {
+        get => _serviceCidrReady;
+        set => _serviceCidrReady = value;
     }
 
     public bool NamespacesBootstrapped

@@ -244,6 +244,8 @@ internal static class ApiServerServiceCollectionExtensions
         }
 
         services.AddHostedService<SystemPriorityClasses>();
+        services.AddHostedService<KubernetesService>();
+        services.AddHostedService<ServiceIPRepair>();
         services.AddHostedService(sp => sp.GetRequiredService<RbacPolicyCache>());
         services.AddHostedService(sp => sp.GetRequiredService<ApiServer.Authorization.Node.NodeGraph>());
         services.AddHostedService<RbacBootstrap>();

@@ -23,6 +23,17 @@ internal sealed class ApiServerOptions
 
     public string AdvertiseAddress { get; set; } = "";
 
+    /// <summary>
+    /// --service-cluster-ip-range: the CIDR (or an IPv4 and an IPv6 one, primary first) Service cluster
+    /// IPs come from; kube-apiserver's default is 10.0.0.0/24. The first address is the `kubernetes` Service's.
+    /// </summary>
+    public List<string> ServiceClusterIPRanges { get; } = [];
+
+    /// <summary>The ranges <see cref="ServiceClusterIPRanges"/> names, or kube's default; valid once <see cref="Validate"/> passed.</summary>
+    public IReadOnlyList<Registry.Services.ServiceIPRange> ServiceIPRanges =>
+        (ServiceClusterIPRanges.Count > 0 ? ServiceClusterIPRanges : [Registry.Services.ClusterIPAllocator.DefaultRange])
+            .Select(Registry.Services.ServiceIPRange.TryParse).OfType<Registry.Services.ServiceIPRange>().ToList();
+
     /// <summary>--min-request-timeout: a watch without timeoutSeconds lasts a random time between this and twice this.</summary>
     public TimeSpan MinRequestTimeout { get; set; } = TimeSpan.FromSeconds(1800);
 
@@ -78,6 +89,7 @@ internal sealed class ApiServerOptions
             errors.Add($"--secure-port {SecureServing.SecurePort} must be between 1 and 65535 inclusive");
         }
 
+        errors.AddRange(ValidateServiceClusterIPRanges());
         errors.AddRange(Authentication.Validate());
         errors.AddRange(Kubelet.Validate());
         errors.AddRange(Authorization.Validate());
@@ -94,6 +106,46 @@ internal sealed class ApiServerOptions
         errors.AddRange(global::Admission.AdmissionPlugins.Validate(Admission.AdmissionControl, [])
             .Select(e => e.Replace("enable-admission-plugins", "admission-control", StringComparison.Ordinal)));
         return errors;
+    }
+
+    private IEnumerable<string> ValidateServiceClusterIPRanges()
+    {
+        if (ServiceClusterIPRanges.Count > 2)
+        {
+            yield return "--service-cluster-ip-range takes at most two CIDRs (one per IP family)";
+            yield break;
+        }
+
+        var ranges = new List<Registry.Services.ServiceIPRange>();
+        foreach (var text in ServiceClusterIPRanges)
+        {
+            if (Registry.Services.ServiceIPRange.TryParse(text) is not { } range)
+            {
+                yield return $"--service-cluster-ip-range: \"{text}\" is not a CIDR";
+                continue;
+            }
+
+            // kube's limits: IPv4 ranges of at most 2^20 addresses; IPv6 prefixes of at least 64 bits.
+            if (range.Family == "IPv4" && range.PrefixLength < 12)
+            {
+                yield return $"--service-cluster-ip-range: {text} is too large; an IPv4 range needs a prefix of at least /12";
+            }
+            else if (range.Family == "IPv6" && range.PrefixLength < 64)
+            {
+                yield return $"--service-cluster-ip-range: {text} is too large; an IPv6 range needs a prefix of at least /64";
+            }
+            else if (range.Size == 0)
+            {
+                yield return $"--service-cluster-ip-range: {text} has no address to allocate";
+            }
+
+            ranges.Add(range);
+        }
+
+        if (ranges.Count == 2 && ranges[0].Family == ranges[1].Family)
+        {
+            yield return "--service-cluster-ip-range: two CIDRs must be of different IP families";
+        }
     }
 }
 

@@ -29,6 +29,11 @@ internal static class CommandLine
         ["secure-port"] = new(FlagKind.Value, (o, v) => o.SecureServing.SecurePort = ParseInt("secure-port", v)),
         ["bind-address"] = new(FlagKind.Value, (o, v) => o.SecureServing.BindAddress = ParseIp("bind-address", v)),
         ["advertise-address"] = new(FlagKind.Value, (o, v) => o.AdvertiseAddress = ParseIp("advertise-address", v).ToString()),
+        ["service-cluster-ip-range"] = new(FlagKind.Value, (o, v) =>
+        {
+            o.ServiceClusterIPRanges.Clear();
+            o.ServiceClusterIPRanges.AddRange(SplitList(v));
+        }),
         ["tls-cert-file"] = new(FlagKind.Value, (o, v) => o.SecureServing.TlsCertFile = NullIfEmpty(v)),
         ["tls-private-key-file"] = new(FlagKind.Value, (o, v) => o.SecureServing.TlsPrivateKeyFile = NullIfEmpty(v)),
         ["shutdown-delay-duration"] = new(FlagKind.Value, (o, v) => o.SecureServing.ShutdownDelay = ParseDuration("shutdown-delay-duration", v)),

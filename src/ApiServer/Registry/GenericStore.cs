@@ -37,6 +37,9 @@ internal sealed class GenericStore(
 
     public ResourceStrategy Strategy { get; } = strategy;
 
+    /// <summary>The kind's REST hooks around writes (Services' cluster-IP allocation); set once, before the store serves.</summary>
+    public IStoreWriteHooks? WriteHooks { get; set; }
+
     /// <summary>The kind's Go struct facts (null for kinds without them), for <see cref="AsGoWritesIt"/>.</summary>
     private readonly GoStruct? _goType = GoTypes.Builtin.ForKind(resource.Group, resource.Version, resource.Kind);
 
@@ -112,6 +115,35 @@ internal sealed class GenericStore(
             metadata["name"] = generateName + RandomSuffix();
         }
 
+        // The kind's REST takes what the object needs outside itself (a Service's cluster IPs)
+        // before validation, which sees the result; the store gives it back if the create fails.
+        var transaction = WriteHooks is { } hooks
+            ? await hooks.BeginCreateAsync(obj, scope.DryRun, cancellationToken).ConfigureAwait(false)
+            : null;
+        if (transaction is null)
+        {
+            return await ValidateAndStoreAsync(scope, ns, obj, generated, generateName, cancellationToken).ConfigureAwait(false);
+        }
+
+        Written written;
+        try
+        {
+            written = await ValidateAndStoreAsync(scope, ns, obj, generated, generateName, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await transaction.RevertAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        await transaction.CommitAsync().ConfigureAwait(false);
+        return written;
+    }
+
+    /// <summary>The end of a create: validation, validating admission, the write (retrying a generated name that was taken).</summary>
+    private async Task<Written> ValidateAndStoreAsync(RequestScope scope, string ns, JsonObject obj, bool generated, string generateName, CancellationToken cancellationToken)
+    {
+        var metadata = ObjectMeta.Metadata(obj);
         AsGoWritesIt(obj);
         ThrowIfInvalid(obj, ValidateMeta(obj).Concat(Strategy.Validate(obj)));
         await admission.ValidateAsync(Attributes(AdmissionOperation.Create, scope, obj, null), cancellationToken).ConfigureAwait(false);
@@ -389,6 +421,41 @@ internal sealed class GenericStore(
     public async Task<Written> ApplyUpdateWrittenAsync(
         RequestScope scope, string ns, string name, string subresource, Func<JsonObject, JsonObject> computeUpdate, CancellationToken cancellationToken)
     {
+        if (WriteHooks is null || subresource.Length > 0)
+        {
+            return await ApplyUpdateCoreAsync(scope, ns, name, subresource, computeUpdate, null, cancellationToken).ConfigureAwait(false);
+        }
+
+        // The kind's REST hooks take or free resources in each attempt; the last attempt's
+        // transaction is committed once the update is stored, reverted if it is not.
+        var attempt = new StrongBox<IWriteTransaction?>();
+        Written written;
+        try
+        {
+            written = await ApplyUpdateCoreAsync(scope, ns, name, subresource, computeUpdate, attempt, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            if (attempt.Value is { } failed)
+            {
+                await failed.RevertAsync().ConfigureAwait(false);
+            }
+
+            throw;
+        }
+
+        if (attempt.Value is { } done)
+        {
+            await done.CommitAsync().ConfigureAwait(false);
+        }
+
+        return written;
+    }
+
+    private async Task<Written> ApplyUpdateCoreAsync(
+        RequestScope scope, string ns, string name, string subresource, Func<JsonObject, JsonObject> computeUpdate,
+        StrongBox<IWriteTransaction?>? transaction, CancellationToken cancellationToken)
+    {
         var key = keys.ObjectKey(Resource, ns, name);
 
         async ValueTask<JsonObject> Transform(StoredObject? current, CancellationToken ct)
@@ -444,6 +511,18 @@ internal sealed class GenericStore(
             TrackManagedFields(scope, old, obj, subresource);
             await admission.AdmitAsync(Attributes(AdmissionOperation.Update, scope, obj, old, subresource), ct).ConfigureAwait(false);
             BeforeUpdate(obj, old, mainResource: subresource.Length == 0, bumpsGeneration: subresource.Length == 0 || Strategy.SubresourceBumpsGeneration(subresource));
+            if (transaction is not null && WriteHooks is { } hooks)
+            {
+                // A retried attempt starts over: what the previous one took goes back first.
+                if (transaction.Value is { } previous)
+                {
+                    transaction.Value = null;
+                    await previous.RevertAsync().ConfigureAwait(false);
+                }
+
+                transaction.Value = await hooks.BeginUpdateAsync(obj, old, scope.DryRun, ct).ConfigureAwait(false);
+            }
+
             AsGoWritesIt(obj);
             var kindErrors = Strategy.ValidateSubresourceUpdate(subresource, obj, old);
             ThrowIfInvalid(obj, ValidateMeta(obj).Concat(ValidateMetaUpdate(obj, old)).Concat(kindErrors));
@@ -619,11 +698,12 @@ internal sealed class GenericStore(
 
             try
             {
-                var deleted = await storage.DeleteAsync(
+                var deleted = ObjectCodec.Decode(await storage.DeleteAsync(
                     key,
                     (latest, ct) => ValidateDeletionAsync(scope, ObjectCodec.Decode(latest), options, name, ct),
-                    cancellationToken).ConfigureAwait(false);
-                return (ObjectCodec.Decode(deleted), true);
+                    cancellationToken).ConfigureAwait(false));
+                await AfterDeleteAsync(deleted).ConfigureAwait(false);
+                return (deleted, true);
             }
             catch (StorageException e) when (e.Code == StorageErrorCode.KeyNotFound && marked is not null)
             {
@@ -827,6 +907,10 @@ internal sealed class GenericStore(
         && !Strategy.HasPendingFinalizers(obj)
         && !(ObjectMeta.Metadata(obj)["deletionGracePeriodSeconds"] is JsonValue v && v.TryGetValue<long>(out var grace) && grace > 0);
 
+    /// <summary>The kind's REST hook once an object is gone from storage (a Service's addresses go back); not cancelled with the request.</summary>
+    private Task AfterDeleteAsync(JsonObject deleted) =>
+        WriteHooks is { } hooks ? hooks.AfterDeleteAsync(deleted, CancellationToken.None) : Task.CompletedTask;
+
     private async Task<JsonObject> DeleteFinalizedAsync(string key, JsonObject obj, CancellationToken cancellationToken)
     {
         var expected = ObjectMeta.ResourceVersion(obj);
@@ -842,7 +926,9 @@ internal sealed class GenericStore(
 
                 return ValueTask.CompletedTask;
             }, cancellationToken).ConfigureAwait(false);
-            return ObjectCodec.Decode(deleted);
+            var gone = ObjectCodec.Decode(deleted);
+            await AfterDeleteAsync(gone).ConfigureAwait(false);
+            return gone;
         }
         catch (StatusException e) when (e.Code == 409)
         {

@@ -105,8 +105,19 @@ internal sealed class RegistryCatalog
                 };
             });
         Caches = caches.Values.Select(c => c.Cache).ToArray();
+        ClusterIPs = new Services.ClusterIPAllocator(
+            options?.ServiceIPRanges ?? [Services.ServiceIPRange.TryParse(Services.ClusterIPAllocator.DefaultRange)!],
+            () => Find("networking.k8s.io", "v1", "ipaddresses"),
+            () => Find("networking.k8s.io", "v1", "servicecidrs"));
+        if (_builtinStores.TryGetValue(("", "v1", "services"), out var services))
+        {
+            services.WriteHooks = new Services.ServiceAllocations(ClusterIPs);
+        }
         _current = new Snapshot(table, _builtinStores);
     }
+
+    /// <summary>Service cluster-IP allocation (the Service store's write hooks use it; so does the `kubernetes` Service's controller).</summary>
+    public Services.ClusterIPAllocator ClusterIPs { get; }
 
     /// <summary>What is served now.</summary>
     public ResourceTable Table => _current.Table;

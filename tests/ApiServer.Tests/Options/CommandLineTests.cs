@@ -37,11 +37,25 @@ public sealed class CommandLineTests
     [Fact]
     public void Parse_KnownButUnsupportedFlags_AreRecordedNotRejected()
     {
-        var options = CommandLine.Parse(["--allow-privileged=true", "--service-cluster-ip-range", "10.96.0.0/12", "--authorization-mode=Node,RBAC", "-v=2"]);
+        var options = CommandLine.Parse(["--allow-privileged=true", "--service-node-port-range", "30000-32767", "--authorization-mode=Node,RBAC", "-v=2"]);
         Assert.Contains("allow-privileged", options.IgnoredFlags);
-        Assert.Contains("service-cluster-ip-range", options.IgnoredFlags);
+        Assert.Contains("service-node-port-range", options.IgnoredFlags);
         Assert.DoesNotContain("authorization-mode", options.IgnoredFlags);
         Assert.Equal(["Node", "RBAC"], options.Authorization.Modes);
+    }
+
+    [Fact]
+    public void Parse_ServiceClusterIPRange_ActedOnAndValidated()
+    {
+        var options = CommandLine.Parse(["--service-cluster-ip-range", "10.96.0.0/12,fd00:10:96::/112"]);
+        Assert.DoesNotContain("service-cluster-ip-range", options.IgnoredFlags);
+        Assert.Equal(["10.96.0.0/12", "fd00:10:96::/112"], options.ServiceIPRanges.Select(r => r.Cidr));
+        Assert.Equal("10.96.0.1", options.ServiceIPRanges[0].FirstAddress);
+        Assert.Equal("10.0.0.0/24", Assert.Single(CommandLine.Parse([]).ServiceIPRanges).Cidr);
+
+        Assert.Contains(CommandLine.Parse(["--service-cluster-ip-range=10.0.0.0/8"]).Validate(), e => e.Contains("too large", StringComparison.Ordinal));
+        Assert.Contains(CommandLine.Parse(["--service-cluster-ip-range=10.0.0.0/24,10.1.0.0/24"]).Validate(), e => e.Contains("different IP families", StringComparison.Ordinal));
+        Assert.Contains(CommandLine.Parse(["--service-cluster-ip-range=nope"]).Validate(), e => e.Contains("not a CIDR", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -571,8 +571,7 @@ internal static class BuiltinDefaults
         if (type != "ExternalName")
         {
             SetIfMissing(spec, "internalTrafficPolicy", "Cluster");
-            SetIfMissing(spec, "ipFamilyPolicy", "SingleStack");
-            SetIfMissing(spec, "ipFamilies", new JsonArray("IPv4"));
+            // ipFamilyPolicy and ipFamilies are the cluster-IP allocator's to fill (Registry/Services), as in kube.
         }
 
         if (type is "NodePort" or "LoadBalancer")
