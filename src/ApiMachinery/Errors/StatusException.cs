@@ -216,6 +216,10 @@ public sealed class StatusException : Exception
     public static StatusException NewNotAcceptable(IEnumerable<string> acceptedMediaTypes) =>
         Failure(406, StatusReasons.NotAcceptable, $"only the following media types are accepted: {string.Join(", ", acceptedMediaTypes)}", null);
 
+    /// <summary>406 with its own message: a transformation that does not fit the answer (kube's errNotAcceptable).</summary>
+    public static StatusException NewNotAcceptableMessage(string message) =>
+        Failure(406, StatusReasons.NotAcceptable, message, null);
+
     /// <summary>406 when converting to a target such as a Table: <c>only the following media types are accepted when converting to Table: ...</c>.</summary>
     public static StatusException NewNotAcceptableConversion(string target, IEnumerable<string> acceptedMediaTypes) =>
         Failure(406, StatusReasons.NotAcceptable,

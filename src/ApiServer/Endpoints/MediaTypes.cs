@@ -11,6 +11,41 @@ using Microsoft.Net.Http.Headers;
 
 namespace ApiServer.Endpoints;
 
+/// <summary>What content negotiation chose for an answer: its format, pretty output, and the transformation asked for.</summary>
+internal readonly record struct OutputMediaType(WireFormat Format, bool Pretty, MediaConversion? Convert);
+
+/// <summary>
+/// A transformation of the answer named by a media type's <c>as</c>, <c>g</c> and <c>v</c> parameters
+/// (kube's MediaTypeOptions.Convert): a meta.k8s.io Table, PartialObjectMetadata or
+/// PartialObjectMetadataList, in v1 or v1beta1.
+/// </summary>
+internal sealed record MediaConversion(string Kind, string Group, string Version)
+{
+    public const string MetaGroup = "meta.k8s.io";
+
+    public bool IsTable => Kind == "Table";
+
+    public bool IsPartialObjectMetadata => Kind == PartialObjectMetadata.Kind;
+
+    public bool IsPartialObjectMetadataList => Kind == PartialObjectMetadata.ListKind;
+
+    /// <summary>The apiVersion the transformed answer carries: meta.k8s.io/v1 or meta.k8s.io/v1beta1.</summary>
+    public string ApiVersion => $"{Group}/{Version}";
+
+    /// <summary>
+    /// Whether this server produces the transformation in <paramref name="format"/> (kube's
+    /// AllowsMediaTypeTransform): metadata-only answers in any format it writes, Tables as JSON
+    /// (kube also writes YAML Tables; this server does not).
+    /// </summary>
+    public bool IsServedIn(WireFormat format) =>
+        Group == MetaGroup && Version is "v1" or "v1beta1" && Kind switch
+        {
+            "Table" => format == WireFormat.Json,
+            PartialObjectMetadata.Kind or PartialObjectMetadata.ListKind => true,
+            _ => false,
+        };
+}
+
 /// <summary>The serializations the server speaks, and how requests and responses pick one.</summary>
 internal enum WireFormat
 {
@@ -168,87 +203,111 @@ internal static class MediaTypes
 
     /// <summary>
     /// The Table version (v1 or v1beta1) when the client's first acceptable choice is a
-    /// meta.k8s.io Table, as kubectl get asks; null otherwise.
+    /// meta.k8s.io Table, as kubectl get asks; null otherwise (also when nothing is acceptable:
+    /// the answer is then a 406 from <see cref="ResponseFormat"/>).
     /// </summary>
     public static string? TableVersion(HttpRequest request)
     {
-        var accept = request.Headers.Accept.ToString();
-        if (accept.Length == 0 || !MediaTypeHeaderValue.TryParseList(accept.Split(','), out var ranges))
+        try
+        {
+            return Output(request).Convert is { IsTable: true } table ? table.Version : null;
+        }
+        catch (StatusException)
         {
             return null;
         }
-
-        foreach (var range in ranges)
-        {
-            string? Param(string name) => range.Parameters.FirstOrDefault(p => p.Name.Equals(name, StringComparison.OrdinalIgnoreCase))?.Value.Value;
-            var mediaType = range.MediaType.Value?.ToLowerInvariant();
-            if (Param("as") is not null)
-            {
-                if (IsServedTable(range))
-                {
-                    return Param("v");
-                }
-
-                continue;
-            }
-
-            if (mediaType is Json or Yaml or "application/*" or "*/*")
-            {
-                return null;
-            }
-        }
-
-        return null;
-    }
-
-    private static bool IsServedTable(MediaTypeHeaderValue range)
-    {
-        string? Param(string name) => range.Parameters.FirstOrDefault(p => p.Name.Equals(name, StringComparison.OrdinalIgnoreCase))?.Value.Value;
-        return range.MediaType.Value?.ToLowerInvariant() is Json && Param("as") == "Table" && Param("g") == "meta.k8s.io" && Param("v") is "v1" or "v1beta1";
     }
 
     /// <summary>The response format for an Accept header; JSON when any is acceptable.</summary>
-    public static WireFormat ResponseFormat(HttpRequest request) => Negotiate(request).Format;
+    public static WireFormat ResponseFormat(HttpRequest request) => Output(request).Format;
 
     /// <summary>
-    /// The format the Accept header picks, and whether the picked media type asks for pretty output
-    /// (<c>application/json;pretty=1</c>).
+    /// What the Accept header picks (kube's NegotiateOutputMediaType): the format, whether it asks
+    /// for pretty output (<c>application/json;pretty=1</c>), and the transformation its as/g/v
+    /// parameters name. The first acceptable media range wins, in order of quality; a range whose
+    /// transformation this server cannot produce is passed over, and 406 when none is left.
     /// </summary>
-    private static (WireFormat Format, bool Pretty) Negotiate(HttpRequest request)
+    public static OutputMediaType Output(HttpRequest request)
     {
         var accept = request.Headers.Accept.ToString();
         if (string.IsNullOrWhiteSpace(accept))
         {
-            return (WireFormat.Json, false);
+            return new OutputMediaType(WireFormat.Json, false, null);
         }
 
+        // Only parameters can ask for a transformation or pretty output; the common Accept headers
+        // have none and are decided without keeping anything.
+        if (!accept.Contains(';', StringComparison.Ordinal))
+        {
+            return Negotiate(accept);
+        }
+
+        var items = request.HttpContext.Items;
+        if (items.TryGetValue(NegotiatedKey, out var cached) && cached is OutputMediaType known)
+        {
+            return known;
+        }
+
+        var output = Negotiate(accept);
+        items[NegotiatedKey] = output;
+        return output;
+    }
+
+    private static readonly object NegotiatedKey = new();
+
+    /// <summary>
+    /// The format of an error's Status. kube negotiates it allowing no transformation, so a media
+    /// range that asks for one (a Table, PartialObjectMetadata) is passed over, and JSON is written
+    /// when nothing else is acceptable.
+    /// </summary>
+    public static WireFormat ErrorFormat(HttpRequest request)
+    {
+        var accept = request.Headers.Accept.ToString();
+        try
+        {
+            return string.IsNullOrWhiteSpace(accept) ? WireFormat.Json : Negotiate(accept, allowConversions: false).Format;
+        }
+        catch (StatusException)
+        {
+            return WireFormat.Json;
+        }
+    }
+
+    private static OutputMediaType Negotiate(string accept, bool allowConversions = true)
+    {
         if (!MediaTypeHeaderValue.TryParseList(accept.Split(','), out var ranges))
         {
-            return (WireFormat.Json, false);
+            return new OutputMediaType(WireFormat.Json, false, null);
         }
 
         foreach (var range in ranges.OrderByDescending(r => r.Quality ?? 1.0))
         {
-            var pretty = range.Parameters.Any(p => p.Name.Equals("pretty", StringComparison.OrdinalIgnoreCase) && p.Value == "1");
-            if (range.Parameters.Any(p => p.Name.Equals("as", StringComparison.OrdinalIgnoreCase)))
-            {
-                // A meta.k8s.io Table in JSON is served (get and list answer it, TableOptions); it is
-                // JSON on the wire, so a client that accepts only a Table is not refused. Other
-                // transformations (PartialObjectMetadata) are not served: the next range decides.
-                if (IsServedTable(range))
-                {
-                    return (WireFormat.Json, pretty);
-                }
-
-                continue;
-            }
-
+            string? Param(string name) => range.Parameters.FirstOrDefault(p => p.Name.Equals(name, StringComparison.OrdinalIgnoreCase))?.Value.Value;
+            var pretty = Param("pretty") == "1";
+            WireFormat format;
             switch (range.MediaType.Value?.ToLowerInvariant())
             {
                 case Json or "application/*" or "*/*":
-                    return (WireFormat.Json, pretty);
+                    format = WireFormat.Json;
+                    break;
                 case Yaml:
-                    return (WireFormat.Yaml, pretty);
+                    format = WireFormat.Yaml;
+                    break;
+                default:
+                    // Protobuf answers are not written (requests may be protobuf); the next range decides.
+                    continue;
+            }
+
+            var (kind, group, version) = (Param("as"), Param("g"), Param("v"));
+            if (kind is null && group is null && version is null)
+            {
+                return new OutputMediaType(format, pretty, null);
+            }
+
+            var convert = new MediaConversion(kind ?? "", group ?? "", version ?? "");
+            if (allowConversions && convert.IsServedIn(format))
+            {
+                return new OutputMediaType(format, pretty, convert);
             }
         }
 
@@ -267,7 +326,7 @@ internal static class MediaTypes
         {
             try
             {
-                if (Negotiate(request).Pretty)
+                if (Output(request).Pretty)
                 {
                     return true;
                 }

@@ -65,16 +65,9 @@ internal sealed partial class ErrorFilter(RequestDelegate next, ILogger<ErrorFil
             context.Response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
-        // Errors are negotiated like any answer (a YAML Status for Accept: application/yaml), JSON when nothing fits.
-        WireFormat format;
-        try
-        {
-            format = MediaTypes.ResponseFormat(context.Request);
-        }
-        catch (StatusException)
-        {
-            format = WireFormat.Json;
-        }
+        // Errors are negotiated like any answer (a YAML Status for Accept: application/yaml) but
+        // without transformations, JSON when nothing fits.
+        var format = MediaTypes.ErrorFormat(context.Request);
 
         await MediaTypes.WriteAsync(context, error.Code, error.Status.ToJsonObject(), format).ConfigureAwait(false);
     }

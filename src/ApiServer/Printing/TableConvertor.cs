@@ -16,9 +16,12 @@ internal sealed record TableColumn(string Name, string Type, string Format, stri
 /// </summary>
 internal static class TableConvertor
 {
-    public static JsonObject ToTable(ResourceDefinition resource, IEnumerable<JsonObject> objects, JsonObject listMetadata, string includeObject, DateTimeOffset now)
+    public static JsonObject ToTable(ResourceDefinition resource, IEnumerable<JsonObject> objects, JsonObject listMetadata, string includeObject, DateTimeOffset now) =>
+        ToTable(ColumnsFor(resource), objects, listMetadata, includeObject, now);
+
+    /// <summary>A Table of <paramref name="objects"/> in the given columns (a Scale's are the default ones).</summary>
+    public static JsonObject ToTable(IReadOnlyList<TableColumn> columns, IEnumerable<JsonObject> objects, JsonObject listMetadata, string includeObject, DateTimeOffset now)
     {
-        var columns = ColumnsFor(resource);
         var rows = new JsonArray();
         foreach (var obj in objects)
         {

@@ -58,6 +58,30 @@ internal readonly struct ServedJson
     /// <summary>The object's resourceVersion.</summary>
     public long Revision => _revision;
 
+    /// <summary>
+    /// The object's metadata member alone, as served (the version spliced in just inside its brace),
+    /// over the same stored bytes: what a metadata-only answer writes. False when the JSON is served
+    /// whole (not spliced). Reads the metadata member only, not the rest of the object.
+    /// </summary>
+    public bool TryGetMetadata(out ServedJson metadata)
+    {
+        metadata = default;
+        var open = _spliceAt - 1;
+        if (open < 0 || _stored.Span[open] != (byte)'{')
+        {
+            return false;
+        }
+
+        var reader = new System.Text.Json.Utf8JsonReader(_stored.Span[open..], new System.Text.Json.JsonReaderOptions { MaxDepth = ObjectCodec.MaxDepth });
+        if (!reader.Read() || reader.TokenType != System.Text.Json.JsonTokenType.StartObject || !reader.TrySkip())
+        {
+            return false;
+        }
+
+        metadata = new ServedJson(_stored.Slice(open, (int)reader.BytesConsumed), 1, _revision, _metadataEmpty);
+        return true;
+    }
+
     public void WriteTo(IBufferWriter<byte> writer)
     {
         var bytes = _stored.Span;

@@ -140,6 +140,36 @@ public sealed class ListWriterTests
         }
     }
 
+    /// <summary>
+    /// A PartialObjectMetadataList written from the cache's bytes (only each item's metadata member
+    /// read) says what the list built from decoded objects says, pretty or compact; no items is null.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public async Task MetadataList_FromTheCachesBytes_IsTheDecodedItemsMetadata(int count, bool cached, bool pretty, bool paged)
+    {
+        var (token, remaining) = paged ? ("tok", (long?)7) : (null, null);
+        var list = cached ? CachedList(count, token, remaining) : EtcdList(count, token, remaining);
+        var expected = PartialObjectMetadata.ListOf(EtcdList(count, token, remaining), "meta.k8s.io/v1");
+
+        var (body, _) = await WriteAsync(pipe => ListWriter.WriteMetadataAsync(pipe, list, "meta.k8s.io/v1", pretty, CancellationToken.None));
+        var text = Encoding.UTF8.GetString(body);
+        Assert.True(JsonNode.DeepEquals(expected, JsonNode.Parse(text)), text);
+        Assert.Equal(!pretty, text.EndsWith("}\n", StringComparison.Ordinal));
+        Assert.Equal(pretty ? MediaTypes.Indent(ObjectCodec.Serialize(JsonNode.Parse(text)!)) : [.. ObjectCodec.Serialize(JsonNode.Parse(text)!), .. "\n"u8.ToArray()], body);
+        if (count == 0)
+        {
+            Assert.Null(JsonNode.Parse(text)!["items"]);
+        }
+        else
+        {
+            var item = JsonNode.Parse(text)!["items"]![0]!.AsObject();
+            Assert.Equal(["kind", "apiVersion", "metadata"], item.Select(p => p.Key));
+            Assert.Equal("pod-0", (string?)item["metadata"]!["name"]);
+            Assert.Equal("100", (string?)item["metadata"]!["resourceVersion"]);
+        }
+    }
+
     /// <summary>A pod whose strings exercise the YAML emitter: folding past 80 columns, literal blocks, quoting.</summary>
     private static StoredObject YamlPod(int i, string text)
     {

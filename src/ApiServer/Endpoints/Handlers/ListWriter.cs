@@ -173,6 +173,92 @@ internal static class ListWriter
     }
 
     /// <summary>
+    /// A PartialObjectMetadataList (kind, apiVersion, the list's metadata, items), written item by
+    /// item like any list. Items the watch cache holds are written from its bytes, only their metadata
+    /// member read (<see cref="PartialObjectMetadata.TryWrite"/>); others are decoded one at a time. No
+    /// items is <c>"items":null</c>, as kube-apiserver writes the list it builds for this answer.
+    /// </summary>
+    public static async Task WriteMetadataAsync(HttpContext context, ObjectList list, string apiVersion)
+    {
+        var response = context.Response;
+        response.StatusCode = 200;
+        response.ContentType = MediaTypes.Json;
+        await WriteMetadataAsync(response.BodyWriter, list, apiVersion, MediaTypes.IsPretty(context.Request), context.RequestAborted).ConfigureAwait(false);
+    }
+
+    internal static async Task WriteMetadataAsync(PipeWriter pipe, ObjectList list, string apiVersion, bool pretty, CancellationToken cancellationToken)
+    {
+        var envelope = new JsonObject
+        {
+            ["kind"] = PartialObjectMetadata.ListKind,
+            ["apiVersion"] = apiVersion,
+            ["metadata"] = ListMetadata(list),
+        };
+        var count = list.Count;
+        if (!pretty && count > 0 && list.Views is { } views)
+        {
+            var head = ObjectCodec.Serialize(envelope);
+            pipe.Write(head.AsSpan(0, head.Length - 1)); // without the closing brace
+            pipe.Write(",\"items\":["u8);
+            for (var i = 0; i < count; i++)
+            {
+                if (i > 0)
+                {
+                    pipe.Write(","u8);
+                }
+
+                var view = views[i];
+                if (!PartialObjectMetadata.TryWrite(view.Json, apiVersion, pipe))
+                {
+                    pipe.Write(ObjectCodec.Serialize(PartialObjectMetadata.Of(view.Decode(), apiVersion)));
+                }
+
+                if (pipe.UnflushedBytes > FlushThreshold)
+                {
+                    await pipe.FlushAsync(cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            pipe.Write("]}"u8);
+            pipe.Write(MediaTypes.Newline);
+            await pipe.FlushAsync(cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        using (var json = new Utf8JsonWriter(pipe, pretty ? IndentedOptions : ObjectCodec.WriterOptions))
+        {
+            json.WriteStartObject();
+            WriteProperties(json, envelope);
+            json.WritePropertyName("items"u8);
+            if (count == 0)
+            {
+                json.WriteNullValue();
+            }
+            else
+            {
+                json.WriteStartArray();
+                for (var i = 0; i < count; i++)
+                {
+                    PartialObjectMetadata.Of(list.ItemAt(i), apiVersion).WriteTo(json, ObjectCodec.JsonOptions);
+                    await FlushIfFullAsync(json, pipe, cancellationToken).ConfigureAwait(false);
+                }
+
+                json.WriteEndArray();
+            }
+
+            json.WriteEndObject();
+            json.Flush();
+        }
+
+        if (!pretty)
+        {
+            pipe.Write(MediaTypes.Newline);
+        }
+
+        await pipe.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
     /// A meta.k8s.io Table (kind, apiVersion, metadata, columnDefinitions, rows), one row per item,
     /// each item decoded only while its row is made.
     /// </summary>

@@ -23,7 +23,7 @@ namespace ApiServer.Endpoints.Handlers;
 /// (application/apply-patch+yaml: the field manager merges the configuration and records ownership;
 /// an apply to a missing object creates it).
 /// </summary>
-internal sealed class PatchHandler(ApiServerOptions options)
+internal sealed class PatchHandler(ApiServerOptions options, TimeProvider time)
 {
     private const string JsonPatchType = "application/json-patch+json";
     private const string MergePatchType = "application/merge-patch+json";
@@ -35,7 +35,7 @@ internal sealed class PatchHandler(ApiServerOptions options)
 
     public async Task HandleAsync(HttpContext context, RequestInfo info, GenericStore store, string subresource, CancellationToken cancellationToken)
     {
-        var format = MediaTypes.ResponseFormat(context.Request);
+        _ = MediaTypes.Output(context.Request); // 406 before any work
         var dryRun = QueryOptions.ParseDryRun(context.Request.Query, "PatchOptions");
         var validation = QueryOptions.ValidateFieldValidation(context.Request.Query, "PatchOptions");
         var patchType = MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var media) ? media.MediaType.Value : null;
@@ -92,7 +92,7 @@ internal sealed class PatchHandler(ApiServerOptions options)
 
                 return patched;
             }, cancellationToken).ConfigureAwait(false);
-        await MediaTypes.WriteAsync(context, 200, updated, format).ConfigureAwait(false);
+        await ResponseTransform.WriteObjectAsync(context, 200, updated, store.Resource, time.GetUtcNow()).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -104,7 +104,7 @@ internal sealed class PatchHandler(ApiServerOptions options)
         HttpContext context, RequestInfo info, GenericStore store, string subresource, string fieldManager, bool force,
         bool dryRun, string validation, CancellationToken cancellationToken)
     {
-        var format = MediaTypes.ResponseFormat(context.Request);
+        _ = MediaTypes.Output(context.Request); // 406 before any work
         var bytes = await MediaTypes.ReadBodyAsync(context.Request, options.SecureServing.MaxRequestBodyBytes, cancellationToken).ConfigureAwait(false);
         var config = MediaTypes.Parse(bytes, WireFormat.Yaml);
         var resource = store.Resource;
@@ -156,7 +156,7 @@ internal sealed class PatchHandler(ApiServerOptions options)
             {
                 var updated = await store.ApplyUpdateWrittenAsync(scope, info.Namespace, info.Name, subresource,
                     current => FieldManagerApply(current, config, fieldContext, force), cancellationToken).ConfigureAwait(false);
-                await MediaTypes.WriteAsync(context, 200, updated, format).ConfigureAwait(false);
+                await ResponseTransform.WriteObjectAsync(context, 200, updated, store.Resource, time.GetUtcNow()).ConfigureAwait(false);
                 return;
             }
             catch (StatusException e) when (e.Status.Code == 404 && e.Status.Details?.Name == info.Name && subresource.Length == 0 && attempt < ApplyAttempts)
@@ -174,7 +174,7 @@ internal sealed class PatchHandler(ApiServerOptions options)
             try
             {
                 var created = await store.CreateWrittenAsync(scope, info.Namespace, obj, cancellationToken).ConfigureAwait(false);
-                await MediaTypes.WriteAsync(context, 201, created, format).ConfigureAwait(false);
+                await ResponseTransform.WriteObjectAsync(context, 201, created, store.Resource, time.GetUtcNow()).ConfigureAwait(false);
                 return;
             }
             catch (StatusException e) when (e.Status.Reason == StatusReasons.AlreadyExists && attempt < ApplyAttempts)

@@ -90,7 +90,7 @@ internal sealed class ResourceHandler(
             var review = await ReadObjectAsync(context, resource, cancellationToken).ConfigureAwait(false);
             var answered = await reviews.CreateAsync(resource.Plural, info.Namespace, review, ApiRequestFeature.Get(context).User!, cancellationToken).ConfigureAwait(false);
             GoRoundTrip.NormalizeKind(answered, resource.Group, resource.Version, resource.Kind);
-            await MediaTypes.WriteAsync(context, 201, answered, MediaTypes.ResponseFormat(context.Request)).ConfigureAwait(false);
+            await ResponseTransform.WriteObjectAsync(context, 201, answered, resource, time.GetUtcNow(), TableConvertor.Default).ConfigureAwait(false);
             return;
         }
 
@@ -174,7 +174,9 @@ internal sealed class ResourceHandler(
         switch (info.Verb)
         {
             case "get":
-                await MediaTypes.WriteAsync(context, 200, await store.GetAsync(info.Namespace, info.Name, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+                _ = MediaTypes.Output(context.Request);
+                var current = await store.GetAsync(info.Namespace, info.Name, cancellationToken).ConfigureAwait(false);
+                await ResponseTransform.WriteObjectAsync(context, 200, current, resource, time.GetUtcNow()).ConfigureAwait(false);
                 break;
             case "update":
                 await UpdateAsync(context, info, store, subresource.Name, cancellationToken).ConfigureAwait(false);
@@ -210,6 +212,19 @@ internal sealed class ResourceHandler(
             return;
         }
 
+        if (info.Verb == "get")
+        {
+            await ResponseTransform.WriteObjectAsync(context, 200, answer, resource, time.GetUtcNow()).ConfigureAwait(false);
+            return;
+        }
+
+        if (MediaTypes.Output(context.Request).Convert is not null)
+        {
+            var list = new ObjectList(answer["items"]!.AsArray().Select(i => (JsonObject)i!).ToList(), 0, null, null);
+            await ResponseTransform.WriteListAsync(context, 200, list, resource, time.GetUtcNow()).ConfigureAwait(false);
+            return;
+        }
+
         await MediaTypes.WriteAsync(context, 200, answer, MediaTypes.ResponseFormat(context.Request)).ConfigureAwait(false);
     }
 
@@ -228,7 +243,7 @@ internal sealed class ResourceHandler(
 
         var answered = await tokenRequests.CreateAsync(info.Namespace, info.Name, body, cancellationToken).ConfigureAwait(false);
         GoRoundTrip.NormalizeKind(answered, expected.Group, expected.Version, expected.Kind);
-        await MediaTypes.WriteAsync(context, 201, answered, MediaTypes.ResponseFormat(context.Request)).ConfigureAwait(false);
+        await ResponseTransform.WriteObjectAsync(context, 201, answered, OfKind(expected), time.GetUtcNow(), TableConvertor.Default).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -289,33 +304,47 @@ internal sealed class ResourceHandler(
 
     private async Task GetAsync(HttpContext context, RequestInfo info, GenericStore store, CancellationToken cancellationToken)
     {
-        var table = TableOptions.FromRequest(context.Request);
-        var format = MediaTypes.ResponseFormat(context.Request);
+        var output = MediaTypes.Output(context.Request);
         var stored = await store.GetStoredAsync(info.Namespace, info.Name, context.Request.Query["resourceVersion"].ToString(), cancellationToken).ConfigureAwait(false);
-        if (table is null && format == WireFormat.Json && stored.View is ObjectView view)
+        if (output.Format == WireFormat.Json && stored.View is ObjectView view)
         {
-            // From the watch cache: its bytes as they are.
-            await MediaTypes.WriteAsync(context, 200, view.Json).ConfigureAwait(false);
-            return;
+            switch (output.Convert)
+            {
+                case null:
+                    // From the watch cache: its bytes as they are.
+                    await MediaTypes.WriteAsync(context, 200, view.Json).ConfigureAwait(false);
+                    return;
+                case { IsPartialObjectMetadata: true } convert:
+                    // Its metadata member, from the same bytes.
+                    await ResponseTransform.WriteMetadataAsync(context, 200, view.Json, view.Decode, convert.ApiVersion).ConfigureAwait(false);
+                    return;
+            }
         }
 
         var obj = stored.View is ObjectView shared ? shared.Decode() : ObjectCodec.Decode(stored);
-        if (table is { } t)
-        {
-            var metadata = new JsonObject { ["resourceVersion"] = ObjectMeta.ResourceVersion(obj) };
-            await WriteTableAsync(context, t, TableConvertor.ToTable(store.Resource, [obj], metadata, t.IncludeObject, time.GetUtcNow())).ConfigureAwait(false);
-            return;
-        }
-
-        await MediaTypes.WriteAsync(context, 200, obj, format).ConfigureAwait(false);
+        await ResponseTransform.WriteObjectAsync(context, 200, obj, store.Resource, time.GetUtcNow()).ConfigureAwait(false);
     }
 
     private async Task ListAsync(HttpContext context, RequestInfo info, GenericStore store, CancellationToken cancellationToken)
     {
         var table = TableOptions.FromRequest(context.Request);
-        var format = MediaTypes.ResponseFormat(context.Request);
+        var output = MediaTypes.Output(context.Request);
+        var format = output.Format;
         var query = QueryOptions.ParseList(context.Request.Query, store);
         var list = await store.ListAsync(info.Namespace, query, cancellationToken).ConfigureAwait(false);
+        switch (output.Convert)
+        {
+            case { IsPartialObjectMetadata: true }:
+                // Negotiation cannot tell a list from an object: the transformation refuses afterwards, as kube's does.
+                throw ResponseTransform.IsAList(store.Resource);
+            case { IsPartialObjectMetadataList: true } convert when format == WireFormat.Yaml:
+                await MediaTypes.WriteAsync(context, 200, PartialObjectMetadata.ListOf(list, convert.ApiVersion), format).ConfigureAwait(false);
+                return;
+            case { IsPartialObjectMetadataList: true } convert:
+                await ListWriter.WriteMetadataAsync(context, list, convert.ApiVersion).ConfigureAwait(false);
+                return;
+        }
+
         if (table is null && format == WireFormat.Yaml)
         {
             context.Response.StatusCode = 200;
@@ -337,7 +366,7 @@ internal sealed class ResourceHandler(
 
     private async Task CreateAsync(HttpContext context, RequestInfo info, GenericStore store, CancellationToken cancellationToken)
     {
-        var format = MediaTypes.ResponseFormat(context.Request);
+        _ = MediaTypes.Output(context.Request); // 406 before any work
         var dryRun = QueryOptions.ParseDryRun(context.Request.Query, "CreateOptions");
         var validation = QueryOptions.ValidateFieldValidation(context.Request.Query, "CreateOptions");
         var duplicates = new List<string>();
@@ -345,12 +374,12 @@ internal sealed class ResourceHandler(
         PruneUnknownFields(context, store.Resource, body, validation, duplicates);
         var scope = Scope(context, dryRun) with { FieldManager = QueryOptions.FieldManager(context, "CreateOptions") };
         var created = await store.CreateWrittenAsync(scope, info.Namespace, body, cancellationToken).ConfigureAwait(false);
-        await MediaTypes.WriteAsync(context, 201, created, format).ConfigureAwait(false);
+        await ResponseTransform.WriteObjectAsync(context, 201, created, store.Resource, time.GetUtcNow()).ConfigureAwait(false);
     }
 
     private async Task UpdateAsync(HttpContext context, RequestInfo info, GenericStore store, string subresource, CancellationToken cancellationToken)
     {
-        var format = MediaTypes.ResponseFormat(context.Request);
+        _ = MediaTypes.Output(context.Request); // 406 before any work
         var dryRun = QueryOptions.ParseDryRun(context.Request.Query, "UpdateOptions");
         var validation = QueryOptions.ValidateFieldValidation(context.Request.Query, "UpdateOptions");
         var duplicates = new List<string>();
@@ -358,12 +387,12 @@ internal sealed class ResourceHandler(
         PruneUnknownFields(context, store.Resource, body, validation, duplicates);
         var scope = Scope(context, dryRun) with { FieldManager = QueryOptions.FieldManager(context, "UpdateOptions") };
         var (updated, created) = await store.UpdateAsync(scope, info.Namespace, info.Name, subresource, body, cancellationToken).ConfigureAwait(false);
-        await MediaTypes.WriteAsync(context, created ? 201 : 200, updated, format).ConfigureAwait(false);
+        await ResponseTransform.WriteObjectAsync(context, created ? 201 : 200, updated, store.Resource, time.GetUtcNow()).ConfigureAwait(false);
     }
 
     private async Task DeleteAsync(HttpContext context, RequestInfo info, GenericStore store, CancellationToken cancellationToken)
     {
-        var format = MediaTypes.ResponseFormat(context.Request);
+        _ = MediaTypes.Output(context.Request); // 406 before any work
         var (options, dryRun) = await ReadDeleteOptionsAsync(context, cancellationToken).ConfigureAwait(false);
         var (obj, deleted) = await store.DeleteAsync(Scope(context, dryRun), info.Namespace, info.Name, options, cancellationToken).ConfigureAwait(false);
         // kube's store.Delete answers the object while it waits (grace period, finalizers) and, once gone,
@@ -373,16 +402,16 @@ internal sealed class ResourceHandler(
             : obj;
         // kube's delete handler: 202 when the object stays and the client asked orphanDependents=false.
         var code = !deleted && options.OrphanDependents == false ? 202 : 200;
-        await MediaTypes.WriteAsync(context, code, body, format).ConfigureAwait(false);
+        await ResponseTransform.WriteObjectAsync(context, code, body, store.Resource, time.GetUtcNow()).ConfigureAwait(false);
     }
 
     private async Task DeleteCollectionAsync(HttpContext context, RequestInfo info, GenericStore store, CancellationToken cancellationToken)
     {
-        var format = MediaTypes.ResponseFormat(context.Request);
+        _ = MediaTypes.Output(context.Request); // 406 before any work
         var query = QueryOptions.ParseList(context.Request.Query, store);
         var (options, dryRun) = await ReadDeleteOptionsAsync(context, cancellationToken).ConfigureAwait(false);
         var list = await store.DeleteCollectionAsync(Scope(context, dryRun), info.Namespace, query, options, cancellationToken).ConfigureAwait(false);
-        await MediaTypes.WriteAsync(context, 200, ListBody(store.Resource, list), format).ConfigureAwait(false);
+        await ResponseTransform.WriteListAsync(context, 200, list, store.Resource, time.GetUtcNow()).ConfigureAwait(false);
     }
 
     /// <summary>DeleteOptions come from the body (kubectl) or the query string (curl); the body wins.</summary>
@@ -539,6 +568,10 @@ internal sealed class ResourceHandler(
             ["items"] = items,
         };
     }
+
+    /// <summary>A subresource's own kind (a TokenRequest), as a definition for its answer's transformations.</summary>
+    private static ResourceDefinition OfKind(GroupVersionKind kind) =>
+        new(kind.Group, kind.Version, kind.Kind, "", "", true, [], [], [], [], "");
 
     private static RequestScope Scope(HttpContext context, bool dryRun) =>
         new(ApiRequestFeature.Get(context).User ?? throw StatusException.NewUnauthorized("Unauthorized"), dryRun, ResponseWarnings.For(context));

@@ -4,6 +4,7 @@ using ApiMachinery.Json;
 using ApiMachinery.Meta;
 using ApiMachinery.Schema;
 using ApiMachinery.Selectors;
+using ApiServer.Printing;
 using ApiServer.Registry;
 using Microsoft.AspNetCore.Http;
 
@@ -16,33 +17,34 @@ namespace ApiServer.Endpoints.Handlers;
 /// object's spec.replicas, through the same update path as any write. A resourceVersion in the
 /// Scale is a precondition on the object, as in kube-apiserver.
 /// </summary>
-internal sealed class ScaleHandler(PatchHandler patches, ResourceHandlerOptions options)
+internal sealed class ScaleHandler(PatchHandler patches, ResourceHandlerOptions options, TimeProvider time)
 {
     private static readonly DefinitionSchema? ScaleSchema = SchemaFacts.Builtin.ForKind("autoscaling", "v1", "Scale");
     private static readonly ResourceDefinition ScaleResource = new("autoscaling", "v1", "Scale", "scale", "scale", true, [], [], [], [], "");
 
     public async Task HandleAsync(HttpContext context, RequestInfo info, GenericStore store, CancellationToken cancellationToken)
     {
-        var format = MediaTypes.ResponseFormat(context.Request);
+        _ = MediaTypes.Output(context.Request); // 406 before any work
+        var now = time.GetUtcNow();
         switch (info.Verb)
         {
             case "get":
                 var current = await store.GetAsync(info.Namespace, info.Name, cancellationToken).ConfigureAwait(false);
-                await MediaTypes.WriteAsync(context, 200, ToScale(current, store.Resource), format).ConfigureAwait(false);
+                await ResponseTransform.WriteObjectAsync(context, 200, ToScale(current, store.Resource), ScaleResource, now, TableConvertor.Default).ConfigureAwait(false);
                 break;
             case "update":
                 var dryRun = QueryOptions.ParseDryRun(context.Request.Query, "UpdateOptions");
                 var body = await MediaTypes.ReadObjectAsync(context.Request, options.MaxRequestBodyBytes, cancellationToken).ConfigureAwait(false);
                 CheckScaleKind(body);
                 var updated = await WriteAsync(context, info, store, dryRun, _ => body, cancellationToken).ConfigureAwait(false);
-                await MediaTypes.WriteAsync(context, 200, updated, format).ConfigureAwait(false);
+                await ResponseTransform.WriteObjectAsync(context, 200, updated, ScaleResource, now, TableConvertor.Default).ConfigureAwait(false);
                 break;
             case "patch":
                 var patchDryRun = QueryOptions.ParseDryRun(context.Request.Query, "PatchOptions");
                 var (patch, type) = await patches.ReadPatchAsync(context, cancellationToken).ConfigureAwait(false);
                 var patched = await WriteAsync(context, info, store, patchDryRun,
                     scale => PatchHandler.Patch(scale, patch, type, ScaleResource, ScaleSchema), cancellationToken).ConfigureAwait(false);
-                await MediaTypes.WriteAsync(context, 200, patched, format).ConfigureAwait(false);
+                await ResponseTransform.WriteObjectAsync(context, 200, patched, ScaleResource, now, TableConvertor.Default).ConfigureAwait(false);
                 break;
             default:
                 throw StatusException.NewMethodNotSupported(store.Resource.Group, store.Resource.Plural + "/scale", info.Verb);

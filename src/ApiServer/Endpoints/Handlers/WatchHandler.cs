@@ -30,10 +30,14 @@ internal sealed class WatchHandler(IHostApplicationLifetime lifetime, TimeProvid
         var query = QueryOptions.ParseList(context.Request.Query, store, forWatchList: sendInitialEvents);
         var timeout = ParseTimeout(context.Request.Query["timeoutSeconds"].ToString());
         var table = TableOptions.FromRequest(context.Request);
-        if (MediaTypes.ResponseFormat(context.Request) != WireFormat.Json)
+        var output = MediaTypes.Output(context.Request);
+        if (output.Format != WireFormat.Json)
         {
             throw StatusException.NewNotAcceptable([MediaTypes.Json, MediaTypes.Protobuf]);
         }
+
+        // Each event's object as its metadata alone (client-go's metadata informers).
+        var metadataOnly = output.Convert is { IsPartialObjectMetadata: true } partial ? partial.ApiVersion : null;
 
         // kubectl delete and wait select one object by name: watch only its key.
         var name = info.Name;
@@ -70,22 +74,35 @@ internal sealed class WatchHandler(IHostApplicationLifetime lifetime, TimeProvid
                     continue;
                 }
 
+                if (output.Convert is { IsPartialObjectMetadataList: true })
+                {
+                    // A list transformation does not fit one event's object: kube's watch encoder
+                    // fails on it and ends the stream at the first event, as this one does.
+                    break;
+                }
+
                 if (change.Kind == WatchEventKind.Bookmark)
                 {
-                    await WriteEventAsync(response, change.TypeName, change.Object, token).ConfigureAwait(false);
+                    var bookmark = change.Object;
+                    await WriteEventAsync(response, change.TypeName, metadataOnly is null ? bookmark : PartialObjectMetadata.Of(bookmark, metadataOnly), token).ConfigureAwait(false);
                     continue;
                 }
 
                 if (table is null && change.View is { } view)
                 {
-                    // The cache serialized the object once; every watcher sends those bytes.
+                    // The cache serialized the object once; every watcher sends those bytes (or
+                    // their metadata member alone).
                     first = false;
-                    await WriteEventAsync(response, change.TypeName, view, token).ConfigureAwait(false);
+                    await WriteEventAsync(response, change.TypeName, view, metadataOnly, token).ConfigureAwait(false);
                     continue;
                 }
 
                 JsonNode body = change.Object;
-                if (table is { } t)
+                if (metadataOnly is not null)
+                {
+                    body = PartialObjectMetadata.Of(change.Object, metadataOnly);
+                }
+                else if (table is { } t)
                 {
                     // Each event is a one-row Table; only the first carries the column definitions.
                     var metadata = new JsonObject { ["resourceVersion"] = ObjectMeta.ResourceVersion(change.Object) };
@@ -187,11 +204,19 @@ internal sealed class WatchHandler(IHostApplicationLifetime lifetime, TimeProvid
         await response.BodyWriter.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task WriteEventAsync(HttpResponse response, string type, ObjectView view, CancellationToken cancellationToken)
+    private static async Task WriteEventAsync(HttpResponse response, string type, ObjectView view, string? metadataOnly, CancellationToken cancellationToken)
     {
         var writer = response.BodyWriter;
         writer.Write(EventPrefix(type));
-        view.WriteTo(writer);
+        if (metadataOnly is null)
+        {
+            view.WriteTo(writer);
+        }
+        else if (!PartialObjectMetadata.TryWrite(view.Json, metadataOnly, writer))
+        {
+            writer.Write(ObjectCodec.Serialize(PartialObjectMetadata.Of(view.Decode(), metadataOnly)));
+        }
+
         writer.Write(EventSuffix);
         await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
