@@ -38,12 +38,21 @@ internal sealed class PartialObject : IKubernetesObject<V1ObjectMeta>
 }
 
 /// <summary>
-/// client-go's dynamic client, on the official client's HTTP pipeline and credentials: discovery of
-/// every served resource (custom resources included), list/watch of any resource as
-/// <see cref="PartialObject"/>s, get, merge-patch and delete by path.
+/// client-go's dynamic and metadata clients, on the official client's HTTP pipeline and credentials:
+/// discovery of every served resource (custom resources included), list/watch of any resource as
+/// <see cref="PartialObject"/>s (asking for metadata only, as client-go's metadata informers do), get,
+/// merge-patch and delete by path.
 /// </summary>
 internal sealed class DynamicClient(IKubernetes client)
 {
+    /// <summary>
+    /// client-go's metadata client's Accept for one object and for a list: metadata only, else the whole
+    /// object (a server that cannot transform, e.g. an aggregated one, answers that; only metadata is read).
+    /// </summary>
+    internal const string MetadataAccept = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json";
+
+    internal const string MetadataListAccept = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json";
+
     private readonly Kubernetes _client = (Kubernetes)client;
 
     /// <summary>Every top-level resource of the preferred version of each group that supports <paramref name="verbs"/>.</summary>
@@ -81,9 +90,15 @@ internal sealed class DynamicClient(IKubernetes client)
 
     public IListerWatcher<PartialObject> ListerWatcher(ApiResource resource) => new DynamicListerWatcher(this, resource);
 
-    public async Task<JsonObject?> GetJsonAsync(string path, CancellationToken cancellationToken)
+    public async Task<JsonObject?> GetJsonAsync(string path, CancellationToken cancellationToken) =>
+        await GetJsonAsync(path, null, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>An object with at least its metadata (only its metadata from a server that can send just that); null when it is not found.</summary>
+    public Task<JsonObject?> GetMetadataAsync(string path, CancellationToken cancellationToken) => GetJsonAsync(path, MetadataAccept, cancellationToken);
+
+    private async Task<JsonObject?> GetJsonAsync(string path, string? accept, CancellationToken cancellationToken)
     {
-        using var response = await SendAsync(HttpMethod.Get, path, null, null, cancellationToken).ConfigureAwait(false);
+        using var response = await SendAsync(HttpMethod.Get, path, null, null, cancellationToken, accept: accept).ConfigureAwait(false);
         if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
         {
             return null;
@@ -113,10 +128,19 @@ internal sealed class DynamicClient(IKubernetes client)
         await EnsureSuccessAsync(response).ConfigureAwait(false);
     }
 
-    internal async Task<HttpResponseMessage> SendAsync(HttpMethod method, string pathAndQuery, string? body, string? contentType, CancellationToken cancellationToken, bool stream = false)
+    internal async Task<HttpResponseMessage> SendAsync(
+        HttpMethod method, string pathAndQuery, string? body, string? contentType, CancellationToken cancellationToken, bool stream = false, string? accept = null)
     {
         var request = new HttpRequestMessage(method, new Uri(_client.BaseUri, pathAndQuery));
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        if (accept is null)
+        {
+            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        }
+        else
+        {
+            request.Headers.TryAddWithoutValidation("Accept", accept);
+        }
+
         if (body is not null)
         {
             request.Content = new StringContent(body, Encoding.UTF8);
@@ -150,7 +174,7 @@ internal sealed class DynamicClient(IKubernetes client)
         public async Task<ListPage<PartialObject>> ListAsync(ListOptions options, CancellationToken cancellationToken)
         {
             var query = Query(options, watch: false);
-            using var response = await client.SendAsync(HttpMethod.Get, resource.Path() + query, null, null, cancellationToken).ConfigureAwait(false);
+            using var response = await client.SendAsync(HttpMethod.Get, resource.Path() + query, null, null, cancellationToken, accept: MetadataListAccept).ConfigureAwait(false);
             if (response.StatusCode == System.Net.HttpStatusCode.Gone)
             {
                 throw new ResourceExpiredException(new V1Status { Code = 410, Reason = "Expired", Message = "too old resource version" });
@@ -164,7 +188,8 @@ internal sealed class DynamicClient(IKubernetes client)
 
         public async IAsyncEnumerable<(WatchEventType Type, PartialObject Object)> WatchAsync(ListOptions options, [EnumeratorCancellation] CancellationToken cancellationToken)
         {
-            using var response = await client.SendAsync(HttpMethod.Get, resource.Path() + Query(options, watch: true), null, null, cancellationToken, stream: true).ConfigureAwait(false);
+            using var response = await client.SendAsync(
+                HttpMethod.Get, resource.Path() + Query(options, watch: true), null, null, cancellationToken, stream: true, accept: MetadataAccept).ConfigureAwait(false);
             if (response.StatusCode == System.Net.HttpStatusCode.Gone)
             {
                 throw new ResourceExpiredException(new V1Status { Code = 410, Reason = "Expired" });

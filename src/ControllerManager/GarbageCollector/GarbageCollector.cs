@@ -227,7 +227,7 @@ internal sealed class GarbageCollector : IController
         }
 
         // Read it fresh: the cache may be behind a change that makes it an owner or frees it.
-        var latest = await _client.GetJsonAsync(PathOf(item), cancellationToken).ConfigureAwait(false);
+        var latest = await _client.GetMetadataAsync(PathOf(item), cancellationToken).ConfigureAwait(false);
         if (latest is null || latest["metadata"]?["uid"]?.GetValue<string>() != uid)
         {
             return;
@@ -361,7 +361,7 @@ internal sealed class GarbageCollector : IController
         }
 
         var ns = resource.Namespaced ? dependent.Metadata.NamespaceProperty : null;
-        var owner = await _client.GetJsonAsync(resource.Path(ns, reference.Name), cancellationToken).ConfigureAwait(false);
+        var owner = await _client.GetMetadataAsync(resource.Path(ns, reference.Name), cancellationToken).ConfigureAwait(false);
         if (owner?["metadata"] is not { } meta || meta["uid"]?.GetValue<string>() != reference.Uid)
         {
             return null;
@@ -386,7 +386,7 @@ internal sealed class GarbageCollector : IController
 
     private async Task RemoveFinalizerAsync(PartialObject obj, string finalizer, CancellationToken cancellationToken)
     {
-        var latest = await _client.GetJsonAsync(PathOf(obj), cancellationToken).ConfigureAwait(false);
+        var latest = await _client.GetMetadataAsync(PathOf(obj), cancellationToken).ConfigureAwait(false);
         if (latest?["metadata"] is not JsonObject meta || meta["uid"]?.GetValue<string>() != obj.Metadata.Uid)
         {
             return;
