@@ -69,8 +69,12 @@ public sealed class OwnControllersTests(OwnControllersFixture fixture)
 
         await cluster.KubectlOkAsync("patch", "configmap", "held", "-n", ns, "--type=json", "-p", """[{"op":"remove","path":"/metadata/finalizers"}]""");
         await fixture.EventuallyAsync(async () => (await cluster.KubectlAsync("get", "namespace", ns)).ExitCode != 0 ? "gone" : null, "the namespace gone");
-        var log = fixture.ControllerManager.Log;
-        Assert.Contains($"namespace {ns} emptied and finalized", log, StringComparison.Ordinal);
+        // The controller manager logs after its finalize call returns, which can be after the namespace is
+        // seen gone: wait for the line rather than read the log once.
+        var logged = await fixture.EventuallyAsync(
+            () => Task.FromResult(fixture.ControllerManager.Log.Contains($"namespace {ns} emptied and finalized", StringComparison.Ordinal) ? "logged" : null),
+            "the controller manager's log line");
+        Assert.Equal("logged", logged);
     }
 
     [Fact]
