@@ -164,12 +164,7 @@ internal static class ListWriter
             json.Flush();
         }
 
-        if (!pretty)
-        {
-            pipe.Write(MediaTypes.Newline);
-        }
-
-        await pipe.FlushAsync(cancellationToken).ConfigureAwait(false);
+        await EndAsync(pipe, pretty, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -250,12 +245,7 @@ internal static class ListWriter
             json.Flush();
         }
 
-        if (!pretty)
-        {
-            pipe.Write(MediaTypes.Newline);
-        }
-
-        await pipe.FlushAsync(cancellationToken).ConfigureAwait(false);
+        await EndAsync(pipe, pretty, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -290,12 +280,7 @@ internal static class ListWriter
             json.Flush();
         }
 
-        if (!pretty)
-        {
-            pipe.Write(MediaTypes.Newline);
-        }
-
-        await pipe.FlushAsync(cancellationToken).ConfigureAwait(false);
+        await EndAsync(pipe, pretty, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -384,5 +369,16 @@ internal static class ListWriter
         {
             await pipe.FlushAsync(cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Ends a body as the whole-body writers do (compact JSON ends with a newline, indented does not) and sends the rest.</summary>
+    private static async Task EndAsync(PipeWriter pipe, bool pretty, CancellationToken cancellationToken)
+    {
+        if (!pretty)
+        {
+            pipe.Write(MediaTypes.Newline);
+        }
+
+        await pipe.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 }
